@@ -1,0 +1,148 @@
+/**
+ * Loading: brume.yaml or brume.toml → validated config → one resolved environment.
+ * Every failure for bad input is a ConfigError listing path-located problems.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { extname, join, resolve } from "node:path";
+import { parse as parseToml, TomlError } from "smol-toml";
+import { parseDocument } from "yaml";
+import { plannedNetwork, environmentIndexes, type NetworkPlan } from "./cidr-plan.js";
+import { ConfigError, issuesFromZod, type ConfigIssue } from "./errors.js";
+import { deepMerge } from "./merge.js";
+import { defaultPresetFor, presets, type PresetName, type PresetSettings } from "./presets.js";
+import { suggestKey } from "./primitives.js";
+import { checkRules } from "./rules.js";
+import { brumeConfigSchema, type BrumeConfig } from "./schema.js";
+
+export type ConfigFormat = "yaml" | "toml";
+
+/** File names looked up, in order, when no config file is named. */
+export const configFileNames = ["brume.yaml", "brume.yml", "brume.toml"] as const;
+
+export function formatOf(file: string): ConfigFormat {
+  const ext = extname(file).toLowerCase();
+  if (ext === ".toml") return "toml";
+  if (ext === ".yaml" || ext === ".yml") return "yaml";
+  throw new ConfigError([{ path: "(file)", message: `unsupported config file "${file}": use .yaml, .yml or .toml` }], file);
+}
+
+/** Parses config text; syntax errors become a ConfigError with the line and column. */
+export function parseConfigText(text: string, format: ConfigFormat, source = `brume.${format}`): unknown {
+  if (format === "toml") {
+    try {
+      return parseToml(text);
+    } catch (err) {
+      if (err instanceof TomlError) {
+        throw new ConfigError([{ path: `(line ${err.line}, column ${err.column})`, message: `TOML syntax error: ${err.message.split("\n")[0]}` }], source);
+      }
+      throw err;
+    }
+  }
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const issues: ConfigIssue[] = doc.errors.map((e) => ({
+      path: e.linePos ? `(line ${e.linePos[0].line}, column ${e.linePos[0].col})` : "(file)",
+      message: `YAML syntax error: ${e.message.split("\n")[0]}`,
+    }));
+    throw new ConfigError(issues, source);
+  }
+  return doc.toJS({ maxAliasCount: 100 }) ?? {};
+}
+
+/** Finds brume.yaml / brume.toml in a directory. */
+export function findConfigFile(dir: string): string {
+  const found = configFileNames.map((n) => join(dir, n)).filter((p) => existsSync(p));
+  if (found.length === 0) {
+    throw new ConfigError([{ path: "(file)", message: `no ${configFileNames.join(" or ")} in ${resolve(dir)}; create one or pass --config <file>` }]);
+  }
+  if (found.length > 1) {
+    throw new ConfigError([{ path: "(file)", message: `both ${found.join(" and ")} exist; keep one (they describe the same project)` }]);
+  }
+  return found[0]!;
+}
+
+export function readConfigFile(file: string): unknown {
+  if (!existsSync(file)) throw new ConfigError([{ path: "(file)", message: `config file not found: ${file}` }], file);
+  return parseConfigText(readFileSync(file, "utf8"), formatOf(file), file);
+}
+
+/**
+ * Validates a parsed document (schema, then cross-field rules) and applies defaults.
+ * Throws ConfigError with every problem found; never anything else for bad input.
+ */
+export function validateConfig(doc: unknown, source?: string): BrumeConfig {
+  const parsed = brumeConfigSchema.safeParse(doc);
+  if (!parsed.success) throw new ConfigError(issuesFromZod(parsed.error, doc), source);
+  const issues = checkRules(parsed.data);
+  if (issues.length > 0) throw new ConfigError(issues, source);
+  return parsed.data;
+}
+
+/** One environment with its preset applied: everything a Project needs, all plain values. */
+export interface ResolvedEnvironment {
+  name: string;
+  gcpProject: string;
+  preset: PresetName;
+  settings: PresetSettings;
+  region: string;
+  drRegion?: string;
+  domain?: string;
+  /** Position in the CIDR plan. */
+  index: number;
+  network: NetworkPlan;
+  /** Labels for every GCP resource of this environment. */
+  labels: Record<string, string>;
+}
+
+export function resolveEnvironment(config: BrumeConfig, name: string): ResolvedEnvironment {
+  const env = config.environments[name];
+  if (!env) {
+    const known = Object.keys(config.environments);
+    const hint = suggestKey(name, known);
+    throw new ConfigError([
+      {
+        path: "brume:environment",
+        message: `unknown environment "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; declared environments: ${known.join(", ")}`,
+        value: name,
+      },
+    ]);
+  }
+  const preset = env.preset ?? defaultPresetFor(name);
+  return {
+    name,
+    gcpProject: env.gcpProject,
+    preset,
+    settings: { ...presets[preset], ...env.settings },
+    region: env.region ?? config.project.region,
+    ...(config.project.drRegion ? { drRegion: config.project.drRegion } : {}),
+    ...(env.domain ? { domain: env.domain } : {}),
+    index: environmentIndexes(config).get(name)!,
+    network: plannedNetwork(config, name),
+    labels: { ...config.project.labels, project: config.project.name, environment: name, "managed-by": "brume" },
+  };
+}
+
+export interface LoadStackOptions {
+  /** brume.yaml / brume.toml path; looked up in `cwd` when absent. */
+  configFile?: string;
+  cwd?: string;
+  /** Environment name (`brume:environment`). */
+  environment: string;
+  /** `brume:overrides` from Pulumi.<env>.yaml, deep-merged over the file (see merge.ts). */
+  overrides?: unknown;
+}
+
+export interface LoadedStack {
+  file: string;
+  config: BrumeConfig;
+  environment: ResolvedEnvironment;
+}
+
+/** File → overrides → validation → resolved environment. */
+export function loadStack(options: LoadStackOptions): LoadedStack {
+  const file = options.configFile ? resolve(options.cwd ?? ".", options.configFile) : findConfigFile(options.cwd ?? ".");
+  const raw = readConfigFile(file);
+  const merged = deepMerge(raw, options.overrides);
+  const config = validateConfig(merged, options.overrides === undefined ? file : `${file} + brume:overrides`);
+  return { file, config, environment: resolveEnvironment(config, options.environment) };
+}

@@ -1,0 +1,87 @@
+/**
+ * Environment presets: data, never code paths. An environment picks a preset (by default from its
+ * name) and may override any single value under `environments.<env>.settings`.
+ */
+import { z } from "zod";
+import { strict } from "./primitives.js";
+
+export const presetNames = ["production", "staging", "development"] as const;
+export type PresetName = (typeof presetNames)[number];
+
+export const presetSettingsSchema = strict({
+  highAvailability: z
+    .boolean()
+    .meta({ description: "Regional Cloud SQL, STANDARD_HA Redis, multi-zone node pools." }),
+  protect: z
+    .boolean()
+    .meta({ description: "Pulumi `protect` plus the provider's deletion protection on stateful resources." }),
+  databaseTier: z.string().regex(/^db-[a-z0-9-]+$/).meta({ description: "Default Cloud SQL tier." }),
+  databaseDiskGb: z.int().min(10).meta({ description: "Default Cloud SQL disk size." }),
+  backupRetentionCount: z.int().min(1).max(365).meta({ description: "Retained automated backups." }),
+  logRetentionDays: z.int().min(1).max(3650).meta({ description: "Transaction log and log bucket retention." }),
+  drReplica: z.boolean().meta({ description: "Cross-region read replica in project.drRegion." }),
+  cacheMemoryGb: z.int().min(1).max(300).meta({ description: "Default Memorystore size." }),
+  nodeMachineType: z.string().meta({ description: "Machine type of the general node pool." }),
+  nodesMin: z.int().min(0).max(1000).meta({ description: "Minimum nodes per zone in the general pool." }),
+  nodesMax: z.int().min(1).max(1000).meta({ description: "Maximum nodes per zone in the general pool." }),
+  spotPool: z.boolean().meta({ description: "Add a spot node pool for non-critical workloads." }),
+  flowLogSampling: z.number().min(0).max(1).meta({ description: "VPC flow log sampling rate." }),
+});
+
+export type PresetSettings = z.output<typeof presetSettingsSchema>;
+
+/** The preset table; the README renders it. */
+export const presets: Record<PresetName, PresetSettings> = {
+  production: {
+    highAvailability: true,
+    protect: true,
+    databaseTier: "db-custom-2-7680",
+    databaseDiskGb: 100,
+    backupRetentionCount: 30,
+    logRetentionDays: 7,
+    drReplica: true,
+    cacheMemoryGb: 5,
+    nodeMachineType: "e2-standard-4",
+    nodesMin: 1,
+    nodesMax: 5,
+    spotPool: true,
+    flowLogSampling: 0.5,
+  },
+  staging: {
+    highAvailability: false,
+    protect: false,
+    databaseTier: "db-custom-1-3840",
+    databaseDiskGb: 20,
+    backupRetentionCount: 7,
+    logRetentionDays: 3,
+    drReplica: false,
+    cacheMemoryGb: 1,
+    nodeMachineType: "e2-standard-2",
+    nodesMin: 1,
+    nodesMax: 3,
+    spotPool: true,
+    flowLogSampling: 0.1,
+  },
+  development: {
+    highAvailability: false,
+    protect: false,
+    databaseTier: "db-g1-small",
+    databaseDiskGb: 10,
+    backupRetentionCount: 3,
+    logRetentionDays: 1,
+    drReplica: false,
+    cacheMemoryGb: 1,
+    nodeMachineType: "e2-standard-2",
+    nodesMin: 0,
+    nodesMax: 2,
+    spotPool: false,
+    flowLogSampling: 0.05,
+  },
+};
+
+/** The preset an environment gets when it names none. */
+export function defaultPresetFor(environmentName: string): PresetName {
+  if (environmentName === "prod" || environmentName === "production") return "production";
+  if (environmentName === "stage" || environmentName === "staging") return "staging";
+  return "development";
+}

@@ -1,0 +1,183 @@
+/**
+ * Cross-field rules: what one field says about another. Pure and synchronous; run after the
+ * schema accepted the document, so every value here has its validated type.
+ */
+import { cidrProblems } from "./cidr-plan.js";
+import type { ConfigIssue } from "./errors.js";
+import { defaultPresetFor, presets } from "./presets.js";
+import { suggestKey } from "./primitives.js";
+import type { BrumeConfig, ServiceConfig } from "./schema.js";
+
+function unknownName(kind: string, name: string, declared: readonly string[], where: string): string {
+  const hint = suggestKey(name, declared);
+  const list = declared.length ? `declared ${where}: ${declared.join(", ")}` : `no ${where} are declared`;
+  return `unknown ${kind} "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; ${list}`;
+}
+
+/** Returns every cross-field problem of a schema-valid config; an empty list means valid. */
+export function checkRules(config: BrumeConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (path: string, message: string, value?: unknown) => issues.push({ path, message, value });
+
+  const serviceNames = Object.keys(config.services);
+  const machineNames = Object.keys(config.machines);
+  const secretNames = Object.keys(config.secrets);
+
+  for (const [name, svc] of Object.entries(config.services)) {
+    const at = `services.${name}`;
+    checkServiceSource(svc, at, add);
+
+    svc.dependsOn.forEach((dep, i) => {
+      if (dep === name) add(`${at}.dependsOn[${i}]`, `a service cannot depend on itself`, dep);
+      else if (!config.services[dep]) add(`${at}.dependsOn[${i}]`, unknownName("service", dep, serviceNames, "services"), dep);
+    });
+
+    if (svc.scaling.min > svc.scaling.max) {
+      add(`${at}.scaling.min`, `min (${svc.scaling.min}) is greater than max (${svc.scaling.max}); lower min or raise max`, svc.scaling.min);
+    }
+
+    if (svc.runner === "kubernetes") {
+      if (svc.machines !== undefined) {
+        add(`${at}.machines`, `runner "kubernetes" runs on the cluster; remove "machines" or set runner to "container" or "process"`, svc.machines);
+      }
+    } else if (svc.machines === undefined) {
+      add(`${at}.machines`, `runner "${svc.runner}" needs a machine group; set machines to one of: ${machineNames.join(", ") || "(declare one under machines)"}`);
+    } else if (!config.machines[svc.machines]) {
+      add(`${at}.machines`, unknownName("machine group", svc.machines, machineNames, "machine groups"), svc.machines);
+    } else if (!config.machines[svc.machines]!.runners.includes(svc.runner)) {
+      add(
+        `${at}.runner`,
+        `machine group "${svc.machines}" does not enable the "${svc.runner}" runner; add it to machines.${svc.machines}.runners`,
+        svc.runner,
+      );
+    }
+
+    const portNames = new Set<string>();
+    svc.ports.forEach((p, i) => {
+      if (portNames.has(p.name)) add(`${at}.ports[${i}].name`, `duplicate port name "${p.name}"; port names are unique within a service`, p.name);
+      portNames.add(p.name);
+    });
+    for (const kind of ["liveness", "readiness", "startup"] as const) {
+      const probe = svc.health[kind];
+      if (probe && typeof probe.port === "string" && !portNames.has(probe.port)) {
+        add(`${at}.health.${kind}.port`, unknownName("port", probe.port, [...portNames], "ports"), probe.port);
+      }
+    }
+
+    for (const [envVar, secret] of Object.entries(svc.secrets)) {
+      if (!config.secrets[secret]) add(`${at}.secrets.${envVar}`, unknownName("secret", secret, secretNames, "secrets"), secret);
+    }
+    checkUses(config, svc, at, add);
+    checkStrategy(svc, at, add);
+  }
+
+  for (const cycle of dependencyCycles(config)) {
+    add(`services.${cycle[0]}.dependsOn`, `dependency cycle: ${cycle.join(" → ")}`);
+  }
+
+  for (const [name, group] of Object.entries(config.machines)) {
+    const a = group.autoscaling;
+    if (a && a.min > a.max) {
+      add(`machines.${name}.autoscaling.min`, `min (${a.min}) is greater than max (${a.max}); lower min or raise max`, a.min);
+    }
+  }
+
+  const indexes = new Map<number, string>();
+  for (const [name, env] of Object.entries(config.environments)) {
+    const at = `environments.${name}`;
+    const settings = { ...presets[env.preset ?? defaultPresetFor(name)], ...env.settings };
+    if (settings.nodesMin > settings.nodesMax) {
+      add(`${at}.settings.nodesMin`, `nodesMin (${settings.nodesMin}) is greater than nodesMax (${settings.nodesMax})`, settings.nodesMin);
+    }
+    if (settings.drReplica && !config.project.drRegion) {
+      add(`${at}.settings.drReplica`, `a DR replica needs project.drRegion (e.g. europe-west4), or set drReplica: false`, true);
+    }
+    const region = env.region ?? config.project.region;
+    if (config.project.drRegion && config.project.drRegion === region) {
+      add(`project.drRegion`, `the DR region must differ from the primary region "${region}"`, config.project.drRegion);
+    }
+    if (env.index !== undefined) {
+      const other = indexes.get(env.index);
+      if (other) add(`${at}.index`, `index ${env.index} is already used by environment "${other}"; each environment needs its own CIDR block`, env.index);
+      indexes.set(env.index, name);
+    }
+  }
+  for (const problem of cidrProblems(config)) add(problem.path, problem.message, problem.value);
+
+  return issues;
+}
+
+type Add = (path: string, message: string, value?: unknown) => void;
+
+function checkServiceSource(svc: ServiceConfig, at: string, add: Add): void {
+  const slotsCarryImages = svc.strategy.type !== "rolling";
+  if (svc.runner === "process") {
+    if (!svc.source) add(`${at}.source`, `runner "process" needs source (git, ref, runtime); image and build are for containers`);
+    if (svc.image || svc.build) add(`${at}.${svc.image ? "image" : "build"}`, `runner "process" runs source, not images; remove it or use runner "container"`);
+    return;
+  }
+  if (svc.image && svc.build) add(`${at}.build`, `set either image or build, not both`);
+  if (!svc.image && !svc.build && !slotsCarryImages) add(`${at}.image`, `missing image; set image (a registry reference) or build (context + Dockerfile)`);
+}
+
+function checkUses(config: BrumeConfig, svc: ServiceConfig, at: string, add: Add): void {
+  const u = svc.uses;
+  if (u.database && !config.databases[u.database]) add(`${at}.uses.database`, unknownName("database", u.database, Object.keys(config.databases), "databases"), u.database);
+  if (u.cache && !config.caches[u.cache]) add(`${at}.uses.cache`, unknownName("cache", u.cache, Object.keys(config.caches), "caches"), u.cache);
+  u.topics.forEach((t, i) => {
+    if (!config.topics[t]) add(`${at}.uses.topics[${i}]`, unknownName("topic", t, Object.keys(config.topics), "topics"), t);
+  });
+  u.subscriptions.forEach((ref, i) => {
+    const [topic, sub] = ref.split("/") as [string, string];
+    const declared = config.topics[topic];
+    if (!declared) add(`${at}.uses.subscriptions[${i}]`, unknownName("topic", topic, Object.keys(config.topics), "topics"), ref);
+    else if (!declared.subscriptions[sub]) {
+      add(`${at}.uses.subscriptions[${i}]`, unknownName("subscription", sub, Object.keys(declared.subscriptions), `subscriptions of topic "${topic}"`), ref);
+    }
+  });
+  u.buckets.forEach((b, i) => {
+    if (!config.buckets[b]) add(`${at}.uses.buckets[${i}]`, unknownName("bucket", b, Object.keys(config.buckets), "buckets"), b);
+  });
+  u.secrets.forEach((s, i) => {
+    if (!config.secrets[s]) add(`${at}.uses.secrets[${i}]`, unknownName("secret", s, Object.keys(config.secrets), "secrets"), s);
+  });
+}
+
+function checkStrategy(svc: ServiceConfig, at: string, add: Add): void {
+  const s = svc.strategy;
+  if (s.type === "blueGreen") {
+    if (!s[s.active]) add(`${at}.strategy.${s.active}`, `the active slot "${s.active}" has no version; set strategy.${s.active}: { version, image }`);
+    if (s.blue && s.green && s.blue.version === s.green.version) {
+      add(`${at}.strategy.green.version`, `blue and green carry the same version "${s.blue.version}"; each slot holds a distinct version`, s.green.version);
+    }
+  }
+  if (s.type === "canary") {
+    if (s.weight > 0 && !s.canary) add(`${at}.strategy.weight`, `weight ${s.weight} routes traffic to a canary that is not defined; set strategy.canary or weight: 0`, s.weight);
+    if (s.canary && s.canary.version === s.stable.version) {
+      add(`${at}.strategy.canary.version`, `the canary carries the stable version "${s.stable.version}"; give it a new version`, s.canary.version);
+    }
+  }
+  if (svc.expose === undefined && s.type !== "rolling") {
+    add(`${at}.strategy.type`, `"${s.type}" shifts traffic at the gateway, so the service needs expose (domains); use "rolling" for internal services`, s.type);
+  }
+}
+
+/** Each elementary cycle found by a DFS over dependsOn, as a list of names ending where it started. */
+export function dependencyCycles(config: BrumeConfig): string[][] {
+  const cycles: string[][] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const stack: string[] = [];
+  const visit = (name: string): void => {
+    state.set(name, "visiting");
+    stack.push(name);
+    for (const dep of config.services[name]?.dependsOn ?? []) {
+      if (!config.services[dep] || dep === name) continue;
+      if (state.get(dep) === "visiting") cycles.push([...stack.slice(stack.indexOf(dep)), dep]);
+      else if (!state.has(dep)) visit(dep);
+    }
+    stack.pop();
+    state.set(name, "done");
+  };
+  for (const name of Object.keys(config.services).sort()) if (!state.has(name)) visit(name);
+  return cycles;
+}

@@ -1,0 +1,337 @@
+/**
+ * The brume config schema: the single source of truth for brume.yaml / brume.toml.
+ * TypeScript types (`z.infer`), validation, defaults, the JSON Schema (`brume schema`) and the
+ * reference docs all derive from this file. Cross-field rules live in ./rules.ts.
+ */
+import { z } from "zod";
+import {
+  cpuQuantity,
+  dnsLabel,
+  domainName,
+  duration,
+  envVarName,
+  gcpProjectId,
+  gcpRegion,
+  gcpZone,
+  ipv4Cidr,
+  labelMap,
+  memoryQuantity,
+  percent,
+  port,
+  strict,
+} from "./primitives.js";
+import { presetNames, presetSettingsSchema } from "./presets.js";
+
+// ---------------------------------------------------------------------------------------------
+// Project
+// ---------------------------------------------------------------------------------------------
+
+export const projectSchema = strict({
+  name: dnsLabel.meta({ description: "Project name; prefixes every physical resource name.", examples: ["shop"] }),
+  labels: labelMap
+    .default({})
+    .meta({ description: "Labels added to every GCP resource (cost allocation: team, cost-center, …)." }),
+  region: gcpRegion.meta({ description: "Primary GCP region.", examples: ["europe-west1"] }),
+  drRegion: gcpRegion
+    .optional()
+    .meta({ description: "Disaster-recovery region: replicas, backups and secret replicas go here.", examples: ["europe-west4"] }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Environments
+// ---------------------------------------------------------------------------------------------
+
+export const networkConfigSchema = strict({
+  nodesCidr: ipv4Cidr.optional().meta({ description: "Primary range of the GKE node subnet." }),
+  podsCidr: ipv4Cidr.optional().meta({ description: "Secondary range for GKE pods." }),
+  servicesCidr: ipv4Cidr.optional().meta({ description: "Secondary range for GKE services." }),
+  privateCidr: ipv4Cidr.optional().meta({ description: "Subnet for VMs, internal load balancers and private endpoints." }),
+  proxyCidr: ipv4Cidr.optional().meta({ description: "Proxy-only subnet (REGIONAL_MANAGED_PROXY) for regional load balancers." }),
+  servicesAccessCidr: ipv4Cidr
+    .optional()
+    .meta({ description: "Private Services Access range (VPC peering) used by Cloud SQL and Memorystore." }),
+});
+
+export const environmentSchema = strict({
+  gcpProject: gcpProjectId,
+  preset: z
+    .enum(presetNames)
+    .optional()
+    .meta({
+      description:
+        "Preset of sizes, HA, retention and protection. Defaults to `production` for an environment named prod/production, `staging` for stage/staging, `development` otherwise.",
+    }),
+  region: gcpRegion.optional().meta({ description: "Overrides project.region for this environment." }),
+  domain: domainName.optional().meta({ description: "Base DNS domain of this environment (public zone)." }),
+  index: z
+    .int()
+    .min(0)
+    .max(15)
+    .optional()
+    .meta({
+      description:
+        "Position in the CIDR plan (0-15). Each index owns a disjoint 10.<16·index>.0.0/12 block, so environments never overlap. Defaults: prod 0, stage 1, then alphabetical.",
+    }),
+  network: networkConfigSchema.default({}).meta({ description: "CIDR overrides; defaults come from the CIDR plan." }),
+  settings: presetSettingsSchema
+    .partial()
+    .default({})
+    .meta({ description: "Overrides of individual preset values for this environment." }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Data services
+// ---------------------------------------------------------------------------------------------
+
+export const databaseSchema = strict({
+  version: z.enum(["POSTGRES_15"]).default("POSTGRES_15").meta({ description: "Database engine version." }),
+  tier: z.string().regex(/^db-[a-z0-9-]+$/).optional().meta({ description: "Machine tier; defaults to the preset's." }),
+  diskGb: z.int().min(10).max(65536).optional().meta({ description: "Initial disk size (autoresize on)." }),
+  databases: z.array(dnsLabel).min(1).default(["app"]).meta({ description: "Logical databases created in the instance." }),
+  users: z.array(dnsLabel).min(1).default(["app"]).meta({ description: "Built-in users; passwords are generated and kept in Secret Manager." }),
+  iamAuthentication: z.boolean().default(true).meta({ description: "Enable Cloud SQL IAM database authentication." }),
+  requireClientCertificates: z
+    .boolean()
+    .default(false)
+    .meta({ description: "Require trusted client certificates (TRUSTED_CLIENT_CERTIFICATE_REQUIRED) on top of SSL." }),
+});
+
+export const cacheSchema = strict({
+  memoryGb: z.int().min(1).max(300).optional().meta({ description: "Memory size; defaults to the preset's." }),
+  version: z.enum(["REDIS_7_0", "REDIS_7_2"]).default("REDIS_7_2"),
+});
+
+export const subscriptionSchema = strict({
+  push: z.url().optional().meta({ description: "Push endpoint (authenticated with an OIDC token); pull when absent." }),
+  ackDeadlineSeconds: z.int().min(10).max(600).default(30),
+  maxDeliveryAttempts: z.int().min(5).max(100).default(10).meta({ description: "Deliveries before a message is dead-lettered." }),
+  minBackoff: duration.default("10s"),
+  maxBackoff: duration.default("600s"),
+  exactlyOnce: z.boolean().default(false),
+  ordering: z.boolean().default(false),
+});
+
+export const topicSchema = strict({
+  retention: duration.default("7d").meta({ description: "Message retention on the topic." }),
+  subscriptions: z
+    .record(dnsLabel, subscriptionSchema)
+    .default({})
+    .meta({ description: "Subscriptions by name; each gets a dead-letter topic and a subscription on it." }),
+});
+
+export const bucketSchema = strict({
+  location: z
+    .enum(["regional", "dual-region", "multi-region"])
+    .default("regional")
+    .meta({ description: "Regional (logs, scratch) or dual/multi-region (critical data)." }),
+  versioning: z.boolean().default(true),
+  public: z
+    .boolean()
+    .default(false)
+    .meta({ description: "Serve objects publicly through Cloud CDN. Public access prevention stays enforced on the bucket itself." }),
+  lifecycle: strict({
+    coldlineAfterDays: z.int().min(1).optional(),
+    deleteAfterDays: z.int().min(1).optional(),
+  })
+    .default({})
+    .meta({ description: "Age-based lifecycle rules." }),
+});
+
+export const secretSchema = strict({
+  description: z.string().max(200).optional(),
+  rotationDays: z.int().min(1).max(365).optional().meta({ description: "Rotation reminder period (notification topic)." }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Services
+// ---------------------------------------------------------------------------------------------
+
+export const runnerNames = ["kubernetes", "container", "process"] as const;
+
+export const servicePortSchema = strict({
+  name: dnsLabel.default("http"),
+  port,
+  protocol: z.enum(["TCP", "UDP"]).default("TCP"),
+});
+
+export const probeSchema = strict({
+  path: z.string().startsWith("/").optional().meta({ description: "HTTP GET path; a TCP check when absent." }),
+  port: z.union([port, dnsLabel]).optional().meta({ description: "Port number or name; defaults to the first port." }),
+  initialDelaySeconds: z.int().min(0).max(3600).default(0),
+  periodSeconds: z.int().min(1).max(300).default(10),
+  timeoutSeconds: z.int().min(1).max(60).default(2),
+  failureThreshold: z.int().min(1).max(100).default(3),
+});
+
+export const scalingSchema = strict({
+  min: z.int().min(0).max(1000).default(1),
+  max: z.int().min(1).max(1000).default(3),
+  targetCpu: percent.min(1).default(70).meta({ description: "Target average CPU utilization (%)." }),
+  targetMemory: percent.min(1).optional().meta({ description: "Target average memory utilization (%)." }),
+});
+
+export const exposureSchema = strict({
+  public: z.boolean().default(true).meta({ description: "Internet-facing (external gateway) or internal only." }),
+  domains: z.array(domainName).min(1).meta({ description: "Hostnames routed to this service." }),
+  paths: z.array(z.string().startsWith("/")).min(1).default(["/"]),
+  iap: z.boolean().default(false).meta({ description: "Protect with Identity-Aware Proxy (internal apps)." }),
+  rateLimitPerMinute: z.int().min(1).optional().meta({ description: "Cloud Armor rate limit per client IP." }),
+});
+
+const releaseVersion = strict({
+  version: z.string().regex(/^[A-Za-z0-9][-._A-Za-z0-9]{0,62}$/, { error: "expected a version label such as v42 or 1.4.2" }),
+  image: z.string().min(1).meta({ description: "Image reference (tag or @sha256 digest)." }),
+});
+
+export const strategySchema = z
+  .discriminatedUnion("type", [
+    strict({
+      type: z.literal("rolling"),
+      maxSurge: z.union([z.int().min(1), z.string().regex(/^([1-9]\d?|100)%$/)]).default("25%"),
+      maxUnavailable: z.literal(0).default(0).meta({ description: "Always 0: capacity never drops during a rollout." }),
+      minReadySeconds: z.int().min(0).max(3600).default(10),
+      progressDeadlineSeconds: z.int().min(60).max(7200).default(600),
+    }),
+    strict({
+      type: z.literal("blueGreen"),
+      active: z.enum(["blue", "green"]).meta({ description: "Slot that receives the default traffic." }),
+      blue: releaseVersion.optional(),
+      green: releaseVersion.optional(),
+      previewHeader: z.string().regex(/^[a-z][-a-z0-9]*$/).default("x-brume-preview"),
+    }),
+    strict({
+      type: z.literal("canary"),
+      stable: releaseVersion,
+      canary: releaseVersion.optional(),
+      weight: percent.default(0).meta({ description: "Share of traffic (0-100) routed to the canary." }),
+    }),
+  ])
+  .meta({ description: "Deployment strategy: rolling, blueGreen or canary. Each step is one config change." });
+
+export const buildSchema = strict({
+  context: z.string().min(1).meta({ description: "Build context, relative to the config file." }),
+  dockerfile: z.string().default("Dockerfile"),
+  args: z.record(z.string(), z.string()).default({}),
+});
+
+export const usesSchema = strict({
+  database: dnsLabel.optional().meta({ description: "Database (from `databases`) this service connects to." }),
+  cache: dnsLabel.optional().meta({ description: "Cache (from `caches`) this service connects to." }),
+  topics: z.array(dnsLabel).default([]).meta({ description: "Topics it publishes to." }),
+  subscriptions: z
+    .array(z.string().regex(/^[a-z][-a-z0-9]*\/[a-z][-a-z0-9]*$/, { error: 'expected "<topic>/<subscription>"' }))
+    .default([])
+    .meta({ description: 'Subscriptions it pulls from, as "<topic>/<subscription>".' }),
+  buckets: z.array(dnsLabel).default([]),
+  secrets: z.array(dnsLabel).default([]).meta({ description: "Secrets (from `secrets`) it reads." }),
+});
+
+export const serviceSchema = strict({
+  image: z.string().min(1).optional().meta({ description: "Image reference; use `build` to build from source instead." }),
+  build: buildSchema.optional(),
+  runner: z.enum(runnerNames).default("kubernetes").meta({ description: "Where the service runs." }),
+  machines: dnsLabel.optional().meta({ description: "Machine group (from `machines`) for container/process runners." }),
+  command: z.array(z.string()).optional(),
+  ports: z.array(servicePortSchema).default([{ name: "http", port: 8080, protocol: "TCP" }]),
+  env: z.record(envVarName, z.string()).default({}).meta({ description: "Plain environment variables." }),
+  secrets: z
+    .record(envVarName, dnsLabel)
+    .default({})
+    .meta({ description: "Environment variable → secret name (from `secrets`); delivered from Secret Manager." }),
+  resources: strict({ cpu: cpuQuantity.default("250m"), memory: memoryQuantity.default("256Mi") }).default({
+    cpu: "250m",
+    memory: "256Mi",
+  }),
+  health: strict({
+    liveness: probeSchema.optional(),
+    readiness: probeSchema.optional(),
+    startup: probeSchema.optional(),
+  }).default({}),
+  scaling: scalingSchema.default({ min: 1, max: 3, targetCpu: 70 }),
+  dependsOn: z.array(dnsLabel).default([]).meta({ description: "Services this one calls (network policy, start order)." }),
+  expose: exposureSchema.optional(),
+  strategy: strategySchema.default({
+    type: "rolling",
+    maxSurge: "25%",
+    maxUnavailable: 0,
+    minReadySeconds: 10,
+    progressDeadlineSeconds: 600,
+  }),
+  uses: usesSchema.default({ topics: [], subscriptions: [], buckets: [], secrets: [] }),
+  source: strict({
+    git: z.string().min(1),
+    ref: z.string().min(1).meta({ description: "Pinned commit or tag." }),
+    runtime: z.string().regex(/^[a-z]+@[\w.]+$/, { error: 'expected "<runtime>@<version>", e.g. "nodejs@20.11.1"' }),
+    build: z.string().optional(),
+  })
+    .optional()
+    .meta({ description: "Process runner: source fetched at a pinned ref and a vfox-managed runtime." }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Machines
+// ---------------------------------------------------------------------------------------------
+
+export const agentSchema = strict({
+  name: dnsLabel.default("dployrd"),
+  version: z.string().regex(/^v?\d+\.\d+\.\d+([-+][\w.]+)?$/, { error: "expected a semantic version such as 1.4.2" }).default("0.1.0"),
+  url: z
+    .url()
+    .optional()
+    .meta({ description: "Release tarball URL; `{version}` is substituted. Defaults to the dployrd release URL." }),
+  sha256: z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" }).optional(),
+  controlPlaneUrl: z.url().optional().meta({ description: "Control plane the agent connects to (mTLS websocket)." }),
+  tokenSecret: dnsLabel.default("agent-bootstrap-token").meta({ description: "Secret Manager secret holding the bootstrap token." }),
+});
+
+export const machineGroupSchema = strict({
+  machineType: z.string().regex(/^[a-z0-9]+-[a-z0-9-]+$/, { error: "expected a machine type such as e2-standard-2" }).default("e2-standard-2"),
+  size: z.int().min(0).max(500).default(1).meta({ description: "Fixed size when autoscaling is absent." }),
+  autoscaling: strict({
+    min: z.int().min(0).max(500),
+    max: z.int().min(1).max(500),
+    targetCpu: percent.min(1).default(60),
+  }).optional(),
+  zones: z.array(gcpZone).min(1).optional().meta({ description: "Zones of the regional group; defaults to three zones of the region." }),
+  image: z.enum(["debian-12", "cos-stable"]).default("debian-12"),
+  diskGb: z.int().min(10).max(65536).default(20),
+  agent: agentSchema.default({ name: "dployrd", version: "0.1.0", tokenSecret: "agent-bootstrap-token" }),
+  runners: z.array(z.enum(["container", "process"])).min(1).default(["container"]),
+  serves: z.array(port).default([]).meta({ description: "Ports served to a load balancer (health-check firewall + backend)." }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// The whole file
+// ---------------------------------------------------------------------------------------------
+
+export const brumeConfigSchema = strict({
+  $schema: z.string().optional().meta({ description: "Path or URL of the JSON Schema (editor support)." }),
+  project: projectSchema,
+  environments: z
+    .record(dnsLabel, environmentSchema)
+    .refine((envs) => Object.keys(envs).length > 0, { error: "declare at least one environment (e.g. prod)" })
+    .meta({ description: "Environments by name (prod, stage, …)." }),
+  services: z.record(dnsLabel, serviceSchema).default({}),
+  machines: z.record(dnsLabel, machineGroupSchema).default({}),
+  databases: z.record(dnsLabel, databaseSchema).default({}),
+  caches: z.record(dnsLabel, cacheSchema).default({}),
+  topics: z.record(dnsLabel, topicSchema).default({}),
+  buckets: z.record(dnsLabel, bucketSchema).default({}),
+  secrets: z.record(dnsLabel, secretSchema).default({}),
+});
+
+/** The config as written by the user (defaults optional). */
+export type BrumeConfigInput = z.input<typeof brumeConfigSchema>;
+/** The config after validation and defaults. */
+export type BrumeConfig = z.output<typeof brumeConfigSchema>;
+export type ProjectConfig = BrumeConfig["project"];
+export type EnvironmentConfig = BrumeConfig["environments"][string];
+export type NetworkConfig = z.output<typeof networkConfigSchema>;
+export type ServiceConfig = BrumeConfig["services"][string];
+export type MachineGroupConfig = BrumeConfig["machines"][string];
+export type DatabaseConfig = BrumeConfig["databases"][string];
+export type CacheConfig = BrumeConfig["caches"][string];
+export type TopicConfig = BrumeConfig["topics"][string];
+export type BucketConfig = BrumeConfig["buckets"][string];
+export type SecretConfig = BrumeConfig["secrets"][string];
+export type StrategyConfig = ServiceConfig["strategy"];

@@ -1,0 +1,171 @@
+/**
+ * The one mock implementation of the Pulumi engine in this repo, used by `brume plan` and by every
+ * test. Resources get realistic computed outputs (ids, selfLinks, IP addresses, emails, project
+ * numbers), derived deterministically from their inputs, so a plan is byte-identical across runs.
+ * Any invoke without a mock throws, naming the token: a plan never silently returns nothing.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+
+type State = Record<string, unknown>;
+type MockArgs = pulumi.runtime.MockResourceArgs;
+
+/** A deterministic integer from text. */
+function hashInt(text: string, modulo: number): number {
+  return parseInt(createHash("sha256").update(text).digest("hex").slice(0, 12), 16) % modulo;
+}
+
+/** Project number derived from the project id (12 digits, as GCP's are). */
+export function mockProjectNumber(projectId: string): string {
+  return String(100000000000 + hashInt(`project:${projectId}`, 899999999999));
+}
+
+/** A private address inside 10.0.0.0/8 (or the given /16 prefix) derived from a seed. */
+export function mockPrivateIp(seed: string, prefix = "10.250"): string {
+  const n = hashInt(`ip:${seed}`, 65024) + 256;
+  return `${prefix}.${Math.floor(n / 256)}.${n % 256}`;
+}
+
+/** A public address from the TEST-NET-3 documentation range (RFC 5737). */
+export function mockPublicIp(seed: string): string {
+  return `203.0.113.${hashInt(`pub:${seed}`, 254) + 1}`;
+}
+
+const str = (v: unknown, fallback: string): string => (typeof v === "string" && v.length > 0 ? v : fallback);
+
+/** Computed outputs per resource type, on top of the inputs (which the engine echoes back). */
+const computed: Record<string, (args: MockArgs, project: string, region: string) => State> = {
+  "gcp:compute/network:Network": ({ inputs, name }, project) => {
+    const n = str(inputs.name, name);
+    return { selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/networks/${n}`, gatewayIpv4: "" };
+  },
+  "gcp:compute/subnetwork:Subnetwork": ({ inputs, name }, project, region) => {
+    const n = str(inputs.name, name);
+    const r = str(inputs.region, region);
+    const cidr = str(inputs.ipCidrRange, "10.0.0.0/24");
+    return {
+      selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/regions/${r}/subnetworks/${n}`,
+      gatewayAddress: cidr.replace(/\.\d+\/\d+$/, ".1"),
+    };
+  },
+  "gcp:compute/globalAddress:GlobalAddress": ({ inputs, name }) => ({
+    address: inputs.addressType === "INTERNAL" ? mockPrivateIp(name, "10.255") : mockPublicIp(name),
+  }),
+  "gcp:compute/address:Address": ({ inputs, name }) => ({
+    address: inputs.addressType === "INTERNAL" ? mockPrivateIp(name) : mockPublicIp(name),
+  }),
+  "gcp:serviceaccount/account:Account": ({ inputs, name }, project) => {
+    const accountId = str(inputs.accountId, name);
+    const email = `${accountId}@${project}.iam.gserviceaccount.com`;
+    return { email, member: `serviceAccount:${email}`, uniqueId: String(hashInt(email, 1e15)) };
+  },
+  "gcp:sql/databaseInstance:DatabaseInstance": ({ inputs, name }, project, region) => {
+    const n = str(inputs.name, name);
+    const ip = mockPrivateIp(n, "10.254");
+    return {
+      connectionName: `${project}:${str(inputs.region, region)}:${n}`,
+      privateIpAddress: ip,
+      ipAddresses: [{ ipAddress: ip, type: "PRIVATE" }],
+      selfLink: `https://sqladmin.googleapis.com/sql/v1beta4/projects/${project}/instances/${n}`,
+      serviceAccountEmailAddress: `p${mockProjectNumber(project)}-abcdef@gcp-sa-cloud-sql.iam.gserviceaccount.com`,
+    };
+  },
+  "gcp:redis/instance:Instance": ({ inputs, name }) => ({
+    host: mockPrivateIp(str(inputs.name, name), "10.253"),
+    port: 6378,
+    currentLocationId: "",
+  }),
+  "gcp:container/cluster:Cluster": ({ inputs, name }) => ({
+    endpoint: mockPrivateIp(str(inputs.name, name), "172.16"),
+    masterAuth: { clusterCaCertificate: Buffer.from(`mock-ca:${name}`).toString("base64") },
+  }),
+  "gcp:storage/bucket:Bucket": ({ inputs, name }) => ({
+    url: `gs://${str(inputs.name, name)}`,
+    selfLink: `https://www.googleapis.com/storage/v1/b/${str(inputs.name, name)}`,
+  }),
+  "gcp:artifactregistry/repository:Repository": ({ inputs, name }, project) => ({
+    registryUri: `${str(inputs.location, "europe")}-docker.pkg.dev/${project}/${str(inputs.repositoryId, name)}`,
+  }),
+  "gcp:secretmanager/secret:Secret": ({ inputs, name }, project) => ({
+    name: `projects/${mockProjectNumber(project)}/secrets/${str(inputs.secretId, name)}`,
+  }),
+  "gcp:pubsub/topic:Topic": ({ inputs, name }, project) => ({
+    id: `projects/${project}/topics/${str(inputs.name, name)}`,
+  }),
+  "gcp:pubsub/subscription:Subscription": ({ inputs, name }, project) => ({
+    id: `projects/${project}/subscriptions/${str(inputs.name, name)}`,
+  }),
+  "gcp:dns/managedZone:ManagedZone": ({ inputs }) => ({
+    nameServers: ["ns-cloud-a1.googledomains.com.", "ns-cloud-a2.googledomains.com."].map((s) =>
+      inputs.visibility === "private" ? "" : s,
+    ),
+  }),
+};
+
+/** Physical id per type: what the provider would return as `id`. */
+function mockId(args: MockArgs, project: string, region: string): string {
+  const n = str(args.inputs.name, args.name);
+  switch (args.type) {
+    case "gcp:compute/network:Network":
+      return `projects/${project}/global/networks/${n}`;
+    case "gcp:compute/subnetwork:Subnetwork":
+      return `projects/${project}/regions/${str(args.inputs.region, region)}/subnetworks/${n}`;
+    case "gcp:serviceaccount/account:Account":
+      return `projects/${project}/serviceAccounts/${str(args.inputs.accountId, n)}@${project}.iam.gserviceaccount.com`;
+    default:
+      return args.type.startsWith("pulumi:providers:") ? `${args.name}-provider-id` : `${n}-id`;
+  }
+}
+
+/** Invokes we mock; anything else throws. */
+const invokes: Record<string, (inputs: Record<string, unknown>, defaults: { project: string }) => Record<string, unknown>> = {
+  "gcp:organizations/getProject:getProject": (inputs, defaults) => {
+    const projectId = str(inputs.projectId, defaults.project);
+    return { projectId, number: mockProjectNumber(projectId), name: projectId, id: `projects/${projectId}` };
+  },
+  "gcp:organizations/getClientConfig:getClientConfig": (_inputs, defaults) => ({
+    project: defaults.project,
+    accessToken: "mock-access-token",
+    region: "",
+    zone: "",
+    id: "mock",
+  }),
+};
+
+export class UnmockedInvokeError extends Error {
+  override readonly name = "UnmockedInvokeError";
+}
+
+export interface PlanMocksOptions {
+  /** Project used for resources that name none (the provider default). */
+  defaultProject?: string;
+  defaultRegion?: string;
+}
+
+/** Deterministic mocks for the GCP and Kubernetes providers. */
+export class PlanMocks implements pulumi.runtime.Mocks {
+  private readonly project: string;
+  private readonly region: string;
+
+  constructor(options: PlanMocksOptions = {}) {
+    this.project = options.defaultProject ?? "mock-project";
+    this.region = options.defaultRegion ?? "europe-west1";
+  }
+
+  newResource(args: MockArgs): { id: string | undefined; state: State } {
+    const project = str(args.inputs.project, this.project);
+    const extra = computed[args.type]?.(args, project, this.region) ?? {};
+    const id = (extra.id as string | undefined) ?? mockId(args, project, this.region);
+    return { id, state: { ...args.inputs, ...extra } };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const mock = invokes[args.token];
+    if (!mock) {
+      throw new UnmockedInvokeError(
+        `unmocked invoke "${args.token}" (inputs ${JSON.stringify(args.inputs)}); add a mock to src/plan/mocks.ts`,
+      );
+    }
+    return mock(args.inputs as Record<string, unknown>, { project: this.project });
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * The offline plan: runs a Pulumi program under the runtime mocks and records every resource
+ * registration with what the mocks alone do not give (parent, dependencies, protect, provider).
+ * `brume plan` and the tests both use this; see ../../README.md for the JSON contract.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as settings from "@pulumi/pulumi/runtime/settings.js";
+import { PlanMocks } from "./mocks.js";
+
+export interface PlannedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** URN of the parent resource, "" at the top. */
+  parent: string;
+  /** Inputs as sent to the provider, keys sorted, secrets as "[secret]". */
+  inputs: Record<string, unknown>;
+  /** URNs this resource depends on (explicit and through inputs), sorted. */
+  dependencies: string[];
+  /** URN of the explicit provider, "" for the default provider. */
+  provider: string;
+  protect: boolean;
+  /** true for provider-managed resources, false for components. */
+  custom: boolean;
+}
+
+export interface Plan {
+  project: string;
+  stack: string;
+  resources: PlannedResource[];
+  /** Stack outputs, secrets as "[secret]". */
+  outputs: Record<string, unknown>;
+}
+
+export interface RunProgramOptions {
+  /** Pulumi project name (URNs). */
+  project: string;
+  stack: string;
+  /** Stack config, `namespace:key` → value (objects are passed as JSON, as the CLI does). */
+  config?: Record<string, unknown>;
+  /** Config keys whose values are secrets. */
+  secretKeys?: string[];
+  /** Defaults for resources that name no project / region. */
+  defaultProject?: string;
+  defaultRegion?: string;
+}
+
+export const SECRET_MASK = "[secret]";
+export const UNKNOWN_MASK = "[unknown]";
+
+const sig = {
+  key: "4dabf18193072939515e22adb298388d",
+  secret: "1b47061264138c4ac30d75fd1eb44270",
+  resourceReference: "5cf8f73096256a8f31e491e813e4eb8e",
+  asset: "c44067f5952c0a294b673a41bacd8c17",
+  archive: "0def7320c3a5731c473e5ecbe6d5a3dc",
+  outputValue: "d0e6a833031e9bbcd3f4e8bde6ca49a4",
+  unknown: "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+} as const;
+
+/** Wire values → printable JSON: secrets masked, references as URNs, keys sorted. */
+export function normalizeWireValue(value: unknown): unknown {
+  if (value === sig.unknown) return UNKNOWN_MASK;
+  if (Array.isArray(value)) return value.map(normalizeWireValue);
+  if (value === null || typeof value !== "object") return value;
+  const obj = value as Record<string, unknown>;
+  switch (obj[sig.key]) {
+    case sig.secret:
+      return SECRET_MASK;
+    case sig.resourceReference:
+      return obj.urn;
+    case sig.outputValue:
+      return obj.secret ? SECRET_MASK : "value" in obj ? normalizeWireValue(obj.value) : UNKNOWN_MASK;
+    case sig.asset:
+    case sig.archive:
+      return { asset: obj.path ?? obj.uri ?? (obj.text !== undefined ? `text:${String(obj.text).length} chars` : "archive") };
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(obj).sort()) out[key] = normalizeWireValue(obj[key]);
+  return out;
+}
+
+/**
+ * Provider config travels as JSON strings on the wire (`defaultLabels: "{...}"`); show the values.
+ */
+function plannedInputs(type: string, wire: Record<string, unknown>): Record<string, unknown> {
+  const inputs = normalizeWireValue(wire) as Record<string, unknown>;
+  if (!type.startsWith("pulumi:providers:")) return inputs;
+  for (const [key, value] of Object.entries(inputs)) {
+    if (typeof value === "string" && /^[[{]/.test(value)) {
+      try {
+        inputs[key] = normalizeWireValue(JSON.parse(value));
+      } catch {
+        // not JSON: keep the string
+      }
+    }
+  }
+  return inputs;
+}
+
+/** Provider references are `urn::id`; the id is a mock artefact, so keep the URN. */
+function providerUrn(ref: string): string {
+  const cut = ref.lastIndexOf("::");
+  return cut > 0 && ref.slice(0, cut).startsWith("urn:") ? ref.slice(0, cut) : ref;
+}
+
+export class PlanError extends Error {
+  override readonly name = "PlanError";
+  constructor(readonly errors: unknown[]) {
+    super(
+      `the program failed under the offline plan:\n${errors
+        .map((e) => `  - ${e instanceof Error ? e.message : String(e)}`)
+        .filter((line, i, all) => all.indexOf(line) === i)
+        .join("\n")}`,
+    );
+  }
+}
+
+interface MonitorRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProtect(): boolean;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+interface MonitorResponse {
+  getUrn(): string;
+}
+type Callback = (err: unknown, response: MonitorResponse | undefined) => void;
+
+/** Resolves a value of stack outputs: plain JSON, secrets masked. */
+async function settleOutputs(result: unknown): Promise<Record<string, unknown>> {
+  if (result === undefined || result === null || typeof result !== "object") return {};
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(result).sort()) {
+    const output = pulumi.output((result as Record<string, unknown>)[key]) as pulumi.Output<unknown>;
+    const [value, secret] = await Promise.all([
+      new Promise<unknown>((resolve) => output.apply((v) => resolve(v))),
+      pulumi.isSecret(output),
+    ]);
+    out[key] = secret ? SECRET_MASK : normalizeWireValue(JSON.parse(JSON.stringify(value ?? null)));
+  }
+  return out;
+}
+
+/**
+ * Runs `program` under the mocks and returns its plan. The program must import its components
+ * only inside the function (or after this call started), never before: see the offline notes.
+ * Throws PlanError when any registration or mocked invoke failed.
+ */
+export async function runProgram(program: () => unknown, options: RunProgramOptions): Promise<Plan> {
+  const errors: unknown[] = [];
+  const mocks = new PlanMocks({
+    ...(options.defaultProject ? { defaultProject: options.defaultProject } : {}),
+    ...(options.defaultRegion ? { defaultRegion: options.defaultRegion } : {}),
+  });
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => mocks.newResource(args),
+      call: (args) => {
+        try {
+          return mocks.call(args);
+        } catch (err) {
+          errors.push(err);
+          throw err;
+        }
+      },
+    },
+    options.project,
+    options.stack,
+    false,
+  );
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options.config ?? {})) {
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  pulumi.runtime.setAllConfig(config, options.secretKeys ?? []);
+
+  const recorded: PlannedResource[] = [];
+  const monitor = settings.getMonitor() as unknown as {
+    registerResource(req: MonitorRequest, cb: Callback): Promise<void>;
+    newUrn(parent: string, type: string, name: string): string;
+  };
+  // URNs as the engine makes them: the parent's whole type chain, not only its last type.
+  monitor.newUrn = (parent, type, name) => {
+    const qualified = parent ? `${parent.split("::")[2]}$${type}` : type;
+    return `urn:pulumi:${options.stack}::${options.project}::${qualified}::${name}`;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) =>
+    register(req, (err, response) => {
+      if (err) errors.push(err);
+      else if (response) {
+        recorded.push({
+          urn: response.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          parent: req.getParent(),
+          inputs: plannedInputs(req.getType(), req.getObject()?.toJavaScript() ?? {}),
+          dependencies: [...new Set(req.getDependenciesList())].sort(),
+          provider: providerUrn(req.getProvider()),
+          protect: req.getProtect(),
+          custom: req.getCustom(),
+        });
+      }
+      cb(err, response);
+    });
+
+  const onRejection = (reason: unknown) => errors.push(reason);
+  process.on("unhandledRejection", onRejection);
+  let outputs: Record<string, unknown> = {};
+  try {
+    const result = await program();
+    outputs = await settleOutputs(result);
+    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  } catch (err) {
+    errors.push(err);
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+  if (errors.length > 0) throw new PlanError(errors);
+
+  recorded.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  return { project: options.project, stack: options.stack, resources: recorded, outputs };
+}

@@ -1,0 +1,79 @@
+/**
+ * Plans a brume stack offline exactly as `pulumi up` would run it: Pulumi.yaml names the project,
+ * Pulumi.<stack>.yaml gives the stack config, and the real program (src/program.ts) runs under
+ * the mocks. The brume config is validated first, so bad input fails before any resource exists.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { ConfigError } from "../config/errors.js";
+import { findConfigFile, loadStack, type LoadedStack } from "../config/load.js";
+import { runProgram, type Plan } from "./run.js";
+
+export interface StackConfig {
+  /** Pulumi project name from Pulumi.yaml. */
+  project: string;
+  /** `namespace:key` → value. */
+  config: Record<string, unknown>;
+  secretKeys: string[];
+}
+
+/** Reads Pulumi.yaml and Pulumi.<stack>.yaml from a Pulumi project directory. */
+export function readStackConfig(projectDir: string, stack: string): StackConfig {
+  const projectFile = join(projectDir, "Pulumi.yaml");
+  const project = existsSync(projectFile)
+    ? String((parseYaml(readFileSync(projectFile, "utf8")) as { name?: unknown })?.name ?? "brume")
+    : "brume";
+  const stackFile = join(projectDir, `Pulumi.${stack}.yaml`);
+  const config: Record<string, unknown> = {};
+  const secretKeys: string[] = [];
+  if (existsSync(stackFile)) {
+    const doc = (parseYaml(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    for (const [rawKey, value] of Object.entries(doc.config ?? {})) {
+      const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
+      if (value !== null && typeof value === "object" && "secure" in value) {
+        // Encrypted with the stack's secrets provider: offline we only know that it is a secret.
+        config[key] = "offline-secret-placeholder";
+        secretKeys.push(key);
+      } else config[key] = value;
+    }
+  }
+  return { project, config, secretKeys };
+}
+
+export interface PlanStackOptions {
+  stack: string;
+  /** brume.yaml / brume.toml; looked up in the current directory when absent. */
+  configFile?: string;
+  /** Directory with Pulumi.yaml and Pulumi.<stack>.yaml; defaults to the config file's directory. */
+  projectDir?: string;
+}
+
+export interface StackPlan {
+  plan: Plan;
+  loaded: LoadedStack;
+}
+
+export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
+  const configFile = resolve(options.configFile ?? findConfigFile("."));
+  const projectDir = resolve(options.projectDir ?? dirname(configFile));
+  const stackConfig = readStackConfig(projectDir, options.stack);
+  const environment = String(stackConfig.config["brume:environment"] ?? options.stack);
+  const overrides = stackConfig.config["brume:overrides"];
+  if (overrides !== undefined && (overrides === null || typeof overrides !== "object" || Array.isArray(overrides))) {
+    throw new ConfigError([{ path: "brume:overrides", message: "expected an object deep-merged over the config file", value: overrides }], join(projectDir, `Pulumi.${options.stack}.yaml`));
+  }
+  // Validate before running anything: bad input never reaches the program.
+  const loaded = loadStack({ configFile, environment, ...(overrides !== undefined ? { overrides } : {}) });
+  // The program is imported inside the run, after the mocks are installed (see the offline notes).
+  const program = async () => (await import("../program.js")).default();
+  const plan = await runProgram(program, {
+    project: stackConfig.project,
+    stack: options.stack,
+    config: { ...stackConfig.config, "brume:configFile": configFile, "brume:environment": environment },
+    secretKeys: stackConfig.secretKeys,
+    defaultProject: loaded.environment.gcpProject,
+    defaultRegion: loaded.environment.region,
+  });
+  return { plan, loaded };
+}

@@ -1,0 +1,56 @@
+/**
+ * The Pulumi program (Pulumi.yaml `main`): reads the stack config, loads brume.yaml / brume.toml
+ * for the selected environment and expands it into a Project. Stack config keys:
+ *
+ * - `brume:environment` — environment name; defaults to the stack name;
+ * - `brume:configFile` — config file path; defaults to brume.yaml / brume.toml in the project dir;
+ * - `brume:overrides`  — object deep-merged over the file (objects merge, arrays replace, null removes).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Project } from "../components/project/project.js";
+import { ConfigError } from "./config/errors.js";
+import { loadStack, type LoadedStack } from "./config/load.js";
+
+/** Reads the stack config and the brume config; bad input becomes a RunError (no stack trace). */
+export function loadStackFromPulumiConfig(): LoadedStack {
+  const cfg = new pulumi.Config("brume");
+  const configFile = cfg.get("configFile");
+  const overrides = cfg.getObject<unknown>("overrides");
+  try {
+    return loadStack({
+      environment: cfg.get("environment") ?? pulumi.getStack(),
+      ...(configFile ? { configFile } : {}),
+      ...(overrides !== undefined ? { overrides } : {}),
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+}
+
+/** Stack outputs: where things are and how to reach them. */
+export function stackOutputs(project: Project) {
+  const env = project.resolved;
+  return {
+    environment: env.name,
+    gcpProject: env.gcpProject,
+    region: env.region,
+    preset: env.preset,
+    networkId: project.environment.network.networkId,
+    subnets: {
+      nodes: project.environment.network.nodesSubnet.selfLink,
+      private: project.environment.network.privateSubnet.selfLink,
+      proxy: project.environment.network.proxySubnet.selfLink,
+    },
+    ranges: env.network,
+  };
+}
+
+export default async function main() {
+  const stack = loadStackFromPulumiConfig();
+  const project = new Project(stack.config.project.name, {
+    config: stack.config,
+    environment: stack.environment.name,
+  });
+  return stackOutputs(project);
+}
