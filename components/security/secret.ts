@@ -1,0 +1,88 @@
+/**
+ * `brume:security:Secret` — a Secret Manager secret with user-managed replication (primary + DR
+ * region), optional CMEK per region, an optional rotation reminder, and optionally its first
+ * version from a value we generated (kept secret end to end: never a plaintext input or output).
+ */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { childOptions } from "../../src/component/options.js";
+import { transformed, type Transform } from "../../src/component/transform.js";
+
+export interface SecretArgs {
+  project: string;
+  /** Secret id (physical name). */
+  secretId: string;
+  /** Regions holding a replica: the primary region first, then the DR region. */
+  replicaRegions: string[];
+  labels?: Record<string, string>;
+  /** KMS key per replica region (CMEK); Google-managed encryption when absent. */
+  kmsKeyNames?: Record<string, pulumi.Input<string>>;
+  /**
+   * Rotation reminder: Secret Manager publishes to `topic` every `periodDays`, starting at
+   * `nextRotationTime` (RFC 3339, required by the API; a fixed value keeps plans stable).
+   */
+  rotation?: { periodDays: number; nextRotationTime: string; topic: pulumi.Input<string> };
+  /** First version's payload; marked secret whatever the caller passed. */
+  value?: pulumi.Input<string>;
+  transform?: {
+    secret?: Transform<gcp.secretmanager.SecretArgs>;
+    version?: Transform<gcp.secretmanager.SecretVersionArgs>;
+  };
+}
+
+export class Secret extends pulumi.ComponentResource {
+  readonly secret: gcp.secretmanager.Secret;
+  readonly version?: gcp.secretmanager.SecretVersion;
+  /** `projects/<p>/secrets/<id>` */
+  readonly secretName: pulumi.Output<string>;
+  readonly secretId: pulumi.Output<string>;
+
+  constructor(name: string, args: SecretArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("brume:security:Secret", name, {}, opts);
+
+    this.secret = new gcp.secretmanager.Secret(
+      ...transformed(
+        args.transform?.secret,
+        `${name}-secret`,
+        {
+          project: args.project,
+          secretId: args.secretId,
+          labels: args.labels ?? {},
+          replication: {
+            userManaged: {
+              replicas: args.replicaRegions.map((location) => ({
+                location,
+                ...(args.kmsKeyNames?.[location] ? { customerManagedEncryption: { kmsKeyName: args.kmsKeyNames[location]! } } : {}),
+              })),
+            },
+          },
+          ...(args.rotation
+            ? {
+                rotation: {
+                  rotationPeriod: `${args.rotation.periodDays * 86400}s`,
+                  nextRotationTime: args.rotation.nextRotationTime,
+                },
+                topics: [{ name: args.rotation.topic }],
+              }
+            : {}),
+        } satisfies gcp.secretmanager.SecretArgs,
+        childOptions(this, opts),
+      ),
+    );
+
+    if (args.value !== undefined) {
+      this.version = new gcp.secretmanager.SecretVersion(
+        ...transformed(
+          args.transform?.version,
+          `${name}-version`,
+          { secret: this.secret.id, secretData: pulumi.secret(args.value) },
+          childOptions(this, opts),
+        ),
+      );
+    }
+
+    this.secretName = this.secret.name;
+    this.secretId = this.secret.secretId;
+    this.registerOutputs({ secretName: this.secretName });
+  }
+}
