@@ -113,7 +113,7 @@ function mockId(args: MockArgs, project: string, region: string): string {
     case "gcp:serviceaccount/account:Account":
       return `projects/${project}/serviceAccounts/${str(args.inputs.accountId, n)}@${project}.iam.gserviceaccount.com`;
     default:
-      return args.type.startsWith("pulumi:providers:") ? `${args.name}-provider-id` : `${n}-id`;
+      return `${n}-id`;
   }
 }
 
@@ -152,8 +152,17 @@ export class PlanMocks implements pulumi.runtime.Mocks {
     this.region = options.defaultRegion ?? "europe-west1";
   }
 
+  /** Provider id → its project, so resources that name none get their provider's. */
+  private readonly providerProjects = new Map<string, string>();
+
   newResource(args: MockArgs): { id: string | undefined; state: State } {
-    const project = str(args.inputs.project, this.project);
+    if (args.type.startsWith("pulumi:providers:")) {
+      const id = `${args.name}-${createHash("sha256").update(JSON.stringify(args.inputs)).digest("hex").slice(0, 8)}`;
+      if (typeof args.inputs.project === "string") this.providerProjects.set(id, args.inputs.project);
+      return { id, state: { ...args.inputs } };
+    }
+    const providerId = args.provider ? args.provider.slice(args.provider.lastIndexOf("::") + 2) : "";
+    const project = str(args.inputs.project, this.providerProjects.get(providerId) ?? this.project);
     const extra = computed[args.type]?.(args, project, this.region) ?? {};
     const id = (extra.id as string | undefined) ?? mockId(args, project, this.region);
     return { id, state: { ...args.inputs, ...extra } };

@@ -215,7 +215,13 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
   try {
     const result = await program();
     outputs = await settleOutputs(result);
+  } catch (err) {
+    errors.push(err);
+  }
+  try {
+    // Drain every registration, even after a failure, so no rejection escapes the run.
     await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await new Promise((resolve) => setImmediate(resolve));
   } catch (err) {
     errors.push(err);
   } finally {

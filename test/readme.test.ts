@@ -1,0 +1,74 @@
+/**
+ * The README is executed: its config example is the file the tests plan, its preset table is
+ * rendered from the presets, its TypeScript example runs under the mocks, and its commands exist.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { presetNames, presets } from "../src/config/presets.js";
+import { planContract } from "../src/plan/contract.js";
+import { one, planDir, planProgram, repoRoot } from "./harness.js";
+
+const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+
+/** The fenced block of `lang` that follows `marker`. */
+function blockAfter(marker: string, lang: string): string {
+  const at = readme.indexOf(marker);
+  if (at < 0) throw new Error(`README has no ${marker}`);
+  const match = readme.slice(at).match(new RegExp("```" + lang + "\\n([\\s\\S]*?)```"));
+  if (!match) throw new Error(`no \`\`\`${lang} block after ${marker}`);
+  return match[1]!;
+}
+
+describe("README", () => {
+  it("shows examples/minimal/brume.yaml verbatim, and that example plans", async () => {
+    const shown = blockAfter("<!-- readme-example: examples/minimal/brume.yaml -->", "yaml");
+    expect(shown).toBe(readFileSync(join(repoRoot, "examples/minimal/brume.yaml"), "utf8"));
+    const plan = await planDir(join(repoRoot, "examples/minimal"), "prod");
+    expect(one(plan, "pulumi:providers:gcp", "hello-gcp").inputs).toMatchObject({ project: "hello-prod-4821" });
+  });
+
+  it("renders the preset table from src/config/presets.ts", () => {
+    const start = readme.indexOf("<!-- presets-table -->");
+    const end = readme.indexOf("<!-- /presets-table -->");
+    const table = readme.slice(start, end).split("\n").filter((l) => l.startsWith("|"));
+    const expected = [
+      `| setting | ${presetNames.join(" | ")} |`,
+      `|---|${presetNames.map(() => "---").join("|")}|`,
+      ...Object.keys(presets.production).map(
+        (key) => `| ${key} | ${presetNames.map((p) => String(presets[p][key as keyof (typeof presets)["production"]])).join(" | ")} |`,
+      ),
+    ];
+    expect(table).toEqual(expected);
+  });
+
+  it("runs the TypeScript import example under the mocks", async () => {
+    const code = blockAfter("## Importing components into another TypeScript stack", "ts").replace(
+      /from "@brume\/infra"/,
+      `from ${JSON.stringify(join(repoRoot, "src/index.js"))}`,
+    );
+    const dir = join(repoRoot, "test/.readme-snippets");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "import-example.ts"), code);
+    const plan = await planProgram(async () => (await import(join(dir, "import-example.ts"))).default(), { stack: "prod" });
+    expect(one(plan, "gcp:compute/network:Network", "core-vpc").inputs).toMatchObject({ name: "acme-prod-vpc", project: "acme-prod-1234" });
+    expect(plan.outputs).toEqual({ networkId: "projects/acme-prod-1234/global/networks/acme-prod-vpc" });
+  });
+
+  it("names the two commands, and package.json defines them", () => {
+    expect(readme).toContain("npm ci && npm run plan");
+    expect(readme).toContain("npm test");
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
+    expect(pkg.scripts.plan).toMatch(/plan --stack prod/);
+    expect(pkg.scripts.test).toBe("vitest run");
+  });
+
+  it("documents every field of the plan JSON contract", () => {
+    const documented = JSON.parse(blockAfter("## The plan JSON contract", "json"));
+    expect(Object.keys(documented).sort()).toEqual(Object.keys(planContract.shape).sort());
+    expect(Object.keys(documented.resources[0]).sort()).toEqual(Object.keys(planContract.shape.resources.element.shape).sort());
+    expect(() => planContract.parse(documented)).not.toThrow();
+  });
+
+  afterAll(() => rmSync(join(repoRoot, "test/.readme-snippets"), { recursive: true, force: true }));
+});
