@@ -26,6 +26,8 @@ export const presetSettingsSchema = strict({
   nodesMax: z.int().min(1).max(1000).meta({ description: "Maximum nodes per zone in the general pool." }),
   spotPool: z.boolean().meta({ description: "Add a spot node pool for non-critical workloads." }),
   flowLogSampling: z.number().min(0).max(1).meta({ description: "VPC flow log sampling rate." }),
+  highMemoryPool: z.boolean().meta({ description: "Add an autoscaled high-memory node pool (e2-highmem-4)." }),
+  cmek: z.boolean().meta({ description: "Customer-managed KMS keys (90-day rotation) for Secret Manager." }),
 });
 
 export type PresetSettings = z.output<typeof presetSettingsSchema>;
@@ -46,6 +48,8 @@ export const presets: Record<PresetName, PresetSettings> = {
     nodesMax: 5,
     spotPool: true,
     flowLogSampling: 0.5,
+    highMemoryPool: true,
+    cmek: true,
   },
   staging: {
     highAvailability: false,
@@ -61,6 +65,8 @@ export const presets: Record<PresetName, PresetSettings> = {
     nodesMax: 3,
     spotPool: true,
     flowLogSampling: 0.1,
+    highMemoryPool: false,
+    cmek: false,
   },
   development: {
     highAvailability: false,
@@ -76,6 +82,8 @@ export const presets: Record<PresetName, PresetSettings> = {
     nodesMax: 2,
     spotPool: false,
     flowLogSampling: 0.05,
+    highMemoryPool: false,
+    cmek: false,
   },
 };
 

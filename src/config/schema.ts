@@ -52,6 +52,31 @@ export const networkConfigSchema = strict({
     .meta({ description: "Private Services Access range (VPC peering) used by Cloud SQL and Memorystore." }),
 });
 
+export const authorizedNetworkSchema = strict({
+  name: z.string().min(1).max(60).meta({ description: "Label shown in the GKE console." }),
+  cidr: ipv4Cidr.refine((cidr) => !/\/0$/.test(cidr), {
+    error: "a /0 range opens the control plane to the internet; list the office / VPN / CI ranges instead",
+  }),
+});
+
+export const clusterConfigSchema = strict({
+  masterAuthorizedNetworks: z
+    .array(authorizedNetworkSchema)
+    .default([])
+    .meta({ description: "Ranges allowed to reach the control plane (besides the VPC). 0.0.0.0/0 is rejected." }),
+  privateEndpoint: z
+    .boolean()
+    .default(false)
+    .meta({ description: "Control plane reachable only from the VPC (private endpoint)." }),
+  networkPolicy: z
+    .enum(["calico", "dataplane-v2"])
+    .default("calico")
+    .meta({ description: "Network policy enforcement: Calico (the seed's choice) or GKE Dataplane V2." }),
+  masterCidr: ipv4Cidr
+    .optional()
+    .meta({ description: "/28 for the control plane; defaults to 172.16.<index>.0/28." }),
+});
+
 export const environmentSchema = strict({
   gcpProject: gcpProjectId,
   preset: z
@@ -73,6 +98,9 @@ export const environmentSchema = strict({
         "Position in the CIDR plan (0-15). Each index owns a disjoint 10.<16·index>.0.0/12 block, so environments never overlap. Defaults: prod 0, stage 1, then alphabetical.",
     }),
   network: networkConfigSchema.default({}).meta({ description: "CIDR overrides; defaults come from the CIDR plan." }),
+  cluster: clusterConfigSchema
+    .default({ masterAuthorizedNetworks: [], privateEndpoint: false, networkPolicy: "calico" })
+    .meta({ description: "GKE control plane access and network policy." }),
   settings: presetSettingsSchema
     .partial()
     .default({})
