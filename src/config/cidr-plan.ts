@@ -14,9 +14,15 @@
  *
  * The layout is part of the public contract: changing it would replace every subnet (the awsx
  * upgrade lesson), so it only ever grows by using unallocated space.
+ *
+ * Capacity: an environment's node pool may grow to `nodesMax` per zone × 3 zones. Its nodes range
+ * must hold that many primary addresses (GCP reserves 4 per subnet), and its pods range one /24
+ * per node (GKE's allocation for 110 pods per node). Overrides that cannot are reported with the
+ * smallest prefix that would fit.
  */
 import { containsCidr, normalizeCidr, overlapCidr, parseCidr } from "cidr-tools";
 import type { ConfigIssue } from "./errors.js";
+import { defaultPresetFor, presets } from "./presets.js";
 import type { BrumeConfig, NetworkConfig } from "./schema.js";
 
 export type RangeName = keyof NetworkConfig;
@@ -93,7 +99,7 @@ export function plannedNetwork(config: Pick<BrumeConfig, "environments">, enviro
   return out;
 }
 
-/** Smallest block (largest prefix length) each range may have. */
+/** Smallest block (largest prefix length) each range may have, whatever the node count. */
 const maxPrefix: Record<RangeName, number> = {
   nodesCidr: 24,
   privateCidr: 26,
@@ -103,8 +109,80 @@ const maxPrefix: Record<RangeName, number> = {
   podsCidr: 21,
 };
 
-/** Overlaps and undersized ranges across all environments, located at the overriding config path. */
-export function cidrProblems(config: Pick<BrumeConfig, "environments">): ConfigIssue[] {
+/** Zones a regional node pool spans. */
+export const zonesPerRegion = 3;
+/** Pod range GKE gives each node at 110 pods per node (the default maximum). */
+export const podRangePrefixPerNode = 24;
+/** Addresses GCP reserves in every subnet's primary range (network, gateway, two at the end). */
+const reservedAddressesPerSubnet = 4;
+
+/** How far an environment's node pool may grow. */
+export interface EnvironmentCapacity {
+  /** Maximum nodes across all zones. */
+  maxNodes: number;
+}
+
+/** `"10.0.64.0/20"` → `{ address: "10.0.64.0", prefixLength: 20 }` (e.g. for a GlobalAddress). */
+export function splitCidr(cidr: string): { address: string; prefixLength: number } {
+  const match = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(cidr);
+  if (!match) throw new Error(`"${cidr}" is not an IPv4 CIDR such as 10.0.64.0/20`);
+  return { address: match[1]!, prefixLength: Number(match[2]) };
+}
+
+/**
+ * The largest prefix length (smallest block) a range may have to serve `maxNodes` nodes: the
+ * capacity need, never smaller than the range's fixed floor. Ranges whose size does not depend on
+ * the node count get their floor.
+ */
+export function minimalPrefix(range: RangeName, maxNodes: number): number {
+  const nodes = Math.max(1, Math.ceil(maxNodes));
+  switch (range) {
+    case "nodesCidr": {
+      let prefix = 32;
+      while (prefix > 0 && 2 ** (32 - prefix) - reservedAddressesPerSubnet < nodes) prefix--;
+      return Math.min(maxPrefix.nodesCidr, prefix);
+    }
+    case "podsCidr":
+      return Math.min(maxPrefix.podsCidr, podRangePrefixPerNode - Math.ceil(Math.log2(nodes)));
+    default:
+      return maxPrefix[range];
+  }
+}
+
+/**
+ * Node capacity of an environment: `capacity` when given, else the effective `nodesMax` (the
+ * environment's `settings.nodesMax`, or its preset's) × 3 zones.
+ */
+function capacityOf(
+  config: Pick<BrumeConfig, "environments">,
+  env: string,
+  capacity: Record<string, EnvironmentCapacity> | undefined,
+): { maxNodes: number; why: string } {
+  const given = capacity?.[env];
+  if (given) return { maxNodes: given.maxNodes, why: `${given.maxNodes} nodes` };
+  const environment = config.environments[env]!;
+  const perZone = environment.settings.nodesMax ?? presets[environment.preset ?? defaultPresetFor(env)].nodesMax;
+  const maxNodes = perZone * zonesPerRegion;
+  return { maxNodes, why: `${maxNodes} nodes (nodesMax ${perZone} × ${zonesPerRegion} zones)` };
+}
+
+/** The message for a range smaller than `prefix`; says what needs that size when capacity does. */
+function tooSmall(range: RangeName, cidr: string, prefix: number, why: string): string {
+  const fix = `use /${prefix} or larger`;
+  if (prefix === maxPrefix[range]) return `"${cidr}" is too small for ${range}: ${fix}`;
+  const need = range === "podsCidr" ? `${why} × /${podRangePrefixPerNode} (110 pods per node)` : why;
+  return `"${cidr}" is too small for ${range}: ${need} need /${prefix}; ${fix}`;
+}
+
+/**
+ * Overlaps and undersized ranges across all environments, located at the overriding config path
+ * (capacity problems always at `environments.<env>.network.<range>`, where the fix goes).
+ * `capacity` gives the node capacity per environment; by default it is read from the settings.
+ */
+export function cidrProblems(
+  config: Pick<BrumeConfig, "environments">,
+  capacity?: Record<string, EnvironmentCapacity>,
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const envNames = Object.keys(config.environments).sort();
   if (envNames.length > 16) {
@@ -114,6 +192,7 @@ export function cidrProblems(config: Pick<BrumeConfig, "environments">): ConfigI
   const all: { env: string; range: RangeName; cidr: string; path: string }[] = [];
   for (const env of envNames) {
     const plan = plannedNetwork(config, env);
+    const need = capacityOf(config, env, capacity);
     for (const range of rangeNames) {
       const cidr = plan[range];
       const overridden = config.environments[env]!.network[range] !== undefined;
@@ -122,8 +201,14 @@ export function cidrProblems(config: Pick<BrumeConfig, "environments">): ConfigI
       if (overridden && normalizeCidr(cidr) !== cidr) {
         issues.push({ path, message: `"${cidr}" is not a network address; use "${normalizeCidr(cidr)}"`, value: cidr });
       }
-      if (prefix > maxPrefix[range]) {
-        issues.push({ path, message: `"${cidr}" is too small for ${range}: use /${maxPrefix[range]} or larger`, value: cidr });
+      const fits = minimalPrefix(range, need.maxNodes);
+      if (prefix > fits) {
+        const capacityBound = fits < maxPrefix[range];
+        issues.push({
+          path: capacityBound ? `environments.${env}.network.${range}` : path,
+          message: tooSmall(range, cidr, fits, need.why),
+          value: cidr,
+        });
       }
       all.push({ env, range, cidr, path });
     }

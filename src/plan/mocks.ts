@@ -49,11 +49,18 @@ const computed: Record<string, (args: MockArgs, project: string, region: string)
     };
   },
   "gcp:compute/globalAddress:GlobalAddress": ({ inputs, name }) => ({
-    address: inputs.addressType === "INTERNAL" ? mockPrivateIp(name, "10.255") : mockPublicIp(name),
+    address: str(inputs.address, inputs.addressType === "INTERNAL" ? mockPrivateIp(name, "10.255") : mockPublicIp(name)),
   }),
   "gcp:compute/address:Address": ({ inputs, name }) => ({
-    address: inputs.addressType === "INTERNAL" ? mockPrivateIp(name) : mockPublicIp(name),
+    address: str(inputs.address, inputs.addressType === "INTERNAL" ? mockPrivateIp(name) : mockPublicIp(name)),
   }),
+  "gcp:compute/router:Router": ({ inputs, name }, project, region) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/regions/${str(inputs.region, region)}/routers/${str(inputs.name, name)}`,
+  }),
+  "gcp:compute/firewall:Firewall": ({ inputs, name }, project) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/firewalls/${str(inputs.name, name)}`,
+  }),
+  "gcp:servicenetworking/connection:Connection": () => ({ peering: "servicenetworking-googleapis-com" }),
   "gcp:serviceaccount/account:Account": ({ inputs, name }, project) => {
     const accountId = str(inputs.accountId, name);
     const email = `${accountId}@${project}.iam.gserviceaccount.com`;
@@ -74,6 +81,23 @@ const computed: Record<string, (args: MockArgs, project: string, region: string)
     host: mockPrivateIp(str(inputs.name, name), "10.253"),
     port: 6378,
     currentLocationId: "",
+    // The real provider marks authString secret (additionalSecretOutputs); mocks do not, so
+    // components must wrap it in pulumi.secret themselves.
+    authString: `mock-redis-auth:${name}`,
+    serverCaCerts: [
+      {
+        cert: `-----BEGIN CERTIFICATE-----\nmock-redis-ca:${name}\n-----END CERTIFICATE-----`,
+        serialNumber: "0",
+        sha1Fingerprint: "0000000000000000000000000000000000000000",
+        createTime: "2024-01-01T00:00:00Z",
+        expireTime: "2034-01-01T00:00:00Z",
+      },
+    ],
+  }),
+  "random:index/randomPassword:RandomPassword": ({ name }) => ({
+    // Not secret under mocks (the engine, absent here, applies additionalSecretOutputs).
+    result: `mock-random-password:${name}`,
+    bcryptHash: `$2a$10$mock-bcrypt:${name}`,
   }),
   "gcp:container/cluster:Cluster": ({ inputs, name }) => ({
     endpoint: mockPrivateIp(str(inputs.name, name), "172.16"),
@@ -100,6 +124,23 @@ const computed: Record<string, (args: MockArgs, project: string, region: string)
       inputs.visibility === "private" ? "" : s,
     ),
   }),
+  "gcp:projects/serviceIdentity:ServiceIdentity": ({ inputs }, project) => {
+    const email = `service-${mockProjectNumber(project)}@gcp-sa-${str(inputs.service, "x").split(".")[0]}.iam.gserviceaccount.com`;
+    return { email, member: `serviceAccount:${email}` };
+  },
+  "gcp:kms/keyRing:KeyRing": ({ inputs, name }, project, region) => ({
+    id: `projects/${project}/locations/${str(inputs.location, region)}/keyRings/${str(inputs.name, name)}`,
+  }),
+  "gcp:kms/cryptoKey:CryptoKey": ({ inputs, name }) => ({
+    id: `${str(inputs.keyRing, "projects/x/locations/x/keyRings/x")}/cryptoKeys/${str(inputs.name, name)}`,
+  }),
+  "gcp:compute/backendBucket:BackendBucket": ({ inputs, name }, project) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/backendBuckets/${str(inputs.name, name)}`,
+  }),
+  "random:index/randomBytes:RandomBytes": ({ inputs, name }) => {
+    const bytes = createHash("sha256").update(`bytes:${name}`).digest().subarray(0, Number(inputs.length ?? 16));
+    return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+  },
 };
 
 /** Physical id per type: what the provider would return as `id`. */
