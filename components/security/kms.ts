@@ -1,0 +1,212 @@
+/**
+ * `brume:security:KeyRing` — a Cloud KMS key ring and its symmetric crypto keys (CMEK for
+ * secrets, buckets, registries, topics): purpose ENCRYPT_DECRYPT, automatic rotation at most
+ * every 90 days (CKV_GCP_43), software or HSM protection, a destroy-scheduled window, and
+ * `roles/cloudkms.cryptoKeyEncrypterDecrypter` granted on each key only (never on the ring or
+ * the project) to the service agents and members that use it.
+ *
+ * Keys and rings are protected (Pulumi `protect`, and `deletionPolicy: "PREVENT"` on keys) when
+ * `protect` is true: destroying a key makes everything encrypted with it unreadable. Note that
+ * GCP never deletes key rings and never frees their names; Pulumi only forgets them.
+ */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { childOptions, statefulOptions } from "../../src/component/options.js";
+import { transformed, type Transform } from "../../src/component/transform.js";
+import type { Naming } from "../../src/naming.js";
+import { boundedDurationSeconds } from "../messaging/duration.js";
+import { projectNumberOf, serviceAgentMember, type ServiceAgent } from "../project/apis.js";
+
+/** Longest rotation period we allow: 90 days, as the CIS benchmark and Checkov require. */
+export const maxRotationPeriod = "90d";
+
+export interface CryptoKeyArgs {
+  /**
+   * Automatic rotation period, more than 1 day and at most 90 days.
+   * @default "90d"
+   */
+  rotationPeriod?: string;
+  /**
+   * Where key material lives: SOFTWARE or HSM (FIPS 140-2 level 3, costs more).
+   * @default "SOFTWARE"
+   */
+  protectionLevel?: "SOFTWARE" | "HSM";
+  /**
+   * How long a destroyed key version can still be restored (1d-120d). Immutable after creation.
+   * @default "30d"
+   */
+  destroyScheduledDuration?: string;
+  /**
+   * Service agents of this project allowed to encrypt and decrypt with the key (e.g.
+   * "secretmanager" for CMEK secrets), computed from the project number.
+   * @default []
+   */
+  serviceAgents?: ServiceAgent[];
+  /** Other encrypter/decrypters, by a stable label → IAM member. @default {} */
+  encrypterDecrypters?: Record<string, pulumi.Input<string>>;
+}
+
+export interface KeyRingArgs {
+  /** GCP project id. */
+  project: string;
+  /** Naming scope (`<project>-<env>`) for the ring's name. */
+  naming: Naming;
+  /** KMS location: the region of the resources it encrypts (a CMEK must be in their region). */
+  location: string;
+  /**
+   * Ring key; physical name `<prefix>-<keyRing>`.
+   * @default "keys"
+   */
+  keyRing?: string;
+  /** Crypto keys by name (plain map: it decides which resources exist). */
+  keys: Record<string, CryptoKeyArgs>;
+  /** Labels on the keys. @default {} */
+  labels?: Record<string, string>;
+  /** Pulumi `protect` on ring and keys, `deletionPolicy: "PREVENT"` on keys. @default true */
+  protect?: boolean;
+  transform?: {
+    keyRing?: Transform<gcp.kms.KeyRingArgs>;
+    cryptoKey?: Transform<gcp.kms.CryptoKeyArgs>;
+    member?: Transform<gcp.kms.CryptoKeyIAMMemberArgs>;
+  };
+}
+
+export interface NormalizedCryptoKey {
+  rotationPeriod: string;
+  protectionLevel: "SOFTWARE" | "HSM";
+  destroyScheduledDuration: string;
+  serviceAgents: ServiceAgent[];
+  encrypterDecrypters: Record<string, pulumi.Input<string>>;
+}
+
+/** Defaults and limits of a crypto key (pure); throws naming the key. */
+export function normalizeCryptoKey(name: string, key: CryptoKeyArgs): NormalizedCryptoKey {
+  if (!/^[a-zA-Z0-9_-]{1,63}$/.test(name)) {
+    throw new Error(`crypto key "${name}": names are 1-63 letters, digits, '-' or '_'`);
+  }
+  const rotation = boundedDurationSeconds(key.rotationPeriod ?? maxRotationPeriod, "1d", maxRotationPeriod, `crypto key "${name}": rotationPeriod`);
+  // KMS wants strictly more than one day.
+  if (rotation <= 86400) throw new Error(`crypto key "${name}": rotationPeriod must be more than 1 day`);
+  const destroy = boundedDurationSeconds(key.destroyScheduledDuration ?? "30d", "1d", "120d", `crypto key "${name}": destroyScheduledDuration`);
+  const labels = [...(key.serviceAgents ?? []), ...Object.keys(key.encrypterDecrypters ?? {})];
+  const duplicate = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (duplicate !== undefined) throw new Error(`crypto key "${name}": grant label "${duplicate}" is used twice`);
+  return {
+    rotationPeriod: `${rotation}s`,
+    protectionLevel: key.protectionLevel ?? "SOFTWARE",
+    destroyScheduledDuration: `${destroy}s`,
+    serviceAgents: [...new Set(key.serviceAgents ?? [])],
+    encrypterDecrypters: key.encrypterDecrypters ?? {},
+  };
+}
+
+export class KeyRing extends pulumi.ComponentResource {
+  readonly keyRing: gcp.kms.KeyRing;
+  /** Crypto keys by name. */
+  readonly keys: Record<string, gcp.kms.CryptoKey>;
+  /** Grants by `<key>-<label>` (label: the service agent or the encrypterDecrypters key). */
+  readonly members: Record<string, gcp.kms.CryptoKeyIAMMember>;
+  /** `projects/<p>/locations/<l>/keyRings/<name>` */
+  readonly keyRingId: pulumi.Output<string>;
+  /** Key ids (`<keyRingId>/cryptoKeys/<name>`) by name: what `kmsKeyName` inputs take. */
+  readonly keyIds: Record<string, pulumi.Output<string>>;
+
+  constructor(name: string, args: KeyRingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("brume:security:KeyRing", name, {}, opts);
+    const protect = args.protect ?? true;
+    const keys = Object.entries(args.keys).map(([key, spec]) => [key, normalizeCryptoKey(key, spec)] as const);
+    const projectNumber = keys.some(([, k]) => k.serviceAgents.length > 0)
+      ? projectNumberOf(args.project, this, opts?.dependsOn)
+      : undefined;
+
+    this.keyRing = this.createKeyRing(name, args, protect, opts);
+    this.keys = {};
+    this.keyIds = {};
+    this.members = {};
+    for (const [key, spec] of keys) {
+      const cryptoKey = this.createKey(name, key, spec, args, protect, opts);
+      this.keys[key] = cryptoKey;
+      this.keyIds[key] = cryptoKey.id;
+      const grants: [string, pulumi.Input<string>][] = [
+        ...spec.serviceAgents.map((agent) => [agent, serviceAgentMember(projectNumber!, agent)] as [string, pulumi.Output<string>]),
+        ...Object.entries(spec.encrypterDecrypters),
+      ];
+      for (const [label, member] of grants) {
+        this.members[`${key}-${label}`] = this.grant(name, key, label, cryptoKey, member, args, opts);
+      }
+    }
+
+    this.keyRingId = this.keyRing.id;
+    this.registerOutputs({ keyRingId: this.keyRingId, keyIds: this.keyIds });
+  }
+
+  private createKeyRing(
+    name: string,
+    args: KeyRingArgs,
+    protect: boolean,
+    opts: pulumi.ComponentResourceOptions | undefined,
+  ): gcp.kms.KeyRing {
+    return new gcp.kms.KeyRing(
+      ...transformed(
+        args.transform?.keyRing,
+        `${name}-ring`,
+        {
+          project: args.project,
+          location: args.location,
+          name: args.naming.name(args.keyRing ?? "keys"),
+        } satisfies gcp.kms.KeyRingArgs,
+        statefulOptions(this, opts, protect),
+      ),
+    );
+  }
+
+  private createKey(
+    name: string,
+    key: string,
+    spec: NormalizedCryptoKey,
+    args: KeyRingArgs,
+    protect: boolean,
+    opts: pulumi.ComponentResourceOptions | undefined,
+  ): gcp.kms.CryptoKey {
+    return new gcp.kms.CryptoKey(
+      ...transformed(
+        args.transform?.cryptoKey,
+        `${name}-${key}`,
+        {
+          keyRing: this.keyRing.id,
+          name: key,
+          purpose: "ENCRYPT_DECRYPT",
+          rotationPeriod: spec.rotationPeriod,
+          versionTemplate: { algorithm: "GOOGLE_SYMMETRIC_ENCRYPTION", protectionLevel: spec.protectionLevel },
+          destroyScheduledDuration: spec.destroyScheduledDuration,
+          labels: args.labels ?? {},
+          deletionPolicy: protect ? "PREVENT" : "DELETE",
+        } satisfies gcp.kms.CryptoKeyArgs,
+        statefulOptions(this, opts, protect),
+      ),
+    );
+  }
+
+  private grant(
+    name: string,
+    key: string,
+    label: string,
+    cryptoKey: gcp.kms.CryptoKey,
+    member: pulumi.Input<string>,
+    args: KeyRingArgs,
+    opts: pulumi.ComponentResourceOptions | undefined,
+  ): gcp.kms.CryptoKeyIAMMember {
+    return new gcp.kms.CryptoKeyIAMMember(
+      ...transformed(
+        args.transform?.member,
+        `${name}-${key}-${label}`,
+        {
+          cryptoKeyId: cryptoKey.id,
+          role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+          member,
+        } satisfies gcp.kms.CryptoKeyIAMMemberArgs,
+        childOptions(this, opts),
+      ),
+    );
+  }
+}
