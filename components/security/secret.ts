@@ -5,7 +5,8 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { childOptions } from "../../src/component/options.js";
+import { childOptions, statefulOptions } from "../../src/component/options.js";
+import { projectNumberOf, serviceAgentMember } from "../project/apis.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 
 export interface SecretArgs {
@@ -24,13 +25,21 @@ export interface SecretArgs {
   rotation?: { periodDays: number; nextRotationTime: string; topic: pulumi.Input<string> };
   /** First version's payload; marked secret whatever the caller passed. */
   value?: pulumi.Input<string>;
+  /**
+   * Pulumi `protect` plus Secret Manager's own deletion protection.
+   * @default false
+   */
+  protect?: boolean;
   transform?: {
+    rotationPublisher?: Transform<gcp.pubsub.TopicIAMMemberArgs>;
     secret?: Transform<gcp.secretmanager.SecretArgs>;
     version?: Transform<gcp.secretmanager.SecretVersionArgs>;
   };
 }
 
 export class Secret extends pulumi.ComponentResource {
+  /** Secret Manager's agent may publish rotation reminders to the topic (created before the secret). */
+  readonly rotationPublisher?: gcp.pubsub.TopicIAMMember;
   readonly secret: gcp.secretmanager.Secret;
   readonly version?: gcp.secretmanager.SecretVersion;
   /** `projects/<p>/secrets/<id>` */
@@ -39,7 +48,9 @@ export class Secret extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecretArgs, opts?: pulumi.ComponentResourceOptions) {
     super("brume:security:Secret", name, {}, opts);
+    const protect = args.protect ?? false;
 
+    if (args.rotation) this.rotationPublisher = this.createRotationPublisher(name, args, args.rotation.topic, opts);
     this.secret = new gcp.secretmanager.Secret(
       ...transformed(
         args.transform?.secret,
@@ -48,6 +59,7 @@ export class Secret extends pulumi.ComponentResource {
           project: args.project,
           secretId: args.secretId,
           labels: args.labels ?? {},
+          deletionProtection: protect,
           replication: {
             userManaged: {
               replicas: args.replicaRegions.map((location) => ({
@@ -66,7 +78,7 @@ export class Secret extends pulumi.ComponentResource {
               }
             : {}),
         } satisfies gcp.secretmanager.SecretArgs,
-        childOptions(this, opts),
+        statefulOptions(this, opts, protect, this.rotationPublisher ? { dependsOn: [this.rotationPublisher] } : {}),
       ),
     );
 
@@ -84,5 +96,30 @@ export class Secret extends pulumi.ComponentResource {
     this.secretName = this.secret.name;
     this.secretId = this.secret.secretId;
     this.registerOutputs({ secretName: this.secretName });
+  }
+
+  /**
+   * Without `roles/pubsub.publisher` for the Secret Manager service agent on the topic, creating a
+   * secret with rotation fails; grant it on that topic only, before the secret.
+   */
+  private createRotationPublisher(
+    name: string,
+    args: SecretArgs,
+    topic: pulumi.Input<string>,
+    opts: pulumi.ComponentResourceOptions | undefined,
+  ): gcp.pubsub.TopicIAMMember {
+    return new gcp.pubsub.TopicIAMMember(
+      ...transformed(
+        args.transform?.rotationPublisher,
+        `${name}-rotation-publisher`,
+        {
+          project: args.project,
+          topic,
+          role: "roles/pubsub.publisher",
+          member: serviceAgentMember(projectNumberOf(args.project, this, opts?.dependsOn), "secretmanager"),
+        },
+        childOptions(this, opts),
+      ),
+    );
   }
 }
