@@ -10,6 +10,7 @@
  * | proxy-only       | 10.B.32.0/23        | regional load balancer proxies        |
  * | services (GKE)   | 10.B.48.0/20        | 4,096 ClusterIPs                      |
  * | services access  | 10.B.64.0/20        | Cloud SQL / Memorystore peering range |
+ * | GKE control plane| 10.B.80.0/28        | private endpoint of the cluster (/28) |
  * | pods             | 10.(B+8).0.0/13     | 2,048 nodes × /24 (110 pods per node) |
  *
  * The layout is part of the public contract: changing it would replace every subnet (the awsx
@@ -34,6 +35,7 @@ export const rangeNames: readonly RangeName[] = [
   "proxyCidr",
   "servicesCidr",
   "servicesAccessCidr",
+  "masterCidr",
   "podsCidr",
 ];
 
@@ -47,6 +49,7 @@ export function defaultNetworkPlan(index: number): NetworkPlan {
     proxyCidr: `10.${b}.32.0/23`,
     servicesCidr: `10.${b}.48.0/20`,
     servicesAccessCidr: `10.${b}.64.0/20`,
+    masterCidr: `10.${b}.80.0/28`,
     podsCidr: `10.${b + 8}.0.0/13`,
   };
 }
@@ -106,6 +109,7 @@ const maxPrefix: Record<RangeName, number> = {
   proxyCidr: 26,
   servicesCidr: 24,
   servicesAccessCidr: 24,
+  masterCidr: 28,
   podsCidr: 21,
 };
 
@@ -201,8 +205,10 @@ export function cidrProblems(
       if (overridden && normalizeCidr(cidr) !== cidr) {
         issues.push({ path, message: `"${cidr}" is not a network address; use "${normalizeCidr(cidr)}"`, value: cidr });
       }
-      const fits = minimalPrefix(range, need.maxNodes);
-      if (prefix > fits) {
+      if (range === "masterCidr" && prefix !== 28) {
+        issues.push({ path, message: `"${cidr}" must be a /28: GKE's control plane range is exactly 16 addresses`, value: cidr });
+      } else if (prefix > minimalPrefix(range, need.maxNodes)) {
+        const fits = minimalPrefix(range, need.maxNodes);
         const capacityBound = fits < maxPrefix[range];
         issues.push({
           path: capacityBound ? `environments.${env}.network.${range}` : path,

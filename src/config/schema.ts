@@ -50,6 +50,7 @@ export const networkConfigSchema = strict({
   servicesAccessCidr: ipv4Cidr
     .optional()
     .meta({ description: "Private Services Access range (VPC peering) used by Cloud SQL and Memorystore." }),
+  masterCidr: ipv4Cidr.optional().meta({ description: "The GKE control plane's /28." }),
 });
 
 export const authorizedNetworkSchema = strict({
@@ -72,9 +73,6 @@ export const clusterConfigSchema = strict({
     .enum(["calico", "dataplane-v2"])
     .default("calico")
     .meta({ description: "Network policy enforcement: Calico (the seed's choice) or GKE Dataplane V2." }),
-  masterCidr: ipv4Cidr
-    .optional()
-    .meta({ description: "/28 for the control plane; defaults to 172.16.<index>.0/28." }),
 });
 
 export const environmentSchema = strict({

@@ -35,6 +35,7 @@ describe("default CIDR plan", () => {
       proxyCidr: "10.0.32.0/23",
       servicesCidr: "10.0.48.0/20",
       servicesAccessCidr: "10.0.64.0/20",
+      masterCidr: "10.0.80.0/28",
       podsCidr: "10.8.0.0/13",
     });
     expect(defaultNetworkPlan(1)).toEqual({
@@ -43,6 +44,7 @@ describe("default CIDR plan", () => {
       proxyCidr: "10.16.32.0/23",
       servicesCidr: "10.16.48.0/20",
       servicesAccessCidr: "10.16.64.0/20",
+      masterCidr: "10.16.80.0/28",
       podsCidr: "10.24.0.0/13",
     });
   });

@@ -1,4 +1,5 @@
 /** The offline plan harness itself: what it records, what it masks, and how it fails. */
+import type * as Pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { mockProjectNumber } from "../../src/plan/mocks.js";
 import { PlanError } from "../../src/plan/run.js";
@@ -10,7 +11,7 @@ describe("runProgram", () => {
       const pulumi = await import("@pulumi/pulumi");
       const gcp = await import("@pulumi/gcp");
       class Box extends pulumi.ComponentResource {
-        constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        constructor(name: string, opts?: Pulumi.ComponentResourceOptions) {
           super("test:box:Box", name, {}, opts);
           this.registerOutputs({});
         }
