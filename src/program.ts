@@ -28,21 +28,33 @@ export function loadStackFromPulumiConfig(): LoadedStack {
   }
 }
 
-/** Stack outputs: where things are and how to reach them. */
+/** Stack outputs: where things are and how to reach them. Credentials stay in Secret Manager. */
 export function stackOutputs(project: Project) {
   const env = project.resolved;
+  const e = project.environment;
+  const mapOf = <T, R>(record: Record<string, T>, fn: (value: T) => R) =>
+    Object.fromEntries(Object.entries(record).map(([key, value]) => [key, fn(value)]));
   return {
     environment: env.name,
     gcpProject: env.gcpProject,
     region: env.region,
     preset: env.preset,
-    networkId: project.environment.network.networkId,
+    networkId: e.network.networkId,
     subnets: {
-      nodes: project.environment.network.nodesSubnet.selfLink,
-      private: project.environment.network.privateSubnet.selfLink,
-      proxy: project.environment.network.proxySubnet.selfLink,
+      nodes: e.network.nodesSubnet.selfLink,
+      private: e.network.privateSubnet.selfLink,
+      proxy: e.network.proxySubnet.selfLink,
     },
     ranges: env.network,
+    nameServers: e.network.nameServers,
+    cluster: { name: e.cluster.clusterName, endpoint: e.cluster.endpoint, workloadPool: e.cluster.workloadPool },
+    kubeconfig: e.cluster.kubeconfig,
+    registry: e.registry.url,
+    databases: mapOf(e.databases, (db) => ({ connectionName: db.connectionName, privateIp: db.privateIp, passwordSecrets: db.userSecretNames })),
+    caches: mapOf(e.caches, (c) => ({ host: c.host, port: c.port, authSecret: c.authSecretName, caSecret: c.caSecretName })),
+    topics: mapOf(e.topics, (t) => t.topicId),
+    buckets: mapOf(e.buckets, (b) => b.url),
+    secrets: mapOf(e.secrets, (s) => s.secretName),
   };
 }
 

@@ -138,8 +138,8 @@ export class Cache extends pulumi.ComponentResource {
     this.instanceName = args.naming.name(args.name, "redis");
 
     this.instance = this.createInstance(name, args, opts);
-    this.authSecret = this.createSecret(name, "auth", args, this.instance.authString, args.transform?.authSecret);
-    this.caSecret = this.createSecret(name, "ca", args, this.instance.serverCaCerts.apply(caBundle), args.transform?.caSecret);
+    this.authSecret = this.createSecret(name, "auth", args, this.instance.authString, args.transform?.authSecret, opts);
+    this.caSecret = this.createSecret(name, "ca", args, this.instance.serverCaCerts.apply(caBundle), args.transform?.caSecret, opts);
 
     this.host = this.instance.host;
     this.port = this.instance.port;
@@ -199,6 +199,7 @@ export class Cache extends pulumi.ComponentResource {
     args: CacheArgs,
     value: pulumi.Input<string>,
     transform: SecretArgs["transform"],
+    opts: pulumi.ComponentResourceOptions | undefined,
   ): Secret {
     return new Secret(
       `${name}-${part}`,
@@ -208,9 +209,10 @@ export class Cache extends pulumi.ComponentResource {
         replicaRegions: args.secretReplicaRegions,
         labels: args.labels ?? {},
         value: pulumi.secret(value),
+        protect: args.protect,
         ...(transform ? { transform } : {}),
       },
-      { parent: this },
+      { parent: this, ...(opts?.dependsOn !== undefined ? { dependsOn: opts.dependsOn } : {}) },
     );
   }
 }

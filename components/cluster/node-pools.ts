@@ -55,15 +55,15 @@ export const defaultDiskGb = 100;
 
 /**
  * The pools an environment's preset asks for: the general pool sized by the preset (per zone),
- * the high-memory pool, and the spot pool when `spotPool` is on.
+ * the high-memory pool when `highMemoryPool` is on (default), and the spot pool when `spotPool` is on.
  */
 export function presetNodePools(
-  settings: Pick<PresetSettings, "nodeMachineType" | "nodesMin" | "nodesMax" | "spotPool">,
+  settings: Pick<PresetSettings, "nodeMachineType" | "nodesMin" | "nodesMax" | "spotPool"> & Partial<Pick<PresetSettings, "highMemoryPool">>,
 ): NodePoolSpec[] {
   const [general, highmem, spot] = defaultNodePools as [NodePoolSpec, NodePoolSpec, NodePoolSpec];
   return [
     { ...general, machineType: settings.nodeMachineType, min: settings.nodesMin, max: settings.nodesMax },
-    highmem,
+    ...(settings.highMemoryPool ?? true ? [highmem] : []),
     ...(settings.spotPool ? [{ ...spot, machineType: settings.nodeMachineType, max: settings.nodesMax }] : []),
   ];
 }

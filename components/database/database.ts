@@ -433,9 +433,10 @@ export class Database extends pulumi.ComponentResource {
         replicaRegions: args.secretReplicaRegions,
         labels: n.labels,
         value,
+        protect: args.protect,
         ...(args.transform?.passwordSecret ? { transform: args.transform.passwordSecret } : {}),
       },
-      { parent: this },
+      { parent: this, ...(opts?.dependsOn !== undefined ? { dependsOn: opts.dependsOn } : {}) },
     );
   }
 

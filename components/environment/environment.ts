@@ -1,36 +1,127 @@
 /**
- * `brume:environment:Environment` — the infrastructure of one environment (prod, stage, …): its
- * network today; the cluster, data services, registry, secrets and DNS compose here as they land.
- * Sizes, HA, retention and protection come from the resolved preset (data, not code paths).
+ * `brume:environment:Environment` — the infrastructure of one environment (prod, stage, …):
+ * project APIs, network, KMS (CMEK), Artifact Registry, private GKE, and the data services the
+ * config declares (Cloud SQL, Memorystore, Pub/Sub, GCS, Secret Manager).
+ *
+ * Sizes, HA, retention and protection come from the resolved preset: environments differ by data,
+ * never by code path. Every stateful child is protected when the preset protects.
  */
+import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResolvedEnvironment } from "../../src/config/load.js";
+import type { BucketConfig, CacheConfig, DatabaseConfig, SecretConfig, TopicConfig } from "../../src/config/schema.js";
+import { childOptions } from "../../src/component/options.js";
 import { Naming } from "../../src/naming.js";
+import { Cache, type CacheArgs } from "../cache/cache.js";
+import { Cluster, type ClusterArgs } from "../cluster/cluster.js";
+import { presetNodePools } from "../cluster/node-pools.js";
+import { Database, type DatabaseArgs } from "../database/database.js";
+import { Topic, type TopicArgs } from "../messaging/topic.js";
 import { Network, type NetworkArgs } from "../network/network.js";
+import { Apis, type ApisArgs } from "../project/apis.js";
+import { KeyRing, type KeyRingArgs } from "../security/kms.js";
+import { Secret, type SecretArgs } from "../security/secret.js";
+import { Bucket, type BucketArgs } from "../storage/bucket.js";
+import { Registry, type RegistryArgs } from "../storage/registry.js";
 
 export interface EnvironmentArgs {
   /** Project name (prefix of physical names). */
   projectName: string;
   /** The environment with its preset applied (see `resolveEnvironment`). */
   environment: ResolvedEnvironment;
+  /** Cloud SQL instances by name. @default {} */
+  databases?: Record<string, DatabaseConfig>;
+  /** Memorystore instances by name. @default {} */
+  caches?: Record<string, CacheConfig>;
+  /** Pub/Sub topics (with subscriptions) by name. @default {} */
+  topics?: Record<string, TopicConfig>;
+  /** GCS buckets by name. @default {} */
+  buckets?: Record<string, BucketConfig>;
+  /** Secret Manager secrets by name (values are added out of band). @default {} */
+  secrets?: Record<string, SecretConfig>;
+  /** Ports load balancers health-check and serve on (exposed services, machine groups). */
+  servingPorts?: number[];
+  /**
+   * Image patterns Binary Authorization admits besides the environment's own registry, e.g.
+   * `us-docker.pkg.dev/acme-shared/apps/*`.
+   * @default []
+   */
+  allowedImagePatterns?: string[];
   /** Adjust children we create. */
   transform?: {
+    apis?: ApisArgs["transform"];
     network?: NetworkArgs["transform"];
+    keyRing?: KeyRingArgs["transform"];
+    registry?: RegistryArgs["transform"];
+    cluster?: ClusterArgs["transform"];
+    database?: DatabaseArgs["transform"];
+    cache?: CacheArgs["transform"];
+    topic?: TopicArgs["transform"];
+    bucket?: BucketArgs["transform"];
+    secret?: SecretArgs["transform"];
+    secretRotationTopic?: gcp.pubsub.TopicArgs;
   };
 }
 
+/** Keys of the CMEK key ring, one ring per secret replica region. */
+export const cmekKeyName = "secrets";
+
 export class Environment extends pulumi.ComponentResource {
   readonly naming: Naming;
-  readonly network: Network;
   readonly environment: ResolvedEnvironment;
+  readonly apis: Apis;
+  readonly network: Network;
+  /** CMEK key rings by region (when the preset asks for CMEK). */
+  readonly keyRings: Record<string, KeyRing>;
+  readonly registry: Registry;
+  readonly cluster: Cluster;
+  readonly databases: Record<string, Database>;
+  readonly caches: Record<string, Cache>;
+  readonly topics: Record<string, Topic>;
+  readonly buckets: Record<string, Bucket>;
+  readonly secretRotationTopic?: gcp.pubsub.Topic;
+  readonly secrets: Record<string, Secret>;
 
   constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("brume:environment:Environment", name, {}, opts);
     const env = args.environment;
     this.environment = env;
     this.naming = Naming.of(args.projectName, env.name);
+    const afterApis = () => ({ parent: this, dependsOn: this.apis.all });
 
-    this.network = new Network(
+    this.apis = new Apis(`${name}-apis`, { project: env.gcpProject, ...pick(args.transform?.apis) }, { parent: this });
+    this.network = this.createNetwork(name, args, afterApis());
+    this.keyRings = env.settings.cmek ? this.createKeyRings(name, args, afterApis()) : {};
+    this.registry = this.createRegistry(name, args, afterApis());
+    this.cluster = this.createCluster(name, args, afterApis());
+
+    // Cloud SQL and Memorystore reach the VPC through Private Services Access.
+    const afterServicesAccess = { parent: this, dependsOn: [...this.apis.all, this.network.servicesAccess] };
+    this.databases = mapValues(args.databases, (key, db) => this.createDatabase(name, key, db, args, afterServicesAccess));
+    this.caches = mapValues(args.caches, (key, cache) => this.createCache(name, key, cache, args, afterServicesAccess));
+    this.topics = mapValues(args.topics, (key, topic) => this.createTopic(name, key, topic, args, afterApis()));
+    this.buckets = mapValues(args.buckets, (key, bucket) => this.createBucket(name, key, bucket, args, afterApis()));
+    if (Object.values(args.secrets ?? {}).some((s) => s.rotationDays !== undefined)) {
+      this.secretRotationTopic = this.createSecretRotationTopic(name, args);
+    }
+    this.secrets = mapValues(args.secrets, (key, secret) => this.createSecret(name, key, secret, args, afterApis()));
+
+    this.registerOutputs({
+      networkId: this.network.networkId,
+      clusterName: this.cluster.clusterName,
+      registryUrl: this.registry.url,
+    });
+  }
+
+  /** Regions holding secret replicas and backups: primary first, then DR. */
+  get replicaRegions(): string[] {
+    const env = this.environment;
+    return env.drRegion ? [env.region, env.drRegion] : [env.region];
+  }
+
+  private createNetwork(name: string, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): Network {
+    const env = args.environment;
+    return new Network(
       `${name}-network`,
       {
         project: env.gcpProject,
@@ -38,11 +129,222 @@ export class Environment extends pulumi.ComponentResource {
         naming: this.naming,
         ranges: env.network,
         flowLogSampling: env.settings.flowLogSampling,
-        ...(args.transform?.network ? { transform: args.transform.network } : {}),
+        protect: env.settings.protect,
+        ...(env.domain ? { domain: env.domain } : {}),
+        ...(args.servingPorts && args.servingPorts.length > 0 ? { healthCheckPorts: args.servingPorts } : {}),
+        ...pick(args.transform?.network),
       },
-      { parent: this },
+      opts,
     );
-
-    this.registerOutputs({ networkId: this.network.networkId });
   }
+
+  private createKeyRings(name: string, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): Record<string, KeyRing> {
+    const env = args.environment;
+    return Object.fromEntries(
+      this.replicaRegions.map((region) => [
+        region,
+        new KeyRing(
+          `${name}-kms-${region}`,
+          {
+            project: env.gcpProject,
+            naming: this.naming,
+            location: region,
+            keyRing: `keys-${region}`,
+            keys: { [cmekKeyName]: { serviceAgents: ["secretmanager"] } },
+            labels: env.labels,
+            protect: env.settings.protect,
+            ...pick(args.transform?.keyRing),
+          },
+          opts,
+        ),
+      ]),
+    );
+  }
+
+  private createRegistry(name: string, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): Registry {
+    const env = args.environment;
+    return new Registry(
+      `${name}-registry`,
+      {
+        project: env.gcpProject,
+        naming: this.naming,
+        location: env.region,
+        labels: env.labels,
+        protect: env.settings.protect,
+        ...pick(args.transform?.registry),
+      },
+      opts,
+    );
+  }
+
+  private createCluster(name: string, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): Cluster {
+    const env = args.environment;
+    return new Cluster(
+      `${name}-cluster`,
+      {
+        project: env.gcpProject,
+        region: env.region,
+        naming: this.naming,
+        network: this.network.networkId,
+        subnetwork: this.network.nodesSubnet.id,
+        masterCidr: env.network.masterCidr,
+        masterAuthorizedNetworks: env.cluster.masterAuthorizedNetworks,
+        privateEndpoint: env.cluster.privateEndpoint,
+        networkPolicy: env.cluster.networkPolicy,
+        protect: env.settings.protect,
+        labels: env.labels,
+        nodePools: presetNodePools(env.settings),
+        artifactRepository: { project: env.gcpProject, location: env.region, repositoryId: this.registry.repositoryId },
+        allowedImagePatterns: [`${env.region}-docker.pkg.dev/${env.gcpProject}/*`, ...(args.allowedImagePatterns ?? [])],
+        ...pick(args.transform?.cluster),
+      },
+      { ...opts, dependsOn: [...this.apis.all, this.network] },
+    );
+  }
+
+  private createDatabase(name: string, key: string, db: DatabaseConfig, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): Database {
+    const env = args.environment;
+    const s = env.settings;
+    return new Database(
+      `${name}-db-${key}`,
+      {
+        project: env.gcpProject,
+        region: env.region,
+        naming: this.naming,
+        name: key,
+        networkId: this.network.networkId,
+        protect: s.protect,
+        highAvailability: s.highAvailability,
+        tier: db.tier ?? s.databaseTier,
+        diskGb: db.diskGb ?? s.databaseDiskGb,
+        retainedBackups: s.backupRetentionCount,
+        transactionLogRetentionDays: Math.min(7, s.logRetentionDays),
+        databases: db.databases,
+        users: db.users,
+        iamAuthentication: db.iamAuthentication,
+        requireClientCertificates: db.requireClientCertificates,
+        ...(s.drReplica && env.drRegion ? { drReplicaRegion: env.drRegion } : {}),
+        secretReplicaRegions: this.replicaRegions,
+        labels: env.labels,
+        ...pick(args.transform?.database),
+      },
+      opts,
+    );
+  }
+
+  private createCache(name: string, key: string, cache: CacheConfig, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): Cache {
+    const env = args.environment;
+    return new Cache(
+      `${name}-cache-${key}`,
+      {
+        project: env.gcpProject,
+        region: env.region,
+        naming: this.naming,
+        name: key,
+        networkId: this.network.networkId,
+        protect: env.settings.protect,
+        highAvailability: env.settings.highAvailability,
+        memoryGb: cache.memoryGb ?? env.settings.cacheMemoryGb,
+        version: cache.version,
+        secretReplicaRegions: this.replicaRegions,
+        labels: env.labels,
+        ...pick(args.transform?.cache),
+      },
+      opts,
+    );
+  }
+
+  private createTopic(name: string, key: string, topic: TopicConfig, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): Topic {
+    const env = args.environment;
+    return new Topic(
+      `${name}-topic-${key}`,
+      {
+        project: env.gcpProject,
+        naming: this.naming,
+        topic: key,
+        retention: topic.retention,
+        subscriptions: topic.subscriptions,
+        labels: env.labels,
+        ...pick(args.transform?.topic),
+      },
+      opts,
+    );
+  }
+
+  private createBucket(name: string, key: string, bucket: BucketConfig, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): Bucket {
+    const env = args.environment;
+    return new Bucket(
+      `${name}-bucket-${key}`,
+      {
+        project: env.gcpProject,
+        naming: this.naming,
+        bucket: key,
+        region: env.region,
+        ...(env.drRegion ? { drRegion: env.drRegion } : {}),
+        location: bucket.location,
+        versioning: bucket.versioning,
+        lifecycle: bucket.lifecycle,
+        labels: env.labels,
+        protect: env.settings.protect,
+        ...(bucket.public ? { cdn: {} } : {}),
+        ...pick(args.transform?.bucket),
+      },
+      opts,
+    );
+  }
+
+  private createSecretRotationTopic(name: string, args: EnvironmentArgs): gcp.pubsub.Topic {
+    const env = args.environment;
+    return new gcp.pubsub.Topic(
+      `${name}-secret-rotation`,
+      {
+        project: env.gcpProject,
+        name: this.naming.name("secret-rotation", "topic"),
+        labels: env.labels,
+        messageRetentionDuration: "604800s",
+        ...args.transform?.secretRotationTopic,
+      },
+      childOptions(this, { dependsOn: this.apis.all }),
+    );
+  }
+
+  private createSecret(name: string, key: string, secret: SecretConfig, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): Secret {
+    const env = args.environment;
+    const cmek = Object.entries(this.keyRings);
+    return new Secret(
+      `${name}-secret-${key}`,
+      {
+        project: env.gcpProject,
+        secretId: this.naming.name(key, "secretId"),
+        replicaRegions: this.replicaRegions,
+        labels: env.labels,
+        protect: env.settings.protect,
+        ...(cmek.length > 0 ? { kmsKeyNames: Object.fromEntries(cmek.map(([region, ring]) => [region, ring.keyIds[cmekKeyName]!])) } : {}),
+        ...(secret.rotationDays !== undefined && this.secretRotationTopic
+          ? { rotation: { periodDays: secret.rotationDays, nextRotationTime: firstRotationTime(new Date()), topic: this.secretRotationTopic.id } }
+          : {}),
+        ...pick(args.transform?.secret),
+      },
+      // With CMEK, the Secret Manager agent must hold the key before a secret uses it.
+      { ...opts, dependsOn: [...this.apis.all, ...cmek.flatMap(([, ring]) => Object.values(ring.members))] },
+    );
+  }
+}
+
+/**
+ * When a new secret's first rotation reminder fires: the first day of the next month (UTC). The
+ * API wants a future time at creation; the Secret ignores later changes of it, so the value only
+ * matters once and plans stay stable within a month.
+ */
+export function firstRotationTime(now: Date): string {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().replace(".000Z", "Z");
+}
+
+/** `{ transform }` when a transform was given, else nothing (exactOptionalPropertyTypes-friendly). */
+function pick<T>(transform: T | undefined): { transform?: T } {
+  return transform === undefined ? {} : { transform };
+}
+
+function mapValues<In, Out>(record: Record<string, In> | undefined, fn: (key: string, value: In) => Out): Record<string, Out> {
+  return Object.fromEntries(Object.entries(record ?? {}).map(([key, value]) => [key, fn(key, value)]));
 }

@@ -38,6 +38,13 @@ export class Project extends pulumi.ComponentResource {
       {
         projectName: args.config.project.name,
         environment: this.resolved,
+        databases: args.config.databases,
+        caches: args.config.caches,
+        topics: args.config.topics,
+        buckets: args.config.buckets,
+        secrets: args.config.secrets,
+        servingPorts: servingPorts(args.config),
+        allowedImagePatterns: imagePatterns(args.config),
         ...(args.transform?.environment ? { transform: args.transform.environment } : {}),
       },
       { parent: this, providers: { gcp: this.provider } },
@@ -66,4 +73,31 @@ export class Project extends pulumi.ComponentResource {
       ),
     );
   }
+}
+
+/** Ports load balancers reach: those of exposed services and those machine groups serve. */
+export function servingPorts(config: BrumeConfig): number[] {
+  const ports = new Set<number>();
+  for (const svc of Object.values(config.services)) if (svc.expose) for (const p of svc.ports) ports.add(p.port);
+  for (const group of Object.values(config.machines)) for (const p of group.serves) ports.add(p);
+  return [...ports].sort((a, b) => a - b);
+}
+
+/**
+ * Binary Authorization admission patterns for the images services name: each image's repository
+ * path with a trailing `/*` (`us-docker.pkg.dev/acme/apps/api:1.2` → `us-docker.pkg.dev/acme/apps/*`).
+ */
+export function imagePatterns(config: BrumeConfig): string[] {
+  const images: string[] = [];
+  for (const svc of Object.values(config.services)) {
+    if (svc.image) images.push(svc.image);
+    const s = svc.strategy;
+    if (s.type === "blueGreen") for (const slot of [s.blue, s.green]) if (slot) images.push(slot.image);
+    if (s.type === "canary") for (const slot of [s.stable, s.canary]) if (slot) images.push(slot.image);
+  }
+  const patterns = images
+    .map((image) => image.split("@")[0]!.replace(/:[^/:]+$/, ""))
+    .filter((repo) => repo.includes("/"))
+    .map((repo) => `${repo.slice(0, repo.lastIndexOf("/"))}/*`);
+  return [...new Set(patterns)].sort();
 }

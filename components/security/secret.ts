@@ -78,7 +78,13 @@ export class Secret extends pulumi.ComponentResource {
               }
             : {}),
         } satisfies gcp.secretmanager.SecretArgs,
-        statefulOptions(this, opts, protect, this.rotationPublisher ? { dependsOn: [this.rotationPublisher] } : {}),
+        statefulOptions(
+          this,
+          opts,
+          protect,
+          // nextRotationTime only matters at creation; later the service moves it forward itself.
+          this.rotationPublisher ? { dependsOn: [this.rotationPublisher], ignoreChanges: ["rotation.nextRotationTime"] } : {},
+        ),
       ),
     );
 

@@ -5,14 +5,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { extname, join, resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { plannedNetwork, environmentIndexes, type NetworkPlan } from "./cidr-plan.js";
 import { ConfigError, issuesFromZod, type ConfigIssue } from "./errors.js";
 import { deepMerge } from "./merge.js";
 import { defaultPresetFor, presets, type PresetName, type PresetSettings } from "./presets.js";
 import { suggestKey } from "./primitives.js";
 import { checkRules } from "./rules.js";
-import { brumeConfigSchema, type BrumeConfig } from "./schema.js";
+import { brumeConfigSchema, type BrumeConfig, type EnvironmentConfig } from "./schema.js";
 
 export type ConfigFormat = "yaml" | "toml";
 
@@ -35,18 +35,32 @@ export function parseConfigText(text: string, format: ConfigFormat, source = `br
       if (err instanceof TomlError) {
         throw new ConfigError([{ path: `(line ${err.line}, column ${err.column})`, message: `TOML syntax error: ${err.message.split("\n")[0]}` }], source);
       }
-      throw err;
+      throw new ConfigError([{ path: "(file)", message: `TOML syntax error: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}` }], source);
     }
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  // Positions come from a LineCounter: `linePos` is only filled in with prettyErrors, which also
+  // rewrites the message.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
+  const at = (offset: number | undefined): string => {
+    if (offset === undefined) return "(file)";
+    const pos = lineCounter.linePos(offset);
+    return `(line ${pos.line}, column ${pos.col})`;
+  };
   if (doc.errors.length > 0) {
     const issues: ConfigIssue[] = doc.errors.map((e) => ({
-      path: e.linePos ? `(line ${e.linePos[0].line}, column ${e.linePos[0].col})` : "(file)",
+      path: e.linePos ? `(line ${e.linePos[0].line}, column ${e.linePos[0].col})` : at(e.pos?.[0]),
       message: `YAML syntax error: ${e.message.split("\n")[0]}`,
     }));
     throw new ConfigError(issues, source);
   }
-  return doc.toJS({ maxAliasCount: 100 }) ?? {};
+  try {
+    return doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    // Unresolved aliases and alias bombs are only found while building the value.
+    const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    throw new ConfigError([{ path: "(file)", message: `YAML error: ${message}` }], source);
+  }
 }
 
 /** Finds brume.yaml / brume.toml in a directory. */
@@ -63,7 +77,16 @@ export function findConfigFile(dir: string): string {
 
 export function readConfigFile(file: string): unknown {
   if (!existsSync(file)) throw new ConfigError([{ path: "(file)", message: `config file not found: ${file}` }], file);
-  return parseConfigText(readFileSync(file, "utf8"), formatOf(file), file);
+  const format = formatOf(file);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    // A directory, a file without read permission, …: still a config problem, not a crash.
+    const reason = (err as { code?: string }).code === "EISDIR" ? "is a directory" : `cannot be read (${(err as Error).message})`;
+    throw new ConfigError([{ path: "(file)", message: `config file ${reason}: ${file}` }], file);
+  }
+  return parseConfigText(text, format, file);
 }
 
 /**
@@ -90,12 +113,15 @@ export interface ResolvedEnvironment {
   /** Position in the CIDR plan. */
   index: number;
   network: NetworkPlan;
+  /** GKE control plane access and network policy. */
+  cluster: EnvironmentConfig["cluster"];
   /** Labels for every GCP resource of this environment. */
   labels: Record<string, string>;
 }
 
 export function resolveEnvironment(config: BrumeConfig, name: string): ResolvedEnvironment {
-  const env = config.environments[name];
+  // Own keys only: an environment named "constructor" must not find Object.prototype.constructor.
+  const env = Object.hasOwn(config.environments, name) ? config.environments[name] : undefined;
   if (!env) {
     const known = Object.keys(config.environments);
     const hint = suggestKey(name, known);
@@ -118,6 +144,7 @@ export function resolveEnvironment(config: BrumeConfig, name: string): ResolvedE
     ...(env.domain ? { domain: env.domain } : {}),
     index: environmentIndexes(config).get(name)!,
     network: plannedNetwork(config, name),
+    cluster: env.cluster,
     labels: { ...config.project.labels, project: config.project.name, environment: name, "managed-by": "brume" },
   };
 }

@@ -97,7 +97,7 @@ describe("renderKubeconfig", () => {
 });
 
 describe("presetNodePools", () => {
-  it("sizes the general pool from the preset and adds the spot pool only when asked", () => {
+  it("sizes the general pool from the preset and adds the high-memory and spot pools only when asked", () => {
     expect(presetNodePools(presets.production)).toEqual([
       { name: "general", machineType: "e2-standard-4", min: 1, max: 5, labels: { workload: "general" } },
       { name: "highmem", machineType: "e2-highmem-4", min: 0, max: 3, labels: { workload: "highmem" } },
@@ -113,8 +113,9 @@ describe("presetNodePools", () => {
     ]);
     expect(presetNodePools(presets.development).map((p) => [p.name, p.machineType, p.min, p.max])).toEqual([
       ["general", "e2-standard-2", 0, 2],
-      ["highmem", "e2-highmem-4", 0, 3],
     ]);
+    expect(presetNodePools({ ...presets.development, highMemoryPool: true }).map((p) => p.name)).toEqual(["general", "highmem"]);
+    expect(presetNodePools(presets.staging).map((p) => p.name)).toEqual(["general", "spot"]);
   });
 });
 

@@ -40,7 +40,9 @@ describe("offline plan of the root example stack", () => {
       ],
       logConfig: { flowSampling: 0.5, aggregationInterval: "INTERVAL_5_SEC", metadata: "INCLUDE_ALL_METADATA" },
     });
-    expect(nodes.dependencies).toEqual([vpc.urn]);
+    // The VPC, and the project APIs the environment enables first.
+    expect(nodes.dependencies).toContain(vpc.urn);
+    expect(nodes.dependencies).toContain(one(plan, "gcp:projects/service:Service", "shop-prod-apis-compute").urn);
     const proxy = one(plan, "gcp:compute/subnetwork:Subnetwork", "shop-prod-network-proxy");
     expect(proxy.inputs).toMatchObject({ purpose: "REGIONAL_MANAGED_PROXY", role: "ACTIVE", ipCidrRange: "10.0.32.0/23" });
     expect(proxy.inputs).not.toHaveProperty("logConfig");
