@@ -113,7 +113,7 @@ function validateCommand(args: string[], io: CliIO): number {
   const file = values.config ?? findConfigFile(".");
   const config = validateConfig(readConfigFile(file), file);
   const envs = Object.keys(config.environments).join(", ");
-  io.stdout(`${file}: valid (${Object.keys(config.services).length} services, environments: ${envs})\n`);
+  io.stdout(`${file}: valid (${plural(Object.keys(config.services).length, "service")}, environments: ${envs})\n`);
   return 0;
 }
 
@@ -127,4 +127,8 @@ if (/[\\/]cli[\\/]main\.(ts|js)$/.test(invoked) || /[\\/]brume$/.test(invoked)) 
       process.exit(70);
     },
   );
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

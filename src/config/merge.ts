@@ -21,7 +21,11 @@ export function deepMerge(base: unknown, override: unknown): unknown {
   for (const [key, value] of Object.entries(override)) {
     if (value === null) delete out[key];
     // defineProperty, not assignment: a "__proto__" key stays data and never becomes a prototype.
-    else Object.defineProperty(out, key, { value: deepMerge(base[key], value), enumerable: true, writable: true, configurable: true });
+    // Own keys of base only: base["__proto__"] would otherwise read Object.prototype and merge into it.
+    else {
+      const under = Object.hasOwn(base, key) ? base[key] : undefined;
+      Object.defineProperty(out, key, { value: deepMerge(under, value), enumerable: true, writable: true, configurable: true });
+    }
   }
   return out;
 }

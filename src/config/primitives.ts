@@ -14,8 +14,14 @@ export function suggestKey(unknown: string, known: readonly string[]): string | 
 }
 
 /**
+ * Separates the per-key messages of one unrecognized_keys issue. Keys are JSON-quoted in the
+ * messages, so no message contains a raw newline and splitting on it is exact.
+ */
+export const unknownKeysSeparator = "\n";
+
+/**
  * A strict object: unknown keys are errors, and the message lists the keys this object knows with
- * a did-you-mean for the nearest one.
+ * a did-you-mean for the nearest one (one message per key, joined by `unknownKeysSeparator`).
  */
 export function strict<T extends z.core.$ZodLooseShape>(shape: T) {
   const known = Object.keys(shape);
@@ -26,10 +32,10 @@ export function strict<T extends z.core.$ZodLooseShape>(shape: T) {
         .map((key) => {
           const hint = suggestKey(key, known);
           return hint
-            ? `unknown key "${key}" (did you mean "${hint}"?)`
-            : `unknown key "${key}"; allowed keys: ${known.join(", ")}`;
+            ? `unknown key ${JSON.stringify(key)} (did you mean "${hint}"?)`
+            : `unknown key ${JSON.stringify(key)}; allowed keys: ${known.join(", ")}`;
         })
-        .join("; ");
+        .join(unknownKeysSeparator);
     },
   });
 }

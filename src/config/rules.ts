@@ -14,6 +14,14 @@ function unknownName(kind: string, name: string, declared: readonly string[], wh
   return `unknown ${kind} "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; ${list}`;
 }
 
+/**
+ * A declared name: own keys only, so a reference to "constructor" (a valid name) never resolves
+ * to Object.prototype.constructor.
+ */
+function has(map: object, name: string): boolean {
+  return Object.hasOwn(map, name);
+}
+
 /** Returns every cross-field problem of a schema-valid config; an empty list means valid. */
 export function checkRules(config: BrumeConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -29,7 +37,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
 
     svc.dependsOn.forEach((dep, i) => {
       if (dep === name) add(`${at}.dependsOn[${i}]`, `a service cannot depend on itself`, dep);
-      else if (!config.services[dep]) add(`${at}.dependsOn[${i}]`, unknownName("service", dep, serviceNames, "services"), dep);
+      else if (!has(config.services, dep)) add(`${at}.dependsOn[${i}]`, unknownName("service", dep, serviceNames, "services"), dep);
     });
 
     if (svc.scaling.min > svc.scaling.max) {
@@ -42,7 +50,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
       }
     } else if (svc.machines === undefined) {
       add(`${at}.machines`, `runner "${svc.runner}" needs a machine group; set machines to one of: ${machineNames.join(", ") || "(declare one under machines)"}`);
-    } else if (!config.machines[svc.machines]) {
+    } else if (!has(config.machines, svc.machines)) {
       add(`${at}.machines`, unknownName("machine group", svc.machines, machineNames, "machine groups"), svc.machines);
     } else if (!config.machines[svc.machines]!.runners.includes(svc.runner)) {
       add(
@@ -65,7 +73,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
     }
 
     for (const [envVar, secret] of Object.entries(svc.secrets)) {
-      if (!config.secrets[secret]) add(`${at}.secrets.${envVar}`, unknownName("secret", secret, secretNames, "secrets"), secret);
+      if (!has(config.secrets, secret)) add(`${at}.secrets.${envVar}`, unknownName("secret", secret, secretNames, "secrets"), secret);
     }
     checkUses(config, svc, at, add);
     checkStrategy(svc, at, add);
@@ -83,6 +91,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   }
 
   const indexes = new Map<number, string>();
+  let drRegionReported = false;
   for (const [name, env] of Object.entries(config.environments)) {
     const at = `environments.${name}`;
     const settings = { ...presets[env.preset ?? defaultPresetFor(name)], ...env.settings };
@@ -94,12 +103,30 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
     }
     const region = env.region ?? config.project.region;
     if (config.project.drRegion && config.project.drRegion === region) {
-      add(`project.drRegion`, `the DR region must differ from the primary region "${region}"`, config.project.drRegion);
+      // Located where the clash is written: the environment's own region, else project.drRegion (once).
+      if (env.region !== undefined) {
+        add(`${at}.region`, `the region of environment "${name}" is project.drRegion "${region}"; the DR region must differ from the primary region`, env.region);
+      } else if (!drRegionReported) {
+        add(`project.drRegion`, `the DR region must differ from the primary region "${region}"`, config.project.drRegion);
+        drRegionReported = true;
+      }
     }
     if (env.index !== undefined) {
       const other = indexes.get(env.index);
       if (other) add(`${at}.index`, `index ${env.index} is already used by environment "${other}"; each environment needs its own CIDR block`, env.index);
       indexes.set(env.index, name);
+      // Taking the default slot of prod/stage would silently move that environment's ranges
+      // (and replace its subnets): the CIDR plan is a contract.
+      const owner = Object.keys(config.environments).find(
+        (n) => n !== name && config.environments[n]!.index === undefined && defaultIndexes[n] === env.index,
+      );
+      if (owner) {
+        add(
+          `${at}.index`,
+          `index ${env.index} is the default CIDR block of environment "${owner}", which would move to another block; choose another index, or set environments.${owner}.index too`,
+          env.index,
+        );
+      }
     }
   }
   for (const problem of cidrProblems(config)) add(problem.path, problem.message, problem.value);
@@ -108,6 +135,9 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
 }
 
 type Add = (path: string, message: string, value?: unknown) => void;
+
+/** The preferred CIDR plan slots of environmentIndexes (cidr-plan.ts): prod 0, stage 1. */
+const defaultIndexes: Record<string, number> = { prod: 0, production: 0, stage: 1, staging: 1 };
 
 function checkServiceSource(svc: ServiceConfig, at: string, add: Add): void {
   const slotsCarryImages = svc.strategy.type !== "rolling";
@@ -122,24 +152,24 @@ function checkServiceSource(svc: ServiceConfig, at: string, add: Add): void {
 
 function checkUses(config: BrumeConfig, svc: ServiceConfig, at: string, add: Add): void {
   const u = svc.uses;
-  if (u.database && !config.databases[u.database]) add(`${at}.uses.database`, unknownName("database", u.database, Object.keys(config.databases), "databases"), u.database);
-  if (u.cache && !config.caches[u.cache]) add(`${at}.uses.cache`, unknownName("cache", u.cache, Object.keys(config.caches), "caches"), u.cache);
+  if (u.database && !has(config.databases, u.database)) add(`${at}.uses.database`, unknownName("database", u.database, Object.keys(config.databases), "databases"), u.database);
+  if (u.cache && !has(config.caches, u.cache)) add(`${at}.uses.cache`, unknownName("cache", u.cache, Object.keys(config.caches), "caches"), u.cache);
   u.topics.forEach((t, i) => {
-    if (!config.topics[t]) add(`${at}.uses.topics[${i}]`, unknownName("topic", t, Object.keys(config.topics), "topics"), t);
+    if (!has(config.topics, t)) add(`${at}.uses.topics[${i}]`, unknownName("topic", t, Object.keys(config.topics), "topics"), t);
   });
   u.subscriptions.forEach((ref, i) => {
     const [topic, sub] = ref.split("/") as [string, string];
-    const declared = config.topics[topic];
+    const declared = has(config.topics, topic) ? config.topics[topic] : undefined;
     if (!declared) add(`${at}.uses.subscriptions[${i}]`, unknownName("topic", topic, Object.keys(config.topics), "topics"), ref);
-    else if (!declared.subscriptions[sub]) {
+    else if (!has(declared.subscriptions, sub)) {
       add(`${at}.uses.subscriptions[${i}]`, unknownName("subscription", sub, Object.keys(declared.subscriptions), `subscriptions of topic "${topic}"`), ref);
     }
   });
   u.buckets.forEach((b, i) => {
-    if (!config.buckets[b]) add(`${at}.uses.buckets[${i}]`, unknownName("bucket", b, Object.keys(config.buckets), "buckets"), b);
+    if (!has(config.buckets, b)) add(`${at}.uses.buckets[${i}]`, unknownName("bucket", b, Object.keys(config.buckets), "buckets"), b);
   });
   u.secrets.forEach((s, i) => {
-    if (!config.secrets[s]) add(`${at}.uses.secrets[${i}]`, unknownName("secret", s, Object.keys(config.secrets), "secrets"), s);
+    if (!has(config.secrets, s)) add(`${at}.uses.secrets[${i}]`, unknownName("secret", s, Object.keys(config.secrets), "secrets"), s);
   });
 }
 
@@ -171,7 +201,7 @@ export function dependencyCycles(config: BrumeConfig): string[][] {
     state.set(name, "visiting");
     stack.push(name);
     for (const dep of config.services[name]?.dependsOn ?? []) {
-      if (!config.services[dep] || dep === name) continue;
+      if (!has(config.services, dep) || dep === name) continue;
       if (state.get(dep) === "visiting") cycles.push([...stack.slice(stack.indexOf(dep)), dep]);
       else if (!state.has(dep)) visit(dep);
     }
