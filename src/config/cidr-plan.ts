@@ -54,6 +54,9 @@ export function defaultNetworkPlan(index: number): NetworkPlan {
   };
 }
 
+/** CIDR slots of the conventional environment names; every other environment sets `index`. */
+export const defaultIndexes: Readonly<Record<string, number>> = { prod: 0, production: 0, stage: 1, staging: 1 };
+
 /**
  * The index of each environment: explicit `index` first, then prod 0 and stage 1 when free, then
  * the remaining environments alphabetically into the lowest free slots.
@@ -69,9 +72,8 @@ export function environmentIndexes(config: Pick<BrumeConfig, "environments">): M
       used.add(index);
     }
   }
-  const preferred: Record<string, number> = { prod: 0, production: 0, stage: 1, staging: 1 };
   for (const name of names) {
-    const want = preferred[name];
+    const want = Object.hasOwn(defaultIndexes, name) ? defaultIndexes[name] : undefined;
     if (!out.has(name) && want !== undefined && !used.has(want)) {
       out.set(name, want);
       used.add(want);

@@ -2,7 +2,7 @@
  * Cross-field rules: what one field says about another. Pure and synchronous; run after the
  * schema accepted the document, so every value here has its validated type.
  */
-import { cidrProblems } from "./cidr-plan.js";
+import { cidrProblems, defaultIndexes } from "./cidr-plan.js";
 import type { ConfigIssue } from "./errors.js";
 import { defaultPresetFor, presets } from "./presets.js";
 import { suggestKey } from "./primitives.js";
@@ -111,6 +111,11 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
         drRegionReported = true;
       }
     }
+    if (env.index === undefined && !Object.hasOwn(defaultIndexes, name)) {
+      // An alphabetical default would move this environment's ranges (and replace its subnets)
+      // the day another environment is added: its slot must be written down.
+      add(`${at}.index`, `environment "${name}" has no default CIDR slot (only prod and stage do); set index to a free slot 2-15 so its ranges never move`);
+    }
     if (env.index !== undefined) {
       const other = indexes.get(env.index);
       if (other) add(`${at}.index`, `index ${env.index} is already used by environment "${other}"; each environment needs its own CIDR block`, env.index);
@@ -118,7 +123,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
       // Taking the default slot of prod/stage would silently move that environment's ranges
       // (and replace its subnets): the CIDR plan is a contract.
       const owner = Object.keys(config.environments).find(
-        (n) => n !== name && config.environments[n]!.index === undefined && defaultIndexes[n] === env.index,
+        (n) => n !== name && config.environments[n]!.index === undefined && Object.hasOwn(defaultIndexes, n) && defaultIndexes[n] === env.index,
       );
       if (owner) {
         add(
@@ -137,7 +142,6 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
 type Add = (path: string, message: string, value?: unknown) => void;
 
 /** The preferred CIDR plan slots of environmentIndexes (cidr-plan.ts): prod 0, stage 1. */
-const defaultIndexes: Record<string, number> = { prod: 0, production: 0, stage: 1, staging: 1 };
 
 function checkServiceSource(svc: ServiceConfig, at: string, add: Add): void {
   const slotsCarryImages = svc.strategy.type !== "rolling";

@@ -301,6 +301,14 @@ const cases: Case[] = [
     says: ['index 0 is the default CIDR block of environment "prod", which would move to another block; choose another index, or set environments.prod.index too'],
   },
   {
+    name: "environment without a default CIDR slot and no index",
+    mutate: (c) => {
+      delete c.environments.dev.index;
+    },
+    paths: ["environments.dev.index"],
+    says: ['environment "dev" has no default CIDR slot (only prod and stage do); set index to a free slot 2-15 so its ranges never move'],
+  },
+  {
     name: "image and build together",
     mutate: (c) => (c.services.worker.build = { context: "./worker" }),
     paths: ["services.worker.build"],
