@@ -12,9 +12,11 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { statefulOptions } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
-import type { ConfigIssue } from "../../src/config/errors.js";
 import type { Naming } from "../../src/naming.js";
 import { Secret, type SecretArgs } from "../security/secret.js";
+import { cacheTierProblems } from "./tier.js";
+
+export { cacheTierProblems, redisLimits } from "./tier.js";
 
 export interface CacheArgs {
   /** GCP project id. */
@@ -66,46 +68,6 @@ export interface CacheArgs {
     authSecret?: SecretArgs["transform"];
     caSecret?: SecretArgs["transform"];
   };
-}
-
-/** Memory bounds of Memorystore for Redis (GB), and the minimum for read replicas. */
-export const redisLimits = { minMemoryGb: 1, maxMemoryGb: 300, readReplicasMinMemoryGb: 5, maxReadReplicas: 5 } as const;
-
-/**
- * Problems with a cache's size and availability, as config issues with paths relative to the
- * cache (`memoryGb`, `readReplicas`); the caller prefixes `caches.<name>.`.
- */
-export function cacheTierProblems(input: { highAvailability: boolean; memoryGb: number; readReplicas?: number }): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const tier = input.highAvailability ? "STANDARD_HA" : "BASIC";
-  const { minMemoryGb, maxMemoryGb, readReplicasMinMemoryGb, maxReadReplicas } = redisLimits;
-  if (!Number.isInteger(input.memoryGb) || input.memoryGb < minMemoryGb || input.memoryGb > maxMemoryGb) {
-    issues.push({
-      path: "memoryGb",
-      message: `Memorystore ${tier} takes a whole number of GB from ${minMemoryGb} to ${maxMemoryGb}`,
-      value: input.memoryGb,
-    });
-  }
-  const replicas = input.readReplicas ?? 0;
-  if (replicas === 0) return issues;
-  if (!Number.isInteger(replicas) || replicas < 0 || replicas > maxReadReplicas) {
-    issues.push({ path: "readReplicas", message: `read replicas: 0 to ${maxReadReplicas}`, value: replicas });
-  }
-  if (!input.highAvailability) {
-    issues.push({
-      path: "readReplicas",
-      message: "read replicas need the STANDARD_HA tier: enable highAvailability or set readReplicas to 0",
-      value: replicas,
-    });
-  }
-  if (input.memoryGb < readReplicasMinMemoryGb) {
-    issues.push({
-      path: "memoryGb",
-      message: `read replicas need at least ${readReplicasMinMemoryGb} GB of memory`,
-      value: input.memoryGb,
-    });
-  }
-  return issues;
 }
 
 /** All server CA certificates, PEM, concatenated: during a CA rotation clients must trust both. */

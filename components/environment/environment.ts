@@ -245,6 +245,7 @@ export class Environment extends pulumi.ComponentResource {
         protect: env.settings.protect,
         highAvailability: env.settings.highAvailability,
         memoryGb: cache.memoryGb ?? env.settings.cacheMemoryGb,
+        readReplicas: cache.readReplicas,
         version: cache.version,
         secretReplicaRegions: this.replicaRegions,
         labels: env.labels,

@@ -2,6 +2,7 @@
  * Cross-field rules: what one field says about another. Pure and synchronous; run after the
  * schema accepted the document, so every value here has its validated type.
  */
+import { cacheTierProblems } from "../../components/cache/tier.js";
 import { cidrProblems, defaultIndexes } from "./cidr-plan.js";
 import type { ConfigIssue } from "./errors.js";
 import { defaultPresetFor, presets } from "./presets.js";
@@ -135,11 +136,43 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
     }
   }
   for (const problem of cidrProblems(config)) add(problem.path, problem.message, problem.value);
+  checkDataTiers(config, add);
 
   return issues;
 }
 
 type Add = (path: string, message: string, value?: unknown) => void;
+
+/** Shared-core Cloud SQL tiers: no SLA, even with high availability. */
+export const sharedCoreDatabaseTiers = ["db-f1-micro", "db-g1-small"] as const;
+
+/**
+ * Sizes and availability the data services can actually have in each environment: the config is
+ * shared, the preset decides HA, so each environment is checked and named in the message.
+ */
+function checkDataTiers(config: BrumeConfig, add: Add): void {
+  for (const [envName, env] of Object.entries(config.environments)) {
+    const settings = { ...presets[env.preset ?? defaultPresetFor(envName)], ...env.settings };
+    const where = `in environment "${envName}" (highAvailability ${settings.highAvailability})`;
+    for (const [name, cache] of Object.entries(config.caches)) {
+      const memoryGb = cache.memoryGb ?? settings.cacheMemoryGb;
+      for (const problem of cacheTierProblems({ highAvailability: settings.highAvailability, memoryGb, readReplicas: cache.readReplicas })) {
+        const path = problem.path === "memoryGb" && cache.memoryGb === undefined ? `environments.${envName}.settings.cacheMemoryGb` : `caches.${name}.${problem.path}`;
+        add(path, `${where}: ${problem.message}`, problem.value);
+      }
+    }
+    for (const [name, db] of Object.entries(config.databases)) {
+      const tier = db.tier ?? settings.databaseTier;
+      if (settings.highAvailability && (sharedCoreDatabaseTiers as readonly string[]).includes(tier)) {
+        add(
+          db.tier !== undefined ? `databases.${name}.tier` : `environments.${envName}.settings.databaseTier`,
+          `${where}: shared-core tier "${tier}" has no SLA even when regional; use a dedicated-core tier such as db-custom-1-3840, or turn highAvailability off`,
+          tier,
+        );
+      }
+    }
+  }
+}
 
 /** The preferred CIDR plan slots of environmentIndexes (cidr-plan.ts): prod 0, stage 1. */
 

@@ -125,6 +125,12 @@ export const databaseSchema = strict({
 export const cacheSchema = strict({
   memoryGb: z.int().min(1).max(300).optional().meta({ description: "Memory size; defaults to the preset's." }),
   version: z.enum(["REDIS_7_0", "REDIS_7_2"]).default("REDIS_7_2"),
+  readReplicas: z
+    .int()
+    .min(0)
+    .max(5)
+    .default(0)
+    .meta({ description: "Read replicas (STANDARD_HA tier, 5 GB or more)." }),
 });
 
 export const subscriptionSchema = strict({

@@ -309,6 +309,27 @@ const cases: Case[] = [
     says: ['environment "dev" has no default CIDR slot (only prod and stage do); set index to a free slot 2-15 so its ranges never move'],
   },
   {
+    name: "cache read replicas where the preset has no HA (dev: BASIC tier)",
+    mutate: (c) => (c.caches.sessions = { memoryGb: 5, readReplicas: 2 }),
+    paths: ["caches.sessions.readReplicas"],
+    says: ['in environment "dev" (highAvailability false): read replicas need the STANDARD_HA tier'],
+  },
+  {
+    name: "HA database on a shared-core tier",
+    mutate: (c) => (c.databases.main.tier = "db-g1-small"),
+    paths: ["databases.main.tier"],
+    says: ['in environment "prod" (highAvailability true): shared-core tier "db-g1-small" has no SLA even when regional'],
+  },
+  {
+    name: "cache larger than Memorystore allows through a preset override",
+    mutate: (c) => {
+      c.caches.sessions = {};
+      c.environments.prod.settings = { cacheMemoryGb: 301 };
+    },
+    paths: ["environments.prod.settings.cacheMemoryGb"],
+    says: ["expected at most 300, got 301"],
+  },
+  {
     name: "image and build together",
     mutate: (c) => (c.services.worker.build = { context: "./worker" }),
     paths: ["services.worker.build"],
