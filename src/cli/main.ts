@@ -1,39 +1,29 @@
 #!/usr/bin/env node
 /**
- * The `brume` command line.
- *
- *   brume plan   [--stack <env>] [--config <file>] [--project-dir <dir>] [--format json|md|text] [--out <file>]
- *   brume schema                      print the JSON Schema of brume.yaml / brume.toml
- *   brume validate [--config <file>]  check a config file and list its problems
- *
+ * The `brume` command line: a table of subcommands (src/cli/commands/*), each returning an exit code.
  * Exit codes: 0 success, 1 invalid config or failed plan (problems listed on stderr), 2 usage error.
+ * Bad input never prints a stack trace.
  */
-import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { ConfigError } from "../config/errors.js";
-import { findConfigFile, readConfigFile, validateConfig } from "../config/load.js";
-import { brumeJsonSchema } from "../config/json-schema.js";
+import { UsageError, type CliIO, type Command } from "./command.js";
+import { planCommand } from "./commands/plan.js";
+import { schemaCommand } from "./commands/schema.js";
+import { validateCommand } from "./commands/validate.js";
 
-export const usage = `Usage: brume <command> [options]
+export type { CliIO } from "./command.js";
 
-Commands:
-  plan       Plan a stack offline (no credentials, no Pulumi CLI) and print its resource graph
-  schema     Print the JSON Schema of brume.yaml / brume.toml
-  validate   Validate a config file and list every problem
+/** Every subcommand, in the order `brume help` lists them. */
+export const commands: Record<string, Command> = {
+  plan: planCommand,
+  validate: validateCommand,
+  schema: schemaCommand,
+};
 
-Options (plan):
-  --stack <env>         Stack to plan; Pulumi.<env>.yaml selects the environment (default: prod)
-  --config <file>       brume.yaml or brume.toml (default: found in the current directory)
-  --project-dir <dir>   Directory of Pulumi.yaml and Pulumi.<env>.yaml (default: the config's directory)
-  --format <fmt>        json | text | md (default: text)
-  --out <file>          Write the plan to a file instead of stdout
-`;
-
-class UsageError extends Error {}
-
-export interface CliIO {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
+export function usageText(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length)) + 3;
+  const list = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`);
+  const details = Object.values(commands).map((c) => c.usage);
+  return `Usage: brume <command> [options]\n\nCommands:\n${list.join("\n")}\n\n${details.join("\n\n")}\n`;
 }
 
 const defaultIO: CliIO = {
@@ -43,32 +33,22 @@ const defaultIO: CliIO = {
 
 /** Runs the CLI and returns the exit code; never throws for bad input. */
 export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  const [name, ...rest] = argv;
   try {
-    const [command, ...rest] = argv;
-    switch (command) {
-      case "plan":
-        return await planCommand(rest, io);
-      case "schema":
-        io.stdout(`${JSON.stringify(brumeJsonSchema(), null, 2)}\n`);
-        return 0;
-      case "validate":
-        return validateCommand(rest, io);
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        io.stdout(usage);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+    if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+      io.stdout(usageText());
+      return name === undefined ? 2 : 0;
     }
+    const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+    if (!command) throw new UsageError(`unknown command "${name}"`);
+    return await command.run(rest, io);
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr(`${err.message}\n`);
       return 1;
     }
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      io.stderr(`brume: ${(err as Error).message}\n\n${usage}`);
+      io.stderr(`brume: ${(err as Error).message}\n\n${usageText()}`);
       return 2;
     }
     if ((err as Error).name === "PlanError") {
@@ -77,44 +57,6 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
     }
     throw err;
   }
-}
-
-async function planCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      stack: { type: "string", default: "prod" },
-      config: { type: "string" },
-      "project-dir": { type: "string" },
-      format: { type: "string", default: "text" },
-      out: { type: "string" },
-    },
-    strict: true,
-  });
-  const format = values.format as string;
-  const { planFormats, renderPlan } = await import("../plan/format.js");
-  if (!(planFormats as readonly string[]).includes(format)) {
-    throw new UsageError(`--format must be one of ${planFormats.join(", ")}, got "${format}"`);
-  }
-  const { planStack } = await import("../plan/stack.js");
-  const { plan } = await planStack({
-    stack: values.stack as string,
-    ...(values.config ? { configFile: values.config } : {}),
-    ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
-  });
-  const text = renderPlan(plan, format as "json" | "text" | "md");
-  if (values.out) writeFileSync(values.out, text);
-  else io.stdout(text);
-  return 0;
-}
-
-function validateCommand(args: string[], io: CliIO): number {
-  const { values } = parseArgs({ args, options: { config: { type: "string" } }, strict: true });
-  const file = values.config ?? findConfigFile(".");
-  const config = validateConfig(readConfigFile(file), file);
-  const envs = Object.keys(config.environments).join(", ");
-  io.stdout(`${file}: valid (${plural(Object.keys(config.services).length, "service")}, environments: ${envs})\n`);
-  return 0;
 }
 
 // Run when executed directly (bin or tsx), not when imported by tests.
@@ -127,8 +69,4 @@ if (/[\\/]cli[\\/]main\.(ts|js)$/.test(invoked) || /[\\/]brume$/.test(invoked)) 
       process.exit(70);
     },
   );
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

@@ -6,7 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli, usage } from "../../src/cli/main.js";
+import { runCli, usageText } from "../../src/cli/main.js";
+
+const usage = usageText();
 import { schemaId } from "../../src/config/json-schema.js";
 import { renderPlan } from "../../src/plan/format.js";
 import { planStack } from "../../src/plan/stack.js";

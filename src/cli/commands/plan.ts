@@ -1,0 +1,41 @@
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { UsageError, type Command } from "../command.js";
+
+export const planCommand: Command = {
+  summary: "Plan a stack offline (no credentials, no Pulumi CLI) and print its resource graph",
+  usage: `brume plan [--stack <env>] [--config <file>] [--project-dir <dir>] [--format json|md|text] [--out <file>]
+  --stack <env>         Stack to plan; Pulumi.<env>.yaml selects the environment (default: prod)
+  --config <file>       brume.yaml or brume.toml (default: found in the current directory)
+  --project-dir <dir>   Directory of Pulumi.yaml and Pulumi.<env>.yaml (default: the config's directory)
+  --format <fmt>        json | text | md (default: text)
+  --out <file>          Write the plan to a file instead of stdout`,
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        stack: { type: "string", default: "prod" },
+        config: { type: "string" },
+        "project-dir": { type: "string" },
+        format: { type: "string", default: "text" },
+        out: { type: "string" },
+      },
+      strict: true,
+    });
+    const format = values.format as string;
+    const { planFormats, renderPlan } = await import("../../plan/format.js");
+    if (!(planFormats as readonly string[]).includes(format)) {
+      throw new UsageError(`--format must be one of ${planFormats.join(", ")}, got "${format}"`);
+    }
+    const { planStack } = await import("../../plan/stack.js");
+    const { plan } = await planStack({
+      stack: values.stack as string,
+      ...(values.config ? { configFile: values.config } : {}),
+      ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
+    });
+    const text = renderPlan(plan, format as "json" | "text" | "md");
+    if (values.out) writeFileSync(values.out, text);
+    else io.stdout(text);
+    return 0;
+  },
+};
