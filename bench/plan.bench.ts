@@ -1,51 +1,113 @@
 /**
- * Plan speed and memory: the example stacks against a raw Pulumi program registering the same
- * number of custom resources, measured in the same run, printed as ratios (never asserted).
+ * Plan and diff speed and memory, measured in one run on this machine and printed as ratios to
+ * baselines from the same run (never asserted; `npm run bench`, not part of `npm test`).
  *
- *   npm run bench [-- --runs 5]
+ * - components' overhead: the example stack vs a baseline program that registers the same custom
+ *   resources directly (same types, names and inputs, replayed from the plan, no components);
+ * - the example stacks' plan time and `brume diff` time (two plans + diff + render) vs that baseline;
+ * - synthetic environments of 200 and 2,000 services: plan time ratio and peak RSS (each in its
+ *   own process, so RSS is its own), and the diff time on the larger one.
+ *
+ *   npm run bench [-- --runs 5] [-- --services 200,2000]
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { resolve } from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { planStack } from "../src/plan/stack.js";
-import { runProgram } from "../src/plan/run.js";
+import { runProgram, type Plan } from "../src/plan/run.js";
+import { buildReport, renderReport } from "../src/diff/report.js";
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "5" },
+    services: { type: "string", default: "200,2000" },
+    child: { type: "string" },
+  },
+});
 const runs = Math.max(1, Number(values.runs));
+const root = resolve(import.meta.dirname, "..");
 
-async function timeIt(label: string, fn: () => Promise<number>) {
+async function timeIt<T>(fn: () => Promise<T>, n = runs): Promise<{ ms: number; result: T }> {
   const times: number[] = [];
-  let count = 0;
-  for (let i = 0; i < runs; i++) {
+  let result: T = await fn(); // warm-up: module imports and JIT are not part of the figure
+  for (let i = 0; i < n; i++) {
     const start = process.hrtime.bigint();
-    count = await fn();
+    result = await fn();
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)]!;
-  return { label, count, median, perResource: median / Math.max(1, count) };
+  return { ms: times[Math.floor(times.length / 2)]!, result };
 }
 
-const root = resolve(import.meta.dirname, "..");
-const rows = [];
-for (const stack of ["prod", "stage"]) {
-  rows.push(await timeIt(`example ${stack}`, async () => (await planStack({ stack, configFile: resolve(root, "brume.yaml"), projectDir: root })).plan.resources.length));
-}
-const target = rows[0]!.count;
-const raw = await timeIt(`raw program (${target} networks)`, async () => {
-  const plan = await runProgram(
+/** The same custom resources as `plan`, registered directly (no components, no SDK classes). */
+function replay(plan: Plan): Promise<Plan> {
+  return runProgram(
     async () => {
-      const gcp = await import("@pulumi/gcp");
-      for (let i = 0; i < target; i++) new gcp.compute.Network(`n${i}`, { name: `n${i}`, autoCreateSubnetworks: false, project: "bench-1234" });
+      const pulumi = await import("@pulumi/pulumi");
+      class Raw extends pulumi.CustomResource {}
+      class RawProvider extends pulumi.ProviderResource {}
+      for (const r of plan.resources) {
+        if (!r.custom) continue;
+        if (r.type.startsWith("pulumi:providers:")) new RawProvider(r.type.split(":")[2]!, r.name, r.inputs);
+        else new Raw(r.type, r.name, r.inputs);
+      }
     },
-    { project: "bench", stack: "bench" },
+    { project: plan.project, stack: plan.stack },
   );
-  return plan.resources.length;
-});
-
-console.log(`runs: ${runs} (median)`);
-console.log("| program | resources | ms | ms/resource | ratio to raw |");
-console.log("|---|---:|---:|---:|---:|");
-for (const row of [...rows, raw]) {
-  console.log(`| ${row.label} | ${row.count} | ${row.median.toFixed(1)} | ${row.perResource.toFixed(2)} | ${(row.perResource / raw.perResource).toFixed(2)} |`);
 }
-console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+
+/** A project directory whose brume.yaml has `n` services (copies of the example's worker). */
+function syntheticDir(n: number): string {
+  const dir = mkdtempSync(join(tmpdir(), `brume-bench-${n}-`));
+  const doc = parseYaml(readFileSync(join(root, "brume.yaml"), "utf8"));
+  const worker = doc.services.worker;
+  for (let i = 0; i < n; i++) doc.services[`svc-${i}`] = { ...worker, image: `europe-docker.pkg.dev/shop-shared/apps/svc-${i}:1.0.${i}` };
+  writeFileSync(join(dir, "brume.yaml"), stringifyYaml(doc, { aliasDuplicateObjects: false }));
+  for (const f of ["Pulumi.yaml", "Pulumi.prod.yaml"]) copyFileSync(join(root, f), join(dir, f));
+  return dir;
+}
+
+const planOf = async (dir: string, stack = "prod") => (await planStack({ stack, configFile: join(dir, "brume.yaml"), projectDir: dir })).plan;
+
+if (values.child) {
+  // One synthetic size in its own process: prints JSON {resources, planMs, diffMs, rssMb}.
+  const n = Number(values.child);
+  const dir = syntheticDir(n);
+  await planOf(root); // warm-up (imports)
+  const plan = await timeIt(() => planOf(dir), 1);
+  const diff = await timeIt(async () => renderReport(buildReport([{ stack: "prod", base: plan.result, head: plan.result }], { base: "bench" }), "md"), 1);
+  console.log(JSON.stringify({ resources: plan.result.resources.length, planMs: plan.ms, diffMs: diff.ms, rssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}
+
+console.log(`runs: ${runs} (median of each)\n`);
+const rows: string[] = ["| measurement | resources | ms | ratio | goal |", "|---|---:|---:|---:|---|"];
+for (const stack of ["prod", "stage"]) {
+  const example = await timeIt(() => planOf(root, stack));
+  const baseline = await timeIt(() => replay(example.result));
+  const diff = await timeIt(async () => {
+    const [base, head] = [await planOf(root, stack), await planOf(root, stack)];
+    return renderReport(buildReport([{ stack, base, head }], { base: "bench" }), "md");
+  });
+  const n = example.result.resources.length;
+  rows.push(`| baseline: ${stack} custom resources replayed | ${baseline.result.resources.length} | ${baseline.ms.toFixed(0)} | 1.00 | |`);
+  rows.push(`| plan example ${stack} (components) | ${n} | ${example.ms.toFixed(0)} | ${(example.ms / baseline.ms).toFixed(2)} | ≤ 1.15 |`);
+  rows.push(`| brume diff example ${stack} (2 plans + diff + md) | ${n} | ${diff.ms.toFixed(0)} | ${(diff.ms / baseline.ms).toFixed(2)} | |`);
+}
+const sizes = values.services.split(",").map(Number).filter((x) => x > 0);
+const synthetic = sizes.map((n) => {
+  const out = execFileSync(process.execPath, ["--import", "tsx", join(root, "bench", "plan.bench.ts"), "--child", String(n)], { cwd: root, encoding: "utf8", maxBuffer: 1 << 26 });
+  return { n, ...(JSON.parse(out.trim().split("\n").pop()!) as { resources: number; planMs: number; diffMs: number; rssMb: number }) };
+});
+for (const s of synthetic) {
+  rows.push(`| plan ${s.n} services (own process) | ${s.resources} | ${s.planMs.toFixed(0)} | ${(s.planMs / synthetic[0]!.planMs).toFixed(2)} | ${s === synthetic[0] ? "" : `≤ ${((s.n / synthetic[0]!.n) * 1.1).toFixed(0)}`} |`);
+  rows.push(`| brume diff ${s.n} services (diff + md of the plan) | ${s.resources} | ${s.diffMs.toFixed(0)} | | |`);
+  rows.push(`| peak RSS ${s.n} services | | ${s.rssMb.toFixed(0)} MB | | ≤ 1024 MB |`);
+}
+console.log(rows.join("\n"));
+console.log(`
+ratio: plan time over the replayed baseline of the same run (components' overhead), or for the
+synthetic sizes over the smallest size (goal: linear, ≤ 1.1 × the size ratio).`);

@@ -1,0 +1,41 @@
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { UsageError, type Command } from "../command.js";
+import { parseAssumptions } from "./diff.js";
+
+export const costCommand: Command = {
+  summary: "Estimate a stack's monthly cost from its offline plan and the price table",
+  usage: `brume cost [--stack <env>] [--config <file>] [--project-dir <dir>] [--format md|json|text] [--assume <key>=<n>]... [--out <file>]
+  --stack <env>         Stack to price (default: prod)
+  --format <fmt>        md | json | text (default: text)
+  --assume <key>=<n>    Usage assumption: bucketGiB, registryGiB, natGiB, lbGiB, pubsubGiB`,
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        stack: { type: "string", default: "prod" },
+        config: { type: "string" },
+        "project-dir": { type: "string" },
+        format: { type: "string", default: "text" },
+        assume: { type: "string", multiple: true },
+        out: { type: "string" },
+      },
+      strict: true,
+    });
+    const format = values.format as string;
+    const { renderCost, costFormats } = await import("../../cost/render.js");
+    if (!(costFormats as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${costFormats.join(", ")}, got "${format}"`);
+    const assumptions = await parseAssumptions(values.assume);
+    const { planStack } = await import("../../plan/stack.js");
+    const { estimateCost } = await import("../../cost/estimate.js");
+    const { plan } = await planStack({
+      stack: values.stack as string,
+      ...(values.config ? { configFile: values.config } : {}),
+      ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
+    });
+    const text = renderCost(estimateCost(plan, assumptions), format as "md" | "json" | "text");
+    if (values.out) writeFileSync(values.out, text);
+    else io.stdout(text);
+    return 0;
+  },
+};

@@ -1,0 +1,73 @@
+/**
+ * The GitHub Actions workflows, parsed: triggers, least-privilege permissions, pinned actions,
+ * no expression interpolated into a shell script, and the steps the review process relies on.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { repoRoot } from "../harness.js";
+
+interface Step { uses?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> }
+interface Job { permissions?: Record<string, string>; steps: Step[]; if?: string; environment?: string; needs?: string; strategy?: { matrix: Record<string, unknown> } }
+interface Workflow { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, Job> }
+
+const dir = join(repoRoot, ".github", "workflows");
+const load = (file: string) => parse(readFileSync(join(dir, file), "utf8")) as Workflow;
+
+describe("workflows", () => {
+  const files = readdirSync(dir).filter((f) => f.endsWith(".yml"));
+
+  it("are ci, plan and deploy", () => {
+    expect(files.sort()).toEqual(["ci.yml", "deploy.yml", "plan.yml"]);
+  });
+
+  it.each(files)("%s: read-only by default, scoped writes per job, pinned actions, no ${{ }} in run", (file) => {
+    const wf = load(file);
+    expect(wf.permissions).toEqual({ contents: "read" });
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      for (const [scope, level] of Object.entries(job.permissions ?? {})) {
+        expect(["contents:read", "pull-requests:write", "id-token:write"], `${file} ${name}`).toContain(`${scope}:${level}`);
+      }
+      for (const step of job.steps) {
+        if (step.uses) expect(step.uses, `${file} ${name}`).toMatch(/^[\w.-]+\/[\w.-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/);
+        if (step.run) expect(step.run, `${file} ${name}: pass expressions through env`).not.toContain("${{");
+        if (step.uses?.startsWith("actions/checkout")) expect(step.with?.["persist-credentials"]).toBe(false);
+      }
+    }
+  });
+
+  it("ci: typecheck and tests on push and pull request", () => {
+    const wf = load("ci.yml");
+    expect(Object.keys(wf.on).sort()).toEqual(["pull_request", "push"]);
+    expect(wf.jobs.test!.steps.map((s) => s.run).filter(Boolean)).toEqual(["npm ci", "npm run typecheck", "npm test"]);
+  });
+
+  it("plan: brume diff of prod and stage against the base branch, one sticky comment", () => {
+    const wf = load("plan.yml");
+    expect(Object.keys(wf.on)).toEqual(["pull_request"]);
+    const diff = wf.jobs.diff!;
+    expect(diff.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    expect(diff.steps.find((s) => s.uses?.startsWith("actions/checkout"))!.with!["fetch-depth"]).toBe(0);
+    const run = diff.steps.find((s) => s.run?.includes(" diff "))!;
+    expect(run.run).toContain('--stack prod --stack stage --base "origin/$BASE_REF" --format md');
+    expect(run.env).toEqual({ BASE_REF: "${{ github.base_ref }}" });
+    const comment = diff.steps.find((s) => s.uses?.startsWith("actions/github-script"))!;
+    expect(comment.if).toContain("head.repo.full_name == github.repository");
+    expect(String(comment.with!.script)).toContain("updateComment");
+    expect(String(comment.with!.script)).toContain("<!-- brume-diff -->");
+    const preview = wf.jobs.preview!;
+    expect(preview.if).toContain("vars.GCP_WORKLOAD_IDENTITY_PROVIDER");
+    expect(preview.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(preview.steps.find((s) => s.uses?.startsWith("pulumi/actions"))!.with).toMatchObject({ command: "preview" });
+  });
+
+  it("deploy: stage first, prod after the production environment's approval", () => {
+    const wf = load("deploy.yml");
+    expect(wf.on).toEqual({ push: { branches: ["main"] } });
+    expect(wf.jobs.prod!.needs).toBe("stage");
+    expect(wf.jobs.prod!.environment).toBe("production");
+    expect(wf.jobs.stage!.steps.at(-1)!.with).toMatchObject({ command: "up", "stack-name": "stage" });
+    expect(wf.jobs.prod!.steps.at(-1)!.with).toMatchObject({ command: "up", "stack-name": "prod" });
+  });
+});
