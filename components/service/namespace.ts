@@ -1,0 +1,142 @@
+/**
+ * `brume:service:Namespace` — the namespace every service of one project+environment runs in:
+ * Pod Security Admission `restricted`, a ResourceQuota and LimitRange, a default-deny
+ * NetworkPolicy, and the Gateways (external / internal) exposed services attach routes to, with
+ * Google-managed certificates for their domains.
+ */
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { childOptions } from "../../src/component/options.js";
+import { transformed, type Transform } from "../../src/component/transform.js";
+import type { Naming } from "../../src/naming.js";
+import {
+  defaultDenyPolicy,
+  gatewayManifest,
+  limitRangeManifest,
+  namespaceManifest,
+  resourceQuotaManifest,
+  type Manifest,
+  type NamespaceSpec,
+} from "./manifests.js";
+
+type Metadata = k8s.types.input.meta.v1.ObjectMeta;
+
+export interface NamespaceArgs {
+  /** Kubernetes provider of the cluster (any cluster: this component needs nothing else from it). */
+  provider: k8s.Provider;
+  /** GCP project of the certificates. */
+  project: string;
+  /** Physical names of GCP resources. */
+  naming: Naming;
+  /** Namespace name (`<project>-<environment>` in a brume stack). */
+  name: string;
+  /** Namespace totals and container defaults. @default {@link defaultNamespaceLimits} */
+  limits?: Pick<NamespaceSpec, "quota" | "defaults">;
+  /** Domains of the external (internet-facing) gateway; no gateway when absent or empty. @default [] */
+  externalDomains?: string[];
+  /** Domains of the internal gateway (VPC only). @default [] */
+  internalDomains?: string[];
+  labels?: Record<string, string>;
+  transform?: {
+    namespace?: Transform<k8s.core.v1.NamespaceArgs>;
+    quota?: Transform<k8s.core.v1.ResourceQuotaArgs>;
+    limitRange?: Transform<k8s.core.v1.LimitRangeArgs>;
+    defaultDeny?: Transform<k8s.networking.v1.NetworkPolicyArgs>;
+    certificate?: Transform<gcp.compute.ManagedSslCertificateArgs>;
+    gateway?: Transform<k8s.apiextensions.CustomResourceArgs>;
+  };
+}
+
+export const defaultNamespaceLimits: Pick<NamespaceSpec, "quota" | "defaults"> = {
+  quota: { requestsCpu: "64", requestsMemory: "256Gi", limitsCpu: "64", limitsMemory: "256Gi", pods: 500, services: 100 },
+  defaults: { cpu: "250m", memory: "256Mi", maxCpu: "8", maxMemory: "32Gi" },
+};
+
+export class Namespace extends pulumi.ComponentResource {
+  readonly namespace: k8s.core.v1.Namespace;
+  readonly quota: k8s.core.v1.ResourceQuota;
+  readonly limitRange: k8s.core.v1.LimitRange;
+  readonly defaultDeny: k8s.networking.v1.NetworkPolicy;
+  /** Google-managed certificate of the external gateway. */
+  readonly certificate?: gcp.compute.ManagedSslCertificate;
+  /** Gateways by kind. */
+  readonly gateways: { external?: k8s.apiextensions.CustomResource; internal?: k8s.apiextensions.CustomResource };
+  /** Namespace name (plain: it decides structure). */
+  readonly name: string;
+
+  constructor(name: string, args: NamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("brume:service:Namespace", name, {}, opts);
+    this.name = args.name;
+    const spec: NamespaceSpec = { name: args.name, labels: args.labels ?? {}, ...(args.limits ?? defaultNamespaceLimits) };
+    const k = (extra: pulumi.CustomResourceOptions = {}) => childOptions(this, opts, { provider: args.provider, ...extra });
+    const inNs = () => k({ dependsOn: [this.namespace] });
+
+    this.namespace = new k8s.core.v1.Namespace(...transformed(args.transform?.namespace, `${name}-namespace`, asArgs(namespaceManifest(spec)), k()));
+    this.quota = new k8s.core.v1.ResourceQuota(...transformed(args.transform?.quota, `${name}-quota`, asArgs(resourceQuotaManifest(spec)), inNs()));
+    this.limitRange = new k8s.core.v1.LimitRange(...transformed(args.transform?.limitRange, `${name}-limits`, asArgs(limitRangeManifest(spec)), inNs()));
+    this.defaultDeny = new k8s.networking.v1.NetworkPolicy(
+      ...transformed(args.transform?.defaultDeny, `${name}-default-deny`, asArgs(defaultDenyPolicy(args.name)), inNs()),
+    );
+
+    const external = [...new Set(args.externalDomains ?? [])].sort();
+    const internal = [...new Set(args.internalDomains ?? [])].sort();
+    this.gateways = {};
+    if (external.length > 0) {
+      this.certificate = new gcp.compute.ManagedSslCertificate(
+        ...transformed(
+          args.transform?.certificate,
+          `${name}-certificate`,
+          { project: args.project, name: args.naming.name(["gateway", "cert"]), managed: { domains: external } },
+          childOptions(this, opts),
+        ),
+      );
+      this.gateways.external = this.createGateway(name, "external", args, [args.naming.name(["gateway", "cert"])], inNs, [this.certificate]);
+    }
+    // Internal gateways serve plain HTTP inside the VPC; TLS there needs Certificate Manager DNS
+    // authorizations (see README: not created yet).
+    if (internal.length > 0) this.gateways.internal = this.createGateway(name, "internal", args, [], inNs, []);
+
+    this.registerOutputs({ name: this.name });
+  }
+
+  /** Gateway name for routes: `external` or `internal`. */
+  static gatewayName(kind: "external" | "internal"): string {
+    return kind;
+  }
+
+  private createGateway(
+    name: string,
+    kind: "external" | "internal",
+    args: NamespaceArgs,
+    certificates: string[],
+    inNs: () => pulumi.CustomResourceOptions,
+    after: pulumi.Resource[],
+  ): k8s.apiextensions.CustomResource {
+    const manifest = gatewayManifest({
+      name: Namespace.gatewayName(kind),
+      namespace: args.name,
+      external: kind === "external",
+      certificates,
+      labels: args.labels ?? {},
+    });
+    const base = inNs();
+    return new k8s.apiextensions.CustomResource(
+      ...transformed(args.transform?.gateway, `${name}-gateway-${kind}`, asCustomArgs(manifest), {
+        ...base,
+        dependsOn: [...(base.dependsOn as pulumi.Resource[]), ...after],
+      }),
+    );
+  }
+}
+
+/** A manifest as typed-resource args (metadata + spec + any other top-level fields). */
+export function asArgs<T>(manifest: Manifest): T {
+  const { apiVersion: _a, kind: _k, metadata, ...rest } = manifest as Manifest & Record<string, unknown>;
+  return { metadata: metadata as Metadata, ...rest } as T;
+}
+
+/** A manifest as CustomResource args (apiVersion and kind included). */
+export function asCustomArgs(manifest: Manifest): k8s.apiextensions.CustomResourceArgs {
+  return manifest as unknown as k8s.apiextensions.CustomResourceArgs;
+}

@@ -1,0 +1,109 @@
+/**
+ * Services of a brume stack: one namespace per project+environment (`<project>-<env>`, created by a
+ * `brume:service:Namespace`) and one `brume:service:Service` per `runner: kubernetes` service,
+ * wired to the environment's cluster provider and to the ids of the resources each one `uses`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { BrumeConfig } from "../../src/config/schema.js";
+import type { Environment } from "../environment/environment.js";
+import { Namespace, type NamespaceArgs } from "./namespace.js";
+import { Service, type ServiceArgs, type ServiceTargets } from "./service.js";
+
+export interface ServicesTransform {
+  namespace?: NamespaceArgs["transform"];
+  service?: ServiceArgs["transform"];
+}
+
+export interface ProjectServices {
+  /** Absent when no service runs on Kubernetes. */
+  namespace: Namespace | undefined;
+  services: Record<string, Service>;
+}
+
+export interface CreateServicesArgs {
+  config: BrumeConfig;
+  environment: Environment;
+  transform?: ServicesTransform;
+}
+
+/** Names of the Kubernetes services that list `name` in dependsOn. */
+export function callersOf(config: BrumeConfig, name: string): string[] {
+  return Object.entries(config.services)
+    .filter(([, s]) => s.runner === "kubernetes" && s.dependsOn.includes(name))
+    .map(([n]) => n)
+    .sort();
+}
+
+export function createServices(parent: pulumi.Resource & { provider?: pulumi.ProviderResource }, name: string, args: CreateServicesArgs): ProjectServices {
+  const { config, environment: env } = args;
+  const kube = Object.entries(config.services).filter(([, s]) => s.runner === "kubernetes");
+  if (kube.length === 0) return { namespace: undefined, services: {} };
+  const resolved = env.environment;
+  const providers = parent.provider ? { providers: { gcp: parent.provider } } : {};
+  const exposed = (pub: boolean) => kube.flatMap(([, s]) => (s.expose && s.expose.public === pub ? s.expose.domains : []));
+
+  const namespace = new Namespace(
+    `${name}-apps`,
+    {
+      provider: env.cluster.provider,
+      project: resolved.gcpProject,
+      naming: env.naming,
+      name: env.naming.prefix,
+      externalDomains: exposed(true),
+      internalDomains: exposed(false),
+      labels: { environment: resolved.name },
+      ...(args.transform?.namespace ? { transform: args.transform.namespace } : {}),
+    },
+    { parent, ...providers, dependsOn: [env.cluster] },
+  );
+
+  const services: Record<string, Service> = {};
+  for (const [key, svc] of kube) {
+    services[key] = new Service(
+      `${name}-svc-${key}`,
+      {
+        provider: env.cluster.provider,
+        project: resolved.gcpProject,
+        naming: env.naming,
+        namespace: namespace.name,
+        namespaceResource: namespace,
+        service: key,
+        config: svc,
+        callers: callersOf(config, key),
+        dependencies: Object.fromEntries(
+          svc.dependsOn.filter((d) => config.services[d]?.runner === "kubernetes").map((d) => [d, config.services[d]!.ports]),
+        ),
+        dataRange: resolved.network.servicesAccessCidr,
+        proxyRange: resolved.network.proxyCidr,
+        targets: targetsOf(config, key, env),
+        labels: { environment: resolved.name },
+        ...(args.transform?.service ? { transform: args.transform.service } : {}),
+      },
+      { parent, ...providers, dependsOn: env.apis.all },
+    );
+  }
+  return { namespace, services };
+}
+
+/** Ids of what a service uses, from the environment's components. */
+function targetsOf(config: BrumeConfig, key: string, env: Environment): ServiceTargets {
+  const svc = config.services[key]!;
+  const u = svc.uses;
+  const secretNames = [...new Set([...u.secrets, ...Object.values(svc.secrets)])];
+  const subscriptions: Record<string, pulumi.Input<string>> = {};
+  for (const ref of u.subscriptions) {
+    const [topic, sub] = ref.split("/") as [string, string];
+    subscriptions[ref] = env.topics[topic]!.subscriptions[sub]!.name;
+  }
+  const cache = u.cache ? env.caches[u.cache] : undefined;
+  return {
+    // Secret ids are deterministic (Naming), so manifests name them as plain text.
+    secrets: Object.fromEntries(secretNames.map((s) => [s, env.naming.name(s, "secretId")])),
+    topics: Object.fromEntries(u.topics.map((t) => [t, env.topics[t]!.topicName])),
+    subscriptions,
+    buckets: Object.fromEntries(u.buckets.map((b) => [b, env.buckets[b]!.bucketName])),
+    databases: u.database ? { [u.database]: env.databases[u.database]!.instanceName } : {},
+    caches: u.cache && cache ? { [u.cache]: { authSecretId: cache.authSecret.secretId, caSecretId: cache.caSecret.secretId } } : {},
+    dependsOn: [...secretNames.map((s) => env.secrets[s]!), ...(cache ? [cache] : [])],
+  };
+}
