@@ -1,13 +1,36 @@
 #!/usr/bin/env bash
 # System tools the tests use to validate generated artifacts with the real tools.
-# Idempotent; a machine that already has them installs nothing.
+# Idempotent; a machine that already has them installs nothing. CI runs it as root on Debian 12.
+#   git            — consumer / example tests
+#   cloud-init     — `cloud-init schema --config-file` on rendered user-data (test/machine)
+#   shellcheck     — every generated shell script (test/machine)
+#   systemd        — `systemd-analyze verify` / `security --offline=true` on generated units
+#   caddy          — `caddy validate` / `caddy adapt` on generated Caddyfiles
+#   curl, tar, coreutils — the agent install script is executed by the tests
 set -euo pipefail
+declare -A package_of=(
+  [git]=git
+  [cloud-init]=cloud-init
+  [shellcheck]=shellcheck
+  [systemd-analyze]=systemd
+  [caddy]=caddy
+  [curl]=curl
+  [tar]=tar
+  [sha256sum]=coreutils
+)
 packages=()
-for tool in git; do
-  command -v "$tool" >/dev/null 2>&1 || packages+=("$tool")
+for tool in git cloud-init shellcheck systemd-analyze caddy curl tar sha256sum; do
+  command -v "$tool" >/dev/null 2>&1 || packages+=("${package_of[$tool]}")
 done
 if [ "${#packages[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Installing a package must not start its services on a build machine (caddy, cloud-init).
+  policy_rc=/usr/sbin/policy-rc.d
+  created_policy=false
+  if [ ! -e "$policy_rc" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy_rc" && chmod 0755 "$policy_rc" && created_policy=true
+  fi
   apt-get install -y -qq --no-install-recommends "${packages[@]}"
+  if [ "$created_policy" = true ]; then rm -f "$policy_rc"; fi
 fi

@@ -1,0 +1,89 @@
+/**
+ * Machine strategies as data: which instance templates exist and how each managed instance group
+ * uses them. Pure, so every rollout step (start a canary, promote, abort, switch, roll back) is a
+ * config change whose effect on resources is known and tested: routing steps touch ≤ 2 resources
+ * and never replace one (templates are keyed by release version, so a promoted release keeps its
+ * template).
+ */
+import type { AgentSpec } from "../../src/render/agent.js";
+import type { MachineSpec } from "../../src/render/cloud-init.js";
+
+/** What changes between two releases of a machine group. */
+export interface MachineRelease {
+  /** Release label (`v42`, `1.4.2`); names the template. */
+  version: string;
+  /** Agent version and checksum of this release (the group's when absent). */
+  agent?: { version: string; sha256?: string };
+  /** Service image (container) or git ref (process) of this release, by service name. */
+  services?: Record<string, { image?: string; ref?: string }>;
+}
+
+export type MachineStrategy =
+  | { type: "rolling" }
+  | { type: "canary"; stable: MachineRelease; canary?: MachineRelease; percent: number }
+  | { type: "blueGreen"; active: "blue" | "green"; blue?: MachineRelease; green?: MachineRelease };
+
+export interface GroupPlan {
+  /** Logical key of the group: "" (one group) or "blue" / "green". */
+  slot: "" | "blue" | "green";
+  versions: { release: string; percent?: number }[];
+  /** Load balancer capacity scaler of this group (1 active, 0 idle). */
+  capacityScaler: number;
+}
+
+export interface StrategyPlan {
+  /** Templates by release label ("" = the rolling template). */
+  releases: Record<string, MachineRelease | undefined>;
+  groups: GroupPlan[];
+}
+
+export function strategyPlan(strategy: MachineStrategy): StrategyPlan {
+  switch (strategy.type) {
+    case "rolling":
+      return { releases: { "": undefined }, groups: [{ slot: "", versions: [{ release: "" }], capacityScaler: 1 }] };
+    case "canary": {
+      const { stable, canary } = strategy;
+      if (canary && canary.version === stable.version) throw new RangeError(`canary and stable are both ${stable.version}`);
+      return {
+        releases: { [stable.version]: stable, ...(canary ? { [canary.version]: canary } : {}) },
+        groups: [
+          {
+            slot: "",
+            versions: [{ release: stable.version }, ...(canary ? [{ release: canary.version, percent: strategy.percent }] : [])],
+            capacityScaler: 1,
+          },
+        ],
+      };
+    }
+    case "blueGreen": {
+      const slots = (["blue", "green"] as const).filter((s) => strategy[s] !== undefined);
+      if (!strategy[strategy.active]) throw new RangeError(`the active slot "${strategy.active}" has no release`);
+      return {
+        releases: Object.fromEntries(slots.map((s) => [strategy[s]!.version, strategy[s]])),
+        groups: slots.map((slot) => ({ slot, versions: [{ release: strategy[slot]!.version }], capacityScaler: slot === strategy.active ? 1 : 0 })),
+      };
+    }
+  }
+}
+
+/** The machine spec of a release: its agent version and service images / refs over the group's. */
+export function specForRelease(spec: MachineSpec, release: MachineRelease | undefined): MachineSpec {
+  if (!release) return spec;
+  const agent: AgentSpec = release.agent
+    ? { ...spec.agent, version: release.agent.version, ...(release.agent.sha256 ? { sha256: release.agent.sha256 } : {}) }
+    : spec.agent;
+  if (release.agent && !release.agent.sha256) delete agent.sha256;
+  return {
+    ...spec,
+    agent,
+    services: (spec.services ?? []).map((svc) => {
+      const over = release.services?.[svc.name];
+      if (!over) return svc;
+      return {
+        ...svc,
+        ...(over.image ? { image: over.image } : {}),
+        ...(over.ref && svc.source ? { source: { ...svc.source, ref: over.ref } } : {}),
+      };
+    }),
+  };
+}

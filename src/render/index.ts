@@ -1,0 +1,6 @@
+/** Pure renderers of what runs on machines: cloud-init, scripts, systemd units, Caddyfile. */
+export * from "./agent.js";
+export * from "./caddy.js";
+export * from "./cloud-init.js";
+export * from "./runners.js";
+export { shQuote, systemdQuote } from "./shell.js";

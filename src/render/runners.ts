@@ -1,0 +1,329 @@
+/**
+ * Services on machines: one systemd unit per service. `container` runs the image with docker or
+ * podman (pulled from Artifact Registry with the VM's identity, logs to journald, published on
+ * 127.0.0.1 only — Caddy fronts them); `process` runs source fetched at a pinned git ref with a
+ * runtime installed by vfox at a pinned version, under the service's own user. Secrets come from
+ * Secret Manager at start into a 0600 env file under /run; health is awaited after start.
+ */
+import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, type UnitSection } from "./shell.js";
+
+export type ContainerEngine = "docker" | "podman";
+
+export interface MachineService {
+  /** Service name (DNS label). */
+  name: string;
+  runner: "container" | "process";
+  /** Container image (container runner). */
+  image?: string;
+  /** Pinned source and runtime (process runner). */
+  source?: { git: string; ref: string; runtime: string; build?: string };
+  /** Run command (process runner: required; container: overrides the image's command). */
+  command?: string[];
+  ports: { name: string; port: number }[];
+  env?: Record<string, string>;
+  /** Environment variable → Secret Manager secret. */
+  secrets?: Record<string, { project: string; secretId: string }>;
+  /** HTTP health path awaited after start (and probed by Caddy); TCP connect when absent. */
+  health?: { path?: string; port?: number };
+  /** Routed by Caddy: hostnames and path prefixes. */
+  domains?: string[];
+  paths?: string[];
+}
+
+export const helperDir = "/usr/local/lib/brume";
+export const helperPaths = {
+  registryLogin: `${helperDir}/registry-login`,
+  secretEnv: `${helperDir}/secret-env`,
+  waitHealthy: `${helperDir}/wait-healthy`,
+  fetchVerified: `${helperDir}/fetch-verified`,
+} as const;
+
+export const serviceUnitName = (svc: Pick<MachineService, "name">) => `brume-${svc.name}.service`;
+export const serviceUser = (svc: Pick<MachineService, "name">) => `svc-${svc.name}`.slice(0, 32);
+export const serviceEnvFile = (svc: Pick<MachineService, "name">) => `/etc/brume/services/${svc.name}.env`;
+export const serviceSecretEnvFile = (svc: Pick<MachineService, "name">) => `/run/brume-${svc.name}/secrets.env`;
+export const processScripts = (svc: Pick<MachineService, "name">) =>
+  ({ prepare: `${helperDir}/prepare-${svc.name}`, run: `${helperDir}/run-${svc.name}` }) as const;
+
+/** The port health is checked on: the health port, else the first port. */
+export function healthPort(svc: MachineService): number {
+  const port = svc.health?.port ?? svc.ports[0]?.port;
+  if (port === undefined) throw new RangeError(`service ${svc.name} has no port to check`);
+  return port;
+}
+
+/** Plain environment as an env file (one KEY=value per line; values must be single-line). */
+export function renderEnvFile(svc: MachineService): string {
+  const lines = Object.entries(svc.env ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${assertSingleLine(v, `services.${svc.name}.env.${k}`)}`);
+  return `# ${svc.name}: plain environment — rendered by brume\n${lines.join("\n")}${lines.length ? "\n" : ""}`;
+}
+
+function secretArgs(svc: MachineService): string[] {
+  return Object.entries(svc.secrets ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([env, s]) => `${env}=projects/${s.project}/secrets/${s.secretId}`);
+}
+
+function healthCheckCommand(svc: MachineService): string {
+  const target = svc.health?.path ? `http://127.0.0.1:${healthPort(svc)}${svc.health.path}` : `tcp:${healthPort(svc)}`;
+  return `${helperPaths.waitHealthy} ${systemdQuote(target)} 120`;
+}
+
+/** A container service's unit. */
+export function renderContainerUnit(svc: MachineService, engine: ContainerEngine = "docker"): string {
+  if (svc.runner !== "container" || !svc.image) throw new RangeError(`service ${svc.name}: a container unit needs runner container and an image`);
+  const bin = `/usr/bin/${engine}`;
+  const container = `brume-${svc.name}`;
+  const registry = svc.image.split("/")[0]!;
+  const run = [
+    bin, "run", "--rm", "--name", container,
+    "--log-driver=journald",
+    "--read-only", "--tmpfs", "/tmp",
+    "--cap-drop=ALL", "--security-opt=no-new-privileges",
+    "--pull=always",
+    ...svc.ports.flatMap((p) => ["--publish", `127.0.0.1:${p.port}:${p.port}`]),
+    "--env-file", serviceEnvFile(svc),
+    ...(Object.keys(svc.secrets ?? {}).length ? ["--env-file", serviceSecretEnvFile(svc)] : []),
+    svc.image,
+    ...(svc.command ?? []),
+  ];
+  const exec = run.map((a, i) => (i === 0 ? a : systemdQuote(a))).join(" ");
+  const service: UnitSection = [
+    ["Type", "exec"],
+    ["RuntimeDirectory", `brume-${svc.name}`],
+    ["RuntimeDirectoryMode", "0700"],
+    ["ExecStartPre", `${helperPaths.registryLogin} ${engine} ${systemdQuote(registry)}`],
+    ...(secretArgs(svc).length
+      ? ([["ExecStartPre", `${helperPaths.secretEnv} ${systemdQuote(serviceSecretEnvFile(svc))} ${secretArgs(svc).map(systemdQuote).join(" ")}`]] as UnitSection)
+      : []),
+    ["ExecStartPre", `-${bin} rm --force ${container}`],
+    ["ExecStart", exec],
+    ["ExecStartPost", healthCheckCommand(svc)],
+    ["ExecStop", `${bin} stop --time 30 ${container}`],
+    ["Restart", "always"],
+    ["RestartSec", "5s"],
+    ["TimeoutStartSec", "10min"],
+    ["TimeoutStopSec", "45s"],
+    ["NoNewPrivileges", true],
+    ["PrivateTmp", true],
+    ["ProtectHome", true],
+  ];
+  return renderUnitFile(`# ${serviceUnitName(svc)} — ${svc.name} (container) — rendered by brume`, {
+    Unit: [
+      ["Description", `${svc.name} (container ${svc.image})`],
+      ["Wants", "network-online.target"],
+      ["After", `network-online.target ${engine === "docker" ? "docker.service" : ""}`.trim()],
+      ...(engine === "docker" ? ([["Requires", "docker.service"]] as UnitSection) : []),
+      ["StartLimitIntervalSec", 0],
+    ],
+    Service: service,
+    Install: [["WantedBy", "multi-user.target"]],
+  });
+}
+
+/** A process service's unit: its own user, state dir with the checkout, prepare then run. */
+export function renderProcessUnit(svc: MachineService): string {
+  if (svc.runner !== "process" || !svc.source || !svc.command?.length) {
+    throw new RangeError(`service ${svc.name}: a process unit needs runner process, source and command`);
+  }
+  const scripts = processScripts(svc);
+  const user = serviceUser(svc);
+  return renderUnitFile(`# ${serviceUnitName(svc)} — ${svc.name} (process) — rendered by brume`, {
+    Unit: [
+      ["Description", `${svc.name} (process ${svc.source.runtime}, ${svc.source.ref})`],
+      ["Wants", "network-online.target"],
+      ["After", "network-online.target"],
+      ["StartLimitIntervalSec", 0],
+    ],
+    Service: [
+      ["Type", "exec"],
+      ["User", user],
+      ["Group", user],
+      ["StateDirectory", `brume-${svc.name}`],
+      ["StateDirectoryMode", "0750"],
+      ["RuntimeDirectory", `brume-${svc.name}`],
+      ["RuntimeDirectoryMode", "0700"],
+      ["WorkingDirectory", `/var/lib/brume-${svc.name}`],
+      ["Environment", `HOME=/var/lib/brume-${svc.name}`],
+      ["EnvironmentFile", serviceEnvFile(svc)],
+      ...(secretArgs(svc).length
+        ? ([
+            ["ExecStartPre", `${helperPaths.secretEnv} ${systemdQuote(serviceSecretEnvFile(svc))} ${secretArgs(svc).map(systemdQuote).join(" ")}`],
+            ["EnvironmentFile", `-${serviceSecretEnvFile(svc)}`],
+          ] as UnitSection)
+        : []),
+      ["ExecStartPre", scripts.prepare],
+      ["ExecStart", scripts.run],
+      ["ExecStartPost", healthCheckCommand(svc)],
+      ["Restart", "always"],
+      ["RestartSec", "5s"],
+      ["TimeoutStartSec", "30min"],
+      ["UMask", "0027"],
+      ["NoNewPrivileges", true],
+      ["ProtectSystem", "strict"],
+      ["ProtectHome", true],
+      ["PrivateTmp", true],
+      ["PrivateDevices", true],
+      ["ProtectKernelTunables", true],
+      ["ProtectKernelModules", true],
+      ["ProtectKernelLogs", true],
+      ["ProtectControlGroups", true],
+      ["ProtectClock", true],
+      ["ProtectHostname", true],
+      ["RestrictSUIDSGID", true],
+      ["RestrictRealtime", true],
+      ["RestrictNamespaces", true],
+      ["LockPersonality", true],
+      ["CapabilityBoundingSet", ""],
+      ["RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX AF_NETLINK"],
+      ["SystemCallArchitectures", "native"],
+      ["SystemCallFilter", "@system-service"],
+    ],
+    Install: [["WantedBy", "multi-user.target"]],
+  });
+}
+
+/** Fetch the source at the pinned ref, install the runtime with vfox, build once per ref. */
+export function renderProcessPrepareScript(svc: MachineService): string {
+  if (!svc.source) throw new RangeError(`service ${svc.name} has no source`);
+  const { git, ref, runtime, build } = svc.source;
+  [git, ref, runtime, build ?? ""].forEach((v) => assertSingleLine(v, `services.${svc.name}.source`));
+  const plugin = runtime.split("@")[0]!;
+  return `#!/bin/bash
+# Prepares ${svc.name}: ${runtime} via vfox, ${git} at ${ref}, then the build (once per ref).
+# Runs as the service user in its state directory. Rendered by brume; do not edit on the machine.
+set -euo pipefail
+
+readonly GIT_URL=${shQuote(git)}
+readonly GIT_REF=${shQuote(ref)}
+readonly RUNTIME=${shQuote(runtime)}
+readonly PLUGIN=${shQuote(plugin)}
+readonly BUILD=${shQuote(build ?? "")}
+readonly src="$HOME/src"
+
+vfox add "$PLUGIN" >/dev/null 2>&1 || vfox list "$PLUGIN" >/dev/null
+vfox install "$RUNTIME"
+
+if [ ! -d "$src/.git" ]; then git init --quiet "$src"; fi
+git -C "$src" fetch --quiet --depth 1 "$GIT_URL" "$GIT_REF"
+git -C "$src" checkout --quiet --force --detach FETCH_HEAD
+commit="$(git -C "$src" rev-parse HEAD)"
+
+cd "$src"
+vfox use --project "$RUNTIME" >/dev/null
+if [ -n "$BUILD" ] && [ ! -f "$HOME/.built-$commit" ]; then
+  eval "$(vfox env -s bash)"
+  bash -euo pipefail -c "$BUILD"
+  rm -f "$HOME"/.built-*
+  touch "$HOME/.built-$commit"
+fi
+`;
+}
+
+/** Runs the command with the vfox runtime on PATH (exec: systemd supervises the process itself). */
+export function renderProcessRunScript(svc: MachineService): string {
+  if (!svc.command?.length) throw new RangeError(`service ${svc.name} has no command`);
+  svc.command.forEach((v) => assertSingleLine(v, `services.${svc.name}.command`));
+  return `#!/bin/bash
+# Runs ${svc.name}. Rendered by brume; do not edit on the machine.
+set -euo pipefail
+cd "$HOME/src"
+eval "$(vfox env -s bash)"
+exec ${svc.command.map(shQuote).join(" ")}
+`;
+}
+
+/** Shared helper: `registry-login <docker|podman> <host>` with the VM's access token. */
+export function renderRegistryLoginScript(): string {
+  return `#!/bin/bash
+# Logs the container engine in to Artifact Registry with the VM service account's access token.
+set -euo pipefail
+readonly engine="$1" host="$2"
+readonly METADATA_URL="\${BRUME_METADATA_URL:-http://metadata.google.internal/computeMetadata/v1}"
+token="$(curl --fail --silent --show-error --retry 5 --retry-connrefused --retry-max-time 60 \\
+  --header 'Metadata-Flavor: Google' "$METADATA_URL/instance/service-accounts/default/token" \\
+  | sed -n 's/.*"access_token"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p')"
+if [ -z "$token" ]; then
+  echo "registry-login: no access token from the metadata server" >&2
+  exit 1
+fi
+printf '%s' "$token" | "/usr/bin/$engine" login --username oauth2accesstoken --password-stdin "https://$host" >/dev/null
+`;
+}
+
+/** Shared helper: `secret-env <file> VAR=projects/p/secrets/s …` writes a 0600 env file. */
+export function renderSecretEnvScript(): string {
+  return `#!/bin/bash
+# Writes VAR=value lines from Secret Manager (latest versions) into a 0600 env file.
+set -euo pipefail
+umask 077
+readonly out="$1"
+shift
+readonly METADATA_URL="\${BRUME_METADATA_URL:-http://metadata.google.internal/computeMetadata/v1}"
+readonly SECRET_MANAGER_URL="\${BRUME_SECRET_MANAGER_URL:-https://secretmanager.googleapis.com/v1}"
+work="$(mktemp -d)"
+readonly work
+trap 'rm -rf -- "$work"' EXIT
+curl --fail --silent --show-error --retry 5 --retry-connrefused --retry-max-time 60 \\
+  --header 'Metadata-Flavor: Google' --output "$work/access.json" \\
+  "$METADATA_URL/instance/service-accounts/default/token"
+token="$(sed -n 's/.*"access_token"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' "$work/access.json")"
+printf 'Authorization: Bearer %s\\n' "$token" >"$work/auth-header"
+: >"$work/env"
+for pair in "$@"; do
+  var="\${pair%%=*}"
+  secret="\${pair#*=}"
+  curl --fail --silent --show-error --retry 5 --retry-connrefused --retry-max-time 60 \\
+    --header "@$work/auth-header" --output "$work/secret.json" \\
+    "$SECRET_MANAGER_URL/$secret/versions/latest:access"
+  value="$(sed -n 's/.*"data"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' "$work/secret.json" | base64 -d)"
+  case "$value" in
+    *$'\\n'*) echo "secret-env: $secret holds several lines; env files take one line per value" >&2; exit 1 ;;
+  esac
+  printf '%s=%s\\n' "$var" "$value" >>"$work/env"
+done
+install -m 0600 "$work/env" "$out"
+`;
+}
+
+/** Shared helper: `wait-healthy <http-url|tcp:port> <seconds>`. */
+export function renderWaitHealthyScript(): string {
+  return `#!/bin/bash
+# Waits until a local HTTP URL answers 2xx/3xx or a TCP port accepts, or fails after a deadline.
+set -euo pipefail
+readonly target="$1" seconds="$2"
+deadline=$((SECONDS + seconds))
+while [ "$SECONDS" -lt "$deadline" ]; do
+  case "$target" in
+    tcp:*) if (exec 3<>"/dev/tcp/127.0.0.1/\${target#tcp:}") 2>/dev/null; then exit 0; fi ;;
+    *) if curl --fail --silent --output /dev/null --max-time 2 "$target"; then exit 0; fi ;;
+  esac
+  sleep 2
+done
+echo "wait-healthy: $target not healthy after \${seconds}s" >&2
+exit 1
+`;
+}
+
+/** Shared helper: `fetch-verified <url> <sha256> <dest> [mode]` — download, verify, install atomically. */
+export function renderFetchVerifiedScript(): string {
+  return `#!/bin/bash
+# Downloads a file, verifies its SHA-256 and installs it atomically; installs nothing on mismatch.
+set -euo pipefail
+readonly url="$1" sha256="$2" dest="$3" mode="\${4:-0755}"
+work="$(mktemp -d)"
+readonly work
+trap 'rm -rf -- "$work"' EXIT
+curl --fail --silent --show-error --location --retry 5 --retry-connrefused --retry-max-time 120 \\
+  --connect-timeout 10 --output "$work/file" "$url"
+actual="$(sha256sum "$work/file" | cut -d ' ' -f 1)"
+if [ "$actual" != "$sha256" ]; then
+  echo "fetch-verified: checksum mismatch for $url: expected $sha256, got $actual" >&2
+  exit 3
+fi
+install -D -m "$mode" "$work/file" "$dest.new"
+mv -f "$dest.new" "$dest"
+`;
+}

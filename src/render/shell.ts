@@ -1,0 +1,41 @@
+/** Small helpers shared by the renderers: quoting for POSIX shells and systemd. */
+
+/** Single-quotes a value for POSIX sh / bash: safe for any byte except NUL. */
+export function shQuote(value: string): string {
+  if (value.includes("\0")) throw new RangeError("a shell argument cannot contain NUL");
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Throws when a value would break a line-oriented file (env files, unit files). */
+export function assertSingleLine(value: string, what: string): string {
+  if (/[\r\n\0]/.test(value)) throw new RangeError(`${what} must be a single line: ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * Quotes one word of a systemd ExecStart= line: double quotes, with `\`, `"`, `$` and `%` escaped
+ * (specifiers and variable expansion are not wanted in literal arguments).
+ */
+export function systemdQuote(value: string): string {
+  assertSingleLine(value, "a systemd argument");
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/%/g, "%%").replace(/\$/g, "$$$$")}"`;
+}
+
+/** A unit file from sections; values given as arrays become repeated keys. Keys keep their order. */
+export type UnitSection = [key: string, value: string | number | boolean | readonly string[] | undefined][];
+
+export function renderUnitFile(header: string, sections: Record<string, UnitSection>): string {
+  const lines: string[] = [header];
+  for (const [section, entries] of Object.entries(sections)) {
+    lines.push("", `[${section}]`);
+    for (const [key, value] of entries) {
+      if (value === undefined) continue;
+      const values = Array.isArray(value) ? value : [value];
+      for (const v of values as readonly (string | number | boolean)[]) {
+        const text = typeof v === "boolean" ? (v ? "yes" : "no") : String(v);
+        lines.push(`${key}=${assertSingleLine(text, `${section}.${key}`)}`);
+      }
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
