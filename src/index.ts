@@ -20,6 +20,34 @@ export { Bucket, bucketPlacement, type BucketArgs } from "../components/storage/
 export { Registry, type RegistryArgs } from "../components/storage/registry.js";
 export { Secret, type SecretArgs } from "../components/security/secret.js";
 export { KeyRing, type KeyRingArgs } from "../components/security/kms.js";
+export { Observability, budgetThresholds, type ObservabilityArgs } from "../components/observability/observability.js";
+export { alertSpecs, defaultThresholds, errorLogFilter, type AlertSpec, type MonitoredInventory, type Thresholds } from "../components/observability/alerts.js";
+export { environmentDashboard, dashboardWidgets, type Dashboard } from "../components/observability/dashboard.js";
+export { Access, accessGrants, accessRoles, kubernetesClusterRole, projectRoles, rbacSubject, type AccessArgs, type AccessRoleName } from "../components/security/access.js";
+export { DatabaseBackup, exportRequestBody, exportEndpoint, type DatabaseBackupArgs } from "../components/database/backup.js";
+export { Service, dataPorts, type ServiceArgs, type ServiceTargets, type WorkloadResources } from "../components/service/service.js";
+export { Namespace, defaultNamespaceLimits, type NamespaceArgs } from "../components/service/namespace.js";
+export { createServices, callersOf, type ProjectServices, type ServicesTransform } from "../components/service/wiring.js";
+export { grantsOf, grantRoles, cloudSqlCondition, type Grant } from "../components/service/grants.js";
+export * as serviceManifests from "../components/service/manifests.js";
+export {
+  workloadsOf,
+  routeOf,
+  servingVersion,
+  canaryScaling,
+  deploy as deployRelease,
+  setWeight as setCanaryWeight,
+  promote as promoteRelease,
+  abort as abortRelease,
+  rollback as rollbackRelease,
+  deployedReleases,
+  ReleaseError,
+  type Workload,
+  type RoutePlan,
+} from "../components/strategy/strategy.js";
+export { allPolicyRules, operationsRules, type RuleContext } from "./policy/rules.js";
+export { runGate, policyOnByDefault, type GateResult } from "./policy/gate.js";
+export { checkRecovery, renderRecovery, renderRunbook, runbookOf, cronIntervalMinutes, defaultRecoveryTargets, type RecoveryReport, type RecoveryFinding, type RecoveryTargets, type RunbookContext } from "./dr/index.js";
 
 // Hardening rules over plans
 export { checkPlan, policyRules, statefulTypes, type PolicyRule, type Violation } from "./policy/rules.js";
@@ -46,3 +74,13 @@ export { brumeJsonSchema } from "./config/json-schema.js";
 // Building blocks
 export { Naming, physicalName, nameLimits } from "./naming.js";
 export { transformed, type Transform } from "./component/transform.js";
+
+// Reviewing changes: plan diff and cost estimate
+export { diffPlans, diffInputs, emptyPlan, type PlanDiff, type ResourceChange, type InputChange, type Danger, type DangerKind, type ChangeKind } from "./diff/diff.js";
+export { replacementRules, replacementReasons, rulesFor, type ReplacementRule } from "./diff/replacements.js";
+export { buildReport, renderReport, mermaidDiagram, diffFormats, GITHUB_COMMENT_LIMIT, type DiffReport, type DiffFormat, type EnvironmentDiff } from "./diff/report.js";
+export { planAtGitRef, readPlanFile, BaseError } from "./diff/base.js";
+export { estimateCost, costDelta, formatUsd, type CostEstimate, type CostLine, type CostDelta, type NotPriced } from "./cost/estimate.js";
+export { prices, regionFactors, defaultAssumptions, PRICES_AS_OF, type CostAssumptions } from "./cost/prices.js";
+export * from "./render/index.js";
+export { MachineGroup, Machines, machineImages, machineProjectRoles, maxSurgeFor, strategyPlan, specForRelease, machineSpecFor, type MachineGroupArgs, type MachinesArgs, type MachineRelease, type MachineStrategy } from "../components/machine/index.js";

@@ -15,7 +15,11 @@ import { Naming } from "../../src/naming.js";
 import { Cache, type CacheArgs } from "../cache/cache.js";
 import { Cluster, type ClusterArgs } from "../cluster/cluster.js";
 import { presetNodePools } from "../cluster/node-pools.js";
+import { DatabaseBackup, type DatabaseBackupArgs } from "../database/backup.js";
 import { Database, type DatabaseArgs } from "../database/database.js";
+import type { MonitoredInventory } from "../observability/alerts.js";
+import { Observability, type ObservabilityArgs } from "../observability/observability.js";
+import { Access, type AccessArgs } from "../security/access.js";
 import { Topic, type TopicArgs } from "../messaging/topic.js";
 import { Network, type NetworkArgs } from "../network/network.js";
 import { Apis, type ApisArgs } from "../project/apis.js";
@@ -47,6 +51,19 @@ export interface EnvironmentArgs {
    * @default []
    */
   allowedImagePatterns?: string[];
+  /**
+   * Observability (alerts, uptime checks, dashboard, log sinks, budget); none when absent.
+   * `endpoints` / `exposedServices` / `machineGroups` name what to watch besides the data services.
+   */
+  observability?: Omit<ObservabilityArgs, "project" | "region" | "naming" | "inventory" | "protect" | "labels" | "transform"> & {
+    endpoints?: MonitoredInventory["endpoints"];
+    exposedServices?: string[];
+    machineGroups?: string[];
+  };
+  /** Role-based access and audit logs; none when absent. */
+  access?: Pick<AccessArgs, "groups" | "auditLogServices">;
+  /** Scheduled database exports to the DR region (needs a DR region); none when absent. */
+  recovery?: { schedule: string; timeZone: string; retentionDays: number };
   /** Adjust children we create. */
   transform?: {
     apis?: ApisArgs["transform"];
@@ -60,6 +77,9 @@ export interface EnvironmentArgs {
     bucket?: BucketArgs["transform"];
     secret?: SecretArgs["transform"];
     secretRotationTopic?: gcp.pubsub.TopicArgs;
+    observability?: ObservabilityArgs["transform"];
+    access?: AccessArgs["transform"];
+    backup?: DatabaseBackupArgs["transform"];
   };
 }
 
@@ -81,6 +101,10 @@ export class Environment extends pulumi.ComponentResource {
   readonly buckets: Record<string, Bucket>;
   readonly secretRotationTopic?: gcp.pubsub.Topic;
   readonly secrets: Record<string, Secret>;
+  readonly observability?: Observability;
+  readonly access?: Access;
+  /** Scheduled exports to the DR region, by database. */
+  readonly backups: Record<string, DatabaseBackup>;
 
   constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("brume:environment:Environment", name, {}, opts);
@@ -89,7 +113,12 @@ export class Environment extends pulumi.ComponentResource {
     this.naming = Naming.of(args.projectName, env.name);
     const afterApis = () => ({ parent: this, dependsOn: this.apis.all });
 
-    this.apis = new Apis(`${name}-apis`, { project: env.gcpProject, ...pick(args.transform?.apis) }, { parent: this });
+    const extraServices = operationsApis(args);
+    this.apis = new Apis(
+      `${name}-apis`,
+      { project: env.gcpProject, ...(extraServices.length > 0 ? { extraServices } : {}), ...pick(args.transform?.apis) },
+      { parent: this },
+    );
     this.network = this.createNetwork(name, args, afterApis());
     this.keyRings = env.settings.cmek ? this.createKeyRings(name, args, afterApis()) : {};
     this.registry = this.createRegistry(name, args, afterApis());
@@ -105,6 +134,11 @@ export class Environment extends pulumi.ComponentResource {
       this.secretRotationTopic = this.createSecretRotationTopic(name, args);
     }
     this.secrets = mapValues(args.secrets, (key, secret) => this.createSecret(name, key, secret, args, afterApis()));
+
+    // Operations, from what the environment now contains.
+    if (args.observability) this.observability = this.createObservability(name, args, args.observability, afterApis());
+    this.backups = args.recovery && env.drRegion ? mapValues(this.databases, (key, db) => this.createBackup(name, key, db, args, afterApis())) : {};
+    if (args.access) this.access = this.createAccess(name, args, args.access, afterApis());
 
     this.registerOutputs({
       networkId: this.network.networkId,
@@ -294,6 +328,98 @@ export class Environment extends pulumi.ComponentResource {
     );
   }
 
+  /** What observability watches, by physical name (plain values). */
+  monitoredInventory(args: EnvironmentArgs): MonitoredInventory {
+    const env = args.environment;
+    const o = args.observability;
+    return {
+      gcpProject: env.gcpProject,
+      region: env.region,
+      databases: Object.entries(this.databases).map(([key, db]) => ({
+        key,
+        instance: db.instanceName,
+        ...(db.replica ? { replica: this.naming.name([key, "replica"], "sqlInstance") } : {}),
+        highAvailability: env.settings.highAvailability,
+      })),
+      caches: Object.entries(this.caches).map(([key, cache]) => ({ key, instance: cache.instanceName })),
+      subscriptions: Object.entries(args.topics ?? {}).flatMap(([topic, t]) =>
+        Object.keys(t.subscriptions).map((sub) => ({
+          key: `${topic}/${sub}`,
+          subscription: this.naming.name([topic, sub], "topic"),
+          deadLetter: this.naming.name([topic, sub, "dlq"], "topic"),
+        })),
+      ),
+      cluster: this.naming.name("gke", "cluster"),
+      endpoints: o?.endpoints ?? [],
+      exposedServices: o?.exposedServices ?? [],
+      machineGroups: o?.machineGroups ?? [],
+    };
+  }
+
+  private createObservability(name: string, args: EnvironmentArgs, o: NonNullable<EnvironmentArgs["observability"]>, opts: pulumi.ComponentResourceOptions): Observability {
+    const env = args.environment;
+    const { endpoints: _e, exposedServices: _s, machineGroups: _m, ...rest } = o;
+    return new Observability(
+      `${name}-observability`,
+      {
+        ...rest,
+        project: env.gcpProject,
+        region: env.region,
+        naming: this.naming,
+        inventory: this.monitoredInventory(args),
+        protect: env.settings.protect,
+        labels: env.labels,
+        ...pick(args.transform?.observability),
+      },
+      // The Slack token is read from its secret: wait for the secrets.
+      { ...opts, dependsOn: [...this.apis.all, ...Object.values(this.secrets)] },
+    );
+  }
+
+  private createBackup(name: string, key: string, db: Database, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): DatabaseBackup {
+    const env = args.environment;
+    const r = args.recovery!;
+    return new DatabaseBackup(
+      `${name}-backup-${key}`,
+      {
+        project: env.gcpProject,
+        region: env.region,
+        drRegion: env.drRegion!,
+        naming: this.naming,
+        name: key,
+        instanceName: db.instanceName,
+        instanceServiceAccount: db.instance.serviceAccountEmailAddress,
+        databases: args.databases?.[key]?.databases ?? ["app"],
+        schedule: r.schedule,
+        timeZone: r.timeZone,
+        retentionDays: r.retentionDays,
+        notificationChannels: this.observability?.channelIds ?? [],
+        protect: env.settings.protect,
+        labels: env.labels,
+        ...pick(args.transform?.backup),
+      },
+      opts,
+    );
+  }
+
+  private createAccess(name: string, args: EnvironmentArgs, a: NonNullable<EnvironmentArgs["access"]>, opts: pulumi.ComponentResourceOptions): Access {
+    const env = args.environment;
+    return new Access(
+      `${name}-access`,
+      {
+        project: env.gcpProject,
+        production: env.preset === "production",
+        ...(a.groups ? { groups: a.groups } : {}),
+        ...(a.auditLogServices ? { auditLogServices: a.auditLogServices } : {}),
+        // Services run in the `<project>-<environment>` namespace.
+        namespaces: [this.naming.prefix],
+        kubernetesProvider: this.cluster.provider,
+        ...pick(args.transform?.access),
+      },
+      opts,
+    );
+  }
+
   private createSecretRotationTopic(name: string, args: EnvironmentArgs): gcp.pubsub.Topic {
     const env = args.environment;
     return new gcp.pubsub.Topic(
@@ -339,6 +465,17 @@ export class Environment extends pulumi.ComponentResource {
  */
 export function firstRotationTime(now: Date): string {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().replace(".000Z", "Z");
+}
+
+/** APIs the operations features need beyond the defaults. */
+export function operationsApis(args: Pick<EnvironmentArgs, "observability" | "recovery" | "environment">): string[] {
+  const out: string[] = [];
+  if (args.observability) {
+    if (args.observability.logs?.bigquery ?? true) out.push("bigquery.googleapis.com");
+    if (args.observability.budget) out.push("billingbudgets.googleapis.com");
+  }
+  if (args.recovery && args.environment.drRegion) out.push("cloudscheduler.googleapis.com");
+  return out;
 }
 
 /** `{ transform }` when a transform was given, else nothing (exactOptionalPropertyTypes-friendly). */

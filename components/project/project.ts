@@ -7,7 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { resolveEnvironment, type ResolvedEnvironment } from "../../src/config/load.js";
 import type { BrumeConfig } from "../../src/config/schema.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
+import { Naming } from "../../src/naming.js";
 import { Environment, type EnvironmentArgs } from "../environment/environment.js";
+import { Machines, type MachinesArgs } from "../machine/machines.js";
+import { createServices, type ProjectServices } from "../service/wiring.js";
 
 export interface ProjectArgs {
   /** A validated config (`validateConfig` / `loadStack`). */
@@ -17,6 +20,8 @@ export interface ProjectArgs {
   transform?: {
     provider?: Transform<gcp.ProviderArgs>;
     environment?: EnvironmentArgs["transform"];
+    services?: import("../service/wiring.js").ServicesTransform;
+    machines?: MachinesArgs["transform"];
   };
 }
 
@@ -26,6 +31,11 @@ export class Project extends pulumi.ComponentResource {
   readonly resolved: ResolvedEnvironment;
   readonly provider: gcp.Provider;
   readonly environment: Environment;
+  /** Machine groups (VMs with the agent and container / process services), when the config has any. */
+  readonly machines?: Machines;
+  /** The namespace and one Service per `runner: kubernetes` service (see components/service). */
+  readonly services: ProjectServices["services"];
+  readonly namespace: ProjectServices["namespace"];
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.ComponentResourceOptions) {
     super("brume:project:Project", name, {}, opts);
@@ -45,16 +55,51 @@ export class Project extends pulumi.ComponentResource {
         secrets: args.config.secrets,
         servingPorts: servingPorts(args.config),
         allowedImagePatterns: imagePatterns(args.config),
+        ...operationsArgs(args.config, this.resolved),
         ...(args.transform?.environment ? { transform: args.transform.environment } : {}),
       },
       { parent: this, providers: { gcp: this.provider } },
     );
+    ({ namespace: this.namespace, services: this.services } = createServices(this, `${name}-${this.resolved.name}`, {
+      config: args.config,
+      environment: this.environment,
+      ...(args.transform?.services ? { transform: args.transform.services } : {}),
+    }));
+
+    if (Object.keys(args.config.machines).length > 0) this.machines = this.createMachines(name, args);
 
     this.registerOutputs({
       gcpProject: this.resolved.gcpProject,
       region: this.resolved.region,
       networkId: this.environment.network.networkId,
     });
+  }
+
+  /** One MachineGroup per `machines` entry, in the environment's private subnet. */
+  private createMachines(name: string, args: ProjectArgs): Machines {
+    const env = this.resolved;
+    const e = this.environment;
+    return new Machines(
+      `${name}-${env.name}-machines`,
+      {
+        config: args.config,
+        environment: {
+          name: env.name,
+          gcpProject: env.gcpProject,
+          region: env.region,
+          labels: env.labels,
+          protect: env.settings.protect,
+          replicaRegions: e.replicaRegions,
+        },
+        naming: e.naming,
+        network: e.network.networkId,
+        subnetwork: e.network.privateSubnet.id,
+        secretIds: Object.fromEntries(Object.entries(e.secrets).map(([key, secret]) => [key, secret.secret.id])),
+        artifactRepository: { project: env.gcpProject, location: env.region, repositoryId: e.registry.repositoryId },
+        ...(args.transform?.machines ? { transform: args.transform.machines } : {}),
+      },
+      { parent: this, providers: { gcp: this.provider }, dependsOn: e.apis.all },
+    );
   }
 
   /** Every GCP resource of the environment goes through this provider: project, region, labels. */
@@ -73,6 +118,38 @@ export class Project extends pulumi.ComponentResource {
       ),
     );
   }
+}
+
+/**
+ * The environment's operations args from the `observability`, `access` and `recovery` sections:
+ * what to watch (public endpoints, exposed services, machine groups), the budget of this
+ * environment, the Slack token's physical secret id.
+ */
+export function operationsArgs(config: BrumeConfig, env: ResolvedEnvironment): Pick<EnvironmentArgs, "observability" | "access" | "recovery"> {
+  const out: Pick<EnvironmentArgs, "observability" | "access" | "recovery"> = {};
+  const o = config.observability;
+  if (o) {
+    const naming = Naming.of(config.project.name, env.name);
+    const exposed = Object.entries(config.services).filter(([, svc]) => svc.expose);
+    const amount = o.budget && Object.hasOwn(o.budget.amounts, env.name) ? o.budget.amounts[env.name] : undefined;
+    out.observability = {
+      notifications: {
+        emails: o.notifications.emails,
+        ...(o.notifications.slack ? { slack: { channel: o.notifications.slack.channel, tokenSecretId: naming.name(o.notifications.slack.tokenSecret, "secretId") } } : {}),
+      },
+      thresholds: o.thresholds,
+      logs: o.logs,
+      ...(o.budget && amount !== undefined ? { budget: { billingAccount: o.budget.billingAccount, currency: o.budget.currency, amount } } : {}),
+      endpoints: exposed
+        .filter(([, svc]) => svc.expose!.public && !svc.expose!.iap)
+        .flatMap(([, svc]) => svc.expose!.domains.map((host) => ({ host, path: svc.health.readiness?.path ?? svc.expose!.paths[0]! }))),
+      exposedServices: exposed.map(([name]) => name),
+      machineGroups: Object.keys(config.machines).map((group) => naming.name(group)),
+    };
+  }
+  if (config.access) out.access = { groups: config.access.groups, auditLogServices: config.access.auditLogs };
+  if (config.recovery) out.recovery = config.recovery.exports;
+  return out;
 }
 
 /** Ports load balancers reach: those of exposed services and those machine groups serve. */

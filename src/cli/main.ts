@@ -6,7 +6,12 @@
  */
 import { ConfigError } from "../config/errors.js";
 import { UsageError, type CliIO, type Command } from "./command.js";
+import { costCommand } from "./commands/cost.js";
+import { diffCommand } from "./commands/diff.js";
+import { historyCommand } from "./commands/history.js";
 import { planCommand } from "./commands/plan.js";
+import { releaseCommand } from "./commands/release.js";
+import { runbookCommand } from "./commands/runbook.js";
 import { schemaCommand } from "./commands/schema.js";
 import { validateCommand } from "./commands/validate.js";
 
@@ -15,8 +20,13 @@ export type { CliIO } from "./command.js";
 /** Every subcommand, in the order `brume help` lists them. */
 export const commands: Record<string, Command> = {
   plan: planCommand,
+  diff: diffCommand,
+  cost: costCommand,
   validate: validateCommand,
   schema: schemaCommand,
+  release: releaseCommand,
+  history: historyCommand,
+  runbook: runbookCommand,
 };
 
 export function usageText(): string {

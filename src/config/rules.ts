@@ -78,6 +78,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
     }
     checkUses(config, svc, at, add);
     checkStrategy(svc, at, add);
+    checkRetention(svc, at, add);
   }
 
   for (const cycle of dependencyCycles(config)) {
@@ -137,8 +138,44 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   }
   for (const problem of cidrProblems(config)) add(problem.path, problem.message, problem.value);
   checkDataTiers(config, add);
+  checkOperations(config, add);
+  checkMachines(config, add);
 
   return issues;
+}
+
+/** Machine groups: what their services and rollout releases need (issue 6). */
+function checkMachines(config: BrumeConfig, add: Add): void {
+  for (const [group, g] of Object.entries(config.machines)) {
+    const at = `machines.${group}`;
+    const onGroup = Object.entries(config.services).filter(([, svc]) => svc.runner !== "kubernetes" && svc.machines === group);
+    // A process service without source already has its own issue (checkServiceSource).
+    const processes = onGroup.filter(([, svc]) => svc.runner === "process" && svc.source !== undefined);
+    if (processes.length > 0 && !g.vfox) {
+      add(`${at}.vfox`, `process services (${processes.map(([n]) => n).join(", ")}) need vfox: set version, url and sha256 of the vfox binary`);
+    }
+    if (processes.length > 0 && g.image === "cos-stable") {
+      add(`${at}.image`, `cos-stable has no package manager for process services; use debian-12`, g.image);
+    }
+    for (const [name, svc] of processes) {
+      if (!svc.command?.length) add(`services.${name}.command`, `runner "process" needs the command that starts the service`);
+    }
+    const s = g.strategy;
+    const releases = s.type === "canary" ? { stable: s.stable, canary: s.canary } : s.type === "blueGreen" ? { blue: s.blue, green: s.green } : {};
+    if (s.type === "blueGreen" && !s[s.active]) add(`${at}.strategy.${s.active}`, `the active slot "${s.active}" needs a release ({ version: … })`);
+    if (s.type === "canary" && s.canary?.version === s.stable.version) {
+      add(`${at}.strategy.canary.version`, `the canary must differ from the stable release (${s.stable.version})`, s.canary.version);
+    }
+    if (s.type === "blueGreen" && s.blue && s.green && s.blue.version === s.green.version) {
+      add(`${at}.strategy.green.version`, `blue and green must be different releases (${s.blue.version})`, s.green.version);
+    }
+    const names = onGroup.map(([n]) => n);
+    for (const [slot, release] of Object.entries(releases)) {
+      for (const svc of Object.keys(release?.services ?? {})) {
+        if (!names.includes(svc)) add(`${at}.strategy.${slot}.services.${svc}`, unknownName("service on this group", svc, names, "services on this group"), svc);
+      }
+    }
+  }
 }
 
 type Add = (path: string, message: string, value?: unknown) => void;
@@ -247,4 +284,44 @@ export function dependencyCycles(config: BrumeConfig): string[][] {
   };
   for (const name of Object.keys(config.services).sort()) if (!state.has(name)) visit(name);
   return cycles;
+}
+
+/** Observability, access and recovery sections: the names they use must be declared (issue 8). */
+function checkOperations(config: BrumeConfig, add: Add): void {
+  const envNames = Object.keys(config.environments);
+  const slack = config.observability?.notifications.slack;
+  if (slack && !has(config.secrets, slack.tokenSecret)) {
+    add("observability.notifications.slack.tokenSecret", `${unknownName("secret", slack.tokenSecret, Object.keys(config.secrets), "secrets")}; declare it under secrets and add the Slack token as its version`, slack.tokenSecret);
+  }
+  for (const env of Object.keys(config.observability?.budget?.amounts ?? {})) {
+    if (!has(config.environments, env)) add(`observability.budget.amounts.${env}`, unknownName("environment", env, envNames, "environments"), env);
+  }
+  (config.recovery?.enforce ?? []).forEach((env, i) => {
+    if (!has(config.environments, env)) add(`recovery.enforce[${i}]`, unknownName("environment", env, envNames, "environments"), env);
+  });
+}
+
+/**
+ * Retained versions (rollback targets) of blueGreen / canary strategies: at most `keep`, distinct
+ * from each other and from the slots, and `version` (a rollback) names one that is still deployed.
+ */
+function checkRetention(svc: ServiceConfig, at: string, add: Add): void {
+  const s = svc.strategy;
+  if (s.type === "rolling") return;
+  const p = `${at}.strategy`;
+  if (s.retained.length > s.keep) {
+    add(`${p}.retained`, `${s.retained.length} retained versions but keep is ${s.keep}; remove the oldest (last) ones or raise keep`, s.retained.length);
+  }
+  const live = s.type === "blueGreen" ? [s.blue, s.green] : [s.stable, s.canary];
+  const seen = new Set(live.filter((r) => r !== undefined).map((r) => r!.version));
+  s.retained.forEach((r, i) => {
+    if (seen.has(r.version)) add(`${p}.retained[${i}].version`, `version "${r.version}" is listed twice; each deployed version appears once`, r.version);
+    seen.add(r.version);
+  });
+  if (s.version !== undefined && !seen.has(s.version)) {
+    add(`${p}.version`, `version "${s.version}" is not deployed, so traffic cannot go back to it; deployed versions: ${[...seen].join(", ")}`, s.version);
+  }
+  if (s.type === "canary" && s.version !== undefined && s.version === s.canary?.version) {
+    add(`${p}.version`, `version "${s.version}" is the canary; promote it (brume release promote) instead of pointing version at it`, s.version);
+  }
 }

@@ -210,10 +210,34 @@ export const exposureSchema = strict({
   rateLimitPerMinute: z.int().min(1).optional().meta({ description: "Cloud Armor rate limit per client IP." }),
 });
 
+const versionLabel = z
+  .string()
+  .regex(/^[A-Za-z0-9]([-._A-Za-z0-9]{0,61}[A-Za-z0-9])?$/, { error: "expected a version label such as v42 or 1.4.2" });
+
 const releaseVersion = strict({
-  version: z.string().regex(/^[A-Za-z0-9][-._A-Za-z0-9]{0,62}$/, { error: "expected a version label such as v42 or 1.4.2" }),
+  version: versionLabel,
   image: z.string().min(1).meta({ description: "Image reference (tag or @sha256 digest)." }),
 });
+
+/** Fields shared by the strategies that keep several versions running (rollback changes routing only). */
+const retention = {
+  keep: z
+    .int()
+    .min(0)
+    .max(10)
+    .default(2)
+    .meta({ description: "How many previous versions stay deployed (in `retained`) so a rollback only moves traffic." }),
+  retained: z
+    .array(releaseVersion)
+    .default([])
+    .meta({ description: "Previous versions still deployed, newest first (at most `keep`). `brume release promote` maintains it." }),
+  version: versionLabel
+    .optional()
+    .meta({
+      description:
+        "Version that receives the default traffic, when it is not the active slot / stable one: a rollback to a retained version (`brume release rollback --to`).",
+    }),
+};
 
 export const strategySchema = z
   .discriminatedUnion("type", [
@@ -230,12 +254,14 @@ export const strategySchema = z
       blue: releaseVersion.optional(),
       green: releaseVersion.optional(),
       previewHeader: z.string().regex(/^[a-z][-a-z0-9]*$/).default("x-brume-preview"),
+      ...retention,
     }),
     strict({
       type: z.literal("canary"),
       stable: releaseVersion,
       canary: releaseVersion.optional(),
       weight: percent.default(0).meta({ description: "Share of traffic (0-100) routed to the canary." }),
+      ...retention,
     }),
   ])
   .meta({ description: "Deployment strategy: rolling, blueGreen or canary. Each step is one config change." });
@@ -314,7 +340,45 @@ export const agentSchema = strict({
   sha256: z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" }).optional(),
   controlPlaneUrl: z.url().optional().meta({ description: "Control plane the agent connects to (mTLS websocket)." }),
   tokenSecret: dnsLabel.default("agent-bootstrap-token").meta({ description: "Secret Manager secret holding the bootstrap token." }),
+  checksumUrl: z
+    .url()
+    .optional()
+    .meta({ description: "Published SHA-256 of the tarball, used when `sha256` is not pinned. Defaults to `<url>.sha256`." }),
+  unitOptions: z
+    .record(z.string().regex(/^[A-Z][A-Za-z]+$/), z.string().regex(/^[^\n]*$/))
+    .default({})
+    .meta({ description: "Extra [Service] options of the agent's systemd unit (override ours key by key)." }),
 });
+
+const machineReleaseSchema = strict({
+  version: z.string().regex(/^[A-Za-z0-9][-._A-Za-z0-9]{0,62}$/, { error: "expected a version label such as v42 or 1.4.2" }),
+  agent: strict({
+    version: z.string().regex(/^v?\d+\.\d+\.\d+([-+][\w.]+)?$/, { error: "expected a semantic version such as 1.4.2" }),
+    sha256: z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" }).optional(),
+  }).optional(),
+  services: z
+    .record(dnsLabel, strict({ image: z.string().min(1).optional(), ref: z.string().min(1).optional() }))
+    .optional()
+    .meta({ description: "Image (container) or git ref (process) of this release, by service name." }),
+});
+
+export const machineStrategySchema = z
+  .discriminatedUnion("type", [
+    strict({ type: z.literal("rolling") }),
+    strict({
+      type: z.literal("canary"),
+      stable: machineReleaseSchema,
+      canary: machineReleaseSchema.optional(),
+      percent: percent.default(10).meta({ description: "Share of instances (0-100) on the canary release." }),
+    }),
+    strict({
+      type: z.literal("blueGreen"),
+      active: z.enum(["blue", "green"]).meta({ description: "Group the backend service sends traffic to." }),
+      blue: machineReleaseSchema.optional(),
+      green: machineReleaseSchema.optional(),
+    }),
+  ])
+  .meta({ description: "Machine rollout: rolling (one template), canary (two versions in one group) or blueGreen (two groups)." });
 
 export const machineGroupSchema = strict({
   machineType: z.string().regex(/^[a-z0-9]+-[a-z0-9-]+$/, { error: "expected a machine type such as e2-standard-2" }).default("e2-standard-2"),
@@ -327,9 +391,121 @@ export const machineGroupSchema = strict({
   zones: z.array(gcpZone).min(1).optional().meta({ description: "Zones of the regional group; defaults to three zones of the region." }),
   image: z.enum(["debian-12", "cos-stable"]).default("debian-12"),
   diskGb: z.int().min(10).max(65536).default(20),
-  agent: agentSchema.default({ name: "dployrd", version: "0.1.0", tokenSecret: "agent-bootstrap-token" }),
+  agent: agentSchema.default({ name: "dployrd", version: "0.1.0", tokenSecret: "agent-bootstrap-token", unitOptions: {} }),
   runners: z.array(z.enum(["container", "process"])).min(1).default(["container"]),
   serves: z.array(port).default([]).meta({ description: "Ports served to a load balancer (health-check firewall + backend)." }),
+  strategy: machineStrategySchema.default({ type: "rolling" }),
+  healthPort: port.default(9000).meta({ description: "Port of Caddy's /healthz endpoint, probed by autohealing." }),
+  engine: z.enum(["docker", "podman"]).default("docker").meta({ description: "Container engine of the container runner." }),
+  acmeEmail: z.email().optional().meta({ description: "Email of Caddy's ACME account (certificate expiry notices)." }),
+  vfox: strict({
+    version: z.string().regex(/^\d+\.\d+\.\d+$/),
+    url: z.url().meta({ description: "vfox binary URL; `{version}` is substituted." }),
+    sha256: z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" }),
+  })
+    .optional()
+    .meta({ description: "vfox (runtime installer) for process services: pinned version, binary URL and its SHA-256." }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Operations: observability, access control, recovery (issue 8)
+// ---------------------------------------------------------------------------------------------
+
+const groupEmail = z
+  .string()
+  .regex(/^(group|user|serviceAccount|domain):[^\s@]*@?[a-z0-9.-]+\.[a-z]{2,}$/, {
+    error: 'expected a principal such as "group:devs@example.com" (group:, user:, serviceAccount: or domain:)',
+  });
+
+export const alertThresholdsSchema = strict({
+  sqlCpuPercent: percent.min(1).default(80).meta({ description: "Cloud SQL CPU utilization (%) over 10 min." }),
+  sqlDiskPercent: percent.min(1).default(85).meta({ description: "Cloud SQL disk utilization (%)." }),
+  sqlReplicationLagSeconds: z.int().min(1).default(60).meta({ description: "Replica lag (s) of the DR replica." }),
+  redisMemoryPercent: percent.min(1).default(85).meta({ description: "Memorystore memory usage ratio (%)." }),
+  containerRestarts: z.int().min(1).default(5).meta({ description: "Container restarts per 15 min, per container." }),
+  pubsubOldestUnackedSeconds: z.int().min(60).default(900).meta({ description: "Age (s) of the oldest unacked message." }),
+  lb5xxPercent: percent.min(1).default(2).meta({ description: "Share (%) of 5xx responses at the load balancer over 5 min." }),
+});
+
+export const observabilitySchema = strict({
+  notifications: strict({
+    emails: z.array(z.email()).default([]).meta({ description: "Email notification channels." }),
+    slack: strict({
+      channel: z.string().regex(/^#[a-z0-9][-_a-z0-9]{0,79}$/, { error: 'expected a Slack channel such as "#alerts"' }),
+      tokenSecret: dnsLabel.meta({
+        description:
+          "Secret (from `secrets`) whose latest version holds the Slack app OAuth token; read from Secret Manager at deploy time, stored only as a secret.",
+      }),
+    })
+      .optional()
+      .meta({ description: "Slack channel; the token stays in Secret Manager." }),
+  }).default({ emails: [] }),
+  thresholds: alertThresholdsSchema.default({
+    sqlCpuPercent: 80,
+    sqlDiskPercent: 85,
+    sqlReplicationLagSeconds: 60,
+    redisMemoryPercent: 85,
+    containerRestarts: 5,
+    pubsubOldestUnackedSeconds: 900,
+    lb5xxPercent: 2,
+  }),
+  logs: strict({
+    bigquery: z.boolean().default(true).meta({ description: "Sink all logs to a BigQuery dataset (analytics)." }),
+    bigqueryRetentionDays: z.int().min(1).max(3650).default(90),
+    archiveRetentionDays: z
+      .int()
+      .min(1)
+      .max(3650)
+      .default(365)
+      .meta({ description: "Retention of the regional GCS log archive (a locked-in minimum age before deletion)." }),
+  }).default({ bigquery: true, bigqueryRetentionDays: 90, archiveRetentionDays: 365 }),
+  budget: strict({
+    billingAccount: z
+      .string()
+      .regex(/^[A-F0-9]{6}-[A-F0-9]{6}-[A-F0-9]{6}$/, { error: 'expected a billing account id such as "01ABCD-23EF45-67AB89"' }),
+    currency: z.string().regex(/^[A-Z]{3}$/).default("USD"),
+    amounts: z
+      .record(dnsLabel, z.int().min(1))
+      .meta({ description: "Monthly budget per environment name (whole currency units); environments not listed get none." }),
+  })
+    .optional()
+    .meta({ description: "Billing budgets with 50/90/100 % thresholds to the channels and a Pub/Sub topic." }),
+});
+
+export const accessRoleNames = ["owner", "admin", "developer", "viewer"] as const;
+
+export const accessSchema = strict({
+  groups: strict(Object.fromEntries(accessRoleNames.map((r) => [r, z.array(groupEmail).default([])])) as Record<
+    (typeof accessRoleNames)[number],
+    z.ZodDefault<z.ZodArray<typeof groupEmail>>
+  >)
+    .default({ owner: [], admin: [], developer: [], viewer: [] })
+    .meta({ description: "Principals per role; developers get read-only access in production environments." }),
+  auditLogs: z
+    .array(z.enum(["cloudsql.googleapis.com", "secretmanager.googleapis.com", "cloudkms.googleapis.com", "storage.googleapis.com"]))
+    .default(["cloudsql.googleapis.com", "secretmanager.googleapis.com", "cloudkms.googleapis.com"])
+    .meta({ description: "Services with Data Access audit logs (DATA_READ, DATA_WRITE, ADMIN_READ)." }),
+});
+
+export const recoverySchema = strict({
+  rpoMinutes: z.int().min(1).max(10080).default(15).meta({ description: "Recovery point objective (minutes) for databases and buckets." }),
+  rtoHours: z.number().min(0.25).max(168).default(4).meta({ description: "Recovery time objective (hours)." }),
+  cacheRpoMinutes: z
+    .int()
+    .min(60)
+    .default(60)
+    .meta({ description: "RPO for caches (reconstructible data; Memorystore snapshots run at most hourly)." }),
+  exports: strict({
+    schedule: z.string().regex(/^(\S+\s+){4}\S+$/, { error: 'expected a cron schedule such as "0 */6 * * *"' }).default("0 */6 * * *"),
+    timeZone: z.string().default("Etc/UTC"),
+    retentionDays: z.int().min(1).max(3650).default(30).meta({ description: "Days an export version is kept." }),
+  })
+    .default({ schedule: "0 */6 * * *", timeZone: "Etc/UTC", retentionDays: 30 })
+    .meta({ description: "Scheduled Cloud SQL exports to a versioned bucket in the DR region (when project.drRegion is set)." }),
+  enforce: z
+    .array(dnsLabel)
+    .optional()
+    .meta({ description: "Environments where `brume plan` fails on unmet targets; defaults to those with the production preset." }),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -350,6 +526,9 @@ export const brumeConfigSchema = strict({
   topics: z.record(dnsLabel, topicSchema).default({}),
   buckets: z.record(dnsLabel, bucketSchema).default({}),
   secrets: z.record(dnsLabel, secretSchema).default({}),
+  observability: observabilitySchema.optional().meta({ description: "Alerts, uptime checks, dashboards, log sinks and budgets." }),
+  access: accessSchema.optional().meta({ description: "Role-based access (IAM + Kubernetes RBAC) and Data Access audit logs." }),
+  recovery: recoverySchema.optional().meta({ description: "Backup and disaster-recovery targets (RPO / RTO) and scheduled exports." }),
 });
 
 /** The config as written by the user (defaults optional). */
@@ -367,3 +546,8 @@ export type TopicConfig = BrumeConfig["topics"][string];
 export type BucketConfig = BrumeConfig["buckets"][string];
 export type SecretConfig = BrumeConfig["secrets"][string];
 export type StrategyConfig = ServiceConfig["strategy"];
+export type ObservabilityConfig = z.output<typeof observabilitySchema>;
+export type AlertThresholds = z.output<typeof alertThresholdsSchema>;
+export type AccessConfig = z.output<typeof accessSchema>;
+export type AccessRole = (typeof accessRoleNames)[number];
+export type RecoveryConfig = z.output<typeof recoverySchema>;

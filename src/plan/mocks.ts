@@ -137,6 +137,28 @@ const computed: Record<string, (args: MockArgs, project: string, region: string)
   "gcp:compute/backendBucket:BackendBucket": ({ inputs, name }, project) => ({
     selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/backendBuckets/${str(inputs.name, name)}`,
   }),
+  "gcp:logging/projectSink:ProjectSink": ({ inputs, name }, project) => ({
+    writerIdentity: `serviceAccount:service-${mockProjectNumber(project)}@gcp-sa-logging.iam.gserviceaccount.com`,
+    id: `projects/${project}/sinks/${str(inputs.name, name)}`,
+  }),
+  "gcp:monitoring/notificationChannel:NotificationChannel": ({ name }, project) => ({
+    id: `projects/${project}/notificationChannels/${hashInt(`channel:${name}`, 1e15)}`,
+  }),
+  "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": ({ name }) => ({ uptimeCheckId: `${name}-${hashInt(name, 1e6)}` }),
+  // Machine groups: a template's name is its prefix plus a suffix; selfLinkUnique changes with
+  // its content (a new template), as the provider's does on replacement.
+  "gcp:compute/instanceTemplate:InstanceTemplate": ({ inputs, name }, project) => {
+    const n = `${str(inputs.namePrefix, name)}${createHash("sha256").update(name).digest("hex").slice(0, 12)}`;
+    const selfLink = `https://www.googleapis.com/compute/v1/projects/${project}/global/instanceTemplates/${n}`;
+    return { name: n, selfLink, selfLinkUnique: `${selfLink}?uniqueId=${hashInt(JSON.stringify(inputs), 1e15)}` };
+  },
+  "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": ({ inputs, name }, project, region) => ({
+    instanceGroup: `https://www.googleapis.com/compute/v1/projects/${project}/regions/${str(inputs.region, region)}/instanceGroups/${str(inputs.name, name)}`,
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/regions/${str(inputs.region, region)}/instanceGroupManagers/${str(inputs.name, name)}`,
+  }),
+  "gcp:compute/healthCheck:HealthCheck": ({ inputs, name }, project) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/healthChecks/${str(inputs.name, name)}`,
+  }),
   "random:index/randomBytes:RandomBytes": ({ inputs, name }) => {
     const bytes = createHash("sha256").update(`bytes:${name}`).digest().subarray(0, Number(inputs.length ?? 16));
     return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
@@ -164,6 +186,14 @@ const invokes: Record<string, (inputs: Record<string, unknown>, defaults: { proj
     const projectId = str(inputs.projectId, defaults.project);
     return { projectId, number: mockProjectNumber(projectId), name: projectId, id: `projects/${projectId}` };
   },
+  "gcp:secretmanager/getSecretVersion:getSecretVersion": (inputs, defaults) => ({
+    project: str(inputs.project, defaults.project),
+    secret: inputs.secret,
+    version: "1",
+    secretData: `mock-secret-data:${String(inputs.secret)}`,
+    name: `projects/${mockProjectNumber(str(inputs.project, defaults.project))}/secrets/${String(inputs.secret)}/versions/1`,
+    enabled: true,
+  }),
   "gcp:organizations/getClientConfig:getClientConfig": (_inputs, defaults) => ({
     project: defaults.project,
     accessToken: "mock-access-token",

@@ -11,13 +11,19 @@ export interface Violation {
   message: string;
 }
 
+/** What a rule may know about the stack besides the resource. */
+export interface RuleContext {
+  /** A production stack: stateful resources must be protected. */
+  production?: boolean;
+}
+
 export interface PolicyRule {
   name: string;
   description: string;
   /** Resource types the rule looks at. */
   types: readonly string[];
   /** Problems of one resource (empty when it complies). */
-  check(resource: PlannedResource): string[];
+  check(resource: PlannedResource, context?: RuleContext): string[];
 }
 
 type Inputs = Record<string, unknown>;
@@ -152,12 +158,12 @@ export const policyRules: readonly PolicyRule[] = [
 ];
 
 /** Every violation of the rules in a plan, in URN order. */
-export function checkPlan(plan: Plan, rules: readonly PolicyRule[] = policyRules): Violation[] {
+export function checkPlan(plan: Plan, rules: readonly PolicyRule[] = policyRules, context: RuleContext = {}): Violation[] {
   const out: Violation[] = [];
   for (const resource of plan.resources) {
     for (const rule of rules) {
       if (!rule.types.includes(resource.type)) continue;
-      for (const message of rule.check(resource)) out.push({ rule: rule.name, urn: resource.urn, message });
+      for (const message of rule.check(resource, context)) out.push({ rule: rule.name, urn: resource.urn, message });
     }
   }
   return out;
@@ -188,3 +194,60 @@ export function unprotectedStateful(plan: Plan): PlannedResource[] {
   ]);
   return plan.resources.filter((r) => mustProtect.has(r.type) && !r.protect);
 }
+
+/** Types that must carry Pulumi `protect` in production (see `stateful-protected-in-prod`). */
+export const protectedInProductionTypes = [
+  "gcp:sql/databaseInstance:DatabaseInstance",
+  "gcp:redis/instance:Instance",
+  "gcp:storage/bucket:Bucket",
+  "gcp:kms/keyRing:KeyRing",
+  "gcp:kms/cryptoKey:CryptoKey",
+  "gcp:compute/disk:Disk",
+  "gcp:bigquery/dataset:Dataset",
+] as const;
+
+const isPerson = (member: unknown) => typeof member === "string" && /^(user|group|domain):/.test(member);
+
+/**
+ * Operations rules (issue 8), on top of `policyRules`: default service accounts, basic roles for
+ * people, stateful resources protected in production. `allPolicyRules` is what `brume plan
+ * --policy` and the CrossGuard pack (policy/) run.
+ */
+export const operationsRules: readonly PolicyRule[] = [
+  {
+    name: "no-default-service-accounts",
+    description: "VMs, templates and GKE node configs run as a dedicated service account, never the default compute one.",
+    types: ["gcp:compute/instance:Instance", "gcp:compute/instanceTemplate:InstanceTemplate", "gcp:container/cluster:Cluster"],
+    check: ({ type, inputs }) => {
+      if (type === "gcp:container/cluster:Cluster") {
+        const node = obj(inputs.nodeConfig);
+        return node.serviceAccount !== undefined && isDefaultComputeSa(node.serviceAccount)
+          ? ["nodeConfig.serviceAccount is the default compute service account; use a dedicated one"]
+          : [];
+      }
+      const sa = obj(inputs.serviceAccount);
+      if (sa.email === undefined) return ["serviceAccount.email must name a dedicated service account (the default compute SA is used otherwise)"];
+      return isDefaultComputeSa(sa.email) ? ["serviceAccount.email is the default compute service account; use a dedicated one"] : [];
+    },
+  },
+  {
+    name: "no-basic-roles-for-people",
+    description: "People and groups get predefined roles, never owner / editor / viewer on the project.",
+    types: ["gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding"],
+    check: ({ inputs }) => {
+      if (!basicRoles.includes(String(inputs.role))) return [];
+      const members = [inputs.member, ...list(inputs.members)];
+      return members.some(isPerson) ? [`grants basic role ${String(inputs.role)} to a person or group; use predefined roles (see components/security/access.ts)`] : [];
+    },
+  },
+  {
+    name: "stateful-protected-in-prod",
+    description: "In production, databases, caches, buckets, datasets, disks and keys carry Pulumi protect.",
+    types: protectedInProductionTypes,
+    check: (resource, context) =>
+      context?.production && !resource.protect ? ["a stateful resource in production must be protected (resource option protect: true)"] : [],
+  },
+];
+
+/** Every rule: the hardening rules and the operations rules. */
+export const allPolicyRules: readonly PolicyRule[] = [...policyRules, ...operationsRules];

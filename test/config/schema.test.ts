@@ -65,6 +65,9 @@ describe("schema/brume.schema.json", () => {
       "topics",
       "buckets",
       "secrets",
+      "observability",
+      "access",
+      "recovery",
     ]);
     expect(schema.required).toEqual(["project", "environments"]);
     expect(schema.additionalProperties).toBe(false);

@@ -29,8 +29,8 @@ const sharedCounts: Record<string, number> = {
   "gcp:dns/policy:Policy": 1,
   "gcp:container/cluster:Cluster": 1,
   "gcp:binaryauthorization/policy:Policy": 1,
-  "gcp:serviceaccount/account:Account": 1,
-  "gcp:projects/iAMMember:IAMMember": 4,
+  "gcp:serviceaccount/account:Account": 4, // GKE nodes + one per service (issue 5)
+  "gcp:projects/iAMMember:IAMMember": 6, // + Cloud SQL client (conditional) of api and worker
   "gcp:artifactregistry/repository:Repository": 1,
   "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": 1,
   "gcp:sql/database:Database": 1,
@@ -39,8 +39,23 @@ const sharedCounts: Record<string, number> = {
   "gcp:redis/instance:Instance": 1,
   "gcp:pubsub/topic:Topic": 4,
   "gcp:pubsub/subscription:Subscription": 4,
-  "gcp:pubsub/topicIAMMember:TopicIAMMember": 4,
-  "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": 2,
+  "gcp:pubsub/topicIAMMember:TopicIAMMember": 5, // + api publishes to events
+  "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": 3, // + worker pulls events/indexer
+  // Services (issue 5): web blue/green (1 slot), api canary (stable only), worker rolling.
+  "gcp:serviceaccount/iAMMember:IAMMember": 3,
+  "gcp:secretmanager/secretIamMember:SecretIamMember": 4,
+  "gcp:storage/bucketIAMMember:BucketIAMMember": 3,
+  "gcp:compute/securityPolicy:SecurityPolicy": 2,
+  "gcp:compute/managedSslCertificate:ManagedSslCertificate": 1,
+  "kubernetes:core/v1:Namespace": 1,
+  "kubernetes:core/v1:ServiceAccount": 3,
+  "kubernetes:apps/v1:Deployment": 3,
+  "kubernetes:core/v1:Service": 5,
+  "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 3,
+  "kubernetes:policy/v1:PodDisruptionBudget": 3,
+  "kubernetes:networking.k8s.io/v1:NetworkPolicy": 4,
+  "kubernetes:gateway.networking.k8s.io/v1:Gateway": 1,
+  "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": 2,
   "gcp:storage/bucket:Bucket": 3,
   "gcp:compute/backendBucket:BackendBucket": 1,
   "gcp:secretmanager/secret:Secret": 6,

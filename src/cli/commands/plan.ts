@@ -9,7 +9,10 @@ export const planCommand: Command = {
   --config <file>       brume.yaml or brume.toml (default: found in the current directory)
   --project-dir <dir>   Directory of Pulumi.yaml and Pulumi.<env>.yaml (default: the config's directory)
   --format <fmt>        json | text | md (default: text)
-  --out <file>          Write the plan to a file instead of stdout`,
+  --out <file>          Write the plan to a file instead of stdout
+  --policy / --no-policy  Check the policy rules and recovery targets (default: on for production stacks);
+                        --policy prints the report (per rule, per stateful resource) on stderr; violations and
+                        unmet targets are listed with rule and URN and fail the plan`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -19,6 +22,8 @@ export const planCommand: Command = {
         "project-dir": { type: "string" },
         format: { type: "string", default: "text" },
         out: { type: "string" },
+        policy: { type: "boolean" },
+        "no-policy": { type: "boolean" },
       },
       strict: true,
     });
@@ -28,7 +33,7 @@ export const planCommand: Command = {
       throw new UsageError(`--format must be one of ${planFormats.join(", ")}, got "${format}"`);
     }
     const { planStack } = await import("../../plan/stack.js");
-    const { plan } = await planStack({
+    const { plan, loaded } = await planStack({
       stack: values.stack as string,
       ...(values.config ? { configFile: values.config } : {}),
       ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
@@ -36,6 +41,13 @@ export const planCommand: Command = {
     const text = renderPlan(plan, format as "json" | "text" | "md");
     if (values.out) writeFileSync(values.out, text);
     else io.stdout(text);
+    const { policyOnByDefault, runGate } = await import("../../policy/gate.js");
+    if (values["no-policy"] ? false : (values.policy ?? policyOnByDefault(loaded))) {
+      const gate = runGate(plan, loaded);
+      // The full report when asked for (--policy) or failing; silence when a default check passes.
+      if (values.policy || gate.failed) io.stderr(gate.text);
+      if (gate.failed) return 1;
+    }
     return 0;
   },
 };
