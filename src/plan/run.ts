@@ -211,6 +211,12 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
 
   const onRejection = (reason: unknown) => errors.push(reason);
   process.on("unhandledRejection", onRejection);
+  // The SDK captures a stack trace for every internal promise (debuggablePromise); mapped through
+  // source maps (tsx, vitest) that is half the run. Plans report messages, so mapping is switched
+  // off while the program runs; BRUME_PLAN_STACK_TRACES=1 keeps it for debugging a program.
+  const mapStacks = !!process.env.BRUME_PLAN_STACK_TRACES;
+  const sourceMaps = process.sourceMapsEnabled;
+  if (!mapStacks) process.setSourceMapsEnabled(false);
   let outputs: Record<string, unknown> = {};
   try {
     const result = await program();
@@ -226,6 +232,7 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
     errors.push(err);
   } finally {
     process.off("unhandledRejection", onRejection);
+    if (!mapStacks) process.setSourceMapsEnabled(sourceMaps);
   }
   if (errors.length > 0) throw new PlanError(errors);
 
