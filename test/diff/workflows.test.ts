@@ -2,7 +2,9 @@
  * The GitHub Actions workflows, parsed: triggers, least-privilege permissions, pinned actions,
  * no expression interpolated into a shell script, and the steps the review process relies on.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -20,6 +22,26 @@ describe("workflows", () => {
 
   it("are ci, plan and deploy", () => {
     expect(files.sort()).toEqual(["ci.yml", "deploy.yml", "plan.yml"]);
+  });
+
+  /** @action-validator/cli: the workflow schema GitHub applies (exit 0 valid, 1 with the errors). */
+  const validate = (file: string) =>
+    spawnSync(process.execPath, [join(repoRoot, "node_modules/@action-validator/cli/cli.mjs"), file], { encoding: "utf8" });
+
+  it.each(files)("%s passes action-validator", (file) => {
+    const result = validate(join(dir, file));
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  it("action-validator rejects a job without runs-on (the check is real)", () => {
+    const tmp = mkdtempSync(join(tmpdir(), "brume-wf-"));
+    const bad = join(tmp, "bad.yml");
+    writeFileSync(bad, "name: bad\non: push\njobs:\n  build:\n    steps:\n      - run: echo hi\n");
+    const result = validate(bad);
+    rmSync(tmp, { recursive: true, force: true });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("/jobs/build/runs-on");
   });
 
   it.each(files)("%s: read-only by default, scoped writes per job, pinned actions, no ${{ }} in run", (file) => {
