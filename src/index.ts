@@ -20,6 +20,7 @@ export { Bucket, bucketPlacement, type BucketArgs } from "../components/storage/
 export { Registry, type RegistryArgs } from "../components/storage/registry.js";
 export { Secret, type SecretArgs } from "../components/security/secret.js";
 export { KeyRing, type KeyRingArgs } from "../components/security/kms.js";
+export { CiIdentity, deployRoles, previewRoles, type CiIdentityArgs } from "../components/security/ci-identity.js";
 export { Observability, budgetThresholds, type ObservabilityArgs } from "../components/observability/observability.js";
 export { alertSpecs, defaultThresholds, errorLogFilter, type AlertSpec, type MonitoredInventory, type Thresholds } from "../components/observability/alerts.js";
 export { environmentDashboard, dashboardWidgets, type Dashboard } from "../components/observability/dashboard.js";

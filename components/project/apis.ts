@@ -35,6 +35,9 @@ export const defaultApis = [
   "certificatemanager.googleapis.com",
   "cloudresourcemanager.googleapis.com",
   "iam.googleapis.com",
+  // Workload Identity (GKE pods, GitHub Actions) exchanges tokens through these two.
+  "iamcredentials.googleapis.com",
+  "sts.googleapis.com",
 ] as const;
 
 /**

@@ -10,6 +10,7 @@ import { transformed, type Transform } from "../../src/component/transform.js";
 import { Naming } from "../../src/naming.js";
 import { Environment, type EnvironmentArgs } from "../environment/environment.js";
 import { Machines, type MachinesArgs } from "../machine/machines.js";
+import { CiIdentity, type CiIdentityArgs } from "../security/ci-identity.js";
 import { createServices, type ProjectServices } from "../service/wiring.js";
 
 export interface ProjectArgs {
@@ -22,6 +23,7 @@ export interface ProjectArgs {
     environment?: EnvironmentArgs["transform"];
     services?: import("../service/wiring.js").ServicesTransform;
     machines?: MachinesArgs["transform"];
+    ci?: CiIdentityArgs["transform"];
   };
 }
 
@@ -36,6 +38,8 @@ export class Project extends pulumi.ComponentResource {
   /** The namespace and one Service per `runner: kubernetes` service (see components/service). */
   readonly services: ProjectServices["services"];
   readonly namespace: ProjectServices["namespace"];
+  /** Keyless GitHub Actions identity (deploy / preview service accounts), when `ci` is configured. */
+  readonly ci?: CiIdentity;
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.ComponentResourceOptions) {
     super("brume:project:Project", name, {}, opts);
@@ -67,6 +71,7 @@ export class Project extends pulumi.ComponentResource {
     }));
 
     if (Object.keys(args.config.machines).length > 0) this.machines = this.createMachines(name, args);
+    if (args.config.ci) this.ci = this.createCiIdentity(name, args, args.config.ci);
 
     this.registerOutputs({
       gcpProject: this.resolved.gcpProject,
@@ -99,6 +104,24 @@ export class Project extends pulumi.ComponentResource {
         ...(args.transform?.machines ? { transform: args.transform.machines } : {}),
       },
       { parent: this, providers: { gcp: this.provider }, dependsOn: e.apis.all },
+    );
+  }
+
+  /** The GitHub Actions identity; the pool lives in `ci.github.identityEnvironment`'s project. */
+  private createCiIdentity(name: string, args: ProjectArgs, ci: NonNullable<BrumeConfig["ci"]>): CiIdentity {
+    const host = ci.github.identityEnvironment;
+    return new CiIdentity(
+      `${name}-${this.resolved.name}-ci`,
+      {
+        project: this.resolved.gcpProject,
+        naming: this.environment.naming,
+        repository: ci.github.repository,
+        deployBranch: ci.github.deployBranch,
+        hostPool: host === this.resolved.name,
+        poolProject: args.config.environments[host]!.gcpProject,
+        ...(args.transform?.ci ? { transform: args.transform.ci } : {}),
+      },
+      { parent: this, providers: { gcp: this.provider }, dependsOn: this.environment.apis.all },
     );
   }
 

@@ -138,6 +138,10 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   }
   for (const problem of cidrProblems(config)) add(problem.path, problem.message, problem.value);
   checkDataTiers(config, add);
+  if (config.ci && !Object.hasOwn(config.environments, config.ci.github.identityEnvironment)) {
+    const name = config.ci.github.identityEnvironment;
+    add("ci.github.identityEnvironment", unknownName("environment", name, Object.keys(config.environments), "environments"), name);
+  }
   checkOperations(config, add);
   checkMachines(config, add);
 

@@ -512,6 +512,19 @@ export const recoverySchema = strict({
 // The whole file
 // ---------------------------------------------------------------------------------------------
 
+export const ciSchema = strict({
+  github: strict({
+    repository: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'expected a GitHub repository "owner/name"' })
+      .meta({ description: "The only repository whose Actions may impersonate the CI service accounts." }),
+    deployBranch: z.string().min(1).default("main").meta({ description: "Branch whose pushes may deploy." }),
+    identityEnvironment: dnsLabel
+      .default("prod")
+      .meta({ description: "Environment whose GCP project hosts the Workload Identity pool shared by all environments." }),
+  }),
+}).meta({ description: "Keyless CI: Workload Identity Federation for GitHub Actions, deploy and preview service accounts." });
+
 export const brumeConfigSchema = strict({
   $schema: z.string().optional().meta({ description: "Path or URL of the JSON Schema (editor support)." }),
   project: projectSchema,
@@ -526,6 +539,7 @@ export const brumeConfigSchema = strict({
   topics: z.record(dnsLabel, topicSchema).default({}),
   buckets: z.record(dnsLabel, bucketSchema).default({}),
   secrets: z.record(dnsLabel, secretSchema).default({}),
+  ci: ciSchema.optional(),
   observability: observabilitySchema.optional().meta({ description: "Alerts, uptime checks, dashboards, log sinks and budgets." }),
   access: accessSchema.optional().meta({ description: "Role-based access (IAM + Kubernetes RBAC) and Data Access audit logs." }),
   recovery: recoverySchema.optional().meta({ description: "Backup and disaster-recovery targets (RPO / RTO) and scheduled exports." }),

@@ -64,7 +64,7 @@ const computed: Record<string, (args: MockArgs, project: string, region: string)
   "gcp:serviceaccount/account:Account": ({ inputs, name }, project) => {
     const accountId = str(inputs.accountId, name);
     const email = `${accountId}@${project}.iam.gserviceaccount.com`;
-    return { email, member: `serviceAccount:${email}`, uniqueId: String(hashInt(email, 1e15)) };
+    return { email, member: `serviceAccount:${email}`, name: `projects/${project}/serviceAccounts/${email}`, uniqueId: String(hashInt(email, 1e15)) };
   },
   "gcp:sql/databaseInstance:DatabaseInstance": ({ inputs, name }, project, region) => {
     const n = str(inputs.name, name);

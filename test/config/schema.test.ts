@@ -65,6 +65,7 @@ describe("schema/brume.schema.json", () => {
       "topics",
       "buckets",
       "secrets",
+      "ci",
       "observability",
       "access",
       "recovery",

@@ -16,7 +16,7 @@ beforeAll(async () => {
 
 /** Counts that differ between the environments come from the preset, never from code paths. */
 const sharedCounts: Record<string, number> = {
-  "gcp:projects/service:Service": 18,
+  "gcp:projects/service:Service": 20,
   "gcp:projects/serviceIdentity:ServiceIdentity": 2,
   "gcp:compute/network:Network": 1,
   "gcp:compute/subnetwork:Subnetwork": 3,
@@ -29,8 +29,8 @@ const sharedCounts: Record<string, number> = {
   "gcp:dns/policy:Policy": 1,
   "gcp:container/cluster:Cluster": 1,
   "gcp:binaryauthorization/policy:Policy": 1,
-  "gcp:serviceaccount/account:Account": 4, // GKE nodes + one per service (issue 5)
-  "gcp:projects/iAMMember:IAMMember": 6, // + Cloud SQL client (conditional) of api and worker
+  "gcp:serviceaccount/account:Account": 6, // GKE nodes + one per service (issue 5) + CI deploy and preview
+  "gcp:projects/iAMMember:IAMMember": 40, // nodes 4 + Cloud SQL client of api and worker 2 + CI deploy 18 and preview 16
   "gcp:artifactregistry/repository:Repository": 1,
   "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": 1,
   "gcp:sql/database:Database": 1,
@@ -42,7 +42,7 @@ const sharedCounts: Record<string, number> = {
   "gcp:pubsub/topicIAMMember:TopicIAMMember": 5, // + api publishes to events
   "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": 3, // + worker pulls events/indexer
   // Services (issue 5): web blue/green (1 slot), api canary (stable only), worker rolling.
-  "gcp:serviceaccount/iAMMember:IAMMember": 3,
+  "gcp:serviceaccount/iAMMember:IAMMember": 5, // Workload Identity of 3 services + CI deploy and preview
   "gcp:secretmanager/secretIamMember:SecretIamMember": 4,
   "gcp:storage/bucketIAMMember:BucketIAMMember": 3,
   "gcp:compute/securityPolicy:SecurityPolicy": 2,
