@@ -7,6 +7,7 @@
  * - `brume:overrides`  — object deep-merged over the file (objects merge, arrays replace, null removes).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { dirname } from "node:path";
 import { Project } from "../components/project/project.js";
 import { ConfigError } from "./config/errors.js";
 import { loadStack, type LoadedStack } from "./config/load.js";
@@ -77,6 +78,7 @@ export default async function main() {
   const project = new Project(stack.config.project.name, {
     config: stack.config,
     environment: stack.environment.name,
+    baseDir: dirname(stack.file),
   });
   return stackOutputs(project);
 }

@@ -18,6 +18,8 @@ export interface ProjectArgs {
   config: BrumeConfig;
   /** The environment to expand (a key of `config.environments`). */
   environment: string;
+  /** Directory relative paths of the config (e.g. `build.context`) start from. @default process.cwd() */
+  baseDir?: string;
   transform?: {
     provider?: Transform<gcp.ProviderArgs>;
     environment?: EnvironmentArgs["transform"];
@@ -67,6 +69,7 @@ export class Project extends pulumi.ComponentResource {
     ({ namespace: this.namespace, services: this.services } = createServices(this, `${name}-${this.resolved.name}`, {
       config: args.config,
       environment: this.environment,
+      ...(args.baseDir ? { baseDir: args.baseDir } : {}),
       ...(args.transform?.services ? { transform: args.transform.services } : {}),
     }));
 

@@ -88,6 +88,11 @@ export interface ServiceArgs {
   targets?: ServiceTargets;
   /** Labels of every Kubernetes object (and GCP labels where they exist). @default {} */
   labels?: Record<string, string>;
+  /**
+   * Digest reference of the image built for this service (`build:`, see `ServiceImage`): the
+   * Deployment runs it, so a rollout waits for the push and pins the exact bytes.
+   */
+  builtImage?: pulumi.Input<string>;
   transform?: {
     account?: Transform<gcp.serviceaccount.AccountArgs>;
     workloadIdentity?: Transform<gcp.serviceaccount.IAMMemberArgs>;
@@ -355,11 +360,13 @@ export class Service extends pulumi.ComponentResource {
       },
       { versionInSelector: n.versioned },
     );
+    const deploymentArgs = asArgs<k8s.apps.v1.DeploymentArgs>(deploymentManifestValue);
+    if (args.builtImage !== undefined) withImage(deploymentArgs, args.builtImage);
     const deployment = new k8s.apps.v1.Deployment(
       ...transformed(
         args.transform?.deployment,
         `${base}-deployment`,
-        asArgs(deploymentManifestValue),
+        deploymentArgs,
         this.k8sOptions({ dependsOn: [this.serviceAccount, ...(this.secretProviderClass ? [this.secretProviderClass] : []), ...Object.values(this.grants)] }),
       ),
     );
@@ -505,4 +512,10 @@ function normalize(args: ServiceArgs): Normalized {
     secretFiles,
     secretProviderClass: `${args.service}-secrets`,
   };
+}
+
+/** Runs `image` in the (single) container of a Deployment built from our manifest. */
+function withImage(args: k8s.apps.v1.DeploymentArgs, image: pulumi.Input<string>): void {
+  const spec = args.spec as { template: { spec: { containers: { image?: pulumi.Input<string> }[] } } };
+  spec.template.spec.containers[0]!.image = image;
 }

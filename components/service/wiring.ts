@@ -6,6 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BrumeConfig } from "../../src/config/schema.js";
 import type { Environment } from "../environment/environment.js";
+import { resolve } from "node:path";
+import { ServiceImage } from "./image.js";
 import { Namespace, type NamespaceArgs } from "./namespace.js";
 import { Service, type ServiceArgs, type ServiceTargets } from "./service.js";
 
@@ -23,6 +25,8 @@ export interface ProjectServices {
 export interface CreateServicesArgs {
   config: BrumeConfig;
   environment: Environment;
+  /** Directory `build.context` paths are relative to (the config file's). @default process.cwd() */
+  baseDir?: string;
   transform?: ServicesTransform;
 }
 
@@ -59,6 +63,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
 
   const services: Record<string, Service> = {};
   for (const [key, svc] of kube) {
+    const built = svc.build ? buildImage(parent, name, key, svc.build, args, providers) : undefined;
     services[key] = new Service(
       `${name}-svc-${key}`,
       {
@@ -68,7 +73,9 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
         namespace: namespace.name,
         namespaceResource: namespace,
         service: key,
-        config: svc,
+        // A built image runs by digest; its content tag names the version (a plain value).
+        config: built ? { ...svc, image: built.taggedName } : svc,
+        ...(built ? { builtImage: built.image.ref } : {}),
         callers: callersOf(config, key),
         dependencies: Object.fromEntries(
           svc.dependsOn.filter((d) => config.services[d]?.runner === "kubernetes").map((d) => [d, config.services[d]!.ports]),
@@ -83,6 +90,33 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
     );
   }
   return { namespace, services };
+}
+
+/** Builds and pushes a service's image to the environment's registry (`build:` in brume.yaml). */
+function buildImage(
+  parent: pulumi.Resource,
+  name: string,
+  key: string,
+  build: NonNullable<BrumeConfig["services"][string]["build"]>,
+  args: CreateServicesArgs,
+  providers: object,
+): { image: ServiceImage; taggedName: string } {
+  const env = args.environment;
+  const resolved = env.environment;
+  // The registry path is deterministic (region, project, Naming), so the tag is known at plan time.
+  const registryUrl = `${resolved.region}-docker.pkg.dev/${resolved.gcpProject}/${env.naming.name("images")}`;
+  const image = new ServiceImage(
+    `${name}-img-${key}`,
+    {
+      registryUrl,
+      service: key,
+      context: resolve(args.baseDir ?? process.cwd(), build.context),
+      dockerfile: build.dockerfile,
+      args: build.args,
+    },
+    { parent, ...providers, dependsOn: [env.registry] },
+  );
+  return { image, taggedName: `${registryUrl}/${key}:${image.tag}` };
 }
 
 /** Ids of what a service uses, from the environment's components. */

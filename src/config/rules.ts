@@ -225,6 +225,11 @@ function checkServiceSource(svc: ServiceConfig, at: string, add: Add): void {
     return;
   }
   if (svc.image && svc.build) add(`${at}.build`, `set either image or build, not both`);
+  if (svc.build && svc.runner !== "kubernetes") {
+    add(`${at}.build`, `build runs for runner "kubernetes" (pushed to the environment's registry); for "${svc.runner}", push the image and set image`);
+  } else if (svc.build && svc.strategy.type !== "rolling") {
+    add(`${at}.build`, `"${svc.strategy.type}" releases name each version's image in strategy slots; build with rolling, or push images and list them in the slots`);
+  }
   if (!svc.image && !svc.build && !slotsCarryImages) add(`${at}.image`, `missing image; set image (a registry reference) or build (context + Dockerfile)`);
 }
 

@@ -119,6 +119,10 @@ const computed: Record<string, (args: MockArgs, project: string, region: string)
   "gcp:pubsub/subscription:Subscription": ({ inputs, name }, project) => ({
     id: `projects/${project}/subscriptions/${str(inputs.name, name)}`,
   }),
+  "docker:index/image:Image": ({ inputs, name }) => {
+    const imageName = str(inputs.imageName, name);
+    return { repoDigest: `${imageName.replace(/:[^/:]+$/, "")}@sha256:${createHash("sha256").update(imageName).digest("hex")}` };
+  },
   "gcp:dns/managedZone:ManagedZone": ({ inputs }) => ({
     nameServers: ["ns-cloud-a1.googledomains.com.", "ns-cloud-a2.googledomains.com."].map((s) =>
       inputs.visibility === "private" ? "" : s,
