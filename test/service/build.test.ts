@@ -41,7 +41,7 @@ describe("services built from source", () => {
       build: { context: dir, dockerfile: join(dir, "Dockerfile"), platform: "linux/amd64" },
     });
     expect(image.inputs.registry).toEqual({ server: "europe-west1-docker.pkg.dev", username: "oauth2accesstoken", password: "[secret]" });
-    expect(image.dependencies).toContain(one(p, "brume:storage:Registry", "shop-prod-registry").urn);
+    expect(image.dependencies).toContain(one(p, "gcp:artifactregistry/repository:Repository", "shop-prod-registry-repository").urn);
   });
 
   it("the Deployment runs the pushed digest and waits for the push", async () => {
