@@ -33,6 +33,13 @@ export interface Plan {
 }
 
 export interface RunProgramOptions {
+  /**
+   * Stack traces while the program runs: "off" (fastest; import the program's modules before the
+   * run — a loader such as tsx reads stacks while importing), "unmapped" (no source-map lookups),
+   * or "full".
+   * @default "off"
+   */
+  stackTraces?: "off" | "unmapped" | "full";
   /** Pulumi project name (URNs). */
   project: string;
   stack: string;
@@ -102,6 +109,26 @@ function plannedInputs(type: string, wire: Record<string, unknown>): Record<stri
 function providerUrn(ref: string): string {
   const cut = ref.lastIndexOf("::");
   return cut > 0 && ref.slice(0, cut).startsWith("urn:") ? ref.slice(0, cut) : ref;
+}
+
+/** Lowers the cost of stack traces for the run; returns what restores them. */
+function quietStackTraces(mode: "off" | "unmapped" | "full"): () => void {
+  if (mode === "full") return () => {};
+  const sourceMaps = process.sourceMapsEnabled;
+  const limit = Error.stackTraceLimit;
+  const resource = pulumi.Resource as unknown as { callsites: () => unknown[] };
+  const callsites = resource.callsites;
+  process.setSourceMapsEnabled(false);
+  if (mode === "off") {
+    Error.stackTraceLimit = 0;
+    // Source positions of each registration: only the engine's diagnostics use them.
+    resource.callsites = () => [];
+  }
+  return () => {
+    process.setSourceMapsEnabled(sourceMaps);
+    Error.stackTraceLimit = limit;
+    resource.callsites = callsites;
+  };
 }
 
 export class PlanError extends Error {
@@ -211,12 +238,11 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
 
   const onRejection = (reason: unknown) => errors.push(reason);
   process.on("unhandledRejection", onRejection);
-  // The SDK captures a stack trace for every internal promise (debuggablePromise); mapped through
-  // source maps (tsx, vitest) that is half the run. Plans report messages, so mapping is switched
-  // off while the program runs; BRUME_PLAN_STACK_TRACES=1 keeps it for debugging a program.
-  const mapStacks = !!process.env.BRUME_PLAN_STACK_TRACES;
-  const sourceMaps = process.sourceMapsEnabled;
-  if (!mapStacks) process.setSourceMapsEnabled(false);
+  // The SDK captures a stack trace for every internal promise (debuggablePromise) and the whole
+  // call stack of every resource (source positions for the engine). A plan reports messages and
+  // has no engine to show positions to, so during the run stack traces are off and unmapped:
+  // two thirds of the time otherwise. BRUME_PLAN_STACK_TRACES=1 keeps them to debug a program.
+  const restoreStacks = process.env.BRUME_PLAN_STACK_TRACES ? () => {} : quietStackTraces(options.stackTraces ?? "off");
   let outputs: Record<string, unknown> = {};
   try {
     const result = await program();
@@ -232,7 +258,7 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
     errors.push(err);
   } finally {
     process.off("unhandledRejection", onRejection);
-    if (!mapStacks) process.setSourceMapsEnabled(sourceMaps);
+    restoreStacks();
   }
   if (errors.length > 0) throw new PlanError(errors);
 

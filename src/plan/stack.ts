@@ -65,8 +65,9 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
   }
   // Validate before running anything: bad input never reaches the program.
   const loaded = loadStack({ configFile, environment, ...(overrides !== undefined ? { overrides } : {}) });
-  // The program is imported inside the run, after the mocks are installed (see the offline notes).
-  const program = async () => (await import("../program.js")).default();
+  // The program module creates nothing at import time, so it is loaded before the run: the run
+  // can then switch stack traces off (see runProgram's `stackTraces`).
+  const { default: program } = await import("../program.js");
   const plan = await runProgram(program, {
     project: stackConfig.project,
     stack: options.stack,

@@ -27,6 +27,8 @@ describe("API helpers", () => {
       "certificatemanager",
       "cloudresourcemanager",
       "iam",
+      "iamcredentials",
+      "sts",
     ]);
   });
 
