@@ -80,6 +80,22 @@ describe("runProgram", () => {
     await expect(run).rejects.toThrow(/unmocked invoke "gcp:compute\/getZones:getZones"/);
   });
 
+  it("gives the same plan with stack traces off or full, and restores them after the run", async () => {
+    const pulumi = await import("@pulumi/pulumi");
+    const program = async () => {
+      const gcp = await import("@pulumi/gcp");
+      const net = new gcp.compute.Network("n", { name: "n", autoCreateSubnetworks: false });
+      new gcp.compute.Subnetwork("s", { network: net.id, ipCidrRange: "10.0.0.0/24", region: "europe-west1" });
+    };
+    const callsites = (pulumi.Resource as unknown as { callsites: unknown }).callsites;
+    const limit = Error.stackTraceLimit;
+    const off = await planProgram(program, { stackTraces: "off" });
+    const full = await planProgram(program, { stackTraces: "full" });
+    expect(off).toEqual(full);
+    expect((pulumi.Resource as unknown as { callsites: unknown }).callsites).toBe(callsites);
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+
   it("fails the plan when the program throws", async () => {
     await expect(
       planProgram(async () => {
