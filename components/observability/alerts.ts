@@ -4,21 +4,14 @@
  * turns each spec into a `gcp.monitoring.AlertPolicy`.
  */
 import type * as gcp from "@pulumi/gcp";
+import { alertThresholdsSchema } from "../../src/config/schema.js";
 
 export type AlertCondition = gcp.types.input.monitoring.AlertPolicyCondition;
 
-/** Default thresholds (the config schema repeats them as defaults). */
-export const defaultThresholds = {
-  sqlCpuPercent: 80,
-  sqlDiskPercent: 85,
-  sqlReplicationLagSeconds: 60,
-  redisMemoryPercent: 85,
-  containerRestarts: 5,
-  pubsubOldestUnackedSeconds: 900,
-  lb5xxPercent: 2,
-} as const;
+/** Default thresholds: the config schema's defaults (one source). */
+export const defaultThresholds = alertThresholdsSchema.parse({});
 
-export type Thresholds = { [K in keyof typeof defaultThresholds]: number };
+export type Thresholds = typeof defaultThresholds;
 
 /** What the environment contains, by physical name: everything an alert filter needs, plain. */
 export interface MonitoredInventory {

@@ -17,3 +17,10 @@ export interface Command {
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
+
+/** Options of every command that plans one stack (parseArgs descriptors). */
+export const stackOptions = {
+  stack: { type: "string", default: "prod" },
+  config: { type: "string" },
+  "project-dir": { type: "string" },
+} as const;

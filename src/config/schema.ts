@@ -440,15 +440,7 @@ export const observabilitySchema = strict({
       .optional()
       .meta({ description: "Slack channel; the token stays in Secret Manager." }),
   }).default({ emails: [] }),
-  thresholds: alertThresholdsSchema.default({
-    sqlCpuPercent: 80,
-    sqlDiskPercent: 85,
-    sqlReplicationLagSeconds: 60,
-    redisMemoryPercent: 85,
-    containerRestarts: 5,
-    pubsubOldestUnackedSeconds: 900,
-    lb5xxPercent: 2,
-  }),
+  thresholds: alertThresholdsSchema.prefault({}),
   logs: strict({
     bigquery: z.boolean().default(true).meta({ description: "Sink all logs to a BigQuery dataset (analytics)." }),
     bigqueryRetentionDays: z.int().min(1).max(3650).default(90),

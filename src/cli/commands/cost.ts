@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { UsageError, type Command } from "../command.js";
+import { stackOptions, UsageError, type Command } from "../command.js";
 import { parseAssumptions } from "./diff.js";
 
 export const costCommand: Command = {
@@ -13,9 +13,7 @@ export const costCommand: Command = {
     const { values } = parseArgs({
       args,
       options: {
-        stack: { type: "string", default: "prod" },
-        config: { type: "string" },
-        "project-dir": { type: "string" },
+        ...stackOptions,
         format: { type: "string", default: "text" },
         assume: { type: "string", multiple: true },
         out: { type: "string" },

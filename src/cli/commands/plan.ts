@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { UsageError, type Command } from "../command.js";
+import { stackOptions, UsageError, type Command } from "../command.js";
 
 export const planCommand: Command = {
   summary: "Plan a stack offline (no credentials, no Pulumi CLI) and print its resource graph",
@@ -17,9 +17,7 @@ export const planCommand: Command = {
     const { values } = parseArgs({
       args,
       options: {
-        stack: { type: "string", default: "prod" },
-        config: { type: "string" },
-        "project-dir": { type: "string" },
+        ...stackOptions,
         format: { type: "string", default: "text" },
         out: { type: "string" },
         policy: { type: "boolean" },

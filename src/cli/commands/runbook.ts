@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { Command } from "../command.js";
+import { stackOptions, type Command } from "../command.js";
 
 export const runbookCommand: Command = {
   summary: "Print the Markdown disaster-recovery runbook of a stack, generated from its offline plan",
@@ -13,9 +13,7 @@ export const runbookCommand: Command = {
     const { values } = parseArgs({
       args,
       options: {
-        stack: { type: "string", default: "prod" },
-        config: { type: "string" },
-        "project-dir": { type: "string" },
+        ...stackOptions,
         out: { type: "string" },
       },
       strict: true,
