@@ -59,8 +59,12 @@ export interface ObservabilityArgs {
     errorMetric?: Transform<gcp.logging.MetricArgs>;
     budgetTopic?: Transform<gcp.pubsub.TopicArgs>;
     budget?: Transform<gcp.billing.BudgetArgs>;
+    budgetPublisher?: Transform<gcp.pubsub.TopicIAMMemberArgs>;
   };
 }
+
+/** The account Cloud Billing publishes budget notifications with. */
+export const budgetPublisherAccount = "billing-budget-alert@system.gserviceaccount.com";
 
 /** Budget thresholds (fractions of the amount). */
 export const budgetThresholds = [0.5, 0.9, 1.0] as const;
@@ -91,6 +95,8 @@ export class Observability extends pulumi.ComponentResource {
   readonly logArchiveWriter: gcp.storage.BucketIAMMember;
   readonly errorMetric: gcp.logging.Metric;
   readonly budgetTopic?: gcp.pubsub.Topic;
+  /** Cloud Billing's publisher on the budget topic: without it budget messages are dropped. */
+  readonly budgetPublisher?: gcp.pubsub.TopicIAMMember;
   readonly budget?: gcp.billing.Budget;
   /** The alert specs the policies were made from (plain). */
   readonly alertSpecs: AlertSpec[];
@@ -119,6 +125,7 @@ export class Observability extends pulumi.ComponentResource {
     this.errorMetric = this.createErrorMetric(name, args, opts);
     if (args.budget) {
       this.budgetTopic = this.createBudgetTopic(name, args, opts);
+      this.budgetPublisher = this.createBudgetPublisher(name, args, this.budgetTopic, opts);
       this.budget = this.createBudget(name, args, args.budget, opts);
     }
 
@@ -331,6 +338,17 @@ export class Observability extends pulumi.ComponentResource {
     );
   }
 
+  private createBudgetPublisher(name: string, args: ObservabilityArgs, topic: gcp.pubsub.Topic, opts?: pulumi.ComponentResourceOptions) {
+    return new gcp.pubsub.TopicIAMMember(
+      ...transformed(
+        args.transform?.budgetPublisher,
+        `${name}-budget-publisher`,
+        { project: args.project, topic: topic.name, role: "roles/pubsub.publisher", member: `serviceAccount:${budgetPublisherAccount}` },
+        childOptions(this, opts),
+      ),
+    );
+  }
+
   private createBudget(name: string, args: ObservabilityArgs, budget: NonNullable<ObservabilityArgs["budget"]>, opts?: pulumi.ComponentResourceOptions) {
     const project = gcp.organizations.getProjectOutput({ projectId: args.project }, { parent: this });
     return new gcp.billing.Budget(
@@ -350,7 +368,7 @@ export class Observability extends pulumi.ComponentResource {
             disableDefaultIamRecipients: false,
           },
         },
-        childOptions(this, opts),
+        childOptions(this, opts, { dependsOn: this.budgetPublisher ? [this.budgetPublisher] : [] }),
       ),
     );
   }

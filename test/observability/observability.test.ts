@@ -174,6 +174,14 @@ describe("the Bro AI prod stack with operations", () => {
       allUpdatesRule: { pubsubTopic: "projects/bro-ai-prod/topics/bro-ai-prod-budget" },
     });
     expect((budget.inputs.budgetFilter as { projects: string[] }).projects[0]).toMatch(/^projects\/\d{12}$/);
+    // Cloud Billing may publish to the topic, and the budget waits for that grant.
+    const publisher = one(plan, "gcp:pubsub/topicIAMMember:TopicIAMMember", "bro-ai-prod-observability-budget-publisher");
+    expect(publisher.inputs).toMatchObject({
+      topic: "bro-ai-prod-budget",
+      role: "roles/pubsub.publisher",
+      member: "serviceAccount:billing-budget-alert@system.gserviceaccount.com",
+    });
+    expect(budget.dependencies).toContain(publisher.urn);
   });
 
   it("access: predefined roles only, developers read-only in prod, RBAC in the namespace, audit logs", () => {
