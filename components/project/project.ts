@@ -198,6 +198,7 @@ export function imagePatterns(config: BrumeConfig): string[] {
     if (s.type === "blueGreen") for (const slot of [s.blue, s.green]) if (slot) images.push(slot.image);
     if (s.type === "canary") for (const slot of [s.stable, s.canary]) if (slot) images.push(slot.image);
   }
+  if (config.observability?.tracing) images.push(config.observability.tracing.image);
   const patterns = images
     .map((image) => image.split("@")[0]!.replace(/:[^/:]+$/, ""))
     .filter((repo) => repo.includes("/"))

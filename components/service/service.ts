@@ -93,6 +93,8 @@ export interface ServiceArgs {
    * Deployment runs it, so a rollout waits for the push and pins the exact bytes.
    */
   builtImage?: pulumi.Input<string>;
+  /** Egress to Google APIs on 443. @default true when `uses` implies a grant */
+  googleApis?: boolean;
   transform?: {
     account?: Transform<gcp.serviceaccount.AccountArgs>;
     workloadIdentity?: Transform<gcp.serviceaccount.IAMMemberArgs>;
@@ -281,7 +283,7 @@ export class Service extends pulumi.ComponentResource {
         ...(c.uses.database && args.dataRange ? [{ cidr: args.dataRange, ports: [...dataPorts.database] }] : []),
         ...(c.uses.cache && args.dataRange ? [{ cidr: args.dataRange, ports: [...dataPorts.cache] }] : []),
       ],
-      googleApis: grantsOf(c).length > 0,
+      googleApis: args.googleApis ?? grantsOf(c).length > 0,
       labels: n.labels,
     });
     return new k8s.networking.v1.NetworkPolicy(...transformed(args.transform?.networkPolicy, `${name}-network-policy`, asArgs(manifest), this.k8sOptions()));

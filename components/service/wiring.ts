@@ -7,6 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BrumeConfig } from "../../src/config/schema.js";
 import type { Environment } from "../environment/environment.js";
 import { resolve } from "node:path";
+import * as gcp from "@pulumi/gcp";
+import { collectorName, collectorService, traceWriterRole, tracingEnv } from "../observability/trace-collector.js";
 import { ServiceImage } from "./image.js";
 import { Namespace, type NamespaceArgs } from "./namespace.js";
 import { Service, type ServiceArgs, type ServiceTargets } from "./service.js";
@@ -62,6 +64,8 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
   );
 
   const services: Record<string, Service> = {};
+  const tracing = config.observability?.tracing;
+  const collector = tracing ? collectorService({ project: resolved.gcpProject, image: tracing.image, samplingPercent: tracing.samplingPercent }) : undefined;
   for (const [key, svc] of kube) {
     const built = svc.build ? buildImage(parent, name, key, svc.build, args, providers) : undefined;
     services[key] = new Service(
@@ -74,12 +78,13 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
         namespaceResource: namespace,
         service: key,
         // A built image runs by digest; its content tag names the version (a plain value).
-        config: built ? { ...svc, image: built.taggedName } : svc,
+        config: withTracing(built ? { ...svc, image: built.taggedName } : svc, collector !== undefined),
         ...(built ? { builtImage: built.image.ref } : {}),
         callers: callersOf(config, key),
-        dependencies: Object.fromEntries(
-          svc.dependsOn.filter((d) => config.services[d]?.runner === "kubernetes").map((d) => [d, config.services[d]!.ports]),
-        ),
+        dependencies: Object.fromEntries([
+          ...svc.dependsOn.filter((d) => config.services[d]?.runner === "kubernetes").map((d) => [d, config.services[d]!.ports] as const),
+          ...(collector ? [[collectorName, collector.ports] as const] : []),
+        ]),
         dataRange: resolved.network.servicesAccessCidr,
         proxyRange: resolved.network.proxyCidr,
         targets: targetsOf(config, key, env),
@@ -89,7 +94,38 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
       { parent, ...providers, dependsOn: env.apis.all },
     );
   }
+  if (collector) {
+    const traces = new Service(
+      `${name}-svc-${collectorName}`,
+      {
+        provider: env.cluster.provider,
+        project: resolved.gcpProject,
+        naming: env.naming,
+        namespace: namespace.name,
+        namespaceResource: namespace,
+        service: collectorName,
+        config: collector,
+        callers: kube.map(([key]) => key).sort(),
+        googleApis: true,
+        labels: { environment: resolved.name },
+        ...(args.transform?.service ? { transform: args.transform.service } : {}),
+      },
+      { parent, ...providers, dependsOn: env.apis.all },
+    );
+    // Cloud Trace has no resource-level IAM: the span writer role is granted on the project.
+    new gcp.projects.IAMMember(
+      `${name}-${collectorName}-trace-writer`,
+      { project: resolved.gcpProject, role: traceWriterRole, member: pulumi.interpolate`serviceAccount:${traces.gsaEmail}` },
+      { parent: traces },
+    );
+    services[collectorName] = traces;
+  }
   return { namespace, services };
+}
+
+/** A traced service sends spans to the namespace's collector (its own env vars win). */
+function withTracing(svc: BrumeConfig["services"][string], traced: boolean): BrumeConfig["services"][string] {
+  return traced ? { ...svc, env: { ...tracingEnv(), ...svc.env } } : svc;
 }
 
 /** Builds and pushes a service's image to the environment's registry (`build:` in brume.yaml). */

@@ -138,6 +138,9 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   }
   for (const problem of cidrProblems(config)) add(problem.path, problem.message, problem.value);
   checkDataTiers(config, add);
+  if (config.observability?.tracing && Object.hasOwn(config.services, "otel-collector")) {
+    add("services.otel-collector", `"otel-collector" is the trace collector's name when observability.tracing is on; rename this service`);
+  }
   if (config.ci && !Object.hasOwn(config.environments, config.ci.github.identityEnvironment)) {
     const name = config.ci.github.identityEnvironment;
     add("ci.github.identityEnvironment", unknownName("environment", name, Object.keys(config.environments), "environments"), name);

@@ -451,6 +451,19 @@ export const observabilitySchema = strict({
       .default(365)
       .meta({ description: "Retention of the regional GCS log archive (a locked-in minimum age before deletion)." }),
   }).default({ bigquery: true, bigqueryRetentionDays: 90, archiveRetentionDays: 365 }),
+  tracing: strict({
+    samplingPercent: z.number().min(0).max(100).default(10).meta({ description: "Share of traces kept (probabilistic sampling)." }),
+    image: z
+      .string()
+      .min(1)
+      .default("us-docker.pkg.dev/cloud-ops-agents-artifacts/google-cloud-opentelemetry-collector/otelcol-google:0.121.0")
+      .meta({ description: "Collector image (Google-built OpenTelemetry Collector)." }),
+  })
+    .optional()
+    .meta({
+      description:
+        "An OpenTelemetry collector in the services' namespace exporting traces to Cloud Trace; every service gets OTEL_EXPORTER_OTLP_ENDPOINT.",
+    }),
   budget: strict({
     billingAccount: z
       .string()
