@@ -161,8 +161,10 @@ function checkMachines(config: BrumeConfig, add: Add): void {
     if (processes.length > 0 && !g.vfox) {
       add(`${at}.vfox`, `process services (${processes.map(([n]) => n).join(", ")}) need vfox: set version, url and sha256 of the vfox binary`);
     }
-    if (processes.length > 0 && g.image === "cos-stable") {
-      add(`${at}.image`, `cos-stable has no package manager for process services; use debian-12`, g.image);
+    if (g.image === "cos-stable") {
+      // The agent install writes a binary and systemd units outside COS's writable, exec-able paths;
+      // refuse it until the COS layout is built and booted, rather than ship VMs that never start it.
+      add(`${at}.image`, `cos-stable is not supported yet: the agent install targets Debian's filesystem (COS mounts / read-only); use debian-12`, g.image);
     }
     for (const [name, svc] of processes) {
       if (!svc.command?.length) add(`services.${name}.command`, `runner "process" needs the command that starts the service`);

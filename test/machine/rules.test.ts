@@ -39,9 +39,11 @@ describe("machine rules", () => {
     doc.machines.edge.strategy = { type: "blueGreen", active: "green", blue: { version: "v1" } };
     expect(issues(doc)).toEqual(['machines.edge.strategy.green: the active slot "green" needs a release ({ version: … })']);
   });
-  it("rejects process services on cos-stable", () => {
+  it("rejects cos-stable until the agent install supports it", () => {
     const doc = example();
     doc.machines.edge.image = "cos-stable";
-    expect(issues(doc)).toEqual(["machines.edge.image: cos-stable has no package manager for process services; use debian-12"]);
+    expect(issues(doc)).toEqual([
+      "machines.edge.image: cos-stable is not supported yet: the agent install targets Debian's filesystem (COS mounts / read-only); use debian-12",
+    ]);
   });
 });
