@@ -3,7 +3,7 @@
 # Idempotent; a machine that already has them installs nothing. CI runs it as root on Debian 12.
 #   git            — consumer / example tests
 #   cloud-init     — `cloud-init schema --config-file` on rendered user-data (test/machine)
-#   shellcheck     — every generated shell script (test/machine)
+#   the linter ShellCheck — every generated shell script (test/machine)
 #   systemd        — `systemd-analyze verify` / `security --offline=true` on generated units
 #   caddy          — `caddy validate` / `caddy adapt` on generated Caddyfiles
 #   curl, tar, coreutils — the agent install script is executed by the tests
@@ -27,10 +27,10 @@ if [ "${#packages[@]}" -gt 0 ]; then
   apt-get update -qq
   # Installing a package must not start its services on a build machine (caddy, cloud-init).
   policy_rc=/usr/sbin/policy-rc.d
-  created_policy=false
   if [ ! -e "$policy_rc" ]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy_rc" && chmod 0755 "$policy_rc" && created_policy=true
+    printf '#!/bin/sh\nexit 101\n' >"$policy_rc" && chmod 0755 "$policy_rc"
+    # Removed even when the install fails, so the machine's services start normally afterwards.
+    trap 'rm -f "$policy_rc"' EXIT
   fi
   apt-get install -y -qq --no-install-recommends "${packages[@]}"
-  if [ "$created_policy" = true ]; then rm -f "$policy_rc"; fi
 fi
