@@ -111,7 +111,8 @@ export class Environment extends pulumi.ComponentResource {
     const env = args.environment;
     this.environment = env;
     this.naming = Naming.of(args.projectName, env.name);
-    const afterApis = () => ({ parent: this, dependsOn: this.apis.all });
+    // Every child waits for the APIs it calls (and their service agents), not for all of them.
+    const afterApis = (...apis: string[]) => ({ parent: this, dependsOn: this.apis.for(...apis) });
 
     const extraServices = operationsApis(args);
     this.apis = new Apis(
@@ -119,26 +120,26 @@ export class Environment extends pulumi.ComponentResource {
       { project: env.gcpProject, ...(extraServices.length > 0 ? { extraServices } : {}), ...pick(args.transform?.apis) },
       { parent: this },
     );
-    this.network = this.createNetwork(name, args, afterApis());
-    this.keyRings = env.settings.cmek ? this.createKeyRings(name, args, afterApis()) : {};
-    this.registry = this.createRegistry(name, args, afterApis());
-    this.cluster = this.createCluster(name, args, afterApis());
+    this.network = this.createNetwork(name, args, afterApis("compute", "dns", "servicenetworking"));
+    this.keyRings = env.settings.cmek ? this.createKeyRings(name, args, afterApis("cloudkms", "secretmanager")) : {};
+    this.registry = this.createRegistry(name, args, afterApis("artifactregistry", "containerscanning"));
+    this.cluster = this.createCluster(name, args, afterApis("container", "binaryauthorization", "compute", "iam"));
 
     // Cloud SQL and Memorystore reach the VPC through Private Services Access.
-    const afterServicesAccess = { parent: this, dependsOn: [...this.apis.all, this.network.servicesAccess] };
-    this.databases = mapValues(args.databases, (key, db) => this.createDatabase(name, key, db, args, afterServicesAccess));
-    this.caches = mapValues(args.caches, (key, cache) => this.createCache(name, key, cache, args, afterServicesAccess));
-    this.topics = mapValues(args.topics, (key, topic) => this.createTopic(name, key, topic, args, afterApis()));
-    this.buckets = mapValues(args.buckets, (key, bucket) => this.createBucket(name, key, bucket, args, afterApis()));
+    const afterServicesAccess = (...apis: string[]) => ({ parent: this, dependsOn: [...this.apis.for(...apis, "secretmanager"), this.network.servicesAccess] });
+    this.databases = mapValues(args.databases, (key, db) => this.createDatabase(name, key, db, args, afterServicesAccess("sqladmin")));
+    this.caches = mapValues(args.caches, (key, cache) => this.createCache(name, key, cache, args, afterServicesAccess("redis")));
+    this.topics = mapValues(args.topics, (key, topic) => this.createTopic(name, key, topic, args, afterApis("pubsub", "iam")));
+    this.buckets = mapValues(args.buckets, (key, bucket) => this.createBucket(name, key, bucket, args, afterApis("compute")));
     if (Object.values(args.secrets ?? {}).some((s) => s.rotationDays !== undefined)) {
       this.secretRotationTopic = this.createSecretRotationTopic(name, args);
     }
-    this.secrets = mapValues(args.secrets, (key, secret) => this.createSecret(name, key, secret, args, afterApis()));
+    this.secrets = mapValues(args.secrets, (key, secret) => this.createSecret(name, key, secret, args, afterApis("secretmanager", "pubsub")));
 
     // Operations, from what the environment now contains.
-    if (args.observability) this.observability = this.createObservability(name, args, args.observability, afterApis());
-    this.backups = args.recovery && env.drRegion ? mapValues(this.databases, (key, db) => this.createBackup(name, key, db, args, afterApis())) : {};
-    if (args.access) this.access = this.createAccess(name, args, args.access, afterApis());
+    if (args.observability) this.observability = this.createObservability(name, args, args.observability, afterApis(...operationsApiNames(this.apis)));
+    this.backups = args.recovery && env.drRegion ? mapValues(this.databases, (key, db) => this.createBackup(name, key, db, args, afterApis(...operationsApiNames(this.apis)))) : {};
+    if (args.access) this.access = this.createAccess(name, args, args.access, afterApis("cloudresourcemanager", "iam", "container"));
 
     this.registerOutputs({
       networkId: this.network.networkId,
@@ -232,7 +233,7 @@ export class Environment extends pulumi.ComponentResource {
         allowedImagePatterns: [`${env.region}-docker.pkg.dev/${env.gcpProject}/*`, ...(args.allowedImagePatterns ?? [])],
         ...pick(args.transform?.cluster),
       },
-      { ...opts, dependsOn: [...this.apis.all, this.network] },
+      { ...opts, dependsOn: [...asList(opts.dependsOn), this.network] },
     );
   }
 
@@ -372,7 +373,7 @@ export class Environment extends pulumi.ComponentResource {
         ...pick(args.transform?.observability),
       },
       // The Slack token is read from its secret: wait for the secrets.
-      { ...opts, dependsOn: [...this.apis.all, ...Object.values(this.secrets)] },
+      { ...opts, dependsOn: [...asList(opts.dependsOn), ...Object.values(this.secrets)] },
     );
   }
 
@@ -431,7 +432,7 @@ export class Environment extends pulumi.ComponentResource {
         messageRetentionDuration: "604800s",
         ...args.transform?.secretRotationTopic,
       },
-      childOptions(this, { dependsOn: this.apis.all }),
+      childOptions(this, { dependsOn: this.apis.for("pubsub") }),
     );
   }
 
@@ -453,9 +454,22 @@ export class Environment extends pulumi.ComponentResource {
         ...pick(args.transform?.secret),
       },
       // With CMEK, the Secret Manager agent must hold the key before a secret uses it.
-      { ...opts, dependsOn: [...this.apis.all, ...cmek.flatMap(([, ring]) => Object.values(ring.members))] },
+      { ...opts, dependsOn: [...asList(opts.dependsOn), ...cmek.flatMap(([, ring]) => Object.values(ring.members))] },
     );
   }
+}
+
+/** The component's dependsOn as a list (its children add their own). */
+function asList(dependsOn: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+  if (dependsOn === undefined) return [];
+  return Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
+}
+
+/** Operations components call the monitoring / logging family and what the operations sections enabled. */
+function operationsApiNames(apis: Apis): string[] {
+  const base = ["monitoring", "logging", "pubsub", "sqladmin", "cloudresourcemanager"];
+  const extra = Object.keys(apis.services).map((s) => s.replace(/\.googleapis\.com$/, "")).filter((s) => ["bigquery", "billingbudgets", "cloudscheduler"].includes(s));
+  return [...base, ...extra];
 }
 
 /**

@@ -129,6 +129,20 @@ export class Apis extends pulumi.ComponentResource {
   /** Service agent emails by full service name (from `identities`). */
   readonly agentEmails: Record<string, pulumi.Output<string>>;
 
+  /**
+   * What a resource calling these APIs waits for: the enabled services (short names such as
+   * "sqladmin") and their generated service agents. Each resource depends on its own APIs only.
+   */
+  for(...shortNames: string[]): pulumi.Resource[] {
+    const out: pulumi.Resource[] = [];
+    for (const short of shortNames) {
+      const full = `${short}.googleapis.com`;
+      if (this.services[full]) out.push(this.services[full]);
+      if (this.identities[full]) out.push(this.identities[full]);
+    }
+    return out;
+  }
+
   constructor(name: string, args: ApisArgs, opts?: pulumi.ComponentResourceOptions) {
     super("brume:project:Apis", name, {}, opts);
     const services = normalizeServices(args.services ?? defaultApis, args.extraServices ?? []);

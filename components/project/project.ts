@@ -106,7 +106,7 @@ export class Project extends pulumi.ComponentResource {
         artifactRepository: { project: env.gcpProject, location: env.region, repositoryId: e.registry.repositoryId },
         ...(args.transform?.machines ? { transform: args.transform.machines } : {}),
       },
-      { parent: this, providers: { gcp: this.provider }, dependsOn: e.apis.all },
+      { parent: this, providers: { gcp: this.provider }, dependsOn: e.apis.for("compute", "secretmanager", "artifactregistry", "iam") },
     );
   }
 
@@ -124,7 +124,7 @@ export class Project extends pulumi.ComponentResource {
         poolProject: args.config.environments[host]!.gcpProject,
         ...(args.transform?.ci ? { transform: args.transform.ci } : {}),
       },
-      { parent: this, providers: { gcp: this.provider }, dependsOn: this.environment.apis.all },
+      { parent: this, providers: { gcp: this.provider }, dependsOn: this.environment.apis.for("iam", "iamcredentials", "sts", "cloudresourcemanager") },
     );
   }
 

@@ -91,7 +91,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
         labels: { environment: resolved.name },
         ...(args.transform?.service ? { transform: args.transform.service } : {}),
       },
-      { parent, ...providers, dependsOn: env.apis.all },
+      { parent, ...providers, dependsOn: env.apis.for("container", "iam", "iamcredentials", "compute") },
     );
   }
   if (collector) {
@@ -110,7 +110,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
         labels: { environment: resolved.name },
         ...(args.transform?.service ? { transform: args.transform.service } : {}),
       },
-      { parent, ...providers, dependsOn: env.apis.all },
+      { parent, ...providers, dependsOn: env.apis.for("container", "iam", "iamcredentials", "compute") },
     );
     // Cloud Trace has no resource-level IAM: the span writer role is granted on the project.
     new gcp.projects.IAMMember(

@@ -82,6 +82,22 @@ describe("examples/bro-ai inventory", () => {
     expect(counts["gcp:kms/keyRing:KeyRing"]).toBeUndefined();
   });
 
+  it("each resource waits for the APIs it calls, not for every API", () => {
+    const api = (short: string) => one(prod, "gcp:projects/service:Service", `bro-ai-prod-apis-${short}`).urn;
+    const deps = (type: string, name: string) => one(prod, type, name).dependencies;
+    const sql = deps("gcp:sql/databaseInstance:DatabaseInstance", "bro-ai-prod-db-main-instance");
+    expect(sql).toContain(api("sqladmin"));
+    expect(sql).toContain(one(prod, "gcp:servicenetworking/connection:Connection", "bro-ai-prod-network-psa-connection").urn);
+    expect(sql).not.toContain(api("redis"));
+    const redis = deps("gcp:redis/instance:Instance", "bro-ai-prod-cache-sessions-instance");
+    expect(redis).toContain(api("redis"));
+    expect(redis).not.toContain(api("sqladmin"));
+    expect(deps("gcp:pubsub/topic:Topic", "bro-ai-prod-topic-events-topic")).toContain(api("pubsub"));
+    expect(deps("gcp:container/cluster:Cluster", "bro-ai-prod-cluster-cluster")).toEqual(expect.arrayContaining([api("container"), api("binaryauthorization")]));
+    const edges = prod.resources.reduce((sum, r) => sum + r.dependencies.length, 0);
+    expect(edges / prod.resources.length).toBeLessThan(10);
+  });
+
   it("prod: regional HA Cloud SQL with PITR, 30 backups, SSL only, private IP, replica in the DR region, protected", () => {
     const primary = one(prod, "gcp:sql/databaseInstance:DatabaseInstance", "bro-ai-prod-db-main-instance");
     expect(primary.protect).toBe(true);
