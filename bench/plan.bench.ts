@@ -85,17 +85,19 @@ if (values.child) {
 
 console.log(`runs: ${runs} (median of each)\n`);
 const rows: string[] = ["| measurement | resources | ms | ratio | goal |", "|---|---:|---:|---:|---|"];
+// The issue's reference stack: examples/bro-ai (the seed's environment, services and data).
+const broAi = join(root, "examples", "bro-ai");
 for (const stack of ["prod", "stage"]) {
-  const example = await timeIt(() => planOf(root, stack));
+  const example = await timeIt(() => planOf(broAi, stack));
   const baseline = await timeIt(() => replay(example.result));
   const diff = await timeIt(async () => {
-    const [base, head] = [await planOf(root, stack), await planOf(root, stack)];
+    const [base, head] = [await planOf(broAi, stack), await planOf(broAi, stack)];
     return renderReport(buildReport([{ stack, base, head }], { base: "bench" }), "md");
   });
   const n = example.result.resources.length;
-  rows.push(`| baseline: ${stack} custom resources replayed | ${baseline.result.resources.length} | ${baseline.ms.toFixed(0)} | 1.00 | |`);
-  rows.push(`| plan example ${stack} (components) | ${n} | ${example.ms.toFixed(0)} | ${(example.ms / baseline.ms).toFixed(2)} | ≤ 1.15 |`);
-  rows.push(`| brume diff example ${stack} (2 plans + diff + md) | ${n} | ${diff.ms.toFixed(0)} | ${(diff.ms / baseline.ms).toFixed(2)} | |`);
+  rows.push(`| baseline: bro-ai ${stack} custom resources replayed | ${baseline.result.resources.length} | ${baseline.ms.toFixed(0)} | 1.00 | |`);
+  rows.push(`| plan bro-ai ${stack} (components) | ${n} | ${example.ms.toFixed(0)} | ${(example.ms / baseline.ms).toFixed(2)} | ≤ 1.15 |`);
+  rows.push(`| brume diff bro-ai ${stack} (2 plans + diff + md) | ${n} | ${diff.ms.toFixed(0)} | ${(diff.ms / baseline.ms).toFixed(2)} | |`);
 }
 const sizes = values.services.split(",").map(Number).filter((x) => x > 0);
 const synthetic = sizes.map((n) => {
