@@ -31,6 +31,8 @@ describe("example stacks", () => {
     expect(renderPlan(second, "json")).toBe(text);
     expect(() => planContract.parse(JSON.parse(text))).not.toThrow();
     expect(first.stack).toBe(stack);
+    // No Output was stringified by mistake, no object leaked into a string input.
+    expect(text).not.toMatch(/Calling \[toString\] on an \[Output<T>\]|\[object Object\]/);
     expect(checkPlan(first)).toEqual([]);
   });
 });
