@@ -10,7 +10,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResolvedEnvironment } from "../../src/config/load.js";
 import type { BucketConfig, CacheConfig, DatabaseConfig, SecretConfig, TopicConfig } from "../../src/config/schema.js";
-import { childOptions } from "../../src/component/options.js";
+import { childOptions, dependsOnList } from "../../src/component/options.js";
 import { Naming } from "../../src/naming.js";
 import { Cache, type CacheArgs } from "../cache/cache.js";
 import { Cluster, type ClusterArgs } from "../cluster/cluster.js";
@@ -233,7 +233,7 @@ export class Environment extends pulumi.ComponentResource {
         allowedImagePatterns: [`${env.region}-docker.pkg.dev/${env.gcpProject}/*`, ...(args.allowedImagePatterns ?? [])],
         ...pick(args.transform?.cluster),
       },
-      { ...opts, dependsOn: [...asList(opts.dependsOn), this.network] },
+      { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), this.network] },
     );
   }
 
@@ -373,7 +373,7 @@ export class Environment extends pulumi.ComponentResource {
         ...pick(args.transform?.observability),
       },
       // The Slack token is read from its secret: wait for the secrets.
-      { ...opts, dependsOn: [...asList(opts.dependsOn), ...Object.values(this.secrets)] },
+      { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), ...Object.values(this.secrets)] },
     );
   }
 
@@ -454,15 +454,9 @@ export class Environment extends pulumi.ComponentResource {
         ...pick(args.transform?.secret),
       },
       // With CMEK, the Secret Manager agent must hold the key before a secret uses it.
-      { ...opts, dependsOn: [...asList(opts.dependsOn), ...cmek.flatMap(([, ring]) => Object.values(ring.members))] },
+      { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), ...cmek.flatMap(([, ring]) => Object.values(ring.members))] },
     );
   }
-}
-
-/** The component's dependsOn as a list (its children add their own). */
-function asList(dependsOn: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
-  if (dependsOn === undefined) return [];
-  return Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
 }
 
 /** Operations components call the monitoring / logging family and what the operations sections enabled. */

@@ -16,7 +16,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { childOptions } from "../../src/component/options.js";
+import { childOptions, dependsOnList } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 import type { ServiceConfig } from "../../src/config/schema.js";
 import type { Naming } from "../../src/naming.js";
@@ -171,8 +171,7 @@ export class Service extends pulumi.ComponentResource {
 
   private k8sOptions(extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
     const ns = this.args.namespaceResource ? [this.args.namespaceResource] : [];
-    const more = extra.dependsOn === undefined ? [] : Array.isArray(extra.dependsOn) ? extra.dependsOn : [extra.dependsOn];
-    return childOptions(this, this.opts, { provider: this.args.provider, ...extra, dependsOn: [...ns, ...(more as pulumi.Input<pulumi.Resource>[])] });
+    return childOptions(this, this.opts, { provider: this.args.provider, ...extra, dependsOn: [...ns, ...dependsOnList(extra.dependsOn)] });
   }
 
   private createAccount(name: string, args: ServiceArgs, n: Normalized): gcp.serviceaccount.Account {

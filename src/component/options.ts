@@ -5,7 +5,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 
-function asList(value: pulumi.ResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+/** A `dependsOn` option (one resource, a list, or nothing) as a list. */
+export function dependsOnList(value: pulumi.ResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value as pulumi.Input<pulumi.Resource>];
 }
@@ -16,7 +17,7 @@ export function childOptions(
   opts: pulumi.ComponentResourceOptions | undefined,
   extra: pulumi.CustomResourceOptions = {},
 ): pulumi.CustomResourceOptions {
-  const dependsOn = [...asList(opts?.dependsOn), ...asList(extra.dependsOn)];
+  const dependsOn = [...dependsOnList(opts?.dependsOn), ...dependsOnList(extra.dependsOn)];
   return { ...extra, parent, ...(dependsOn.length > 0 ? { dependsOn } : {}) };
 }
 
