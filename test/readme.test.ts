@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { presetNames, presets } from "../src/config/presets.js";
+import { brumeConfigSchema } from "../src/config/schema.js";
 import { planContract } from "../src/plan/contract.js";
 import { one, planDir, planProgram, repoRoot } from "./harness.js";
 
@@ -26,6 +27,13 @@ describe("README", () => {
     expect(shown).toBe(readFileSync(join(repoRoot, "examples/minimal/brume.yaml"), "utf8"));
     const plan = await planDir(join(repoRoot, "examples/minimal"), "prod");
     expect(one(plan, "pulumi:providers:gcp", "hello-gcp").inputs).toMatchObject({ project: "hello-prod-4821" });
+  });
+
+  it("names every top-level key of the config schema in the model table", () => {
+    const table = readme.slice(readme.indexOf("### The model"), readme.indexOf("Objects are strict"));
+    const documented = [...table.matchAll(/^\| ([^|]+) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([a-z]+)[.`]/g)].map((k) => k[1]!));
+    const keys = Object.keys(brumeConfigSchema.shape).filter((k) => k !== "$schema");
+    expect(keys.filter((k) => !documented.includes(k))).toEqual([]);
   });
 
   it("renders the preset table from src/config/presets.ts", () => {

@@ -1,7 +1,8 @@
 /**
  * `brume:environment:Environment` — the infrastructure of one environment (prod, stage, …):
- * project APIs, network, KMS (CMEK), Artifact Registry, private GKE, and the data services the
- * config declares (Cloud SQL, Memorystore, Pub/Sub, GCS, Secret Manager).
+ * project APIs, network, KMS (CMEK), Artifact Registry, private GKE, the data services the config
+ * declares (Cloud SQL, Memorystore, Pub/Sub, GCS, Secret Manager) and, when configured,
+ * observability, access control and scheduled database exports.
  *
  * Sizes, HA, retention and protection come from the resolved preset: environments differ by data,
  * never by code path. Every stateful child is protected when the preset protects.
@@ -11,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ResolvedEnvironment } from "../../src/config/load.js";
 import type { BucketConfig, CacheConfig, DatabaseConfig, SecretConfig, TopicConfig } from "../../src/config/schema.js";
 import { childOptions, dependsOnList } from "../../src/component/options.js";
+import { transformed, type Transform } from "../../src/component/transform.js";
 import { Naming } from "../../src/naming.js";
 import { Cache, type CacheArgs } from "../cache/cache.js";
 import { Cluster, type ClusterArgs } from "../cluster/cluster.js";
@@ -76,7 +78,7 @@ export interface EnvironmentArgs {
     topic?: TopicArgs["transform"];
     bucket?: BucketArgs["transform"];
     secret?: SecretArgs["transform"];
-    secretRotationTopic?: gcp.pubsub.TopicArgs;
+    secretRotationTopic?: Transform<gcp.pubsub.TopicArgs>;
     observability?: ObservabilityArgs["transform"];
     access?: AccessArgs["transform"];
     backup?: DatabaseBackupArgs["transform"];
@@ -424,15 +426,17 @@ export class Environment extends pulumi.ComponentResource {
   private createSecretRotationTopic(name: string, args: EnvironmentArgs): gcp.pubsub.Topic {
     const env = args.environment;
     return new gcp.pubsub.Topic(
-      `${name}-secret-rotation`,
-      {
-        project: env.gcpProject,
-        name: this.naming.name("secret-rotation", "topic"),
-        labels: env.labels,
-        messageRetentionDuration: "604800s",
-        ...args.transform?.secretRotationTopic,
-      },
-      childOptions(this, { dependsOn: this.apis.for("pubsub") }),
+      ...transformed(
+        args.transform?.secretRotationTopic,
+        `${name}-secret-rotation`,
+        {
+          project: env.gcpProject,
+          name: this.naming.name("secret-rotation", "topic"),
+          labels: env.labels,
+          messageRetentionDuration: "604800s",
+        },
+        childOptions(this, { dependsOn: this.apis.for("pubsub") }),
+      ),
     );
   }
 

@@ -1,6 +1,7 @@
 /**
  * `brume:project:Project` — one environment of a brume config, expanded: a GCP provider pinned to
- * the environment's project, region and labels, and the Environment with everything in it.
+ * the environment's project, region and labels; the Environment (infrastructure and data); the
+ * services on its cluster; the machine groups; and the CI identity when `ci` is configured.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
