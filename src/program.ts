@@ -69,16 +69,26 @@ export function stackOutputs(project: Project) {
       serviceAccount: g.serviceAccountEmail,
       instanceGroups: Object.fromEntries(Object.entries(g.groups).map(([slot, mig]) => [slot || "default", mig.instanceGroup])),
       backendService: g.backendService?.id,
+      address: g.address,
     })),
   };
 }
 
-export default async function main() {
+export interface ProgramOptions {
+  /**
+   * Instantiate only these Kubernetes services. The offline plan passes it to plan a large
+   * environment in groups of services (bounded memory); `pulumi up` calls `main()` without it.
+   */
+  onlyServices?: readonly string[];
+}
+
+export default async function main(options: ProgramOptions = {}) {
   const stack = loadStackFromPulumiConfig();
   const project = new Project(stack.config.project.name, {
     config: stack.config,
     environment: stack.environment.name,
     baseDir: dirname(stack.file),
+    ...(options.onlyServices ? { onlyServices: options.onlyServices } : {}),
   });
   return stackOutputs(project);
 }

@@ -21,6 +21,11 @@ export interface ProjectArgs {
   environment: string;
   /** Directory relative paths of the config (e.g. `build.context`) start from. @default process.cwd() */
   baseDir?: string;
+  /**
+   * Instantiate only these Kubernetes services (see `CreateServicesArgs.only`): for the offline
+   * plan of large environments, never for `pulumi up`. @default every service
+   */
+  onlyServices?: readonly string[];
   transform?: {
     provider?: Transform<gcp.ProviderArgs>;
     environment?: EnvironmentArgs["transform"];
@@ -71,6 +76,7 @@ export class Project extends pulumi.ComponentResource {
       config: args.config,
       environment: this.environment,
       ...(args.baseDir ? { baseDir: args.baseDir } : {}),
+      ...(args.onlyServices ? { only: args.onlyServices } : {}),
       ...(args.transform?.services ? { transform: args.transform.services } : {}),
     }));
 

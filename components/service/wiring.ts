@@ -30,6 +30,13 @@ export interface CreateServicesArgs {
   /** Directory `build.context` paths are relative to (the config file's). @default process.cwd() */
   baseDir?: string;
   transform?: ServicesTransform;
+  /**
+   * Instantiate only these Kubernetes services; everything derived from the whole config (the
+   * namespace's domains, callers, routes, the collector) still sees every service. The offline plan
+   * uses it to plan a large environment in groups of services with bounded memory. Never set it for
+   * `pulumi up`: the services left out would be deleted. @default every service
+   */
+  only?: readonly string[];
 }
 
 /** Names of the Kubernetes services that list `name` in dependsOn. */
@@ -66,7 +73,9 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
   const services: Record<string, Service> = {};
   const tracing = config.observability?.tracing;
   const collector = tracing ? collectorService({ project: resolved.gcpProject, image: tracing.image, samplingPercent: tracing.samplingPercent }) : undefined;
+  const only = args.only ? new Set(args.only) : undefined;
   for (const [key, svc] of kube) {
+    if (only && !only.has(key)) continue;
     const built = svc.build ? buildImage(parent, name, key, svc.build, args, providers) : undefined;
     services[key] = new Service(
       `${name}-svc-${key}`,

@@ -3,101 +3,185 @@
  * USD for the Google Cloud SKUs brume creates, without discounts, free tiers or taxes.
  *
  * Source and date: each entry names its pricing page; the figures are us-central1 list prices
- * transcribed from those pages (as of 2025-06, re-checked when this table was written in 2026-11
- * only for the structure, not every figure). Other regions apply `regionFactors`, an approximation
- * of the published regional premium for compute-like SKUs (VMs, disks, Cloud SQL, Memorystore,
- * storage). Global SKUs (GKE fee, KMS, Secret Manager, Cloud DNS, Cloud NAT, forwarding rules)
- * have one price everywhere. This is an estimate for reviewing changes, not a bill: check the
- * Google Cloud pricing calculator before quoting a figure.
+ * first typed from memory (`PRICES_AS_OF`, 2025-06). On 2026-11-23 every entry was compared with
+ * the copies of Google's pricing pages that the project's search tool has stored (not the live
+ * pages): an entry that matched, or was corrected, carries `checked` and a `note` saying which
+ * stored copy and what date it shows; an entry for which no stored page gave the figure keeps its
+ * value and says "not verified against a stored page". For Compute Engine VMs, Cloud SQL and
+ * Memorystore the stored copies hold only the pages' introductions, not their price tables; for
+ * persistent disks and Cloud Armor no stored copy with the figures was found.
+ *
+ * Other regions apply `regionFactors`, an approximation of the published regional premium for
+ * compute-like SKUs (VMs, disks, Cloud SQL, Memorystore, storage). Global SKUs (GKE fee, KMS,
+ * Secret Manager, Cloud DNS, Cloud NAT, forwarding rules) have one price everywhere. This is an
+ * estimate for reviewing changes, not a bill: check the Google Cloud pricing calculator before
+ * quoting a figure.
  */
 
 export interface Price {
   usd: number;
   unit: string;
   source: string;
+  /** Day the figure was last compared with a stored copy of its pricing page; absent when no stored page gave it. */
+  checked?: string;
+  /** What that comparison found (the stored copy and its date), or "not verified against a stored page". */
+  note?: string;
 }
 
 /** Hours in a billing month, as Google's calculator uses. */
 export const HOURS_PER_MONTH = 730;
+/** When the figures were first typed; per-entry `checked` dates record the later spot-check. */
 export const PRICES_AS_OF = "2025-06";
 
-const p = (usd: number, unit: string, source: string): Price => ({ usd, unit, source });
+const CHECKED = "2026-11-23";
+const NOT_VERIFIED = "not verified against a stored page";
+/** A figure found on a stored copy of its pricing page on `CHECKED`. */
+const seen = (usd: number, unit: string, source: string, note: string): Price => ({ usd, unit, source, checked: CHECKED, note });
+/** A figure no stored page gave: kept as typed. */
+const unverified = (usd: number, unit: string, source: string, why?: string): Price => ({
+  usd,
+  unit,
+  source,
+  note: why ? `${NOT_VERIFIED} (${why})` : NOT_VERIFIED,
+});
+
 const gke = "https://cloud.google.com/kubernetes-engine/pricing";
 const vm = "https://cloud.google.com/compute/vm-instance-pricing";
 const disk = "https://cloud.google.com/compute/disks-image-pricing";
 const sql = "https://cloud.google.com/sql/pricing";
 const redis = "https://cloud.google.com/memorystore/docs/redis/pricing";
 const nat = "https://cloud.google.com/nat/pricing";
-const lb = "https://cloud.google.com/vpc/network-pricing#lb";
+const lb = "https://cloud.google.com/load-balancing/pricing";
 const gcs = "https://cloud.google.com/storage/pricing";
 const ar = "https://cloud.google.com/artifact-registry/pricing";
 const kms = "https://cloud.google.com/kms/pricing";
 const sm = "https://cloud.google.com/secret-manager/pricing";
 const dns = "https://cloud.google.com/dns/pricing";
 const pubsub = "https://cloud.google.com/pubsub/pricing";
+const armor = "https://cloud.google.com/armor/pricing";
+
+/** Why the VM and Memorystore entries could not be checked. */
+const jsTables = "the stored copies of this page hold only its introduction, not the price tables";
+const vmNote = (usd: number, unit: string): Price => unverified(usd, unit, vm, jsTables);
+const noDiskPage = "no stored copy of this page was found";
+const sqlStored = "stored copies of the page (one scraped 2025-02-23) hold only its introduction";
+const gcsRegion =
+  "as stored by the search tool: web.archive.org snapshot of 2022-12-30 and an undated later copy list Iowa (us-central1) Standard $0.020, Nearline $0.010, Coldline $0.004, Archive $0.0012 per GB-month";
+const gcsMulti = (perGiBHour: string) =>
+  `as stored by the search tool: undated copy of docs.cloud.google.com/storage/pricing (lists europe-north2, so 2025 or later), multi-region table of the default location, ${perGiBHour} per GiB-hour × 730 h; EU/ASIA rows not in the stored text`;
 
 export const prices = {
-  gkeClusterHour: p(0.1, "cluster-hour", `${gke} (cluster management fee; the monthly free-tier credit of one cluster is not applied)`),
+  gkeClusterHour: seen(
+    0.1,
+    "cluster-hour",
+    `${gke} (cluster management fee; the monthly free-tier credit of one cluster is not applied)`,
+    "as stored by the search tool, page undated: $0.10 per cluster per hour for every cluster; free tier $74.40/month per billing account",
+  ),
   /** Per vCPU-hour and GB-hour of predefined machine families (on demand). */
   machineFamilies: {
-    e2: { vcpu: p(0.021811, "vCPU-hour", vm), memory: p(0.002923, "GB-hour", vm) },
-    n2: { vcpu: p(0.031611, "vCPU-hour", vm), memory: p(0.004237, "GB-hour", vm) },
-    n2d: { vcpu: p(0.027502, "vCPU-hour", vm), memory: p(0.003686, "GB-hour", vm) },
-    t2d: { vcpu: p(0.027502, "vCPU-hour", vm), memory: p(0.003686, "GB-hour", vm) },
-    n1: { vcpu: p(0.031611, "vCPU-hour", vm), memory: p(0.004237, "GB-hour", vm) },
-    c3: { vcpu: p(0.03398, "vCPU-hour", vm), memory: p(0.00455, "GB-hour", vm) },
+    e2: { vcpu: vmNote(0.021811, "vCPU-hour"), memory: vmNote(0.002923, "GB-hour") },
+    n2: { vcpu: vmNote(0.031611, "vCPU-hour"), memory: vmNote(0.004237, "GB-hour") },
+    n2d: { vcpu: vmNote(0.027502, "vCPU-hour"), memory: vmNote(0.003686, "GB-hour") },
+    t2d: { vcpu: vmNote(0.027502, "vCPU-hour"), memory: vmNote(0.003686, "GB-hour") },
+    n1: { vcpu: vmNote(0.031611, "vCPU-hour"), memory: vmNote(0.004237, "GB-hour") },
+    c3: { vcpu: vmNote(0.03398, "vCPU-hour"), memory: vmNote(0.00455, "GB-hour") },
   } as Record<string, { vcpu: Price; memory: Price }>,
   /** Shared-core machine types, whole VM per hour. */
   sharedCore: {
-    "e2-micro": p(0.008376, "VM-hour", vm),
-    "e2-small": p(0.016751, "VM-hour", vm),
-    "e2-medium": p(0.033503, "VM-hour", vm),
+    "e2-micro": vmNote(0.008376, "VM-hour"),
+    "e2-small": vmNote(0.016751, "VM-hour"),
+    "e2-medium": vmNote(0.033503, "VM-hour"),
   } as Record<string, Price>,
-  /** Spot VMs: fraction of the on-demand price (E2/N2 spot discounts are 60–91 % and change monthly; 0.3 is a typical figure). */
-  spotFactor: p(0.3, "× on-demand", `${vm} (spot prices vary; assumption)`),
+  /** Spot VMs: fraction of the on-demand price (spot discounts are 60–91 % and change up to monthly; 0.3 is a typical figure). */
+  spotFactor: unverified(
+    0.3,
+    "× on-demand",
+    `${vm} (spot prices vary; assumption)`,
+    `0.3 is an assumption; the stored ${gke} copy (archived 2023-04-08) confirms only the 60–91 % discount range`,
+  ),
   disks: {
-    "pd-standard": p(0.04, "GB-month", disk),
-    "pd-balanced": p(0.1, "GB-month", disk),
-    "pd-ssd": p(0.17, "GB-month", disk),
+    "pd-standard": unverified(0.04, "GB-month", disk, noDiskPage),
+    "pd-balanced": unverified(0.1, "GB-month", disk, `${noDiskPage}; a stored Google pricing-calculator estimate of 2023-05-18 shows Iowa zonal balanced PD at $3.00 for 30 GiB`),
+    "pd-ssd": unverified(0.17, "GB-month", disk, `${noDiskPage}; the same calculator estimate shows Iowa zonal SSD PD at $47.60 for 280 GiB`),
   } as Record<string, Price>,
   cloudSql: {
-    vcpu: p(0.0413, "vCPU-hour", `${sql} (Enterprise edition; HA instances are billed twice)`),
-    memory: p(0.007, "GB-hour", sql),
-    ssd: p(0.17, "GB-month", sql),
-    hdd: p(0.09, "GB-month", sql),
-    "db-f1-micro": p(0.0105, "instance-hour", sql),
-    "db-g1-small": p(0.035, "instance-hour", sql),
+    vcpu: unverified(0.0413, "vCPU-hour", `${sql} (Enterprise edition; HA instances are billed twice)`, `${sqlStored}; a third-party guide (May 2026) quotes the same figure`),
+    memory: unverified(0.007, "GB-hour", sql, `${sqlStored}; a third-party guide (May 2026) quotes the same figure`),
+    ssd: unverified(0.17, "GB-month", sql, sqlStored),
+    hdd: unverified(0.09, "GB-month", sql, sqlStored),
+    "db-f1-micro": unverified(0.0105, "instance-hour", sql, sqlStored),
+    "db-g1-small": unverified(0.035, "instance-hour", sql, sqlStored),
   },
   /** Memorystore for Redis per GB-hour by capacity tier M1 (1–4 GB) … M5 (> 100 GB). */
   redis: {
-    BASIC: [p(0.049, "GB-hour", redis), p(0.027, "GB-hour", redis), p(0.023, "GB-hour", redis), p(0.019, "GB-hour", redis), p(0.016, "GB-hour", redis)],
-    STANDARD_HA: [p(0.064, "GB-hour", redis), p(0.054, "GB-hour", redis), p(0.046, "GB-hour", redis), p(0.037, "GB-hour", redis), p(0.03, "GB-hour", redis)],
+    BASIC: [0.049, 0.027, 0.023, 0.019, 0.016].map((usd) => unverified(usd, "GB-hour", redis, jsTables)),
+    STANDARD_HA: [0.064, 0.054, 0.046, 0.037, 0.03].map((usd) => unverified(usd, "GB-hour", redis, jsTables)),
   } as Record<string, Price[]>,
-  natVmHour: p(0.0014, "VM-hour", `${nat} (per VM using the gateway, up to 32 VMs)`),
-  natGatewayMaxHour: p(0.044, "gateway-hour", `${nat} (32 VMs or more)`),
-  natGiB: p(0.045, "GiB processed", nat),
-  forwardingRuleHour: p(0.025, "rule-hour", `${lb} (first 5 rules of a project)`),
-  extraForwardingRuleHour: p(0.01, "rule-hour", `${lb} (each rule after 5)`),
-  lbGiB: p(0.008, "GiB processed", lb),
+  natVmHour: seen(
+    0.0014,
+    "VM-hour",
+    `${nat} (per VM using the gateway, up to 32 VMs)`,
+    "as stored by the search tool, page undated: $0.0014 × VMs using the gateway per hour, up to 32 VMs (the page's $0.005/h per NAT IP address is not priced here)",
+  ),
+  natGatewayMaxHour: seen(0.044, "gateway-hour", `${nat} (32 VMs or more)`, "as stored by the search tool, page undated: $0.044 per hour for more than 32 VMs"),
+  natGiB: seen(0.045, "GiB processed", nat, "as stored by the search tool, page undated: $0.045 per GiB processed, inbound and outbound, all regions"),
+  forwardingRuleHour: seen(
+    0.025,
+    "rule-hour",
+    `${lb} (first 5 rules of a project)`,
+    "as stored by the search tool (mirror copy), page undated: first 5 forwarding rules $0.025 per hour; previously cited vpc/network-pricing#lb",
+  ),
+  extraForwardingRuleHour: seen(0.01, "rule-hour", `${lb} (each rule after 5)`, "as stored by the search tool (mirror copy), page undated: per additional forwarding rule $0.01 per hour"),
+  lbGiB: seen(0.008, "GiB processed", lb, "as stored by the search tool (mirror copy), page undated: inbound and outbound data processed by load balancer $0.008 per GiB each"),
   storage: {
-    STANDARD: { region: p(0.02, "GB-month", gcs), multi: p(0.026, "GB-month", gcs) },
-    NEARLINE: { region: p(0.01, "GB-month", gcs), multi: p(0.01, "GB-month", gcs) },
-    COLDLINE: { region: p(0.004, "GB-month", gcs), multi: p(0.007, "GB-month", gcs) },
-    ARCHIVE: { region: p(0.0012, "GB-month", gcs), multi: p(0.0024, "GB-month", gcs) },
+    STANDARD: { region: seen(0.02, "GB-month", gcs, gcsRegion), multi: seen(0.026, "GB-month", gcs, gcsMulti("$0.000035616")) },
+    NEARLINE: { region: seen(0.01, "GB-month", gcs, gcsRegion), multi: seen(0.015, "GB-month", gcs, `${gcsMulti("$0.000020548")}; was 0.01`) },
+    COLDLINE: { region: seen(0.004, "GB-month", gcs, gcsRegion), multi: seen(0.00875, "GB-month", gcs, `${gcsMulti("$0.000011986")}; was 0.007`) },
+    ARCHIVE: { region: seen(0.0012, "GB-month", gcs, gcsRegion), multi: seen(0.003, "GB-month", gcs, `${gcsMulti("$0.00000411")}; was 0.0024`) },
   } as Record<string, { region: Price; multi: Price }>,
-  registryGb: p(0.1, "GB-month", `${ar} (after 0.5 GB free)`),
-  kmsSoftwareKeyVersion: p(0.06, "key version-month", kms),
-  kmsHsmKeyVersion: p(1.0, "key version-month", kms),
-  secretVersion: p(0.06, "active version-location-month", sm),
-  armorPolicy: p(5, "policy-month", "https://cloud.google.com/armor/pricing (Standard tier)"),
-  armorRule: p(1, "rule-month", "https://cloud.google.com/armor/pricing (Standard tier; requests $0.75 per million extra)"),
-  dnsZone: p(0.2, "zone-month", `${dns} (first 25 zones)`),
-  pubsubGiB: p(40 / 1024, "GiB of throughput", `${pubsub} ($40 per TiB)`),
+  registryGb: seen(
+    0.1,
+    "GB-month",
+    `${ar} (after 0.5 GB free)`,
+    "as stored by the search tool, page undated: up to 0.5 GB free, over 0.5 GB $0.10 per GB-month, same for regional and multi-regional repositories",
+  ),
+  kmsSoftwareKeyVersion: seen(0.06, "key version-month", kms, "as stored by the search tool, page states prices effective 2025-03-17: $0.06 per active SOFTWARE key version per month"),
+  kmsHsmKeyVersion: seen(
+    1.0,
+    "key version-month",
+    kms,
+    "as stored by the search tool, page states prices effective 2025-03-17: $1.00 per active HSM AES-256/RSA 2048 key version per month ($2.50 for the first 2,000 RSA 3072+/EC versions)",
+  ),
+  secretVersion: seen(
+    0.06,
+    "active version-location-month",
+    sm,
+    "as stored by the search tool, page undated: $0.06 per active secret version per location per month (6 versions a month free per billing account, not applied)",
+  ),
+  armorPolicy: unverified(5, "policy-month", `${armor} (Standard tier)`, "the stored Cloud Armor pages say only 'per policy, per rule, per request'"),
+  armorRule: unverified(1, "rule-month", `${armor} (Standard tier; requests $0.75 per million extra)`, "the stored Cloud Armor pages say only 'per policy, per rule, per request'"),
+  dnsZone: seen(
+    0.2,
+    "zone-month",
+    `${dns} (first 25 zones)`,
+    "not a stored copy of the page itself: a verbatim transcription of it read 2026-09-20 (github.com/api-evangelist/google-cloud-dns, plans/google-cloud-dns-plans-pricing.yml) gives $0.000273973 per zone-hour for zones 0–25, i.e. $0.20 per 730 h",
+  ),
+  pubsubGiB: seen(
+    40 / 1024,
+    "GiB of throughput",
+    `${pubsub} ($40 per TiB)`,
+    "as stored by the search tool, page undated: first 10 GiB a month free (not applied), then $40 per TiB in all regions",
+  ),
 } as const;
 
 /**
  * Regional premium over us-central1 for compute-like SKUs (approximate, from the same pages).
  * Regions not listed use `defaultRegionFactor` and are flagged in the estimate.
+ *
+ * Not verified against a stored page (2026-11-23): no stored copy gave regional VM, Cloud SQL or
+ * Memorystore prices. The stored Cloud Storage page does give regional rows, and for storage they
+ * differ from these blended factors: europe-west1 and europe-north1 cost the same as us-central1
+ * ($0.020 Standard), us-east4, europe-west2 and europe-west3 $0.023 (×1.15).
  */
 export const regionFactors: Readonly<Record<string, number>> = {
   "us-central1": 1,

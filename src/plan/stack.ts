@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../config/errors.js";
 import { findConfigFile, loadStack, type LoadedStack } from "../config/load.js";
-import { runProgram, type Plan } from "./run.js";
+import { PlanError, runProgram, type Plan, type PlannedResource } from "./run.js";
 
 export interface StackConfig {
   /** Pulumi project name from Pulumi.yaml. */
@@ -47,6 +47,15 @@ export interface PlanStackOptions {
   configFile?: string;
   /** Directory with Pulumi.yaml and Pulumi.<stack>.yaml; defaults to the config file's directory. */
   projectDir?: string;
+  /**
+   * Kubernetes services planned per program run. A larger environment is planned in groups: each
+   * run registers the shared resources and one group of services, and the plans are merged (the
+   * shared resources must come out byte-identical from every run, or the plan fails). The SDK holds
+   * every pending registration in memory until the program's synchronous part ends, so one run of
+   * 2,000 services peaks above 3 GB; groups of 50 keep it under 1 GiB and the time linear.
+   * @default 50
+   */
+  servicesPerRun?: number;
 }
 
 export interface StackPlan {
@@ -68,13 +77,50 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
   // The program module creates nothing at import time, so it is loaded before the run: the run
   // can then switch stack traces off (see runProgram's `stackTraces`).
   const { default: program } = await import("../program.js");
-  const plan = await runProgram(program, {
+  const runOptions = {
     project: stackConfig.project,
     stack: options.stack,
     config: { ...stackConfig.config, "brume:configFile": configFile, "brume:environment": environment },
     secretKeys: stackConfig.secretKeys,
     defaultProject: loaded.environment.gcpProject,
     defaultRegion: loaded.environment.region,
-  });
-  return { plan, loaded };
+  };
+  const groups = serviceGroups(loaded.config.services, options.servicesPerRun ?? 50);
+  if (groups.length <= 1) return { plan: await runProgram(() => program(), runOptions), loaded };
+  const plans: Plan[] = [];
+  for (const onlyServices of groups) plans.push(await runProgram(() => program({ onlyServices }), runOptions));
+  return { plan: mergePlans(plans), loaded };
+}
+
+/** Kubernetes service names in groups of `size` (sorted, so a group's members are stable). */
+export function serviceGroups(services: Record<string, { runner: string }>, size: number): string[][] {
+  const names = Object.keys(services)
+    .filter((key) => services[key]!.runner === "kubernetes")
+    .sort();
+  const groups: string[][] = [];
+  for (let i = 0; i < names.length; i += Math.max(1, size)) groups.push(names.slice(i, i + Math.max(1, size)));
+  return groups;
+}
+
+/**
+ * One plan from the runs of service groups: each resource once, sorted by URN. A resource in
+ * several runs (the environment, the namespace, …) must be identical in each; stack outputs too.
+ */
+export function mergePlans(plans: Plan[]): Plan {
+  const [first] = plans;
+  if (!first) throw new Error("mergePlans: no plan");
+  const byUrn = new Map<string, { resource: PlannedResource; json: string }>();
+  const conflicts: string[] = [];
+  for (const plan of plans) {
+    for (const resource of plan.resources) {
+      const json = JSON.stringify(resource);
+      const seen = byUrn.get(resource.urn);
+      if (!seen) byUrn.set(resource.urn, { resource, json });
+      else if (seen.json !== json) conflicts.push(`${resource.urn} differs between service groups`);
+    }
+    if (JSON.stringify(plan.outputs) !== JSON.stringify(first.outputs)) conflicts.push("stack outputs differ between service groups");
+  }
+  if (conflicts.length > 0) throw new PlanError(conflicts);
+  const resources = [...byUrn.values()].map((entry) => entry.resource).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  return { project: first.project, stack: first.stack, resources, outputs: first.outputs };
 }
