@@ -20,8 +20,8 @@ const load = (file: string) => parse(readFileSync(join(dir, file), "utf8")) as W
 describe("workflows", () => {
   const files = readdirSync(dir).filter((f) => f.endsWith(".yml"));
 
-  it("are ci, plan and deploy", () => {
-    expect(files.sort()).toEqual(["ci.yml", "deploy.yml", "plan.yml"]);
+  it("are ci, pr and deploy", () => {
+    expect(files.sort()).toEqual(["ci.yml", "deploy.yml", "pr.yml"]);
   });
 
   /** @action-validator/cli: the workflow schema GitHub applies (exit 0 valid, 1 with the errors). */
@@ -62,11 +62,12 @@ describe("workflows", () => {
   it("ci: typecheck and tests on push and pull request", () => {
     const wf = load("ci.yml");
     expect(Object.keys(wf.on).sort()).toEqual(["pull_request", "push"]);
-    expect(wf.jobs.test!.steps.map((s) => s.run).filter(Boolean)).toEqual(["npm ci", "npm run typecheck", "npm test"]);
+    expect(wf.jobs.test!.steps.map((s) => s.run).filter(Boolean)).toEqual(["npm ci", "sudo bash .ci/install-tools.sh", "npm run typecheck", "npm test"]);
   });
 
-  it("plan: brume diff of prod and stage against the base branch, one sticky comment", () => {
-    const wf = load("plan.yml");
+  it("pr: tests (with the tools they need), then brume diff of prod and stage against the base branch, one sticky comment", () => {
+    const wf = load("pr.yml");
+    expect(wf.jobs.diff!.steps.map((s) => s.run).filter(Boolean).slice(0, 3)).toEqual(["npm ci", "sudo bash .ci/install-tools.sh", "npm test"]);
     expect(Object.keys(wf.on)).toEqual(["pull_request"]);
     const diff = wf.jobs.diff!;
     expect(diff.permissions).toEqual({ contents: "read", "pull-requests": "write" });
