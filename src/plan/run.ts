@@ -5,7 +5,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings.js";
+import { createRequire } from "node:module";
 import { PlanMocks } from "./mocks.js";
+
+/** The SDK's promise-leak tracker, as its own modules see it (CommonJS exports, patched per run). */
+const debuggable = createRequire(import.meta.url)("@pulumi/pulumi/runtime/debuggable.js") as {
+  debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
+};
 
 export interface PlannedResource {
   urn: string;
@@ -118,8 +124,13 @@ function quietStackTraces(mode: "off" | "unmapped" | "full"): () => void {
   const limit = Error.stackTraceLimit;
   const resource = pulumi.Resource as unknown as { callsites: () => unknown[] };
   const callsites = resource.callsites;
+  const debuggablePromise = debuggable.debuggablePromise;
   process.setSourceMapsEnabled(false);
   if (mode === "off") {
+    // Every internal SDK promise is wrapped for the exit-time leak report (two more promises, a
+    // stack trace and three defineProperty calls each). A plan waits for every registration
+    // itself (waitForRPCs), so the wrapper only costs: a third of the plan's promises.
+    debuggable.debuggablePromise = (p) => p;
     Error.stackTraceLimit = 0;
     // Source positions of each registration: only the engine's diagnostics use them.
     resource.callsites = () => [];
@@ -128,6 +139,7 @@ function quietStackTraces(mode: "off" | "unmapped" | "full"): () => void {
     process.setSourceMapsEnabled(sourceMaps);
     Error.stackTraceLimit = limit;
     resource.callsites = callsites;
+    debuggable.debuggablePromise = debuggablePromise;
   };
 }
 
