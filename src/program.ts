@@ -80,10 +80,15 @@ export interface ProgramOptions {
    * environment in groups of services (bounded memory); `pulumi up` calls `main()` without it.
    */
   onlyServices?: readonly string[];
+  /**
+   * The stack's config, already loaded and validated from the same stack config (the offline plan
+   * loads it once for all its runs). @default loaded from the Pulumi stack config
+   */
+  loaded?: LoadedStack;
 }
 
 export default async function main(options: ProgramOptions = {}) {
-  const stack = loadStackFromPulumiConfig();
+  const stack = options.loaded ?? loadStackFromPulumiConfig();
   const project = new Project(stack.config.project.name, {
     config: stack.config,
     environment: stack.environment.name,

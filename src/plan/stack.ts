@@ -88,7 +88,8 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
   const groups = serviceGroups(loaded.config.services, options.servicesPerRun ?? 50);
   if (groups.length <= 1) return { plan: await runProgram(() => program(), runOptions), loaded };
   const plans: Plan[] = [];
-  for (const onlyServices of groups) plans.push(await runProgram(() => program({ onlyServices }), runOptions));
+  // The config was loaded and validated above from the same stack config: once, not once per run.
+  for (const onlyServices of groups) plans.push(await runProgram(() => program({ onlyServices, loaded }), runOptions));
   return { plan: mergePlans(plans), loaded };
 }
 
