@@ -160,6 +160,43 @@ function nodePool(r: PlannedResource): ReturnType<Pricer> {
   };
 }
 
+/** VMs of a managed instance group: the autoscaler's bounds when one targets it, else its target size. */
+export function groupSize(r: PlannedResource, byUrn: Map<string, PlannedResource>): { min: number; max: number } {
+  for (const other of byUrn.values()) {
+    if (!/^gcp:compute\/(region)?[aA]utoscaler:/.test(other.type) || !other.dependencies.includes(r.urn)) continue;
+    const policy = (other.inputs.autoscalingPolicy ?? {}) as Record<string, unknown>;
+    const min = typeof policy.minReplicas === "number" ? policy.minReplicas : 1;
+    return { min, max: typeof policy.maxReplicas === "number" ? policy.maxReplicas : min };
+  }
+  const size = typeof r.inputs.targetSize === "number" ? r.inputs.targetSize : 0;
+  return { min: size, max: size };
+}
+
+/**
+ * A managed instance group: its size × the VM of its instance template (machine type + boot disk).
+ * A canary group's two templates share the group's size; a blue/green pair is two groups, both
+ * running (the standby one is what makes a rollback instant), so both are priced.
+ */
+function instanceGroup(r: PlannedResource, ctx: Context): ReturnType<Pricer> {
+  const template = r.dependencies.map((urn) => ctx.byUrn.get(urn)).find((d) => d && /^gcp:compute\/(region)?[iI]nstanceTemplate:/.test(d.type));
+  if (!template) return "no instance template among the group's dependencies";
+  const machineType = String(template.inputs.machineType ?? "");
+  const hourly = machineHourly(machineType);
+  if (hourly === undefined) return `machine type ${machineType || "(none)"} is not in the price table`;
+  const { factor: f, note } = factor(regionOf(r));
+  const disk = ((template.inputs.disks as Record<string, unknown>[] | undefined) ?? [])[0] ?? {};
+  const diskGb = typeof disk.diskSizeGb === "number" ? disk.diskSizeGb : 10;
+  const diskType = String(disk.diskType ?? "pd-standard");
+  const diskPrice = (prices.disks[diskType] ?? prices.disks["pd-balanced"]!).usd * f;
+  const perVm = hourly * f * HOURS_PER_MONTH + diskGb * diskPrice;
+  const { min, max } = groupSize(r, ctx.byUrn);
+  const range = max > min ? `; up to ${max} VMs: ${money(max * perVm)}` : "";
+  return {
+    monthlyUsd: round(min * perVm),
+    detail: `${min} × ${machineType} at ${rate(hourly * f)}/h + ${diskGb} GB ${diskType}${note}${range}`,
+  };
+}
+
 function sqlInstance(r: PlannedResource): ReturnType<Pricer> {
   const s = (r.inputs.settings ?? {}) as Record<string, unknown>;
   const tier = String(s.tier ?? "");
@@ -243,6 +280,8 @@ const pricers: Record<string, Pricer> = {
       : { monthlyUsd: round(prices.gkeClusterHour.usd * HOURS_PER_MONTH), detail: `management fee ${rate(prices.gkeClusterHour.usd)}/h` },
   "gcp:container/nodePool:NodePool": nodePool,
   "gcp:sql/databaseInstance:DatabaseInstance": sqlInstance,
+  "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": instanceGroup,
+  "gcp:compute/instanceGroupManager:InstanceGroupManager": instanceGroup,
   "gcp:redis/instance:Instance": redisInstance,
   "gcp:compute/routerNat:RouterNat": routerNat,
   "gcp:storage/bucket:Bucket": bucket,
@@ -301,9 +340,11 @@ export function estimateCost(plan: Plan, assumptions: Partial<CostAssumptions> =
   const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
   const nodesByRegion = new Map<string, number>();
   for (const r of plan.resources) {
-    if (r.type !== "gcp:container/nodePool:NodePool") continue;
+    // VMs without an external IP reach the internet through Cloud NAT: GKE nodes and group VMs.
+    const vms = r.type === "gcp:container/nodePool:NodePool" ? poolMinNodes(r).min : /InstanceGroupManager:/.test(r.type) ? groupSize(r, byUrn).min : 0;
+    if (vms === 0) continue;
     const region = regionOf(r) ?? "";
-    nodesByRegion.set(region, (nodesByRegion.get(region) ?? 0) + poolMinNodes(r).min);
+    nodesByRegion.set(region, (nodesByRegion.get(region) ?? 0) + vms);
   }
   const ctx: Context = { plan, assumptions: a, nodesByRegion, byUrn };
   const lines: CostLine[] = [];

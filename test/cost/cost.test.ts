@@ -45,6 +45,24 @@ describe("a small stack, by hand (us-central1 list prices, 730 h)", () => {
     expect(e.notPriced).toEqual([{ urn: "urn:pulumi:t::p::gcp:vertex/aiEndpoint:AiEndpoint::mystery", type: "gcp:vertex/aiEndpoint:AiEndpoint", name: "mystery", reason: "no price for this resource type" }]);
   });
 
+  it("prices a managed instance group as its size × its template's VM, and counts its VMs for Cloud NAT", () => {
+    const template = r("gcp:compute/instanceTemplate:InstanceTemplate", "tpl", { region: "us-central1", machineType: "e2-standard-2", disks: [{ boot: true, diskSizeGb: 20, diskType: "pd-balanced" }] });
+    const mig = { ...r("gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager", "edge", { region: "us-central1", targetSize: 3 }), dependencies: [template.urn] };
+    const nat = r("gcp:compute/routerNat:RouterNat", "nat", { region: "us-central1" });
+    const fixed = estimateCost(plan(template, mig, nat), { natGiB: 0 });
+    const line = Object.fromEntries(fixed.lines.map((l) => [l.name, l.monthlyUsd]));
+    expect(line).toEqual({
+      edge: 152.74, // 3 × (0.067006 × 730 + 20 GB × 0.10) = 3 × 50.91438
+      nat: 3.07, // 3 VMs × 0.0014 × 730
+    });
+    // An autoscaler targeting the group sets the size: its minimum, with the maximum in the detail.
+    const autoscaler = { ...r("gcp:compute/regionAutoscaler:RegionAutoscaler", "edge-autoscaler", { region: "us-central1", autoscalingPolicy: { minReplicas: 2, maxReplicas: 5 } }), dependencies: [mig.urn] };
+    const scaled = estimateCost(plan(template, { ...mig, inputs: { region: "us-central1" } }, autoscaler));
+    const edge = scaled.lines.find((l) => l.name === "edge")!;
+    expect(edge.monthlyUsd).toBe(101.83); // 2 × 50.91438
+    expect(edge.detail).toContain("up to 5 VMs: $254.57");
+  });
+
   it("doubles the SQL line for HA, discounts spot nodes, and prices usage from assumptions", () => {
     const zonal = estimateCost(plan(sql("ZONAL"))).monthlyUsd;
     const ha = estimateCost(plan(sql("REGIONAL"))).monthlyUsd;
