@@ -44,6 +44,7 @@ export function machineSpecFor(
 ): MachineSpec {
   const g: MachineGroupConfig = config.machines[group]!;
   return {
+    image: g.image,
     agent: {
       name: g.agent.name,
       version: g.agent.version,

@@ -8,13 +8,17 @@
  *   project SSH keys blocked, serial port off, user-data from `renderUserData` (no secret in it);
  * - a dedicated service account holding only log/metric writer, Artifact Registry reader and
  *   secretAccessor on the bootstrap-token secret (and the secrets its services read);
- * - a regional MIG with autohealing (HTTP `/healthz` served by Caddy), PROACTIVE / REPLACE updates,
- *   maxUnavailable 0 and maxSurge ≥ the zone count, waiting for instances to be UPDATED;
- * - an autoscaler when configured, a backend service when the group serves traffic, and the
- *   health-check firewall rule for its instances.
+ * - a regional MIG with autohealing (HTTP `/healthz` served by Caddy, a global health check),
+ *   PROACTIVE / REPLACE updates, maxUnavailable 0 and maxSurge ≥ the zone count, waiting for
+ *   instances to be UPDATED; an autoscaler when configured; the health-check firewall rule;
+ * - when the group `serves` ports, a regional external passthrough Network Load Balancer in front
+ *   (./frontend.ts): a static regional IP (PREMIUM tier), a regional health check, a regional
+ *   backend service (EXTERNAL, TCP, CONNECTION balancing) and a forwarding rule on the served ports
+ *   (+80 with 443), a firewall rule opening those ports to the internet on the group's tag, and
+ *   A records for the services' domains in the environment's public zone when one is given.
  *
  * Strategies (./releases.ts): rolling (one template), canary (two `versions` in one MIG), blueGreen
- * (two MIGs behind one backend service, capacity scaler 1 / 0).
+ * (two MIGs; the backend service lists only the live one).
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -23,10 +27,12 @@ import { transformed, type Transform } from "../../src/component/transform.js";
 import type { Naming } from "../../src/naming.js";
 import { defaultMachineHealthPort, machineHealthPath } from "../../src/render/caddy.js";
 import { renderUserData, type MachineSpec } from "../../src/render/cloud-init.js";
-import { healthCheckRanges, networkTags } from "../network/firewall.js";
+import type { ImageFamily } from "../../src/render/layout.js";
+import { networkTags } from "../network/firewall.js";
+import { domainsInZone, forwardedPorts, healthCheckSourceRanges, maxForwardedPorts } from "./frontend.js";
 import { specForRelease, strategyPlan, type MachineStrategy } from "./releases.js";
 
-export type MachineImage = "debian-12" | "cos-stable";
+export type MachineImage = ImageFamily;
 
 /** Source images of the supported image families. */
 export const machineImages: Record<MachineImage, string> = {
@@ -52,7 +58,11 @@ export interface MachineGroupArgs {
   diskGb?: number;
   /** Instances when `autoscaling` is absent. @default 1 */
   size?: number;
-  /** CPU-based autoscaling (or load-balancing utilization when `targetLoadBalancing` is set). */
+  /**
+   * CPU-based autoscaling (or load-balancing utilization when `targetLoadBalancing` is set — that
+   * signal comes from an Application Load Balancer you attach yourself; the passthrough NLB of
+   * `serves` reports none, so keep CPU with it).
+   */
   autoscaling?: { min: number; max: number; targetCpu?: number; targetLoadBalancing?: number };
   /** Zones of the regional group; GCP picks three when absent. */
   zones?: string[];
@@ -64,8 +74,18 @@ export interface MachineGroupArgs {
   spec: MachineSpec;
   /** Deployment strategy. @default { type: "rolling" } */
   strategy?: MachineStrategy;
-  /** Ports a load balancer reaches (backend service + firewall). @default [] */
+  /**
+   * Ports served to the internet through the group's passthrough Network Load Balancer (443 also
+   * forwards 80: ACME HTTP-01 and Caddy's redirect). None: no load balancer. @default []
+   */
   serves?: number[];
+  /**
+   * The environment's public Cloud DNS zone: services' `domains` in it get an A record to the
+   * load balancer's address. None: no record (point your DNS at the `address` output).
+   */
+  publicZone?: { name: pulumi.Input<string>; dnsName: string };
+  /** Pulumi `protect` on the static address (DNS points at it). @default false */
+  protect?: boolean;
   /** Port of Caddy's `/healthz` (autohealing). @default 9000 */
   healthPort?: number;
   /** Seconds autohealing waits after boot (agent install, image pulls, builds). @default 300 */
@@ -82,7 +102,12 @@ export interface MachineGroupArgs {
     autoscaler?: Transform<gcp.compute.RegionAutoscalerArgs>;
     healthCheck?: Transform<gcp.compute.HealthCheckArgs>;
     firewall?: Transform<gcp.compute.FirewallArgs>;
-    backendService?: Transform<gcp.compute.BackendServiceArgs>;
+    servedFirewall?: Transform<gcp.compute.FirewallArgs>;
+    address?: Transform<gcp.compute.AddressArgs>;
+    lbHealthCheck?: Transform<gcp.compute.RegionHealthCheckArgs>;
+    backendService?: Transform<gcp.compute.RegionBackendServiceArgs>;
+    forwardingRule?: Transform<gcp.compute.ForwardingRuleArgs>;
+    dnsRecord?: Transform<gcp.dns.RecordSetArgs>;
   };
 }
 
@@ -98,12 +123,25 @@ export class MachineGroup extends pulumi.ComponentResource {
   readonly secretAccessors: gcp.secretmanager.SecretIamMember[];
   /** Instance templates by release ("" for the rolling template). */
   readonly templates: Record<string, gcp.compute.InstanceTemplate>;
+  /** Global health check of autohealing (MIG autohealing takes a global health check). */
   readonly healthCheck: gcp.compute.HealthCheck;
+  /** Google health checks to the health port. */
   readonly firewall: gcp.compute.Firewall;
   /** Managed instance groups by slot ("" for rolling / canary, "blue" / "green"). */
   readonly groups: Record<string, gcp.compute.RegionInstanceGroupManager>;
   readonly autoscalers: Record<string, gcp.compute.RegionAutoscaler>;
-  readonly backendService?: gcp.compute.BackendService;
+  /** The load balancer's static regional IPv4 address (resource), when the group serves ports. */
+  readonly staticAddress?: gcp.compute.Address;
+  /** Regional health check of the backend service (passthrough NLBs take a regional one). */
+  readonly lbHealthCheck?: gcp.compute.RegionHealthCheck;
+  readonly backendService?: gcp.compute.RegionBackendService;
+  readonly forwardingRule?: gcp.compute.ForwardingRule;
+  /** The served ports, open to the internet on the group's tag. */
+  readonly servedFirewall?: gcp.compute.Firewall;
+  /** A records of the services' domains in the public zone, by domain. */
+  readonly dnsRecords: Record<string, gcp.dns.RecordSet>;
+  /** The load balancer's external IPv4 address, when the group serves ports. */
+  readonly address?: pulumi.Output<string>;
   /** Network tag the group's instances carry. */
   readonly tag: string;
   readonly serviceAccountEmail: pulumi.Output<string>;
@@ -129,14 +167,28 @@ export class MachineGroup extends pulumi.ComponentResource {
     this.autoscalers = args.autoscaling
       ? Object.fromEntries(Object.entries(this.groups).map(([slot, mig]) => [slot, this.createAutoscaler(name, args, slot, mig, opts)]))
       : {};
-    if ((args.serves ?? []).length > 0) {
-      this.backendService = this.createBackendService(name, args, plan.groups.map((g) => ({ mig: this.groups[g.slot]!, capacityScaler: g.capacityScaler })), opts);
+    this.dnsRecords = {};
+    const ports = forwardedPorts(args.serves ?? []);
+    if (ports.length > maxForwardedPorts) {
+      throw new RangeError(`MachineGroup "${args.group}": a forwarding rule forwards at most ${maxForwardedPorts} ports; serves forwards ${ports.join(", ")}`);
+    }
+    if (ports.length > 0) {
+      this.servedFirewall = this.createServedFirewall(name, args, ports, opts);
+      this.staticAddress = this.createAddress(name, args, opts);
+      this.address = this.staticAddress.address;
+      this.lbHealthCheck = this.createLbHealthCheck(name, args, opts);
+      // Only the live groups: an idle blue/green group stays out of the list (no capacity scaler).
+      const live = plan.groups.filter((g) => g.serving).map((g) => this.groups[g.slot]!);
+      this.backendService = this.createBackendService(name, args, live, opts);
+      this.forwardingRule = this.createForwardingRule(name, args, ports, opts);
+      if (args.publicZone) this.dnsRecords = this.createDnsRecords(name, args, args.publicZone, opts);
     }
 
     this.registerOutputs({
       serviceAccountEmail: this.serviceAccountEmail,
       instanceGroups: Object.fromEntries(Object.entries(this.groups).map(([slot, mig]) => [slot || "default", mig.instanceGroup])),
       backendService: this.backendService?.id,
+      address: this.address,
     });
   }
 
@@ -253,8 +305,9 @@ export class MachineGroup extends pulumi.ComponentResource {
     );
   }
 
+  /** Google's health checks (autohealing, and the load balancer's when serving) to the health port only. */
   private createFirewall(name: string, args: MachineGroupArgs, opts?: pulumi.ComponentResourceOptions) {
-    const ports = [...new Set([args.healthPort ?? defaultMachineHealthPort, ...(args.serves ?? [])])].sort((a, b) => a - b).map(String);
+    const serving = (args.serves ?? []).length > 0;
     return new gcp.compute.Firewall(
       ...transformed(
         args.transform?.firewall,
@@ -262,13 +315,13 @@ export class MachineGroup extends pulumi.ComponentResource {
         {
           project: args.project,
           name: args.naming.name([args.group, "allow-health-checks"]),
-          description: `Google health checks and load balancers to machines of group ${args.group}`,
+          description: `Google health checks to the health port of machines of group ${args.group}`,
           network: args.network,
           direction: "INGRESS",
           priority: 1000,
-          sourceRanges: [...healthCheckRanges],
+          sourceRanges: healthCheckSourceRanges(serving),
           targetTags: [this.tag],
-          allows: [{ protocol: "tcp", ports }],
+          allows: [{ protocol: "tcp", ports: [String(args.healthPort ?? defaultMachineHealthPort)] }],
           logConfig: { metadata: "INCLUDE_ALL_METADATA" },
         },
         childOptions(this, opts),
@@ -345,31 +398,136 @@ export class MachineGroup extends pulumi.ComponentResource {
     );
   }
 
-  private createBackendService(
-    name: string,
-    args: MachineGroupArgs,
-    backends: { mig: gcp.compute.RegionInstanceGroupManager; capacityScaler: number }[],
-    opts?: pulumi.ComponentResourceOptions,
-  ) {
-    const port = args.serves![0]!;
-    return new gcp.compute.BackendService(
+  /**
+   * The served ports from anywhere. A passthrough load balancer is not a proxy: packets reach the
+   * machines with the CLIENT's source address, so no Google range can stand for "the load
+   * balancer" — the rule must open the forwarded ports to 0.0.0.0/0 (on this group's tag only; the
+   * health port stays open to Google's health-check ranges alone, in the other rule).
+   */
+  private createServedFirewall(name: string, args: MachineGroupArgs, ports: number[], opts?: pulumi.ComponentResourceOptions) {
+    return new gcp.compute.Firewall(
+      ...transformed(
+        args.transform?.servedFirewall,
+        `${name}-served-firewall`,
+        {
+          project: args.project,
+          name: args.naming.name([args.group, "allow-served"]),
+          description: `Clients through the passthrough load balancer (source address kept) to machines of group ${args.group}`,
+          network: args.network,
+          direction: "INGRESS",
+          priority: 1000,
+          sourceRanges: ["0.0.0.0/0"],
+          targetTags: [this.tag],
+          allows: [{ protocol: "tcp", ports: ports.map(String) }],
+          logConfig: { metadata: "INCLUDE_ALL_METADATA" },
+        },
+        childOptions(this, opts),
+      ),
+    );
+  }
+
+  /** The load balancer's static regional IPv4 address (Premium tier, as the forwarding rule). */
+  private createAddress(name: string, args: MachineGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    return new gcp.compute.Address(
+      ...transformed(
+        args.transform?.address,
+        `${name}-address`,
+        {
+          project: args.project,
+          region: args.region,
+          name: args.naming.name([args.group, "lb"]),
+          description: `Load balancer of machine group ${args.group} (DNS points here)`,
+          addressType: "EXTERNAL",
+          networkTier: "PREMIUM",
+          labels: { ...args.labels, "brume-group": args.group },
+        },
+        childOptions(this, opts, { protect: args.protect ?? false }),
+      ),
+    );
+  }
+
+  /** Backend service-based passthrough NLBs take a regional health check (autohealing keeps the global one). */
+  private createLbHealthCheck(name: string, args: MachineGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    return new gcp.compute.RegionHealthCheck(
+      ...transformed(
+        args.transform?.lbHealthCheck,
+        `${name}-lb-health`,
+        {
+          project: args.project,
+          region: args.region,
+          name: args.naming.name([args.group, "lb-health"]),
+          checkIntervalSec: 10,
+          timeoutSec: 5,
+          healthyThreshold: 2,
+          unhealthyThreshold: 3,
+          httpHealthCheck: { port: args.healthPort ?? defaultMachineHealthPort, requestPath: machineHealthPath },
+          logConfig: { enable: true },
+        },
+        childOptions(this, opts),
+      ),
+    );
+  }
+
+  private createBackendService(name: string, args: MachineGroupArgs, live: gcp.compute.RegionInstanceGroupManager[], opts?: pulumi.ComponentResourceOptions) {
+    return new gcp.compute.RegionBackendService(
       ...transformed(
         args.transform?.backendService,
         `${name}-backend`,
         {
           project: args.project,
+          region: args.region,
           name: args.naming.name([args.group, "backend"]),
-          description: `Machines of group ${args.group}`,
-          loadBalancingScheme: "EXTERNAL_MANAGED",
-          protocol: port === 443 ? "HTTPS" : "HTTP",
-          portName: `p${port}`,
-          healthChecks: this.healthCheck.id,
+          description: `Machines of group ${args.group} (external passthrough Network Load Balancer)`,
+          loadBalancingScheme: "EXTERNAL",
+          protocol: "TCP",
+          healthChecks: this.lbHealthCheck!.id,
           connectionDrainingTimeoutSec: 60,
-          backends: backends.map(({ mig, capacityScaler }) => ({ group: mig.instanceGroup, balancingMode: "UTILIZATION", capacityScaler })),
+          backends: live.map((mig) => ({ group: mig.instanceGroup, balancingMode: "CONNECTION" })),
           logConfig: { enable: true, sampleRate: 1 },
         },
         childOptions(this, opts),
       ),
+    );
+  }
+
+  private createForwardingRule(name: string, args: MachineGroupArgs, ports: number[], opts?: pulumi.ComponentResourceOptions) {
+    return new gcp.compute.ForwardingRule(
+      ...transformed(
+        args.transform?.forwardingRule,
+        `${name}-forwarding-rule`,
+        {
+          project: args.project,
+          region: args.region,
+          name: args.naming.name([args.group, "lb"]),
+          description: `Ports ${ports.join(", ")} of machine group ${args.group}`,
+          loadBalancingScheme: "EXTERNAL",
+          ipProtocol: "TCP",
+          ports: ports.map(String),
+          ipAddress: this.staticAddress!.address,
+          networkTier: "PREMIUM",
+          backendService: this.backendService!.id,
+          labels: { ...args.labels, "brume-group": args.group },
+        },
+        childOptions(this, opts),
+      ),
+    );
+  }
+
+  /** One A record per service domain in the public zone, to the load balancer's address. */
+  private createDnsRecords(name: string, args: MachineGroupArgs, zone: NonNullable<MachineGroupArgs["publicZone"]>, opts?: pulumi.ComponentResourceOptions) {
+    const domains = domainsInZone((args.spec.services ?? []).flatMap((s) => s.domains ?? []), zone.dnsName);
+    return Object.fromEntries(
+      domains.map((domain) => [
+        domain,
+        new gcp.dns.RecordSet(
+          ...transformed(
+            args.transform?.dnsRecord,
+            `${name}-dns-${domain}`,
+            { project: args.project, managedZone: zone.name, name: `${domain}.`, type: "A", ttl: 300, rrdatas: [this.staticAddress!.address] },
+            childOptions(this, opts),
+          ),
+        ),
+      ]),
     );
   }
 }

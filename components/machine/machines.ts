@@ -2,7 +2,9 @@
  * `brume:machine:Machines` — every machine group of a config in one environment: one MachineGroup
  * per `machines` entry, with the services whose runner is container / process on it, and the
  * bootstrap-token secrets the config does not declare itself (created empty: add the value out of
- * band, as for every secret).
+ * band, as for every secret). Groups that serve ports get a passthrough load balancer each; with
+ * `publicZone` (the environment's public Cloud DNS zone) their services' domains in that zone get
+ * A records to it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { BrumeConfig } from "../../src/config/schema.js";
@@ -20,6 +22,11 @@ export interface MachinesArgs {
   /** The environment's secrets by name (resource ids). */
   secretIds: Record<string, pulumi.Input<string>>;
   artifactRepository?: MachineGroupArgs["artifactRepository"];
+  /**
+   * The environment's public zone (`Network.publicZone`: its `name` and its DNS name with the final
+   * dot). Absent: no DNS record is created; point the domains at each group's `address` output.
+   */
+  publicZone?: MachineGroupArgs["publicZone"];
   transform?: { group?: MachineGroupArgs["transform"] };
 }
 
@@ -67,6 +74,8 @@ export class Machines extends pulumi.ComponentResource {
             healthPort: g.healthPort,
             secretIds: groupSecretNames(config, group).map(secretId),
             ...(args.artifactRepository ? { artifactRepository: args.artifactRepository } : {}),
+            ...(args.publicZone ? { publicZone: args.publicZone } : {}),
+            protect: env.protect,
             labels: env.labels,
             ...(args.transform?.group ? { transform: args.transform.group } : {}),
           },

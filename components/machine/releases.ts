@@ -27,8 +27,12 @@ export interface GroupPlan {
   /** Logical key of the group: "" (one group) or "blue" / "green". */
   slot: "" | "blue" | "green";
   versions: { release: string; percent?: number }[];
-  /** Load balancer capacity scaler of this group (1 active, 0 idle). */
-  capacityScaler: number;
+  /**
+   * Whether the load balancer sends this group traffic: it is in the backend service's `backends`
+   * list. The passthrough Network Load Balancer has no capacity scaler to drain a group with, so an
+   * idle blue/green group is left out of the list (and kept, UPDATED, for an instant switch back).
+   */
+  serving: boolean;
 }
 
 export interface StrategyPlan {
@@ -40,7 +44,7 @@ export interface StrategyPlan {
 export function strategyPlan(strategy: MachineStrategy): StrategyPlan {
   switch (strategy.type) {
     case "rolling":
-      return { releases: { "": undefined }, groups: [{ slot: "", versions: [{ release: "" }], capacityScaler: 1 }] };
+      return { releases: { "": undefined }, groups: [{ slot: "", versions: [{ release: "" }], serving: true }] };
     case "canary": {
       const { stable, canary } = strategy;
       if (canary && canary.version === stable.version) throw new RangeError(`canary and stable are both ${stable.version}`);
@@ -50,7 +54,7 @@ export function strategyPlan(strategy: MachineStrategy): StrategyPlan {
           {
             slot: "",
             versions: [{ release: stable.version }, ...(canary ? [{ release: canary.version, percent: strategy.percent }] : [])],
-            capacityScaler: 1,
+            serving: true,
           },
         ],
       };
@@ -60,7 +64,7 @@ export function strategyPlan(strategy: MachineStrategy): StrategyPlan {
       if (!strategy[strategy.active]) throw new RangeError(`the active slot "${strategy.active}" has no release`);
       return {
         releases: Object.fromEntries(slots.map((s) => [strategy[s]!.version, strategy[s]])),
-        groups: slots.map((slot) => ({ slot, versions: [{ release: strategy[slot]!.version }], capacityScaler: slot === strategy.active ? 1 : 0 })),
+        groups: slots.map((slot) => ({ slot, versions: [{ release: strategy[slot]!.version }], serving: slot === strategy.active })),
       };
     }
   }

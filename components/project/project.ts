@@ -11,6 +11,7 @@ import { transformed, type Transform } from "../../src/component/transform.js";
 import { Naming } from "../../src/naming.js";
 import { Environment, type EnvironmentArgs } from "../environment/environment.js";
 import { Machines, type MachinesArgs } from "../machine/machines.js";
+import { fqdn } from "../network/dns.js";
 import { CiIdentity, type CiIdentityArgs } from "../security/ci-identity.js";
 import { createServices, type ProjectServices } from "../service/wiring.js";
 
@@ -111,6 +112,8 @@ export class Project extends pulumi.ComponentResource {
         subnetwork: e.network.privateSubnet.id,
         secretIds: Object.fromEntries(Object.entries(e.secrets).map(([key, secret]) => [key, secret.secret.id])),
         artifactRepository: { project: env.gcpProject, location: env.region, repositoryId: e.registry.repositoryId },
+        // A records for the machine services' domains that fall in the environment's public zone.
+        ...(e.network.publicZone && env.domain ? { publicZone: { name: e.network.publicZone.name, dnsName: fqdn(env.domain) } } : {}),
         ...(args.transform?.machines ? { transform: args.transform.machines } : {}),
       },
       { parent: this, providers: { gcp: this.provider }, dependsOn: e.apis.for("compute", "secretmanager", "artifactregistry", "iam") },

@@ -3,6 +3,7 @@
  * schema accepted the document, so every value here has its validated type.
  */
 import { cacheTierProblems } from "../../components/cache/tier.js";
+import { forwardedPorts, maxForwardedPorts } from "../../components/machine/frontend.js";
 import { cidrProblems, defaultIndexes } from "./cidr-plan.js";
 import type { ConfigIssue } from "./errors.js";
 import { defaultPresetFor, presets } from "./presets.js";
@@ -162,9 +163,27 @@ function checkMachines(config: BrumeConfig, add: Add): void {
       add(`${at}.vfox`, `process services (${processes.map(([n]) => n).join(", ")}) need vfox: set version, url and sha256 of the vfox binary`);
     }
     if (g.image === "cos-stable") {
-      // The agent install writes a binary and systemd units outside COS's writable, exec-able paths;
-      // refuse it until the COS layout is built and booted, rather than ship VMs that never start it.
-      add(`${at}.image`, `cos-stable is not supported yet: the agent install targets Debian's filesystem (COS mounts / read-only); use debian-12`, g.image);
+      // Container-Optimized OS has no package manager and mounts /var noexec: no vfox toolchains,
+      // no source builds; only containers (docker) run there (src/render/layout.ts).
+      if (g.runners.includes("process")) {
+        add(`${at}.runners`, `image cos-stable runs container services only (no vfox toolchains on Container-Optimized OS); remove "process" from runners, or set ${at}.image: debian-12`, g.runners);
+      }
+      for (const [name, svc] of onGroup.filter(([, svc]) => svc.runner === "process")) {
+        add(
+          `services.${name}.runner`,
+          `machine group "${group}" runs cos-stable, which has no process runner (no vfox toolchains, /var is noexec); run the service as a container (runner: container, image), or set ${at}.image: debian-12`,
+          svc.runner,
+        );
+      }
+      if (g.engine !== "docker") add(`${at}.engine`, `Container-Optimized OS ships docker only; set engine: docker or image: debian-12`, g.engine);
+    }
+    const ports = forwardedPorts(g.serves);
+    if (ports.length > maxForwardedPorts) {
+      add(
+        `${at}.serves`,
+        `the load balancer forwards at most ${maxForwardedPorts} ports and these serves forward ${ports.length} (${ports.join(", ")}${g.serves.includes(443) ? "; 443 also forwards 80" : ""}); serve fewer ports`,
+        g.serves,
+      );
     }
     for (const [name, svc] of processes) {
       if (!svc.command?.length) add(`services.${name}.command`, `runner "process" needs the command that starts the service`);

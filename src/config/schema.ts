@@ -389,11 +389,20 @@ export const machineGroupSchema = strict({
     targetCpu: percent.min(1).default(60),
   }).optional(),
   zones: z.array(gcpZone).min(1).optional().meta({ description: "Zones of the regional group; defaults to three zones of the region." }),
-  image: z.enum(["debian-12", "cos-stable"]).default("debian-12"),
+  image: z
+    .enum(["debian-12", "cos-stable"])
+    .default("debian-12")
+    .meta({ description: "Boot image family. cos-stable (Container-Optimized OS) runs container services only: no process runner, docker engine." }),
   diskGb: z.int().min(10).max(65536).default(20),
   agent: agentSchema.default({ name: "dployrd", version: "0.1.0", tokenSecret: "agent-bootstrap-token", unitOptions: {} }),
   runners: z.array(z.enum(["container", "process"])).min(1).default(["container"]),
-  serves: z.array(port).default([]).meta({ description: "Ports served to a load balancer (health-check firewall + backend)." }),
+  serves: z
+    .array(port)
+    .default([])
+    .meta({
+      description:
+        "Ports served to the internet through the group's passthrough Network Load Balancer (static IP, TCP forwarding rule, firewall open to 0.0.0.0/0 on these ports). 443 also forwards 80 (ACME HTTP-01, redirects). At most 5 forwarded ports.",
+    }),
   strategy: machineStrategySchema.default({ type: "rolling" }),
   healthPort: port.default(9000).meta({ description: "Port of Caddy's /healthz endpoint, probed by autohealing." }),
   engine: z.enum(["docker", "podman"]).default("docker").meta({ description: "Container engine of the container runner." }),

@@ -66,7 +66,7 @@ const freeTypes: readonly RegExp[] = [
   /^gcp:dns\/(policy|recordSet):/,
   /^gcp:compute\/(globalAddress|address):/,
   /^gcp:compute\/managedSslCertificate:/,
-  /^gcp:compute\/(backendBucket|backendBucketSignedUrlKey|backendService|healthCheck|urlMap):/,
+  /^gcp:compute\/(backendBucket|backendBucketSignedUrlKey|backendService|regionBackendService|healthCheck|regionHealthCheck|urlMap|instanceTemplate|regionAutoscaler|autoscaler):/,
   /^gcp:certificatemanager\//,
   /^gcp:pubsub\/subscription:/,
   /^gcp:artifactregistry\/repositoryIamMember:/,

@@ -105,6 +105,18 @@ export const replacementRules: Readonly<Record<string, readonly ReplacementRule[
   // Addresses cannot change at all once reserved.
   "gcp:compute/globalAddress:GlobalAddress": anyChange("a reserved address is immutable"),
   "gcp:compute/address:Address": anyChange("a reserved address is immutable"),
+  // Machine groups' frontend (passthrough NLB). Magic Modules marks ForwardingRule immutable except
+  // target / labels / allowGlobalAccess; backend services and health checks keep name and scheme.
+  "gcp:compute/forwardingRule:ForwardingRule": identity(
+    "name", "region", "project", "ipAddress", "ipProtocol", "ports", "portRange", "allPorts", "backendService",
+    "loadBalancingScheme", "networkTier", "network", "subnetwork", "ipVersion", "description",
+  ),
+  "gcp:compute/regionBackendService:RegionBackendService": identity("name", "region", "project", "loadBalancingScheme"),
+  "gcp:compute/backendService:BackendService": identity("name", "project", "loadBalancingScheme"),
+  "gcp:compute/healthCheck:HealthCheck": identity("name", "project"),
+  "gcp:compute/regionHealthCheck:RegionHealthCheck": identity("name", "region", "project"),
+  "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": identity("name", "region", "project", "baseInstanceName", "distributionPolicyZones"),
+  "gcp:dns/recordSet:RecordSet": identity("name", "type", "managedZone", "project"),
   // https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_instance_template
   "gcp:compute/instanceTemplate:InstanceTemplate": anyChange("instance templates are immutable: every change creates a new template"),
   "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate": anyChange("instance templates are immutable: every change creates a new template"),

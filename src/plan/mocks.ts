@@ -163,6 +163,16 @@ const computed: Record<string, (args: MockArgs, project: string, region: string)
   "gcp:compute/healthCheck:HealthCheck": ({ inputs, name }, project) => ({
     selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/healthChecks/${str(inputs.name, name)}`,
   }),
+  // A machine group's passthrough Network Load Balancer (its Address is mocked above).
+  "gcp:compute/regionHealthCheck:RegionHealthCheck": ({ inputs, name }, project, region) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/regions/${str(inputs.region, region)}/healthChecks/${str(inputs.name, name)}`,
+  }),
+  "gcp:compute/regionBackendService:RegionBackendService": ({ inputs, name }, project, region) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/regions/${str(inputs.region, region)}/backendServices/${str(inputs.name, name)}`,
+  }),
+  "gcp:compute/forwardingRule:ForwardingRule": ({ inputs, name }, project, region) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/regions/${str(inputs.region, region)}/forwardingRules/${str(inputs.name, name)}`,
+  }),
   "random:index/randomBytes:RandomBytes": ({ inputs, name }) => {
     const bytes = createHash("sha256").update(`bytes:${name}`).digest().subarray(0, Number(inputs.length ?? 16));
     return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };

@@ -5,6 +5,7 @@
  * agent config and its hardened systemd units. Pure functions: same spec, same bytes.
  */
 import { stringify as toToml } from "smol-toml";
+import { machineLayout, type ImageFamily } from "./layout.js";
 import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, type UnitSection } from "./shell.js";
 
 /** The default agent: dployr's daemon. */
@@ -45,18 +46,23 @@ export interface AgentSpec {
   systemdVersion?: number;
 }
 
-/** Paths of an agent on the machine (relative to `/`). */
-export function agentPaths(name: string) {
+/**
+ * Paths of an agent on the machine. The binary and the scripts go where the image family allows
+ * executables (./layout.ts: /usr/local on Debian, /var/lib/google/brume on COS); config, state and
+ * logs are the same on both.
+ */
+export function agentPaths(name: string, family: ImageFamily = "debian-12") {
+  const layout = machineLayout(family);
   return {
-    binary: `/usr/local/bin/${name}`,
+    binary: `${layout.binDir}/${name}`,
     configDir: `/etc/${name}`,
     config: `/etc/${name}/config.toml`,
     stateDir: `/var/lib/${name}`,
     logDir: `/var/log/${name}`,
     logFile: `/var/log/${name}/app.log`,
     tokenFile: `/var/lib/${name}/bootstrap-token`,
-    installScript: `/usr/local/lib/brume/install-${name}`,
-    tokenScript: `/usr/local/lib/brume/fetch-${name}-token`,
+    installScript: `${layout.helperDir}/install-${name}`,
+    tokenScript: `${layout.helperDir}/fetch-${name}-token`,
     unit: `${name}.service`,
     tokenUnit: `${name}-bootstrap-token.service`,
   } as const;
@@ -96,9 +102,9 @@ export function renderAgentConfig(spec: AgentSpec): string {
  * `BRUME_DOWNLOAD_CONNECT_TIMEOUT` (10), `BRUME_DOWNLOAD_MAX_TIME` (300 per attempt).
  * Exit codes: 0 installed, 2 download failed, 3 checksum mismatch, 4 bad archive.
  */
-export function renderInstallScript(spec: AgentSpec): string {
+export function renderInstallScript(spec: AgentSpec, family: ImageFamily = "debian-12"): string {
   checkSpec(spec);
-  const p = agentPaths(spec.name);
+  const p = agentPaths(spec.name, family);
   const url = agentReleaseUrl(spec);
   const checksumUrl = spec.checksumUrl ? agentReleaseUrl({ url: spec.checksumUrl, version: spec.version }) : `${url}.sha256`;
   const config = renderAgentConfig(spec);
@@ -263,8 +269,8 @@ printf 'fetch-%s-token: wrote %s\\n' "$AGENT_USER" "$token_file"
 }
 
 /** The oneshot unit running the token fetch before the agent, once per boot. */
-export function renderTokenUnit(spec: AgentSpec): string {
-  const p = agentPaths(spec.name);
+export function renderTokenUnit(spec: AgentSpec, family: ImageFamily = "debian-12"): string {
+  const p = agentPaths(spec.name, family);
   return renderUnitFile(`# ${p.tokenUnit} — rendered by brume`, {
     Unit: [
       ["Description", `Fetch the ${spec.name} bootstrap token from Secret Manager`],
@@ -292,9 +298,9 @@ export function renderTokenUnit(spec: AgentSpec): string {
 }
 
 /** The agent's hardened systemd unit (rated ≤ 3.0 by `systemd-analyze security --offline=true`). */
-export function renderAgentUnit(spec: AgentSpec): string {
+export function renderAgentUnit(spec: AgentSpec, family: ImageFamily = "debian-12"): string {
   checkSpec(spec);
-  const p = agentPaths(spec.name);
+  const p = agentPaths(spec.name, family);
   const systemd = spec.systemdVersion ?? debian12SystemdVersion;
   const exec = [p.binary, "--config", p.config, ...(spec.args ?? [])].map((a, i) => (i === 0 ? a : systemdQuote(a))).join(" ");
   const service: UnitSection = [

@@ -3,12 +3,22 @@
  * rendered file (install script, token fetch, config, units, Caddyfile, runner scripts) and the
  * first-boot commands. No secret ever appears here: the bootstrap token and service secrets are
  * read from Secret Manager on the machine, with its own identity.
+ *
+ * Two image families (./layout.ts). Debian 12: packages from apt (Caddy, the container engine,
+ * git), cloud-init runs once per instance. Container-Optimized OS: no package manager and a
+ * read-only root; cloud-init runs on EVERY boot and `/etc` is a tmpfs, so users, units, config and
+ * the Caddyfile are written again at each boot and the install script runs again (it re-verifies
+ * the release; the binary lives under the stateful, executable /var/lib/google). Caddy runs as a
+ * container, the host firewall is opened for it, container images from Artifact Registry are
+ * pulled through docker-credential-gcr. Process services (vfox toolchains) are Debian only.
  */
 import { stringify } from "yaml";
 import { agentPaths, renderAgentUnit, renderInstallScript, renderTokenFetchScript, renderTokenUnit, type AgentSpec } from "./agent.js";
-import { renderCaddyfile, type CaddyOptions } from "./caddy.js";
+import { cosCaddy, renderCaddyContainerUnit, renderCaddyfile, renderHostFirewallUnit, type CaddyOptions } from "./caddy.js";
+import { cosAgentUid, type ImageFamily } from "./layout.js";
 import {
   helperPaths,
+  helperPathsFor,
   processScripts,
   renderContainerUnit,
   renderEnvFile,
@@ -36,6 +46,8 @@ export interface VfoxSpec {
 }
 
 export interface MachineSpec {
+  /** Image family the machine boots. @default "debian-12" */
+  image?: ImageFamily;
   agent: AgentSpec;
   /** Services this machine runs (container / process runners). @default [] */
   services?: MachineService[];
@@ -55,6 +67,7 @@ interface WriteFile {
 
 /** Every file written on the machine, in a stable order. */
 export function machineFiles(spec: MachineSpec): WriteFile[] {
+  if ((spec.image ?? "debian-12") === "cos-stable") return cosMachineFiles(spec);
   const services = [...(spec.services ?? [])].sort((a, b) => a.name.localeCompare(b.name));
   const engine = spec.engine ?? "docker";
   const p = agentPaths(spec.agent.name);
@@ -87,6 +100,7 @@ export function machineFiles(spec: MachineSpec): WriteFile[] {
 
 /** The `#cloud-config` document. */
 export function renderUserData(spec: MachineSpec): string {
+  if ((spec.image ?? "debian-12") === "cos-stable") return renderCosUserData(spec);
   const services = [...(spec.services ?? [])].sort((a, b) => a.name.localeCompare(b.name));
   const engine = spec.engine ?? "docker";
   const hasContainers = services.some((s) => s.runner === "container");
@@ -120,6 +134,67 @@ export function renderUserData(spec: MachineSpec): string {
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", "--now", ...units],
       ["systemctl", "reload-or-restart", "caddy.service"],
+    ],
+  };
+  return `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`;
+}
+
+/** COS rejects what it cannot run: process services (no vfox toolchains, noexec /var) and podman. */
+function checkCosSpec(spec: MachineSpec): void {
+  const processes = (spec.services ?? []).filter((s) => s.runner === "process").map((s) => s.name);
+  if (processes.length > 0) {
+    throw new RangeError(`Container-Optimized OS runs container services only; process services (${processes.join(", ")}) need image debian-12`);
+  }
+  if ((spec.engine ?? "docker") !== "docker") throw new RangeError(`Container-Optimized OS ships docker, not ${spec.engine}`);
+}
+
+/**
+ * COS files: the agent's scripts and the helpers under /var/lib/google/brume/lib (executable,
+ * stateful), units and config under /etc (tmpfs, written again by cloud-init at every boot).
+ */
+function cosMachineFiles(spec: MachineSpec): WriteFile[] {
+  checkCosSpec(spec);
+  const family = "cos-stable";
+  const services = [...(spec.services ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const p = agentPaths(spec.agent.name, family);
+  const helpers = helperPathsFor(family);
+  const file = (path: string, content: string, permissions = "0644"): WriteFile => ({ path, permissions, owner: "root:root", content });
+  const files: WriteFile[] = [
+    file(p.installScript, renderInstallScript(spec.agent, family), "0755"),
+    file(p.tokenScript, renderTokenFetchScript(spec.agent), "0755"),
+    file(`/etc/systemd/system/${p.tokenUnit}`, renderTokenUnit(spec.agent, family)),
+    file(`/etc/systemd/system/${p.unit}`, renderAgentUnit(spec.agent, family)),
+    file(helpers.waitHealthy, renderWaitHealthyScript(), "0755"),
+    file(helpers.secretEnv, renderSecretEnvScript(), "0755"),
+    file(`${cosCaddy.configDir}/Caddyfile`, renderCaddyfile(services, spec.caddy)),
+    file(`/etc/systemd/system/${cosCaddy.firewallUnit}`, renderHostFirewallUnit(spec.caddy)),
+    file(`/etc/systemd/system/${cosCaddy.unit}`, renderCaddyContainerUnit(spec.caddy)),
+  ];
+  for (const svc of services) {
+    files.push(
+      file(serviceEnvFile(svc), renderEnvFile(svc), "0640"),
+      file(`/etc/systemd/system/${serviceUnitName(svc)}`, renderContainerUnit(svc, "docker", family)),
+    );
+  }
+  return files;
+}
+
+/** The COS `#cloud-config`: no packages; the same document is applied at every boot. */
+function renderCosUserData(spec: MachineSpec): string {
+  checkCosSpec(spec);
+  const services = [...(spec.services ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const p = agentPaths(spec.agent.name, "cos-stable");
+  const units = [p.tokenUnit, p.unit, ...services.map(serviceUnitName), cosCaddy.firewallUnit, cosCaddy.unit];
+  const doc = {
+    // /etc/passwd is on the /etc tmpfs: a fixed uid keeps the agent's stateful directories its own.
+    users: [{ name: spec.agent.name, uid: cosAgentUid, system: true, shell: "/usr/sbin/nologin", lock_passwd: true, no_create_home: true }],
+    write_files: machineFiles(spec),
+    runcmd: [
+      // Every boot: downloads and verifies the pinned release again, installs nothing on failure.
+      [p.installScript],
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", "--now", ...units],
+      ["systemctl", "reload-or-restart", cosCaddy.unit],
     ],
   };
   return `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`;

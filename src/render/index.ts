@@ -2,5 +2,6 @@
 export * from "./agent.js";
 export * from "./caddy.js";
 export * from "./cloud-init.js";
+export * from "./layout.js";
 export * from "./runners.js";
 export { shQuote, systemdQuote } from "./shell.js";

@@ -5,6 +5,7 @@
  * runtime installed by vfox at a pinned version, under the service's own user. Secrets come from
  * Secret Manager at start into a 0600 env file under /run; health is awaited after start.
  */
+import { machineLayout, type ImageFamily } from "./layout.js";
 import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, type UnitSection } from "./shell.js";
 
 export type ContainerEngine = "docker" | "podman";
@@ -30,13 +31,28 @@ export interface MachineService {
   paths?: string[];
 }
 
-export const helperDir = "/usr/local/lib/brume";
-export const helperPaths = {
-  registryLogin: `${helperDir}/registry-login`,
-  secretEnv: `${helperDir}/secret-env`,
-  waitHealthy: `${helperDir}/wait-healthy`,
-  fetchVerified: `${helperDir}/fetch-verified`,
-} as const;
+/** The shared helper scripts of an image family (./layout.ts: where executables may live). */
+export function helperPathsFor(family: ImageFamily = "debian-12") {
+  const dir = machineLayout(family).helperDir;
+  return {
+    registryLogin: `${dir}/registry-login`,
+    secretEnv: `${dir}/secret-env`,
+    waitHealthy: `${dir}/wait-healthy`,
+    fetchVerified: `${dir}/fetch-verified`,
+  } as const;
+}
+
+/** Debian's helper directory and scripts (process services only run there). */
+export const helperDir = machineLayout("debian-12").helperDir;
+export const helperPaths = helperPathsFor("debian-12");
+
+/** COS's Artifact Registry / Container Registry credential helper (preinstalled since milestone 60). */
+export const cosCredentialHelper = "/usr/bin/docker-credential-gcr";
+
+/** Registries docker-credential-gcr serves: Artifact Registry (`<location>-docker.pkg.dev`) and gcr.io. */
+export function isGoogleRegistry(host: string): boolean {
+  return /^[a-z0-9-]+-docker\.pkg\.dev$/.test(host) || /^([a-z]+\.)?gcr\.io$/.test(host);
+}
 
 export const serviceUnitName = (svc: Pick<MachineService, "name">) => `brume-${svc.name}.service`;
 export const serviceUser = (svc: Pick<MachineService, "name">) => `svc-${svc.name}`.slice(0, 32);
@@ -66,14 +82,35 @@ function secretArgs(svc: MachineService): string[] {
     .map(([env, s]) => `${env}=projects/${s.project}/secrets/${s.secretId}`);
 }
 
-function healthCheckCommand(svc: MachineService): string {
+function healthCheckCommand(svc: MachineService, family: ImageFamily = "debian-12"): string {
   const target = svc.health?.path ? `http://127.0.0.1:${healthPort(svc)}${svc.health.path}` : `tcp:${healthPort(svc)}`;
-  return `${helperPaths.waitHealthy} ${systemdQuote(target)} 120`;
+  return `${helperPathsFor(family).waitHealthy} ${systemdQuote(target)} 120`;
 }
 
-/** A container service's unit. */
-export function renderContainerUnit(svc: MachineService, engine: ContainerEngine = "docker"): string {
+/**
+ * The registry login before a pull. Debian: our `registry-login` helper (the VM's access token,
+ * `docker login`). COS: `docker-credential-gcr configure-docker --registries=<host>`, as COS
+ * documents for Artifact Registry, into `$HOME/.docker/config.json` — HOME is the unit's runtime
+ * directory, a writable tmpfs whatever root's home is on the image; docker (same HOME) then asks
+ * the helper for a token at each pull. Images from other registries are pulled anonymously on COS.
+ */
+function registryLoginLines(svc: MachineService, engine: ContainerEngine, family: ImageFamily, registry: string): UnitSection {
+  if (family === "debian-12") return [["ExecStartPre", `${helperPathsFor(family).registryLogin} ${engine} ${systemdQuote(registry)}`]];
+  if (!isGoogleRegistry(registry)) return [];
+  return [
+    ["Environment", `HOME=/run/brume-${svc.name}`],
+    ["ExecStartPre", `${cosCredentialHelper} configure-docker ${systemdQuote(`--registries=${registry}`)}`],
+  ];
+}
+
+/**
+ * A container service's unit. The same on both image families but for the registry login and the
+ * helpers' directory; COS has docker only (no podman).
+ */
+export function renderContainerUnit(svc: MachineService, engine: ContainerEngine = "docker", family: ImageFamily = "debian-12"): string {
   if (svc.runner !== "container" || !svc.image) throw new RangeError(`service ${svc.name}: a container unit needs runner container and an image`);
+  if (family === "cos-stable" && engine !== "docker") throw new RangeError(`service ${svc.name}: Container-Optimized OS ships docker, not ${engine}`);
+  const helpers = helperPathsFor(family);
   const bin = `/usr/bin/${engine}`;
   const container = `brume-${svc.name}`;
   const registry = svc.image.split("/")[0]!;
@@ -94,13 +131,13 @@ export function renderContainerUnit(svc: MachineService, engine: ContainerEngine
     ["Type", "exec"],
     ["RuntimeDirectory", `brume-${svc.name}`],
     ["RuntimeDirectoryMode", "0700"],
-    ["ExecStartPre", `${helperPaths.registryLogin} ${engine} ${systemdQuote(registry)}`],
+    ...registryLoginLines(svc, engine, family, registry),
     ...(secretArgs(svc).length
-      ? ([["ExecStartPre", `${helperPaths.secretEnv} ${systemdQuote(serviceSecretEnvFile(svc))} ${secretArgs(svc).map(systemdQuote).join(" ")}`]] as UnitSection)
+      ? ([["ExecStartPre", `${helpers.secretEnv} ${systemdQuote(serviceSecretEnvFile(svc))} ${secretArgs(svc).map(systemdQuote).join(" ")}`]] as UnitSection)
       : []),
     ["ExecStartPre", `-${bin} rm --force ${container}`],
     ["ExecStart", exec],
-    ["ExecStartPost", healthCheckCommand(svc)],
+    ["ExecStartPost", healthCheckCommand(svc, family)],
     ["ExecStop", `${bin} stop --time 30 ${container}`],
     ["Restart", "always"],
     ["RestartSec", "5s"],

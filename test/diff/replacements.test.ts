@@ -38,6 +38,17 @@ describe("replacement table", () => {
     [subnet, "ipCidrRange", "10.0.0.0/20", "10.0.0.0/21", true],
     [subnet, "ipCidrRange", "10.0.0.0/20", "10.1.0.0/20", true],
     [subnet, "name", "a", "b", true],
+    // Machine groups' passthrough frontend: the forwarding rule moves only its target in place; the
+    // blue/green switch (the regional backend service's backends) never replaces anything.
+    ["gcp:compute/forwardingRule:ForwardingRule", "ports", ["80", "443"], ["443"], true],
+    ["gcp:compute/forwardingRule:ForwardingRule", "ipAddress", "203.0.113.4", "203.0.113.5", true],
+    ["gcp:compute/forwardingRule:ForwardingRule", "labels.team", "a", "b", false],
+    ["gcp:compute/regionBackendService:RegionBackendService", "backends", [{ group: "blue" }], [{ group: "green" }], false],
+    ["gcp:compute/regionBackendService:RegionBackendService", "loadBalancingScheme", "EXTERNAL", "INTERNAL", true],
+    ["gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager", "versions", [{ name: "a" }], [{ name: "b" }], false],
+    ["gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager", "distributionPolicyZones", ["a"], ["b"], true],
+    ["gcp:dns/recordSet:RecordSet", "rrdatas", ["203.0.113.4"], ["203.0.113.5"], false],
+    ["gcp:dns/recordSet:RecordSet", "name", "a.example.com.", "b.example.com.", true],
     [subnet, "region", "europe-west1", "europe-west4", true],
     [subnet, "network", "n1", "n2", true],
     [subnet, "privateIpGoogleAccess", false, true, false],

@@ -56,3 +56,17 @@ export function run(cmd: string, args: string[], options: { env?: NodeJS.Process
 }
 
 export { execFileSync };
+
+/**
+ * The same machine on Container-Optimized OS: container services only (no process runner there),
+ * one pulled from Artifact Registry (docker-credential-gcr), one public image (no login).
+ */
+const { vfox: _vfox, ...withoutVfox } = machineSpec;
+export const cosMachineSpec: MachineSpec = {
+  ...withoutVfox,
+  image: "cos-stable",
+  services: [
+    ...machineSpec.services!.filter((s) => s.runner === "container"),
+    { name: "echo", runner: "container", image: "docker.io/hashicorp/http-echo:1.0", command: ["-listen=:5678", "-text=ok"], ports: [{ name: "http", port: 5678 }] },
+  ],
+};

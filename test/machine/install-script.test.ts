@@ -89,6 +89,22 @@ describe("install script", () => {
     expect(existsSync(join(root, "usr/local/bin/.dployrd.new"))).toBe(false);
   });
 
+  it("on Container-Optimized OS installs the binary under /var/lib/google (stateful, executable), the rest where Debian has it", async () => {
+    const root = freshRoot();
+    const r = await exec(renderInstallScript(spec(), "cos-stable"), { BRUME_ROOT: root, ...fastRetries });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const binary = join(root, "var/lib/google/brume/bin/dployrd");
+    expect(readFileSync(binary, "utf8")).toContain("echo dployrd 0.1.0");
+    expect(statSync(binary).mode & 0o777).toBe(0o755);
+    expect(existsSync(join(root, "usr"))).toBe(false);
+    expect(readFileSync(join(root, "etc/dployrd/config.toml"), "utf8")).toContain('data_dir = "/var/lib/dployrd"');
+    // Run again (COS runs cloud-init, hence the install, at every boot): same result, no leftovers.
+    const again = await exec(renderInstallScript(spec(), "cos-stable"), { BRUME_ROOT: root, ...fastRetries });
+    expect(again.code).toBe(0);
+    expect(existsSync(join(root, "var/lib/google/brume/bin/.dployrd.new"))).toBe(false);
+  });
+
   it("verifies against the published checksum when no SHA-256 is pinned", async () => {
     const root = freshRoot();
     const { sha256: _pinned, ...unpinned } = spec();

@@ -1,7 +1,9 @@
 /**
- * MachineGroup under the offline plan: the example (3 VMs, a container and a process service
- * behind Caddy), its hardened template, group and IAM; the bootstrap token never in metadata or
- * template inputs; and each machine rollout step planned, with what it changes counted.
+ * MachineGroup under the offline plan: the example (a Debian group of 3 VMs with a container and a
+ * process service, a COS group of 2 with a container service, each behind Caddy and a passthrough
+ * Network Load Balancer), its hardened templates, groups, IAM and load-balancer frontend; the
+ * bootstrap token never in metadata or template inputs; DNS records in a public zone; and each
+ * machine rollout step planned, with what it changes counted.
  */
 import { describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/run.js";
@@ -12,17 +14,24 @@ import { machineSpec } from "./fixtures.js";
 const T = {
   template: "gcp:compute/instanceTemplate:InstanceTemplate",
   mig: "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
-  backend: "gcp:compute/backendService:BackendService",
+  backend: "gcp:compute/regionBackendService:RegionBackendService",
+  address: "gcp:compute/address:Address",
+  lbHealth: "gcp:compute/regionHealthCheck:RegionHealthCheck",
+  healthCheck: "gcp:compute/healthCheck:HealthCheck",
+  forwardingRule: "gcp:compute/forwardingRule:ForwardingRule",
+  firewall: "gcp:compute/firewall:Firewall",
+  record: "gcp:dns/recordSet:RecordSet",
   secretIam: "gcp:secretmanager/secretIamMember:SecretIamMember",
 };
+const edgeGroupUrl = "https://www.googleapis.com/compute/v1/projects/tiles-prod-7310/regions/europe-west1/instanceGroups/tiles-prod-edge";
 
 describe("examples/machines", async () => {
   const plan = await planDir(examplePath("machines"), "prod");
   const template = one(plan, T.template, "tiles-prod-machines-edge-template");
   const mig = one(plan, T.mig, "tiles-prod-machines-edge-group");
 
-  it("plans one group of 3 machines with a hardened template", () => {
-    expect(ofType(plan, "brume:machine:MachineGroup").map((r) => r.name)).toEqual(["tiles-prod-machines-edge"]);
+  it("plans a Debian group of 3 machines with a hardened template", () => {
+    expect(ofType(plan, "brume:machine:MachineGroup").map((r) => r.name)).toEqual(["tiles-prod-machines-edge", "tiles-prod-machines-web"]);
     const i = template.inputs as Record<string, any>;
     expect(i.namePrefix).toBe("tiles-prod-edge");
     expect(i.shieldedInstanceConfig).toEqual({ enableIntegrityMonitoring: true, enableSecureBoot: true, enableVtpm: true });
@@ -69,14 +78,92 @@ describe("examples/machines", async () => {
     expect(reader.inputs.role).toBe("roles/artifactregistry.reader");
   });
 
-  it("opens health checks to the group's tag and serves through one backend service", () => {
-    const fw = one(plan, "gcp:compute/firewall:Firewall", "tiles-prod-machines-edge-health-firewall");
-    expect(fw.inputs).toMatchObject({ sourceRanges: ["35.191.0.0/16", "130.211.0.0/22"], targetTags: ["tiles-prod-vm-edge"], allows: [{ protocol: "tcp", ports: ["443", "9000"] }] });
+  it("opens only the health port to Google's health-check ranges (autohealing and the passthrough load balancer)", () => {
+    const fw = one(plan, T.firewall, "tiles-prod-machines-edge-health-firewall");
+    expect(fw.inputs).toMatchObject({
+      direction: "INGRESS",
+      sourceRanges: ["35.191.0.0/16", "130.211.0.0/22", "209.85.152.0/22", "209.85.204.0/22"],
+      targetTags: ["tiles-prod-vm-edge"],
+      allows: [{ protocol: "tcp", ports: ["9000"] }],
+    });
+    // Autohealing keeps its global health check on Caddy's /healthz.
+    const autohealing = one(plan, T.healthCheck, "tiles-prod-machines-edge-health");
+    expect(autohealing.inputs.httpHealthCheck).toEqual({ port: 9000, requestPath: "/healthz" });
+    expect((mig.inputs as any).autoHealingPolicies.healthCheck).toBe("tiles-prod-edge-health-id");
+  });
+
+  it("serves through a regional external passthrough Network Load Balancer: address, health check, backend service, forwarding rule, firewall", () => {
+    const address = one(plan, T.address, "tiles-prod-machines-edge-address");
+    expect(address.inputs).toMatchObject({ name: "tiles-prod-edge-lb", region: "europe-west1", addressType: "EXTERNAL", networkTier: "PREMIUM" });
+    const ip = (plan.outputs.machines as any).edge.address;
+    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+
+    const lbHealth = one(plan, T.lbHealth, "tiles-prod-machines-edge-lb-health");
+    expect(lbHealth.inputs).toMatchObject({ region: "europe-west1", httpHealthCheck: { port: 9000, requestPath: "/healthz" } });
+
     const backend = one(plan, T.backend, "tiles-prod-machines-edge-backend");
-    expect(backend.inputs).toMatchObject({ protocol: "HTTPS", portName: "p443", loadBalancingScheme: "EXTERNAL_MANAGED" });
-    expect(backend.inputs.backends).toEqual([
-      { balancingMode: "UTILIZATION", capacityScaler: 1, group: "https://www.googleapis.com/compute/v1/projects/tiles-prod-7310/regions/europe-west1/instanceGroups/tiles-prod-edge" },
+    expect(backend.inputs).toMatchObject({
+      region: "europe-west1",
+      loadBalancingScheme: "EXTERNAL",
+      protocol: "TCP",
+      healthChecks: "tiles-prod-edge-lb-health-id",
+      connectionDrainingTimeoutSec: 60,
+      logConfig: { enable: true, sampleRate: 1 },
+    });
+    expect(backend.inputs.portName).toBeUndefined();
+    expect(backend.inputs.backends).toEqual([{ balancingMode: "CONNECTION", group: edgeGroupUrl }]);
+    expect(backend.dependencies).toEqual(expect.arrayContaining([mig.urn, lbHealth.urn]));
+
+    // 443 is served: 80 is forwarded too (ACME HTTP-01, Caddy's redirect to HTTPS).
+    const rule = one(plan, T.forwardingRule, "tiles-prod-machines-edge-forwarding-rule");
+    expect(rule.inputs).toMatchObject({
+      region: "europe-west1",
+      loadBalancingScheme: "EXTERNAL",
+      ipProtocol: "TCP",
+      ports: ["80", "443"],
+      ipAddress: ip,
+      networkTier: "PREMIUM",
+      backendService: "tiles-prod-edge-backend-id",
+    });
+    expect(rule.dependencies).toEqual(expect.arrayContaining([address.urn, backend.urn]));
+
+    // Client packets keep their source address: the served ports are open to the internet, on this group's tag only.
+    const served = one(plan, T.firewall, "tiles-prod-machines-edge-served-firewall");
+    expect(served.inputs).toMatchObject({
+      direction: "INGRESS",
+      sourceRanges: ["0.0.0.0/0"],
+      targetTags: ["tiles-prod-vm-edge"],
+      allows: [{ protocol: "tcp", ports: ["80", "443"] }],
+    });
+    // No URL map, proxy or global backend service: nothing but the passthrough path.
+    expect(ofType(plan, "gcp:compute/backendService:BackendService")).toEqual([]);
+    expect(ofType(plan, "gcp:compute/urlMap:UrlMap")).toEqual([]);
+    // The environment's domain is the public zone: each service domain in it points at its group's address.
+    expect(ofType(plan, T.record).map((r) => r.inputs)).toEqual([
+      { managedZone: "tiles-prod-public-zone", name: "api.tiles.example.com.", project: "tiles-prod-7310", rrdatas: ["203.0.113.44"], ttl: 300, type: "A" },
+      { managedZone: "tiles-prod-public-zone", name: "tiles.example.com.", project: "tiles-prod-7310", rrdatas: ["203.0.113.44"], ttl: 300, type: "A" },
+      { managedZone: "tiles-prod-public-zone", name: "www.tiles.example.com.", project: "tiles-prod-7310", rrdatas: ["203.0.113.54"], ttl: 300, type: "A" },
     ]);
+    // The record points at the group's address output (a dependency, not a copied value).
+    expect(one(plan, T.record, "tiles-prod-machines-web-dns-www.tiles.example.com").dependencies).toContain(one(plan, T.address, "tiles-prod-machines-web-address").urn);
+  });
+
+  it("plans the Container-Optimized OS group: COS image, executables under /var/lib/google, Caddy as a container", () => {
+    const cos = one(plan, T.template, "tiles-prod-machines-web-template");
+    const i = cos.inputs as Record<string, any>;
+    expect(i.disks[0].sourceImage).toBe("cos-cloud/cos-stable");
+    const userData = String(i.metadata["user-data"]);
+    expect(userData).toMatch(/^#cloud-config\n/);
+    expect(userData).not.toContain("packages:");
+    expect(userData).toContain("path: /var/lib/google/brume/lib/install-dployrd");
+    expect(userData).toContain('ExecStart=/var/lib/google/brume/bin/dployrd "--config" "/etc/dployrd/config.toml"');
+    expect(userData).toContain('"docker.io/library/caddy:2.11.4"');
+    expect(userData).toContain('/usr/bin/docker-credential-gcr configure-docker "--registries=europe-west1-docker.pkg.dev"');
+    expect(userData).toContain("www.tiles.example.com {");
+    expect(userData).not.toContain("brume-renderer");
+    const group = one(plan, T.mig, "tiles-prod-machines-web-group");
+    expect((group.inputs as any).targetSize).toBe(2);
+    expect(one(plan, T.forwardingRule, "tiles-prod-machines-web-forwarding-rule").inputs.ports).toEqual(["80", "443"]);
   });
 
   it("never puts the bootstrap token in metadata or template inputs (plan JSON scan)", () => {
@@ -105,14 +192,23 @@ describe("examples/machines", async () => {
     expect(json).not.toMatch(/token\s*[:=]\s*"[A-Za-z0-9+/]{16,}/);
   });
 
-  it("exports the group's service account and instance groups", () => {
+  it("exports each group's service account, instance groups, backend service and load-balancer address", () => {
     expect(plan.outputs.machines).toEqual({
       edge: {
         serviceAccount: "tiles-prod-edge-vm@tiles-prod-7310.iam.gserviceaccount.com",
-        instanceGroups: { default: "https://www.googleapis.com/compute/v1/projects/tiles-prod-7310/regions/europe-west1/instanceGroups/tiles-prod-edge" },
+        instanceGroups: { default: edgeGroupUrl },
         backendService: "tiles-prod-edge-backend-id",
+        address: expect.stringMatching(/^203\.0\.113\.\d+$/),
+      },
+      web: {
+        serviceAccount: "tiles-prod-web-vm@tiles-prod-7310.iam.gserviceaccount.com",
+        instanceGroups: { default: "https://www.googleapis.com/compute/v1/projects/tiles-prod-7310/regions/europe-west1/instanceGroups/tiles-prod-web" },
+        backendService: "tiles-prod-web-backend-id",
+        address: expect.stringMatching(/^203\.0\.113\.\d+$/),
       },
     });
+    const machines = plan.outputs.machines as Record<string, { address: string }>;
+    expect(machines.edge!.address).not.toBe(machines.web!.address);
   });
 });
 
@@ -177,22 +273,28 @@ describe("canary: two versions in one group", async () => {
   });
 });
 
-describe("blueGreen: two groups behind one backend service", async () => {
+describe("blueGreen: two groups, the backend service lists the live one", async () => {
   const blue = await planGroup({ type: "blueGreen", active: "blue", blue: v1, green: v2 });
   const green = await planGroup({ type: "blueGreen", active: "green", blue: v1, green: v2 });
+  const backends = (plan: Plan) => (one(plan, T.backend, "web-backend").inputs.backends as any[]).map((b) => [b.group.split("/").pop(), b.balancingMode]);
 
-  it("sends traffic to the active group only (capacity scaler 1 / 0), both groups UPDATED first", () => {
-    const backend = one(blue, T.backend, "web-backend");
-    expect((backend.inputs.backends as any[]).map((b) => [b.group.split("/").pop(), b.capacityScaler])).toEqual([
-      ["shop-prod-web-blue", 1],
-      ["shop-prod-web-green", 0],
-    ]);
-    expect(backend.dependencies).toEqual(expect.arrayContaining([one(blue, T.mig, "web-blue").urn, one(blue, T.mig, "web-green").urn]));
-    for (const slot of ["web-blue", "web-green"]) expect(one(blue, T.mig, slot).inputs.waitForInstancesStatus).toBe("UPDATED");
+  it("sends traffic to the active group only (passthrough NLBs have no capacity scaler), both groups kept UPDATED", () => {
+    expect(backends(blue)).toEqual([["shop-prod-web-blue", "CONNECTION"]]);
+    expect(backends(green)).toEqual([["shop-prod-web-green", "CONNECTION"]]);
+    for (const plan of [blue, green]) {
+      for (const b of one(plan, T.backend, "web-backend").inputs.backends as any[]) expect(b.capacityScaler).toBeUndefined();
+      for (const slot of ["web-blue", "web-green"]) expect(one(plan, T.mig, slot).inputs.waitForInstancesStatus).toBe("UPDATED");
+    }
+    expect(one(blue, T.backend, "web-backend").dependencies).toContain(one(blue, T.mig, "web-blue").urn);
   });
-  it("switching changes only the backend service; rolling back restores it exactly", () => {
+  it("switching changes only the backend service (nothing replaced); rolling back restores it exactly", () => {
     expect(diff(blue, green)).toEqual({ added: [], removed: [], changed: ["web-backend"] });
     expect(diff(green, blue)).toEqual({ added: [], removed: [], changed: ["web-backend"] });
+  });
+  it("the forwarding rule, address and firewall rules do not move on a switch", () => {
+    for (const [type, name] of [[T.forwardingRule, "web-forwarding-rule"], [T.address, "web-address"], [T.firewall, "web-served-firewall"], [T.firewall, "web-health-firewall"]] as const) {
+      expect(JSON.stringify(one(green, type, name).inputs)).toBe(JSON.stringify(one(blue, type, name).inputs));
+    }
   });
 });
 

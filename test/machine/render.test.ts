@@ -1,6 +1,7 @@
 /**
- * The machine renderers: snapshots per artifact, determinism, and validation by the real tools
- * (cloud-init, shellcheck, systemd-analyze, caddy). A missing tool fails with the install command.
+ * The machine renderers, for both image families (Debian 12 and Container-Optimized OS): snapshots
+ * per artifact, determinism, and validation by the real tools (cloud-init, shellcheck,
+ * systemd-analyze, caddy). A missing tool fails with the install command.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,35 +15,59 @@ import {
   renderCaddyfile,
   renderUserData,
   systemdQuote,
+  type ImageFamily,
+  type MachineSpec,
 } from "../../src/render/index.js";
-import { agentSpec, machineSpec, requireTool, run } from "./fixtures.js";
+import { agentSpec, cosMachineSpec, machineSpec, requireTool, run } from "./fixtures.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "brume-render-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const files = machineFiles(machineSpec);
-const scripts = files.filter((f) => f.permissions === "0755");
-const units = files.filter((f) => f.path.endsWith(".service"));
+
+/** The spec of each family, and what the image itself provides (faked in the systemd root). */
+const families: Record<ImageFamily, { spec: MachineSpec; provided: string[]; units: string[]; minScripts: number }> = {
+  // docker.io from apt: the engine and its unit.
+  "debian-12": {
+    spec: machineSpec,
+    provided: [agentPaths("dployrd").binary, "/usr/bin/docker", "/usr/bin/dockerd"],
+    units: ["dployrd-bootstrap-token.service", "dployrd.service", "brume-api.service", "brume-docs.service"],
+    minScripts: 8,
+  },
+  // COS ships docker, docker-credential-gcr and iptables; the agent binary is what the install script puts under /var/lib/google.
+  "cos-stable": {
+    spec: cosMachineSpec,
+    provided: [agentPaths("dployrd", "cos-stable").binary, "/usr/bin/docker", "/usr/bin/dockerd", "/usr/bin/docker-credential-gcr", "/sbin/iptables"],
+    units: [
+      "dployrd-bootstrap-token.service",
+      "dployrd.service",
+      "brume-host-firewall.service",
+      "brume-caddy.service",
+      "brume-api.service",
+      "brume-echo.service",
+    ],
+    minScripts: 4,
+  },
+};
 
 /** A root holding the rendered files and systemd's own units, for `systemd-analyze --root`. */
-function systemRoot(): string {
-  const root = join(tmp, "root");
+function systemRoot(family: ImageFamily): string {
+  const root = join(tmp, `root-${family}`);
   mkdirSync(join(root, "usr/lib/systemd"), { recursive: true });
   cpSync("/usr/lib/systemd/system", join(root, "usr/lib/systemd/system"), { recursive: true, dereference: false });
-  for (const f of files) {
+  for (const f of machineFiles(families[family].spec)) {
     mkdirSync(dirname(join(root, f.path)), { recursive: true });
     writeFileSync(join(root, f.path), f.content, { mode: parseInt(f.permissions, 8) });
   }
-  // What the packages cloud-init installs provide (docker.io): the engine and its unit.
   writeFileSync(join(root, "usr/lib/systemd/system/docker.service"), "[Service]\nExecStart=/usr/bin/dockerd\n");
-  for (const bin of [agentPaths("dployrd").binary, "/usr/bin/docker", "/usr/bin/dockerd"]) {
+  for (const bin of families[family].provided) {
     mkdirSync(dirname(join(root, bin)), { recursive: true });
     writeFileSync(join(root, bin), "#!/bin/sh\n", { mode: 0o755 });
   }
   return root;
 }
 
-describe("snapshots", () => {
+describe("snapshots (debian-12)", () => {
   it("renders the user-data byte for byte", async () => {
     await expect(renderUserData(machineSpec)).toMatchFileSnapshot("__snapshots__/user-data.yaml");
   });
@@ -52,6 +77,64 @@ describe("snapshots", () => {
   it("is deterministic: the same spec gives the same bytes, service order does not matter", () => {
     const reversed = { ...machineSpec, services: [...machineSpec.services!].reverse() };
     expect(renderUserData(reversed)).toBe(renderUserData(machineSpec));
+  });
+});
+
+describe("snapshots (cos-stable)", () => {
+  const cosFiles = machineFiles(cosMachineSpec);
+  it("renders the user-data byte for byte", async () => {
+    await expect(renderUserData(cosMachineSpec)).toMatchFileSnapshot("__snapshots__/cos/user-data.yaml");
+  });
+  it.each(cosFiles.map((f) => [f.path, f] as const))("renders %s", async (path, f) => {
+    await expect(f.content).toMatchFileSnapshot(`__snapshots__/cos/files${path}`);
+  });
+  it("is deterministic: the same spec gives the same bytes, service order does not matter", () => {
+    const reversed = { ...cosMachineSpec, services: [...cosMachineSpec.services!].reverse() };
+    expect(renderUserData(reversed)).toBe(renderUserData(cosMachineSpec));
+  });
+});
+
+describe("Container-Optimized OS layout", () => {
+  const userData = renderUserData(cosMachineSpec);
+  const cosFiles = machineFiles(cosMachineSpec);
+  it("installs no package (no apt) and writes nothing under the read-only root", () => {
+    expect(userData).not.toMatch(/^package_update:|^packages:/m);
+    for (const f of cosFiles) expect(f.path).toMatch(/^\/(etc|var\/lib\/google)\//);
+  });
+  it("puts every executable under /var/lib/google (stateful and executable on COS)", () => {
+    const executables = cosFiles.filter((f) => f.permissions === "0755").map((f) => f.path);
+    expect(executables.length).toBeGreaterThanOrEqual(4);
+    for (const path of executables) expect(path.startsWith("/var/lib/google/brume/lib/")).toBe(true);
+    expect(agentPaths("dployrd", "cos-stable").binary).toBe("/var/lib/google/brume/bin/dployrd");
+    expect(renderAgentUnit(agentSpec, "cos-stable")).toContain('ExecStart=/var/lib/google/brume/bin/dployrd "--config" "/etc/dployrd/config.toml"');
+  });
+  it("gives the agent a fixed uid (/etc/passwd is re-created every boot) and re-runs the install at each boot", () => {
+    expect(userData).toContain("  - name: dployrd\n    uid: 2000\n");
+    expect(userData).toContain("runcmd:\n  - - /var/lib/google/brume/lib/install-dployrd\n");
+  });
+  it("keeps the bootstrap-token fetch unchanged", () => {
+    const token = (spec: MachineSpec) => machineFiles(spec).find((f) => f.path.endsWith("/fetch-dployrd-token"))!.content;
+    expect(token(cosMachineSpec)).toBe(token(machineSpec));
+  });
+  it("runs Caddy as the pinned official image, config read-only, certificates on the stateful disk, host firewall opened", () => {
+    const caddy = cosFiles.find((f) => f.path === "/etc/systemd/system/brume-caddy.service")!.content;
+    expect(caddy).toContain('"--network=host"');
+    expect(caddy).toContain('"--volume" "/etc/caddy:/etc/caddy:ro"');
+    expect(caddy).toContain('"--volume" "/var/lib/brume-caddy/data:/data"');
+    expect(caddy).toContain('"docker.io/library/caddy:2.11.4"');
+    const firewall = cosFiles.find((f) => f.path === "/etc/systemd/system/brume-host-firewall.service")!.content;
+    expect(firewall.match(/^ExecStart=.*$/gm)).toEqual([80, 443, 9000].map((p) => `ExecStart=/sbin/iptables -w -A INPUT -p tcp -m tcp --dport ${p} -j ACCEPT`));
+  });
+  it("pulls Artifact Registry images through docker-credential-gcr and public images anonymously", () => {
+    const unit = (name: string) => cosFiles.find((f) => f.path === `/etc/systemd/system/brume-${name}.service`)!.content;
+    expect(unit("api")).toContain('ExecStartPre=/usr/bin/docker-credential-gcr configure-docker "--registries=europe-west1-docker.pkg.dev"');
+    expect(unit("api")).toContain("Environment=HOME=/run/brume-api");
+    expect(unit("echo")).not.toContain("docker-credential-gcr");
+    expect(unit("echo")).not.toContain("registry-login");
+  });
+  it("refuses process services and podman", () => {
+    expect(() => renderUserData({ ...machineSpec, image: "cos-stable" })).toThrow(/process services \(docs\) need image debian-12/);
+    expect(() => renderUserData({ ...cosMachineSpec, engine: "podman" })).toThrow(/ships docker, not podman/);
   });
 });
 
@@ -108,11 +191,16 @@ describe("caddy", () => {
   });
 });
 
-describe("real tools", () => {
+describe.each(Object.keys(families) as ImageFamily[])("real tools (%s)", (family) => {
+  const { spec, units: expectedUnits, minScripts } = families[family];
+  const familyFiles = machineFiles(spec);
+  const scripts = familyFiles.filter((f) => f.permissions === "0755");
+  const units = familyFiles.filter((f) => f.path.endsWith(".service"));
+
   it("cloud-init accepts the user-data", () => {
     requireTool("cloud-init");
-    const path = join(tmp, "user-data.yaml");
-    writeFileSync(path, renderUserData(machineSpec));
+    const path = join(tmp, `user-data-${family}.yaml`);
+    writeFileSync(path, renderUserData(spec));
     const r = run("cloud-init", ["schema", "--config-file", path]);
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("Valid cloud-config");
@@ -128,9 +216,9 @@ describe("real tools", () => {
 
   it("shellcheck passes on every generated script", () => {
     requireTool("shellcheck");
-    expect(scripts.length).toBeGreaterThanOrEqual(8);
+    expect(scripts.length).toBeGreaterThanOrEqual(minScripts);
     for (const script of scripts) {
-      const path = join(tmp, `sc-${script.path.replaceAll("/", "_")}`);
+      const path = join(tmp, `sc-${family}-${script.path.replaceAll("/", "_")}`);
       writeFileSync(path, script.content);
       const r = run("shellcheck", ["--severity=style", "--shell=bash", path]);
       expect({ script: script.path, out: r.stdout }).toEqual({ script: script.path, out: "" });
@@ -140,13 +228,8 @@ describe("real tools", () => {
 
   it("systemd-analyze verify accepts every unit without a warning", () => {
     requireTool("systemd-analyze");
-    const root = systemRoot();
-    expect(units.map((u) => u.path)).toEqual([
-      "/etc/systemd/system/dployrd-bootstrap-token.service",
-      "/etc/systemd/system/dployrd.service",
-      "/etc/systemd/system/brume-api.service",
-      "/etc/systemd/system/brume-docs.service",
-    ]);
+    const root = systemRoot(family);
+    expect(units.map((u) => u.path)).toEqual(expectedUnits.map((u) => `/etc/systemd/system/${u}`));
     const r = run("systemd-analyze", ["verify", "--man=no", `--root=${root}`, ...units.map((u) => u.path)]);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -154,8 +237,9 @@ describe("real tools", () => {
 
   it("systemd-analyze security rates the agent unit 3.0 or better", () => {
     requireTool("systemd-analyze");
-    const path = join(tmp, "dployrd.service");
-    writeFileSync(path, renderAgentUnit(agentSpec));
+    const path = join(tmp, `dployrd-${family}`, "dployrd.service");
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, renderAgentUnit(agentSpec, family));
     const r = run("systemd-analyze", ["security", "--offline=true", "--threshold=30", path]);
     const level = Number(/Overall exposure level for dployrd\.service: ([\d.]+)/.exec(r.stdout)?.[1]);
     expect(level).toBeLessThanOrEqual(3.0);
@@ -165,8 +249,10 @@ describe("real tools", () => {
 
   it("caddy validates the Caddyfile", () => {
     requireTool("caddy");
-    const path = join(tmp, "Caddyfile");
-    writeFileSync(path, renderCaddyfile(machineSpec.services!, machineSpec.caddy));
+    const caddyfile = familyFiles.find((f) => f.path === "/etc/caddy/Caddyfile")!;
+    expect(caddyfile.content).toBe(renderCaddyfile(spec.services!, spec.caddy));
+    const path = join(tmp, `Caddyfile-${family}`);
+    writeFileSync(path, caddyfile.content);
     const home = join(tmp, "caddy-home");
     mkdirSync(home, { recursive: true });
     const r = run("caddy", ["validate", "--config", path, "--adapter", "caddyfile"], {

@@ -16,6 +16,15 @@ function issues(doc: any): string[] {
   }
   return [];
 }
+function issuesWithValues(doc: any): { path: string; message: string; value?: unknown }[] {
+  try {
+    validateConfig(doc);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((i) => ({ path: i.path, message: i.message, ...(i.value !== undefined ? { value: i.value } : {}) }));
+    throw err;
+  }
+  return [];
+}
 
 describe("machine rules", () => {
   it("accepts the example", () => expect(issues(example())).toEqual([]));
@@ -39,11 +48,41 @@ describe("machine rules", () => {
     doc.machines.edge.strategy = { type: "blueGreen", active: "green", blue: { version: "v1" } };
     expect(issues(doc)).toEqual(['machines.edge.strategy.green: the active slot "green" needs a release ({ version: … })']);
   });
-  it("rejects cos-stable until the agent install supports it", () => {
+  it("accepts cos-stable for container services; refuses the process runner there, with path, value and fix", () => {
     const doc = example();
     doc.machines.edge.image = "cos-stable";
-    expect(issues(doc)).toEqual([
-      "machines.edge.image: cos-stable is not supported yet: the agent install targets Debian's filesystem (COS mounts / read-only); use debian-12",
+    expect(issuesWithValues(doc)).toEqual([
+      {
+        path: "machines.edge.runners",
+        message: 'image cos-stable runs container services only (no vfox toolchains on Container-Optimized OS); remove "process" from runners, or set machines.edge.image: debian-12',
+        value: ["container", "process"],
+      },
+      {
+        path: "services.renderer.runner",
+        message:
+          'machine group "edge" runs cos-stable, which has no process runner (no vfox toolchains, /var is noexec); run the service as a container (runner: container, image), or set machines.edge.image: debian-12',
+        value: "process",
+      },
     ]);
+    // Only container services on the group: valid.
+    delete doc.services.renderer;
+    doc.machines.edge.runners = ["container"];
+    delete doc.machines.edge.vfox;
+    expect(issues(doc)).toEqual([]);
+    doc.machines.edge.engine = "podman";
+    expect(issues(doc)).toEqual(["machines.edge.engine: Container-Optimized OS ships docker only; set engine: docker or image: debian-12"]);
+  });
+  it("forwards at most 5 ports through the load balancer (443 adds 80)", () => {
+    const doc = example();
+    doc.machines.edge.serves = [443, 8443, 9443, 10443, 11443];
+    expect(issuesWithValues(doc)).toEqual([
+      {
+        path: "machines.edge.serves",
+        message: "the load balancer forwards at most 5 ports and these serves forward 6 (80, 443, 8443, 9443, 10443, 11443; 443 also forwards 80); serve fewer ports",
+        value: [443, 8443, 9443, 10443, 11443],
+      },
+    ]);
+    doc.machines.edge.serves = [80, 443, 8443, 9443, 10443];
+    expect(issues(doc)).toEqual([]);
   });
 });
