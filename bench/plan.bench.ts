@@ -20,11 +20,12 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { planStack } from "../src/plan/stack.js";
 import { replay } from "./replay.js";
+import type { Plan } from "../src/plan/run.js";
 import { buildReport, renderReport } from "../src/diff/report.js";
 
 const { values } = parseArgs({
   options: {
-    runs: { type: "string", default: "5" },
+    runs: { type: "string", default: "11" },
     services: { type: "string", default: "200,2000" },
     child: { type: "string" },
   },
@@ -32,16 +33,31 @@ const { values } = parseArgs({
 const runs = Math.max(1, Number(values.runs));
 const root = resolve(import.meta.dirname, "..");
 
-async function timeIt<T>(fn: () => Promise<T>, n = runs): Promise<{ ms: number; result: T }> {
-  const times: number[] = [];
-  let result: T = await fn(); // warm-up: module imports and JIT are not part of the figure
+/** A full collection before each timed call (`npm run bench` runs node with --expose-gc), so one
+ * measurement does not pay for the garbage of the one before it. */
+const collect = () => (globalThis as { gc?: () => void }).gc?.();
+
+/**
+ * Median times of several functions measured in turn (A B C A B C …, after one warm-up call each:
+ * module imports and JIT are not part of the figure), so a slow moment of the machine falls on all
+ * of them alike rather than on whichever ran then.
+ */
+async function timeEach<T extends unknown[]>(fns: { [K in keyof T]: () => Promise<T[K]> }, n = runs): Promise<{ [K in keyof T]: { ms: number; result: T[K] } }> {
+  const results: unknown[] = [];
+  for (const fn of fns) results.push(await fn());
+  const times: number[][] = fns.map(() => []);
   for (let i = 0; i < n; i++) {
-    const start = process.hrtime.bigint();
-    result = await fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    for (const [k, fn] of fns.entries()) {
+      collect();
+      const start = process.hrtime.bigint();
+      results[k] = await fn();
+      times[k]!.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
   }
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)]!, result };
+  return fns.map((_, k) => {
+    const sorted = times[k]!.sort((a, b) => a - b);
+    return { ms: sorted[Math.floor(sorted.length / 2)]!, result: results[k] };
+  }) as { [K in keyof T]: { ms: number; result: T[K] } };
 }
 
 /**
@@ -105,13 +121,16 @@ const rows: string[] = ["| measurement | resources | ms | ratio | goal |", "|---
 // The issue's reference stack: examples/bro-ai (the seed's environment, services and data).
 const broAi = join(root, "examples", "bro-ai");
 for (const stack of ["prod", "stage"]) {
-  const example = await timeIt(() => planOf(broAi, stack));
-  const baseline = await timeIt(() => replay(example.result, "sdk-classes"));
-  const raw = await timeIt(() => replay(example.result, "raw"));
-  const diff = await timeIt(async () => {
-    const [base, head] = [await planOf(broAi, stack), await planOf(broAi, stack)];
-    return renderReport(buildReport([{ stack, base, head }], { base: "bench" }), "md");
-  });
+  const planned = await planOf(broAi, stack);
+  const [example, baseline, raw, diff] = await timeEach<[Plan, Plan, Plan, string]>([
+    () => planOf(broAi, stack),
+    () => replay(planned, "sdk-classes"),
+    () => replay(planned, "raw"),
+    async () => {
+      const [base, head] = [await planOf(broAi, stack), await planOf(broAi, stack)];
+      return renderReport(buildReport([{ stack, base, head }], { base: "bench" }), "md");
+    },
+  ]);
   const n = example.result.resources.length;
   rows.push(`| baseline: bro-ai ${stack} custom resources replayed with their SDK classes | ${baseline.result.resources.length} | ${baseline.ms.toFixed(0)} | 1.00 | |`);
   rows.push(`| (lower bound: the same replayed as bare CustomResource, no declared outputs) | ${raw.result.resources.length} | ${raw.ms.toFixed(0)} | ${(raw.ms / baseline.ms).toFixed(2)} | |`);
@@ -123,13 +142,18 @@ const synthetic = sizes.map((n) => {
   const out = execFileSync(process.execPath, ["--import", "tsx", join(root, "bench", "plan.bench.ts"), "--child", String(n)], { cwd: root, encoding: "utf8", maxBuffer: 1 << 26 });
   return { n, ...(JSON.parse(out.trim().split("\n").pop()!) as { resources: number; planMs: number; diffMs: number; diffTotalMs: number; mdChars: number; planRssMb: number; rssMb: number }) };
 });
-for (const s of synthetic) {
-  rows.push(`| plan ${s.n} services (own process) | ${s.resources} | ${s.planMs.toFixed(0)} | ${(s.planMs / synthetic[0]!.planMs).toFixed(2)} | ${s === synthetic[0] ? "" : `≤ ${((s.n / synthetic[0]!.n) * 1.1).toFixed(0)}`} |`);
+for (const [k, s] of synthetic.entries()) {
+  // Each size against the one before it: time should grow with the size, no faster (goal 1.1 × the size ratio).
+  const prev = synthetic[k - 1];
+  const ratio = prev ? `${(s.planMs / prev.planMs).toFixed(2)} (vs ${prev.n})` : "";
+  const goal = prev ? `≤ ${((s.n / prev.n) * 1.1).toFixed(1)}` : "";
+  rows.push(`| plan ${s.n} services (own process) | ${s.resources} | ${s.planMs.toFixed(0)} | ${ratio} | ${goal} |`);
   rows.push(`| brume diff ${s.n} services, 1 in 10 images bumped (2 plans + diff + md, ${s.mdChars} chars) | ${s.resources} | ${s.diffTotalMs.toFixed(0)} | | |`);
   rows.push(`| of which diff + md | | ${s.diffMs.toFixed(0)} | | |`);
   rows.push(`| peak RSS ${s.n} services: plan / plan + brume diff (3 plans in all) | | ${s.planRssMb.toFixed(0)} MB / ${s.rssMb.toFixed(0)} MB | | ≤ 1024 MB |`);
 }
 console.log(rows.join("\n"));
 console.log(`
-ratio: plan time over the replayed baseline of the same run (components' overhead), or for the
-synthetic sizes over the smallest size (goal: linear, ≤ 1.1 × the size ratio).`);
+ratio: plan time over the replayed baseline of the same run (components' overhead; measured in
+turn with a collection before each call), or for the synthetic sizes over the size before it
+(goal: linear, ≤ 1.1 × the size ratio).`);

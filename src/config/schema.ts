@@ -409,11 +409,14 @@ export const machineGroupSchema = strict({
   acmeEmail: z.email().optional().meta({ description: "Email of Caddy's ACME account (certificate expiry notices)." }),
   vfox: strict({
     version: z.string().regex(/^\d+\.\d+\.\d+$/),
-    url: z.url().meta({ description: "vfox binary URL; `{version}` is substituted." }),
+    url: z.url().meta({
+      description:
+        "vfox release URL, `{version}` substituted: the release tarball (`…/v{version}/vfox_{version}_linux_x86_64.tar.gz`, the binary inside is installed) or a single binary.",
+    }),
     sha256: z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" }),
   })
     .optional()
-    .meta({ description: "vfox (runtime installer) for process services: pinned version, binary URL and its SHA-256." }),
+    .meta({ description: "vfox (runtime installer) for process services: pinned version, release URL and its SHA-256 (from the release's checksums.txt)." }),
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 /**
- * Plans a brume stack offline exactly as `pulumi up` would run it: Pulumi.yaml names the project,
+ * Plans a brume stack offline as `pulumi up` would run it: Pulumi.yaml names the project,
  * Pulumi.<stack>.yaml gives the stack config, and the real program (src/program.ts) runs under
- * the mocks. The brume config is validated first, so bad input fails before any resource exists.
+ * the mocks. The brume config is validated first, so bad input fails before any resource exists;
+ * the program is handed that validated config rather than loading it a second time.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -85,10 +86,11 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
     defaultProject: loaded.environment.gcpProject,
     defaultRegion: loaded.environment.region,
   };
+  // The config was loaded and validated above from the same stack config the program would read
+  // it from (a test checks both give the same plan): the program gets it instead of loading it again.
   const groups = serviceGroups(loaded.config.services, options.servicesPerRun ?? 50);
-  if (groups.length <= 1) return { plan: await runProgram(() => program(), runOptions), loaded };
+  if (groups.length <= 1) return { plan: await runProgram(() => program({ loaded }), runOptions), loaded };
   const plans: Plan[] = [];
-  // The config was loaded and validated above from the same stack config: once, not once per run.
   for (const onlyServices of groups) plans.push(await runProgram(() => program({ onlyServices, loaded }), runOptions));
   return { plan: mergePlans(plans), loaded };
 }

@@ -222,6 +222,16 @@ export function renderProcessUnit(svc: MachineService): string {
   });
 }
 
+/**
+ * vfox (0.6) keys its per-shell environment cache on the parent PID and the day, under
+ * ~/.version-fox/temp (internal/path.go); `__VFOX_CURTMPPATH` overrides the directory.
+ */
+const vfoxSession = `# vfox caches a shell's environment by parent PID and day under ~/.version-fox/temp: a PID reused
+# after a restart would read an empty one. A directory per invocation in the unit's RuntimeDirectory
+# (emptied at every stop) keeps each run's environment fresh.
+export __VFOX_CURTMPPATH="\${RUNTIME_DIRECTORY:?}/vfox.$$"
+`;
+
 /** Fetch the source at the pinned ref, install the runtime with vfox, build once per ref. */
 export function renderProcessPrepareScript(svc: MachineService): string {
   if (!svc.source) throw new RangeError(`service ${svc.name} has no source`);
@@ -239,7 +249,7 @@ readonly RUNTIME=${shQuote(runtime)}
 readonly PLUGIN=${shQuote(plugin)}
 readonly BUILD=${shQuote(build ?? "")}
 readonly src="$HOME/src"
-
+${vfoxSession}
 vfox add "$PLUGIN" >/dev/null 2>&1 || vfox list "$PLUGIN" >/dev/null
 vfox install "$RUNTIME"
 
@@ -266,7 +276,7 @@ export function renderProcessRunScript(svc: MachineService): string {
   return `#!/bin/bash
 # Runs ${svc.name}. Rendered by brume; do not edit on the machine.
 set -euo pipefail
-cd "$HOME/src"
+${vfoxSession}cd "$HOME/src"
 eval "$(vfox env -s bash)"
 exec ${svc.command.map(shQuote).join(" ")}
 `;
@@ -348,19 +358,34 @@ exit 1
 export function renderFetchVerifiedScript(): string {
   return `#!/bin/bash
 # Downloads a file, verifies its SHA-256 and installs it atomically; installs nothing on mismatch.
+# A .tar.gz / .tgz download is a release archive: the file named like the destination inside it
+# (at its top or in its one top directory, e.g. vfox_0.6.0_linux_x86_64/vfox) is installed.
 set -euo pipefail
 readonly url="$1" sha256="$2" dest="$3" mode="\${4:-0755}"
 work="$(mktemp -d)"
 readonly work
 trap 'rm -rf -- "$work"' EXIT
 curl --fail --silent --show-error --location --retry 5 --retry-connrefused --retry-max-time 120 \\
-  --connect-timeout 10 --output "$work/file" "$url"
-actual="$(sha256sum "$work/file" | cut -d ' ' -f 1)"
+  --connect-timeout 10 --output "$work/download" "$url"
+actual="$(sha256sum "$work/download" | cut -d ' ' -f 1)"
 if [ "$actual" != "$sha256" ]; then
   echo "fetch-verified: checksum mismatch for $url: expected $sha256, got $actual" >&2
   exit 3
 fi
-install -D -m "$mode" "$work/file" "$dest.new"
+file="$work/download"
+case "$url" in
+  *.tar.gz | *.tgz)
+    mkdir "$work/archive"
+    tar -xzf "$work/download" -C "$work/archive" --no-same-owner --no-same-permissions
+    name="$(basename -- "$dest")"
+    file="$(find "$work/archive" -mindepth 1 -maxdepth 2 -type f -name "$name" -print -quit)"
+    if [ -z "$file" ]; then
+      echo "fetch-verified: no file named $name in $url" >&2
+      exit 4
+    fi
+    ;;
+esac
+install -D -m "$mode" "$file" "$dest.new"
 mv -f "$dest.new" "$dest"
 `;
 }

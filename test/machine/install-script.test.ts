@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderInstallScript, renderTokenFetchScript, type AgentSpec } from "../../src/render/index.js";
+import { renderFetchVerifiedScript } from "../../src/render/runners.js";
 import { agentSpec, requireTool, run } from "./fixtures.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "brume-install-"));
@@ -19,6 +20,9 @@ let server: Server;
 let base = "";
 let tarball: Buffer;
 let sha256 = "";
+/** A vfox release as goreleaser packs it: vfox_<v>_linux_x86_64.tar.gz holding vfox_<v>_linux_x86_64/{vfox,README.md,LICENSE}. */
+let vfoxTarball: Buffer;
+const vfoxBinary = "#!/bin/sh\necho vfox 0.6.0\n";
 const requests: string[] = [];
 const token = "bootstrap-token-value-7f3a";
 
@@ -35,7 +39,17 @@ beforeAll(async () => {
   tarball = readFileSync(join(tmp, "release.tar.gz"));
   sha256 = createHash("sha256").update(tarball).digest("hex");
 
+  const vfoxDir = join(tmp, "vfox-pkg", "vfox_0.6.0_linux_x86_64");
+  mkdirSync(vfoxDir, { recursive: true });
+  writeFileSync(join(vfoxDir, "vfox"), vfoxBinary, { mode: 0o755 });
+  writeFileSync(join(vfoxDir, "README.md"), "vfox\n");
+  writeFileSync(join(vfoxDir, "LICENSE"), "Apache-2.0\n");
+  expect(run("tar", ["-czf", join(tmp, "vfox.tar.gz"), "-C", join(tmp, "vfox-pkg"), "vfox_0.6.0_linux_x86_64"]).status).toBe(0);
+  vfoxTarball = readFileSync(join(tmp, "vfox.tar.gz"));
+
   server = createServer((req, res) => {
+    if (req.url === "/vfox/v0.6.0/vfox_0.6.0_linux_x86_64.tar.gz") return void res.end(vfoxTarball);
+    if (req.url === "/vfox/v0.6.0/vfox") return void res.end(vfoxBinary);
     requests.push(`${req.method} ${req.url} ${req.headers.authorization ?? ""} ${req.headers["metadata-flavor"] ?? ""}`);
     if (req.url === "/releases/v0.1.0/dployrd.tar.gz") return void res.end(tarball);
     if (req.url === "/releases/v0.1.0/dployrd.tar.gz.sha256") return void res.end(`${sha256}  dployrd.tar.gz\n`);
@@ -58,11 +72,11 @@ afterAll(async () => {
 });
 
 /** Runs a script asynchronously (the server lives in this process). */
-function exec(script: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+function exec(script: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
   const path = join(tmp, `script-${Math.random().toString(36).slice(2)}.sh`);
   writeFileSync(path, script, { mode: 0o755 });
   return new Promise((resolve) => {
-    execFile("bash", [path], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, timeout: 25_000 }, (err, stdout, stderr) => {
+    execFile("bash", [path, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, timeout: 25_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -145,6 +159,46 @@ describe("install script", () => {
     const r = await exec(renderInstallScript(spec({ version: "9.9.9" })), { BRUME_ROOT: root, ...fastRetries });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("404");
+    expect(run("find", [root, "-mindepth", "1"]).stdout).toBe("");
+  });
+});
+
+describe("fetch-verified (the vfox install)", () => {
+  const hex = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
+  const fetch = (url: string, sum: string, dest: string) => exec(renderFetchVerifiedScript(), {}, [url, sum, dest]);
+
+  it("verifies a release tarball and installs the binary inside it, nothing else", async () => {
+    const root = freshRoot();
+    const dest = join(root, "usr/local/bin/vfox");
+    const r = await fetch(`${base}/vfox/v0.6.0/vfox_0.6.0_linux_x86_64.tar.gz`, hex(vfoxTarball), dest);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(readFileSync(dest, "utf8")).toBe(vfoxBinary);
+    expect(statSync(dest).mode & 0o777).toBe(0o755);
+    expect(run("find", [root, "-mindepth", "1", "-type", "f"]).stdout.trim()).toBe(dest);
+  });
+
+  it("installs a single-binary download as is", async () => {
+    const root = freshRoot();
+    const dest = join(root, "usr/local/bin/vfox");
+    const r = await fetch(`${base}/vfox/v0.6.0/vfox`, hex(vfoxBinary), dest);
+    expect(r.code).toBe(0);
+    expect(readFileSync(dest, "utf8")).toBe(vfoxBinary);
+  });
+
+  it("exits 3 on a checksum mismatch (the tarball's, not the binary's) and installs nothing", async () => {
+    const root = freshRoot();
+    const r = await fetch(`${base}/vfox/v0.6.0/vfox_0.6.0_linux_x86_64.tar.gz`, hex(vfoxBinary), join(root, "usr/local/bin/vfox"));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("fetch-verified: checksum mismatch for");
+    expect(run("find", [root, "-mindepth", "1"]).stdout).toBe("");
+  });
+
+  it("exits 4 when the tarball holds no file of the destination's name, and installs nothing", async () => {
+    const root = freshRoot();
+    const r = await fetch(`${base}/vfox/v0.6.0/vfox_0.6.0_linux_x86_64.tar.gz`, hex(vfoxTarball), join(root, "usr/local/bin/node"));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe(`fetch-verified: no file named node in ${base}/vfox/v0.6.0/vfox_0.6.0_linux_x86_64.tar.gz\n`);
     expect(run("find", [root, "-mindepth", "1"]).stdout).toBe("");
   });
 });

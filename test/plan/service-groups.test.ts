@@ -1,7 +1,8 @@
 /**
  * Large environments are planned in groups of services (src/plan/stack.ts `servicesPerRun`): the
  * merged plan must be byte-identical to one run of the whole program, and a resource that comes
- * out differently from two runs must fail the plan, never be silently picked.
+ * out differently from two runs must fail the plan, never be silently picked. planStack hands the
+ * program the config it already validated: the program reading it itself must plan the same.
  */
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,8 +10,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { renderPlan } from "../../src/plan/format.js";
-import { PlanError, type Plan } from "../../src/plan/run.js";
-import { mergePlans, planStack, serviceGroups } from "../../src/plan/stack.js";
+import { PlanError, runProgram, type Plan } from "../../src/plan/run.js";
+import { mergePlans, planStack, readStackConfig, serviceGroups } from "../../src/plan/stack.js";
 import { examplePath } from "../harness.js";
 
 /** bro-ai with tracing on (the collector service is shared by every group) and extra services. */
@@ -44,6 +45,23 @@ describe("planning in groups of services", () => {
     expect(parsed.resources.filter((r) => r.type === "brume:service:Service")).toHaveLength(11);
     expect(await plan(dir, stack, 1)).toBe(whole);
     expect(await plan(dir, stack, 4)).toBe(whole);
+  });
+
+  it("the program loading its config from the Pulumi stack config plans what planStack plans", async () => {
+    // planStack hands the program the config it validated; `pulumi up` has the program read it itself.
+    const dir = examplePath("bro-ai");
+    const viaPlanStack = await planStack({ stack: "stage", configFile: join(dir, "brume.yaml"), projectDir: dir });
+    const { default: program } = await import("../../src/program.js");
+    const { project, config, secretKeys } = readStackConfig(dir, "stage");
+    const own = await runProgram(() => program(), {
+      project,
+      stack: "stage",
+      config: { ...config, "brume:configFile": join(dir, "brume.yaml"), "brume:environment": "stage" },
+      secretKeys,
+      defaultProject: viaPlanStack.loaded.environment.gcpProject,
+      defaultRegion: viaPlanStack.loaded.environment.region,
+    });
+    expect(renderPlan(own, "json")).toBe(renderPlan(viaPlanStack.plan, "json"));
   });
 
   it("fails when a resource shared by two runs differs between them", () => {
