@@ -542,6 +542,28 @@ export const ciSchema = strict({
   }),
 }).meta({ description: "Keyless CI: Workload Identity Federation for GitHub Actions, deploy and preview service accounts." });
 
+// ---------------------------------------------------------------------------------------------
+// Cost estimate (issue 7): usage the plan cannot know
+// ---------------------------------------------------------------------------------------------
+
+const gib = (description: string, fallback: number) => z.number().min(0).default(fallback).meta({ description });
+
+/**
+ * What `brume cost` / `brume diff` assume for usage-dependent prices. One value per stack: set it
+ * per environment through `brume:overrides` in Pulumi.<env>.yaml; `--assume key=n` wins over both.
+ */
+export const costAssumptionsSchema = strict({
+  bucketGiB: gib("Data stored per bucket, GiB.", 50),
+  registryGiB: gib("Images stored per Artifact Registry repository, GiB.", 20),
+  natGiB: gib("Data processed by each Cloud NAT gateway per month, GiB.", 100),
+  lbGiB: gib("Data processed by each load balancer (Gateway, machine frontend) per month, GiB.", 100),
+  pubsubGiB: gib("Throughput per Pub/Sub topic per month, GiB.", 10),
+});
+
+export const costSchema = strict({
+  assumptions: costAssumptionsSchema.prefault({}).meta({ description: "Usage the cost estimate assumes (the plan cannot know it)." }),
+});
+
 export const brumeConfigSchema = strict({
   $schema: z.string().optional().meta({ description: "Path or URL of the JSON Schema (editor support)." }),
   project: projectSchema,
@@ -560,6 +582,7 @@ export const brumeConfigSchema = strict({
   observability: observabilitySchema.optional().meta({ description: "Alerts, uptime checks, dashboards, log sinks and budgets." }),
   access: accessSchema.optional().meta({ description: "Role-based access (IAM + Kubernetes RBAC) and Data Access audit logs." }),
   recovery: recoverySchema.optional().meta({ description: "Backup and disaster-recovery targets (RPO / RTO) and scheduled exports." }),
+  cost: costSchema.prefault({}).meta({ description: "Assumptions of the cost estimate (`brume cost`, the cost delta of `brume diff`)." }),
 });
 
 /** The config as written by the user (defaults optional). */

@@ -18,6 +18,9 @@
  * quoting a figure.
  */
 
+import type { z } from "zod";
+import { costAssumptionsSchema } from "../config/schema.js";
+
 export interface Price {
   usd: number;
   unit: string;
@@ -199,24 +202,10 @@ export const regionFactors: Readonly<Record<string, number>> = {
 };
 export const defaultRegionFactor = 1.15;
 
-/** Usage-dependent quantities the plan cannot know; overridable (`brume cost --assume key=value`). */
-export interface CostAssumptions {
-  /** Stored data per bucket, GiB. */
-  bucketGiB: number;
-  /** Images stored per Artifact Registry repository, GiB. */
-  registryGiB: number;
-  /** Data processed by each Cloud NAT gateway per month, GiB. */
-  natGiB: number;
-  /** Data processed by each load balancer (Gateway) per month, GiB. */
-  lbGiB: number;
-  /** Throughput per Pub/Sub topic per month, GiB. */
-  pubsubGiB: number;
-}
+/**
+ * Usage-dependent quantities the plan cannot know: `cost.assumptions` in brume.yaml (defaults in
+ * the config schema, the one source of them), overridable per run (`brume cost --assume key=value`).
+ */
+export type CostAssumptions = z.output<typeof costAssumptionsSchema>;
 
-export const defaultAssumptions: CostAssumptions = {
-  bucketGiB: 50,
-  registryGiB: 20,
-  natGiB: 100,
-  lbGiB: 100,
-  pubsubGiB: 10,
-};
+export const defaultAssumptions: CostAssumptions = costAssumptionsSchema.parse({});

@@ -76,15 +76,22 @@ export interface BuildReportOptions {
   assumptions?: Partial<CostAssumptions>;
 }
 
-/** Diffs and prices each environment's base and head plans. */
-export function buildReport(pairs: { stack: string; base: Plan; head: Plan }[], options: BuildReportOptions): DiffReport {
+/**
+ * Diffs and prices each environment's base and head plans. A pair's own `assumptions` (its stack's
+ * `cost.assumptions`) come first; `options.assumptions` (`--assume`) override them.
+ */
+export function buildReport(
+  pairs: { stack: string; base: Plan; head: Plan; assumptions?: Partial<CostAssumptions> }[],
+  options: BuildReportOptions,
+): DiffReport {
   return {
     base: options.base,
     notes: options.notes ?? [],
-    environments: pairs.map(({ stack, base, head }) => {
+    environments: pairs.map(({ stack, base, head, assumptions: own }) => {
       const diff = diffPlans(base, head);
-      const headCost = estimateCost(head, options.assumptions);
-      return { stack, diff, cost: costDelta(estimateCost(base, options.assumptions), headCost), headCost, components: componentGraph(base, head, diff) };
+      const assumptions = { ...own, ...options.assumptions };
+      const headCost = estimateCost(head, assumptions);
+      return { stack, diff, cost: costDelta(estimateCost(base, assumptions), headCost), headCost, components: componentGraph(base, head, diff) };
     }),
   };
 }

@@ -69,6 +69,7 @@ describe("schema/brume.schema.json", () => {
       "observability",
       "access",
       "recovery",
+      "cost",
     ]);
     expect(schema.required).toEqual(["project", "environments"]);
     expect(schema.additionalProperties).toBe(false);

@@ -70,4 +70,26 @@ describe("brume diff with a git base", () => {
     expect(e.assumptions.bucketGiB).toBe(1000);
     expect(e.lines.find((l: { name: string }) => l.name === "shop-prod-bucket-uploads-bucket").monthlyUsd).toBe(26);
   }, 30_000);
+
+  it("brume cost takes its assumptions from the config, the stack's overrides, then --assume", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "brume-cost-"));
+    cpSync(join(repoRoot, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    writeFileSync(join(dir, "brume.yaml"), `${readFileSync(join(repoRoot, "brume.yaml"), "utf8")}\ncost:\n  assumptions: { bucketGiB: 200, natGiB: 0 }\n`);
+    writeFileSync(join(dir, "Pulumi.prod.yaml"), `${readFileSync(join(repoRoot, "Pulumi.prod.yaml"), "utf8")}  brume:overrides:\n    cost: { assumptions: { natGiB: 10 } }\n`);
+    const estimate = async (...extra: string[]) => {
+      const { code, stdout, stderr } = await cli("cost", "--stack", "prod", "--config", join(dir, "brume.yaml"), "--format", "json", ...extra);
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      return JSON.parse(stdout) as { assumptions: Record<string, number>; lines: { name: string; monthlyUsd: number }[] };
+    };
+    const fromConfig = await estimate();
+    // bucketGiB from brume.yaml, natGiB from Pulumi.prod.yaml's overrides, the rest schema defaults.
+    expect(fromConfig.assumptions).toEqual({ bucketGiB: 200, registryGiB: 20, natGiB: 10, lbGiB: 100, pubsubGiB: 10 });
+    const uploads = (e: typeof fromConfig) => e.lines.find((l) => l.name === "shop-prod-bucket-uploads-bucket")!.monthlyUsd;
+    expect(uploads(fromConfig)).toBe(5.2); // 200 GiB × $0.026 (multi-region STANDARD)
+    const overridden = await estimate("--assume", "bucketGiB=1000");
+    expect(overridden.assumptions.bucketGiB).toBe(1000);
+    expect(overridden.assumptions.natGiB).toBe(10);
+    expect(uploads(overridden)).toBe(26);
+  }, 30_000);
 });

@@ -8,7 +8,7 @@ export const costCommand: Command = {
   usage: `brume cost [--stack <env>] [--config <file>] [--project-dir <dir>] [--format md|json|text] [--assume <key>=<n>]... [--out <file>]
   --stack <env>         Stack to price (default: prod)
   --format <fmt>        md | json | text (default: text)
-  --assume <key>=<n>    Usage assumption: bucketGiB, registryGiB, natGiB, lbGiB, pubsubGiB`,
+  --assume <key>=<n>    Usage assumption over the config's cost.assumptions: bucketGiB, registryGiB, natGiB, lbGiB, pubsubGiB`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -26,12 +26,13 @@ export const costCommand: Command = {
     const assumptions = await parseAssumptions(values.assume);
     const { planStack } = await import("../../plan/stack.js");
     const { estimateCost } = await import("../../cost/estimate.js");
-    const { plan } = await planStack({
+    const { plan, loaded } = await planStack({
       stack: values.stack as string,
       ...(values.config ? { configFile: values.config } : {}),
       ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
     });
-    const text = renderCost(estimateCost(plan, assumptions), format as "md" | "json" | "text");
+    // The config's cost.assumptions, then --assume over them.
+    const text = renderCost(estimateCost(plan, { ...loaded.config.cost.assumptions, ...assumptions }), format as "md" | "json" | "text");
     if (values.out) writeFileSync(values.out, text);
     else io.stdout(text);
     return 0;

@@ -28,7 +28,7 @@ export const diffCommand: Command = {
   --config <file>       brume.yaml or brume.toml (default: found in the current directory)
   --project-dir <dir>   Directory of Pulumi.yaml and Pulumi.<env>.yaml (default: the config's directory)
   --out <file>          Write to a file instead of stdout
-  --assume <key>=<n>    Cost assumption: bucketGiB, registryGiB, natGiB, lbGiB, pubsubGiB
+  --assume <key>=<n>    Cost assumption over the config's cost.assumptions: bucketGiB, registryGiB, natGiB, lbGiB, pubsubGiB
   --fail-on-danger      Exit 3 when a change is dangerous`,
   async run(args: string[], io: CliIO) {
     const { values } = parseArgs({
@@ -63,8 +63,9 @@ export const diffCommand: Command = {
         const common = { stack, configFile, ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}) };
         const basePlan = fromFile ? readPlanFile(base) : await planAtGitRef({ ref: base, ...common });
         if (fromFile && basePlan.stack !== stack) throw new BaseError(`${base} is a plan of stack "${basePlan.stack}", not "${stack}"`);
-        const { plan: head } = await planStack(common);
-        pairs.push({ stack, base: basePlan, head });
+        // Both sides are priced with the head's assumptions: the delta shows the change, not a new guess.
+        const { plan: head, loaded } = await planStack(common);
+        pairs.push({ stack, base: basePlan, head, assumptions: loaded.config.cost.assumptions });
       }
       const notes = fromFile
         ? [`Base: the saved plan ${base}.`]
