@@ -73,7 +73,13 @@ describe("workflows", () => {
     expect(diff.permissions).toEqual({ contents: "read", "pull-requests": "write" });
     expect(diff.steps.find((s) => s.uses?.startsWith("actions/checkout"))!.with!["fetch-depth"]).toBe(0);
     const run = diff.steps.find((s) => s.run?.includes(" diff "))!;
-    expect(run.run).toContain('--stack prod --stack stage --base "origin/$BASE_REF" --format md');
+    // Every stack of the project: one --stack per Pulumi.<stack>.yaml (prod and stage here).
+    expect(run.run).toContain('for file in Pulumi.*.yaml; do');
+    expect(run.run).toContain('diff "${stacks[@]}" --base "origin/$BASE_REF" --format md');
+    const script = join(mkdtempSync(join(tmpdir(), "brume-wf-run-")), "stacks.sh");
+    writeFileSync(script, `${run.run!.replace(/npx tsx src\/cli\/main.ts diff/, 'printf "%s\\n"')}`);
+    const listed = spawnSync("bash", ["-euo", "pipefail", script], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, BASE_REF: "main" } });
+    expect(listed.stdout.split("\n").filter(Boolean)).toEqual(["--stack", "prod", "--stack", "stage", "--base", "origin/main", "--format", "md", "--out", "brume-diff.md"]);
     expect(run.env).toEqual({ BASE_REF: "${{ github.base_ref }}" });
     const comment = diff.steps.find((s) => s.uses?.startsWith("actions/github-script"))!;
     expect(comment.if).toContain("head.repo.full_name == github.repository");
