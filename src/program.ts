@@ -69,8 +69,11 @@ export function stackOutputs(project: Project) {
       serviceAccount: g.serviceAccountEmail,
       instanceGroups: Object.fromEntries(Object.entries(g.groups).map(([slot, mig]) => [slot || "default", mig.instanceGroup])),
       backendService: g.backendService?.id,
-      address: g.address,
+      // The shared load balancer's address, on the groups it serves (the same for each of them).
+      address: g.serving ? project.machines?.address : undefined,
     })),
+    // The machine groups' one Application Load Balancer address: point their domains here.
+    ...(project.machines?.address ? { machinesAddress: project.machines.address } : {}),
   };
 }
 

@@ -59,6 +59,6 @@ export function machineSpecFor(
     services: servicesOnGroup(config, group).map(([name, svc]) => machineService(name, svc, env.gcpProject, naming)),
     engine: g.engine,
     ...(g.vfox ? { vfox: g.vfox } : {}),
-    caddy: { healthPort: g.healthPort, ...(g.acmeEmail ? { email: g.acmeEmail } : {}) },
+    caddy: { healthPort: g.healthPort },
   };
 }

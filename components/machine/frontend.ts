@@ -1,39 +1,110 @@
 /**
- * The load-balancer frontend of a machine group that `serves` ports, as pure data: which ports the
- * regional external passthrough Network Load Balancer forwards, where health checks come from and
- * which service domains get an A record in the environment's public zone.
+ * The load-balancer frontend of the machine groups, as pure data: which domains the shared global
+ * external Application Load Balancer serves, which group's backend service each host goes to, the
+ * certificate's domain list and name, where Google's proxies and health checks come from, and
+ * which domains get an A record in the environment's public zone. `Machines` creates the resources
+ * (./machines.ts), each serving `MachineGroup` its backend service (./machine-group.ts).
  *
- * Why a passthrough NLB: Caddy on the machines terminates TLS itself (automatic HTTPS), so the
- * client's TLS must reach it untouched; a passthrough NLB delivers the packets with the client's
- * source address and the ports unchanged (https://cloud.google.com/load-balancing/docs/network).
+ * Why an Application Load Balancer with a Google-managed certificate, and not Caddy's automatic
+ * HTTPS behind a passthrough NLB: certificates must not depend on VM lifetime. With several VMs
+ * behind one address an ACME HTTP-01 challenge lands on a VM other than the one that asked
+ * (issuance fails), and every rolling release creates VMs that each ask for a new certificate for
+ * the same names (Let's Encrypt issues at most 5 per exact set of names per week,
+ * https://letsencrypt.org/docs/rate-limits/). The load balancer terminates the client's TLS with
+ * one Google-managed certificate; Caddy still routes by host and path and terminates the
+ * load balancer → VM hop with its internal CA (src/render/caddy.ts).
  */
+import { shortHash } from "../../src/naming.js";
+
+/** The one port the load balancer reaches the machines on: Caddy's HTTPS. */
+export const servedPort = 443;
+/** Named port of the managed instance groups for `servedPort`; the backend service's `portName`. */
+export const servedPortName = "p443";
 
 /**
- * A forwarding rule's `ports` list takes at most five ports (backend service-based external
- * passthrough NLBs; the rule's IPProtocol must be TCP, UDP or SCTP).
+ * Google-managed SSL certificates cover at most 100 (non-wildcard) domains
+ * (https://cloud.google.com/kubernetes-engine/docs/how-to/managed-certs#limitations).
  */
-export const maxForwardedPorts = 5;
+export const maxCertificateDomains = 100;
 
 /**
- * The ports the forwarding rule forwards: the served ports, plus 80 whenever 443 is served — ACME
- * HTTP-01 challenges arrive on port 80 and Caddy redirects plain HTTP to HTTPS there.
+ * Source ranges of Google's health-check probes AND of the global external Application Load
+ * Balancer's proxies (GFEs) for instance-group backends: 35.191.0.0/16 and 130.211.0.0/22
+ * (https://cloud.google.com/load-balancing/docs/firewall-rules). Nothing else reaches the machines:
+ * no rule opens a port to 0.0.0.0/0.
  */
-export function forwardedPorts(serves: readonly number[]): number[] {
-  const ports = new Set(serves);
-  if (ports.has(443)) ports.add(80);
-  return [...ports].sort((a, b) => a - b);
+export const loadBalancerSourceRanges = ["35.191.0.0/16", "130.211.0.0/22"] as const;
+
+/** Ports the group's firewall rule opens to `loadBalancerSourceRanges`: the health port, and 443 when serving. */
+export function firewallPorts(healthPort: number, serving: boolean): number[] {
+  return [...new Set([healthPort, ...(serving ? [servedPort] : [])])].sort((a, b) => a - b);
 }
 
 /**
- * Source ranges of Google's health-check probes that reach the group's health port: 35.191.0.0/16
- * and 130.211.0.0/22 (global health checks: autohealing), and 209.85.152.0/22, 209.85.204.0/22,
- * which backend service-based external passthrough NLB health checks also use.
+ * Whether a group's `serves` asks for the load balancer. 443 is the only port an Application Load
+ * Balancer reaches the machines on; anything else is refused (a config rule says so first, with the fix).
  */
-export const autohealingHealthCheckRanges = ["35.191.0.0/16", "130.211.0.0/22"] as const;
-export const passthroughHealthCheckRanges = ["35.191.0.0/16", "209.85.152.0/22", "209.85.204.0/22"] as const;
+export function servesLoadBalancer(group: string, serves: readonly number[] = []): boolean {
+  const other = [...new Set(serves)].filter((p) => p !== servedPort);
+  if (other.length > 0) {
+    throw new RangeError(`MachineGroup "${group}": the Application Load Balancer reaches the machines on ${servedPort} only; serves lists ${other.join(", ")}`);
+  }
+  return serves.length > 0;
+}
 
-export function healthCheckSourceRanges(serving: boolean): string[] {
-  return [...new Set([...autohealingHealthCheckRanges, ...(serving ? passthroughHealthCheckRanges : [])])];
+/** A group's domains as the load balancer sees them: lowercase, without the final dot, sorted, once each. */
+export function normalizedDomains(domains: readonly string[]): string[] {
+  return [...new Set(domains.map((d) => d.replace(/\.$/, "").toLowerCase()))].sort();
+}
+
+export interface FrontendPlan {
+  /** Every domain the certificate covers, sorted. */
+  domains: string[];
+  /** URL-map host rules: the group whose backend service answers these hosts; groups sorted. */
+  hostRules: { group: string; hosts: string[] }[];
+  /**
+   * The URL map's default service: the first serving group (sorted by name). Requests for a host
+   * no rule names (a bare IP, a scanner) land there, and Caddy answers them 404 (its catch-all site).
+   */
+  defaultGroup: string;
+}
+
+/**
+ * The shared frontend of the serving groups (name → its services' domains); undefined when no group
+ * serves. Throws when a serving group has no domain (the URL map routes by host), when a domain is
+ * on two groups (a host rule sends a host to one backend service) or when there are more domains
+ * than a managed certificate holds (config rules catch all three first).
+ */
+export function frontendPlan(groups: Record<string, readonly string[]>): FrontendPlan | undefined {
+  const names = Object.keys(groups).sort();
+  if (names.length === 0) return undefined;
+  const owner = new Map<string, string>();
+  const hostRules = names.map((group) => {
+    const hosts = normalizedDomains(groups[group]!);
+    if (hosts.length === 0) throw new RangeError(`machine group "${group}" serves but none of its services exposes a domain; the load balancer routes by host`);
+    for (const host of hosts) {
+      const other = owner.get(host);
+      if (other) throw new RangeError(`domain "${host}" is served by machine groups "${other}" and "${group}"; a host goes to one group`);
+      owner.set(host, group);
+    }
+    return { group, hosts };
+  });
+  const domains = [...owner.keys()].sort();
+  if (domains.length > maxCertificateDomains) {
+    throw new RangeError(`a Google-managed certificate covers at most ${maxCertificateDomains} domains; the serving machine groups expose ${domains.length}`);
+  }
+  return { domains, hostRules, defaultGroup: names[0]! };
+}
+
+/**
+ * Suffix of the certificate's physical name: a short hash of its sorted domain list. A managed
+ * certificate is immutable, so a new domain list is a new certificate; with a new name, Pulumi
+ * creates it before the old one is deleted (its default create-before-delete), the HTTPS proxy
+ * moves to it in between, and the old one is deleted last. The reverse order cannot work: GCP
+ * refuses to delete a certificate a target proxy still uses ("resource is in use").
+ */
+export function certificateSuffix(domains: readonly string[]): string {
+  return shortHash([...domains].sort().join(","), 8);
 }
 
 /** `api.shop.example.com` is in zone `shop.example.com.` (and so is the apex itself). */

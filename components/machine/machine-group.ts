@@ -10,15 +10,15 @@
  *   secretAccessor on the bootstrap-token secret (and the secrets its services read);
  * - a regional MIG with autohealing (HTTP `/healthz` served by Caddy, a global health check),
  *   PROACTIVE / REPLACE updates, maxUnavailable 0 and maxSurge ≥ the zone count, waiting for
- *   instances to be UPDATED; an autoscaler when configured; the health-check firewall rule;
- * - when the group `serves` ports, a regional external passthrough Network Load Balancer in front
- *   (./frontend.ts): a static regional IP (PREMIUM tier), a regional health check, a regional
- *   backend service (EXTERNAL, TCP, CONNECTION balancing) and a forwarding rule on the served ports
- *   (+80 with 443), a firewall rule opening those ports to the internet on the group's tag, and
- *   A records for the services' domains in the environment's public zone when one is given.
+ *   instances to be UPDATED; an autoscaler when configured; a firewall rule letting Google's
+ *   health checks (and, when serving, the load balancer's proxies) reach the group's tag;
+ * - when the group `serves` 443, its global backend service (EXTERNAL_MANAGED, HTTPS to Caddy on
+ *   the MIGs' named port `p443`, the global health check, UTILIZATION balancing). The frontend —
+ *   address, Google-managed certificate, URL map, proxies, forwarding rules, DNS — is shared by
+ *   every serving group and created once by `Machines` (./machines.ts, ./frontend.ts).
  *
  * Strategies (./releases.ts): rolling (one template), canary (two `versions` in one MIG), blueGreen
- * (two MIGs; the backend service lists only the live one).
+ * (two MIGs, both backends of the backend service: capacityScaler 1 on the live one, 0 on the other).
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -29,7 +29,7 @@ import { defaultMachineHealthPort, machineHealthPath } from "../../src/render/ca
 import { renderUserData, type MachineSpec } from "../../src/render/cloud-init.js";
 import type { ImageFamily } from "../../src/render/layout.js";
 import { networkTags } from "../network/firewall.js";
-import { domainsInZone, forwardedPorts, healthCheckSourceRanges, maxForwardedPorts } from "./frontend.js";
+import { firewallPorts, loadBalancerSourceRanges, normalizedDomains, servedPort, servedPortName, servesLoadBalancer } from "./frontend.js";
 import { specForRelease, strategyPlan, type MachineStrategy } from "./releases.js";
 
 export type MachineImage = ImageFamily;
@@ -59,9 +59,8 @@ export interface MachineGroupArgs {
   /** Instances when `autoscaling` is absent. @default 1 */
   size?: number;
   /**
-   * CPU-based autoscaling (or load-balancing utilization when `targetLoadBalancing` is set — that
-   * signal comes from an Application Load Balancer you attach yourself; the passthrough NLB of
-   * `serves` reports none, so keep CPU with it).
+   * CPU-based autoscaling, or the load balancer's serving capacity when `targetLoadBalancing` is set
+   * (the Application Load Balancer of `serves` reports it: UTILIZATION balancing).
    */
   autoscaling?: { min: number; max: number; targetCpu?: number; targetLoadBalancing?: number };
   /** Zones of the regional group; GCP picks three when absent. */
@@ -75,17 +74,11 @@ export interface MachineGroupArgs {
   /** Deployment strategy. @default { type: "rolling" } */
   strategy?: MachineStrategy;
   /**
-   * Ports served to the internet through the group's passthrough Network Load Balancer (443 also
-   * forwards 80: ACME HTTP-01 and Caddy's redirect). None: no load balancer. @default []
+   * `[443]`: the group is a backend of the environment's shared Application Load Balancer (created
+   * by `Machines`), which reaches Caddy on 443 only; other ports are refused. `[]`: no load
+   * balancer. @default []
    */
   serves?: number[];
-  /**
-   * The environment's public Cloud DNS zone: services' `domains` in it get an A record to the
-   * load balancer's address. None: no record (point your DNS at the `address` output).
-   */
-  publicZone?: { name: pulumi.Input<string>; dnsName: string };
-  /** Pulumi `protect` on the static address (DNS points at it). @default false */
-  protect?: boolean;
   /** Port of Caddy's `/healthz` (autohealing). @default 9000 */
   healthPort?: number;
   /** Seconds autohealing waits after boot (agent install, image pulls, builds). @default 300 */
@@ -102,12 +95,7 @@ export interface MachineGroupArgs {
     autoscaler?: Transform<gcp.compute.RegionAutoscalerArgs>;
     healthCheck?: Transform<gcp.compute.HealthCheckArgs>;
     firewall?: Transform<gcp.compute.FirewallArgs>;
-    servedFirewall?: Transform<gcp.compute.FirewallArgs>;
-    address?: Transform<gcp.compute.AddressArgs>;
-    lbHealthCheck?: Transform<gcp.compute.RegionHealthCheckArgs>;
-    backendService?: Transform<gcp.compute.RegionBackendServiceArgs>;
-    forwardingRule?: Transform<gcp.compute.ForwardingRuleArgs>;
-    dnsRecord?: Transform<gcp.dns.RecordSetArgs>;
+    backendService?: Transform<gcp.compute.BackendServiceArgs>;
   };
 }
 
@@ -123,25 +111,22 @@ export class MachineGroup extends pulumi.ComponentResource {
   readonly secretAccessors: gcp.secretmanager.SecretIamMember[];
   /** Instance templates by release ("" for the rolling template). */
   readonly templates: Record<string, gcp.compute.InstanceTemplate>;
-  /** Global health check of autohealing (MIG autohealing takes a global health check). */
+  /** Global health check of autohealing and of the backend service (both take a global one). */
   readonly healthCheck: gcp.compute.HealthCheck;
-  /** Google health checks to the health port. */
+  /** Google health checks to the health port, and the load balancer's proxies to 443 when serving. */
   readonly firewall: gcp.compute.Firewall;
   /** Managed instance groups by slot ("" for rolling / canary, "blue" / "green"). */
   readonly groups: Record<string, gcp.compute.RegionInstanceGroupManager>;
   readonly autoscalers: Record<string, gcp.compute.RegionAutoscaler>;
-  /** The load balancer's static regional IPv4 address (resource), when the group serves ports. */
-  readonly staticAddress?: gcp.compute.Address;
-  /** Regional health check of the backend service (passthrough NLBs take a regional one). */
-  readonly lbHealthCheck?: gcp.compute.RegionHealthCheck;
-  readonly backendService?: gcp.compute.RegionBackendService;
-  readonly forwardingRule?: gcp.compute.ForwardingRule;
-  /** The served ports, open to the internet on the group's tag. */
-  readonly servedFirewall?: gcp.compute.Firewall;
-  /** A records of the services' domains in the public zone, by domain. */
-  readonly dnsRecords: Record<string, gcp.dns.RecordSet>;
-  /** The load balancer's external IPv4 address, when the group serves ports. */
-  readonly address?: pulumi.Output<string>;
+  /** Whether the group is a backend of the shared Application Load Balancer (`serves: [443]`). */
+  readonly serving: boolean;
+  /**
+   * The global backend service the shared URL map sends this group's domains to, when serving
+   * (`Machines` builds the frontend from it).
+   */
+  readonly backendService?: gcp.compute.BackendService;
+  /** Domains of the group's services (lowercase, sorted, once each): its URL-map host rule. */
+  readonly domains: string[];
   /** Network tag the group's instances carry. */
   readonly tag: string;
   readonly serviceAccountEmail: pulumi.Output<string>;
@@ -150,6 +135,8 @@ export class MachineGroup extends pulumi.ComponentResource {
     super("brume:machine:MachineGroup", name, {}, opts);
     const plan = strategyPlan(args.strategy ?? { type: "rolling" });
     this.tag = args.naming.name(["vm", args.group]);
+    this.serving = servesLoadBalancer(args.group, args.serves);
+    this.domains = normalizedDomains((args.spec.services ?? []).flatMap((s) => s.domains ?? []));
 
     this.serviceAccount = this.createServiceAccount(name, args, opts);
     this.serviceAccountEmail = this.serviceAccount.email;
@@ -167,28 +154,16 @@ export class MachineGroup extends pulumi.ComponentResource {
     this.autoscalers = args.autoscaling
       ? Object.fromEntries(Object.entries(this.groups).map(([slot, mig]) => [slot, this.createAutoscaler(name, args, slot, mig, opts)]))
       : {};
-    this.dnsRecords = {};
-    const ports = forwardedPorts(args.serves ?? []);
-    if (ports.length > maxForwardedPorts) {
-      throw new RangeError(`MachineGroup "${args.group}": a forwarding rule forwards at most ${maxForwardedPorts} ports; serves forwards ${ports.join(", ")}`);
-    }
-    if (ports.length > 0) {
-      this.servedFirewall = this.createServedFirewall(name, args, ports, opts);
-      this.staticAddress = this.createAddress(name, args, opts);
-      this.address = this.staticAddress.address;
-      this.lbHealthCheck = this.createLbHealthCheck(name, args, opts);
-      // Only the live groups: an idle blue/green group stays out of the list (no capacity scaler).
-      const live = plan.groups.filter((g) => g.serving).map((g) => this.groups[g.slot]!);
-      this.backendService = this.createBackendService(name, args, live, opts);
-      this.forwardingRule = this.createForwardingRule(name, args, ports, opts);
-      if (args.publicZone) this.dnsRecords = this.createDnsRecords(name, args, args.publicZone, opts);
+    if (this.serving) {
+      // Every group of the plan is a backend; blue/green keeps the standby one at capacity 0.
+      const backends = plan.groups.map((g) => ({ mig: this.groups[g.slot]!, live: g.serving }));
+      this.backendService = this.createBackendService(name, args, backends, opts);
     }
 
     this.registerOutputs({
       serviceAccountEmail: this.serviceAccountEmail,
       instanceGroups: Object.fromEntries(Object.entries(this.groups).map(([slot, mig]) => [slot || "default", mig.instanceGroup])),
       backendService: this.backendService?.id,
-      address: this.address,
     });
   }
 
@@ -244,7 +219,6 @@ export class MachineGroup extends pulumi.ComponentResource {
     opts: pulumi.ComponentResourceOptions | undefined,
     dependsOn: pulumi.Resource[],
   ) {
-    const serves = args.serves ?? [];
     return new gcp.compute.InstanceTemplate(
       ...transformed(
         args.transform?.template,
@@ -276,7 +250,7 @@ export class MachineGroup extends pulumi.ComponentResource {
             "serial-port-enable": "FALSE",
             "user-data": renderUserData(spec),
           },
-          tags: [this.tag, networkTags.iapSsh, ...(serves.length > 0 ? [networkTags.lbBackend] : [])],
+          tags: [this.tag, networkTags.iapSsh, ...(this.serving ? [networkTags.lbBackend] : [])],
           labels: { ...args.labels, "brume-group": args.group, ...(version ? { "brume-release": labelValue(version) } : {}) },
           scheduling: { automaticRestart: true, onHostMaintenance: "MIGRATE" },
         },
@@ -305,9 +279,13 @@ export class MachineGroup extends pulumi.ComponentResource {
     );
   }
 
-  /** Google's health checks (autohealing, and the load balancer's when serving) to the health port only. */
+  /**
+   * Google's health checks (autohealing, the backend service) to the health port and, when the
+   * group serves, the load balancer's proxies to 443 — from Google's ranges only: the Application
+   * Load Balancer is a proxy, so no rule opens anything to 0.0.0.0/0.
+   */
   private createFirewall(name: string, args: MachineGroupArgs, opts?: pulumi.ComponentResourceOptions) {
-    const serving = (args.serves ?? []).length > 0;
+    const ports = firewallPorts(args.healthPort ?? defaultMachineHealthPort, this.serving);
     return new gcp.compute.Firewall(
       ...transformed(
         args.transform?.firewall,
@@ -315,13 +293,15 @@ export class MachineGroup extends pulumi.ComponentResource {
         {
           project: args.project,
           name: args.naming.name([args.group, "allow-health-checks"]),
-          description: `Google health checks to the health port of machines of group ${args.group}`,
+          description: this.serving
+            ? `Google health checks and the load balancer's proxies to machines of group ${args.group} (health port, ${servedPort})`
+            : `Google health checks to the health port of machines of group ${args.group}`,
           network: args.network,
           direction: "INGRESS",
           priority: 1000,
-          sourceRanges: healthCheckSourceRanges(serving),
+          sourceRanges: [...loadBalancerSourceRanges],
           targetTags: [this.tag],
-          allows: [{ protocol: "tcp", ports: [String(args.healthPort ?? defaultMachineHealthPort)] }],
+          allows: [{ protocol: "tcp", ports: ports.map(String) }],
           logConfig: { metadata: "INCLUDE_ALL_METADATA" },
         },
         childOptions(this, opts),
@@ -336,7 +316,6 @@ export class MachineGroup extends pulumi.ComponentResource {
     versions: { release: string; percent?: number }[],
     opts?: pulumi.ComponentResourceOptions,
   ) {
-    const serves = args.serves ?? [];
     return new gcp.compute.RegionInstanceGroupManager(
       ...transformed(
         args.transform?.group,
@@ -354,7 +333,7 @@ export class MachineGroup extends pulumi.ComponentResource {
           })),
           // The autoscaler owns the size when there is one.
           ...(args.autoscaling ? {} : { targetSize: args.size ?? 1 }),
-          namedPorts: serves.map((port) => ({ name: `p${port}`, port })),
+          namedPorts: this.serving ? [{ name: servedPortName, port: servedPort }] : [],
           autoHealingPolicies: { healthCheck: this.healthCheck.id, initialDelaySec: args.initialDelaySec ?? 300 },
           updatePolicy: {
             type: "PROACTIVE",
@@ -399,135 +378,44 @@ export class MachineGroup extends pulumi.ComponentResource {
   }
 
   /**
-   * The served ports from anywhere. A passthrough load balancer is not a proxy: packets reach the
-   * machines with the CLIENT's source address, so no Google range can stand for "the load
-   * balancer" — the rule must open the forwarded ports to 0.0.0.0/0 (on this group's tag only; the
-   * health port stays open to Google's health-check ranges alone, in the other rule).
+   * The group's global backend service (global external Application Load Balancer): HTTPS to Caddy
+   * on the named port `p443` — the load balancer accepts Caddy's internal-CA certificate (it
+   * validates backend certificates only with backend authenticated TLS configured,
+   * https://cloud.google.com/load-balancing/docs/backend-authenticated-tls-backend-mtls) — probed
+   * by the group's global health check on Caddy's plain-HTTP `/healthz`. Every MIG of the strategy
+   * is a backend; `capacityScaler` 0 drains blue/green's standby group (GCP refuses 0 on a lone
+   * backend — the standby exists only next to the live one).
    */
-  private createServedFirewall(name: string, args: MachineGroupArgs, ports: number[], opts?: pulumi.ComponentResourceOptions) {
-    return new gcp.compute.Firewall(
-      ...transformed(
-        args.transform?.servedFirewall,
-        `${name}-served-firewall`,
-        {
-          project: args.project,
-          name: args.naming.name([args.group, "allow-served"]),
-          description: `Clients through the passthrough load balancer (source address kept) to machines of group ${args.group}`,
-          network: args.network,
-          direction: "INGRESS",
-          priority: 1000,
-          sourceRanges: ["0.0.0.0/0"],
-          targetTags: [this.tag],
-          allows: [{ protocol: "tcp", ports: ports.map(String) }],
-          logConfig: { metadata: "INCLUDE_ALL_METADATA" },
-        },
-        childOptions(this, opts),
-      ),
-    );
-  }
-
-  /** The load balancer's static regional IPv4 address (Premium tier, as the forwarding rule). */
-  private createAddress(name: string, args: MachineGroupArgs, opts?: pulumi.ComponentResourceOptions) {
-    return new gcp.compute.Address(
-      ...transformed(
-        args.transform?.address,
-        `${name}-address`,
-        {
-          project: args.project,
-          region: args.region,
-          name: args.naming.name([args.group, "lb"]),
-          description: `Load balancer of machine group ${args.group} (DNS points here)`,
-          addressType: "EXTERNAL",
-          networkTier: "PREMIUM",
-          labels: { ...args.labels, "brume-group": args.group },
-        },
-        childOptions(this, opts, { protect: args.protect ?? false }),
-      ),
-    );
-  }
-
-  /** Backend service-based passthrough NLBs take a regional health check (autohealing keeps the global one). */
-  private createLbHealthCheck(name: string, args: MachineGroupArgs, opts?: pulumi.ComponentResourceOptions) {
-    return new gcp.compute.RegionHealthCheck(
-      ...transformed(
-        args.transform?.lbHealthCheck,
-        `${name}-lb-health`,
-        {
-          project: args.project,
-          region: args.region,
-          name: args.naming.name([args.group, "lb-health"]),
-          checkIntervalSec: 10,
-          timeoutSec: 5,
-          healthyThreshold: 2,
-          unhealthyThreshold: 3,
-          httpHealthCheck: { port: args.healthPort ?? defaultMachineHealthPort, requestPath: machineHealthPath },
-          logConfig: { enable: true },
-        },
-        childOptions(this, opts),
-      ),
-    );
-  }
-
-  private createBackendService(name: string, args: MachineGroupArgs, live: gcp.compute.RegionInstanceGroupManager[], opts?: pulumi.ComponentResourceOptions) {
-    return new gcp.compute.RegionBackendService(
+  private createBackendService(
+    name: string,
+    args: MachineGroupArgs,
+    backends: { mig: gcp.compute.RegionInstanceGroupManager; live: boolean }[],
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    return new gcp.compute.BackendService(
       ...transformed(
         args.transform?.backendService,
         `${name}-backend`,
         {
           project: args.project,
-          region: args.region,
           name: args.naming.name([args.group, "backend"]),
-          description: `Machines of group ${args.group} (external passthrough Network Load Balancer)`,
-          loadBalancingScheme: "EXTERNAL",
-          protocol: "TCP",
-          healthChecks: this.lbHealthCheck!.id,
+          description: `Machines of group ${args.group} (global external Application Load Balancer)`,
+          loadBalancingScheme: "EXTERNAL_MANAGED",
+          protocol: "HTTPS",
+          portName: servedPortName,
+          healthChecks: this.healthCheck.id,
+          timeoutSec: 30,
           connectionDrainingTimeoutSec: 60,
-          backends: live.map((mig) => ({ group: mig.instanceGroup, balancingMode: "CONNECTION" })),
+          backends: backends.map(({ mig, live }) => ({
+            group: mig.instanceGroup,
+            balancingMode: "UTILIZATION",
+            maxUtilization: 0.8,
+            capacityScaler: live ? 1 : 0,
+          })),
           logConfig: { enable: true, sampleRate: 1 },
         },
         childOptions(this, opts),
       ),
-    );
-  }
-
-  private createForwardingRule(name: string, args: MachineGroupArgs, ports: number[], opts?: pulumi.ComponentResourceOptions) {
-    return new gcp.compute.ForwardingRule(
-      ...transformed(
-        args.transform?.forwardingRule,
-        `${name}-forwarding-rule`,
-        {
-          project: args.project,
-          region: args.region,
-          name: args.naming.name([args.group, "lb"]),
-          description: `Ports ${ports.join(", ")} of machine group ${args.group}`,
-          loadBalancingScheme: "EXTERNAL",
-          ipProtocol: "TCP",
-          ports: ports.map(String),
-          ipAddress: this.staticAddress!.address,
-          networkTier: "PREMIUM",
-          backendService: this.backendService!.id,
-          labels: { ...args.labels, "brume-group": args.group },
-        },
-        childOptions(this, opts),
-      ),
-    );
-  }
-
-  /** One A record per service domain in the public zone, to the load balancer's address. */
-  private createDnsRecords(name: string, args: MachineGroupArgs, zone: NonNullable<MachineGroupArgs["publicZone"]>, opts?: pulumi.ComponentResourceOptions) {
-    const domains = domainsInZone((args.spec.services ?? []).flatMap((s) => s.domains ?? []), zone.dnsName);
-    return Object.fromEntries(
-      domains.map((domain) => [
-        domain,
-        new gcp.dns.RecordSet(
-          ...transformed(
-            args.transform?.dnsRecord,
-            `${name}-dns-${domain}`,
-            { project: args.project, managedZone: zone.name, name: `${domain}.`, type: "A", ttl: 300, rrdatas: [this.staticAddress!.address] },
-            childOptions(this, opts),
-          ),
-        ),
-      ]),
     );
   }
 }

@@ -28,9 +28,9 @@ export interface GroupPlan {
   slot: "" | "blue" | "green";
   versions: { release: string; percent?: number }[];
   /**
-   * Whether the load balancer sends this group traffic: it is in the backend service's `backends`
-   * list. The passthrough Network Load Balancer has no capacity scaler to drain a group with, so an
-   * idle blue/green group is left out of the list (and kept, UPDATED, for an instant switch back).
+   * Whether the load balancer sends this group traffic. Every group is a backend of the group's
+   * backend service; the live one has `capacityScaler` 1, an idle blue/green group 0 — drained, and
+   * kept UPDATED for an instant switch back (a switch changes the backend service only).
    */
   serving: boolean;
 }

@@ -3,7 +3,7 @@
  * schema accepted the document, so every value here has its validated type.
  */
 import { cacheTierProblems } from "../../components/cache/tier.js";
-import { forwardedPorts, maxForwardedPorts } from "../../components/machine/frontend.js";
+import { maxCertificateDomains, normalizedDomains, servedPort } from "../../components/machine/frontend.js";
 import { cidrProblems, defaultIndexes } from "./cidr-plan.js";
 import type { ConfigIssue } from "./errors.js";
 import { defaultPresetFor, presets } from "./presets.js";
@@ -148,6 +148,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   }
   checkOperations(config, add);
   checkMachines(config, add);
+  checkMachineDomains(config, add);
 
   return issues;
 }
@@ -177,11 +178,11 @@ function checkMachines(config: BrumeConfig, add: Add): void {
       }
       if (g.engine !== "docker") add(`${at}.engine`, `Container-Optimized OS ships docker only; set engine: docker or image: debian-12`, g.engine);
     }
-    const ports = forwardedPorts(g.serves);
-    if (ports.length > maxForwardedPorts) {
+    const otherPorts = [...new Set(g.serves)].filter((p) => p !== servedPort);
+    if (otherPorts.length > 0) {
       add(
         `${at}.serves`,
-        `the load balancer forwards at most ${maxForwardedPorts} ports and these serves forward ${ports.length} (${ports.join(", ")}${g.serves.includes(443) ? "; 443 also forwards 80" : ""}); serve fewer ports`,
+        `the machines are served through the environment's Application Load Balancer, which reaches Caddy on ${servedPort} only (HTTPS; Caddy routes by host and path to the services' ports); ${otherPorts.join(", ")} cannot be served: set serves: [${servedPort}], or [] for no load balancer`,
         g.serves,
       );
     }
@@ -203,6 +204,55 @@ function checkMachines(config: BrumeConfig, add: Add): void {
         if (!names.includes(svc)) add(`${at}.strategy.${slot}.services.${svc}`, unknownName("service on this group", svc, names, "services on this group"), svc);
       }
     }
+  }
+}
+
+/**
+ * The domains of the serving machine groups share one URL map and one Google-managed certificate:
+ * a serving group needs a domain (the URL map routes by host), a domain goes to one group (a host
+ * rule names one backend service), and a managed certificate covers at most 100 domains.
+ */
+function checkMachineDomains(config: BrumeConfig, add: Add): void {
+  const owner = new Map<string, string>();
+  let count = 0;
+  for (const [group, g] of Object.entries(config.machines).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!g.serves.includes(servedPort)) continue;
+    const services = Object.entries(config.services)
+      .filter(([, svc]) => svc.runner !== "kubernetes" && svc.machines === group && svc.expose)
+      .sort(([a], [b]) => a.localeCompare(b));
+    if (services.length === 0) {
+      add(
+        `machines.${group}.serves`,
+        `the load balancer routes by host, and no service on machine group "${group}" exposes a domain; add expose.domains to a service on it, or set serves: []`,
+        g.serves,
+      );
+      continue;
+    }
+    const seen = new Set<string>();
+    for (const [name, svc] of services) {
+      svc.expose!.domains.forEach((raw, i) => {
+        const [domain] = normalizedDomains([raw]);
+        const other = owner.get(domain!);
+        if (other && other !== group) {
+          add(
+            `services.${name}.expose.domains[${i}]`,
+            `domain "${domain}" is already served by machine group "${other}"; the load balancer sends a host to one group: move the service to machines: ${other}, or use another domain`,
+            raw,
+          );
+          return;
+        }
+        owner.set(domain!, group);
+        if (!seen.has(domain!)) count++;
+        seen.add(domain!);
+      });
+    }
+  }
+  if (count > maxCertificateDomains) {
+    add(
+      "machines",
+      `the serving machine groups expose ${count} domains, and their load balancer's Google-managed certificate covers at most ${maxCertificateDomains}; serve fewer domains from machines (or move services to the cluster)`,
+      count,
+    );
   }
 }
 

@@ -373,7 +373,7 @@ export const machineStrategySchema = z
     }),
     strict({
       type: z.literal("blueGreen"),
-      active: z.enum(["blue", "green"]).meta({ description: "Group the backend service sends traffic to." }),
+      active: z.enum(["blue", "green"]).meta({ description: "Group the backend service sends traffic to (capacityScaler 1; the other group 0)." }),
       blue: machineReleaseSchema.optional(),
       green: machineReleaseSchema.optional(),
     }),
@@ -401,12 +401,12 @@ export const machineGroupSchema = strict({
     .default([])
     .meta({
       description:
-        "Ports served to the internet through the group's passthrough Network Load Balancer (static IP, TCP forwarding rule, firewall open to 0.0.0.0/0 on these ports). 443 also forwards 80 (ACME HTTP-01, redirects). At most 5 forwarded ports.",
+        "[443]: the group is a backend of the environment's shared global external Application Load Balancer (one static IP, Google-managed certificate for its services' domains, HTTP redirected to HTTPS), which reaches Caddy on 443 only, from Google's ranges; [] (default): no load balancer. No other port can be served.",
+      examples: [[443]],
     }),
   strategy: machineStrategySchema.default({ type: "rolling" }),
   healthPort: port.default(9000).meta({ description: "Port of Caddy's /healthz endpoint, probed by autohealing." }),
   engine: z.enum(["docker", "podman"]).default("docker").meta({ description: "Container engine of the container runner." }),
-  acmeEmail: z.email().optional().meta({ description: "Email of Caddy's ACME account (certificate expiry notices)." }),
   vfox: strict({
     version: z.string().regex(/^\d+\.\d+\.\d+$/),
     url: z.url().meta({

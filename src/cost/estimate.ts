@@ -67,6 +67,9 @@ const freeTypes: readonly RegExp[] = [
   /^gcp:compute\/(globalAddress|address):/,
   /^gcp:compute\/managedSslCertificate:/,
   /^gcp:compute\/(backendBucket|backendBucketSignedUrlKey|backendService|regionBackendService|healthCheck|regionHealthCheck|urlMap|instanceTemplate|regionAutoscaler|autoscaler):/,
+  // Application Load Balancer pieces (the SDK's tokens: uRLMap, sSLPolicy): billed through the
+  // forwarding rules (priced) and data processing, not per resource.
+  /^gcp:compute\/(uRLMap|regionUrlMap|sSLPolicy|regionSslPolicy|targetHttpsProxy|targetHttpProxy|regionTargetHttpsProxy|regionTargetHttpProxy):/,
   /^gcp:certificatemanager\//,
   /^gcp:pubsub\/subscription:/,
   /^gcp:artifactregistry\/repositoryIamMember:/,
@@ -247,9 +250,25 @@ function routerNat(r: PlannedResource, ctx: Context): ReturnType<Pricer> {
   };
 }
 
+/**
+ * A port-80 rule that shares its address with a rule on another port is the HTTP → HTTPS redirect
+ * of one load balancer (the machine groups' frontend): its traffic is the redirects, so the data
+ * processed is counted once, on the other rule.
+ */
+function isRedirectRule(r: PlannedResource, ctx: Context): boolean {
+  const address = r.inputs.ipAddress;
+  if (r.inputs.portRange !== "80" || typeof address !== "string") return false;
+  return ctx.plan.resources.some((o) => o !== r && forwardingRuleTypes.has(o.type) && o.inputs.ipAddress === address && o.inputs.portRange !== "80");
+}
+
 function forwardingRule(r: PlannedResource, ctx: Context, index: number): ReturnType<Pricer> {
   const hourly = index < 5 ? prices.forwardingRuleHour.usd : prices.extraForwardingRuleHour.usd;
-  void r;
+  if (isRedirectRule(r, ctx)) {
+    return {
+      monthlyUsd: round(hourly * HOURS_PER_MONTH),
+      detail: `forwarding rule ${rate(hourly)}/h (HTTP → HTTPS redirect; data processed counted on the HTTPS rule of the same address)`,
+    };
+  }
   return {
     monthlyUsd: round(hourly * HOURS_PER_MONTH + ctx.assumptions.lbGiB * prices.lbGiB.usd),
     detail: `forwarding rule ${rate(hourly)}/h + ${ctx.assumptions.lbGiB} GiB processed`,

@@ -105,8 +105,8 @@ export const replacementRules: Readonly<Record<string, readonly ReplacementRule[
   // Addresses cannot change at all once reserved.
   "gcp:compute/globalAddress:GlobalAddress": anyChange("a reserved address is immutable"),
   "gcp:compute/address:Address": anyChange("a reserved address is immutable"),
-  // Machine groups' frontend (passthrough NLB). Magic Modules marks ForwardingRule immutable except
-  // target / labels / allowGlobalAccess; backend services and health checks keep name and scheme.
+  // Regional forwarding rules: Magic Modules marks ForwardingRule immutable except target / labels /
+  // allowGlobalAccess; backend services and health checks keep name and scheme.
   "gcp:compute/forwardingRule:ForwardingRule": identity(
     "name", "region", "project", "ipAddress", "ipProtocol", "ports", "portRange", "allPorts", "backendService",
     "loadBalancingScheme", "networkTier", "network", "subnetwork", "ipVersion", "description",
@@ -114,6 +114,19 @@ export const replacementRules: Readonly<Record<string, readonly ReplacementRule[
   "gcp:compute/regionBackendService:RegionBackendService": identity("name", "region", "project", "loadBalancingScheme"),
   "gcp:compute/backendService:BackendService": identity("name", "project", "loadBalancingScheme"),
   "gcp:compute/healthCheck:HealthCheck": identity("name", "project"),
+  // The machine groups' global external Application Load Balancer.
+  // https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_global_forwarding_rule:
+  // the address, port range, scheme and protocol fix the rule; its target (the proxy) and labels
+  // update in place. Only the inputs we are sure of are listed.
+  "gcp:compute/globalForwardingRule:GlobalForwardingRule": identity("name", "project", "ipAddress", "ipProtocol", "portRange", "loadBalancingScheme"),
+  // Target proxies and URL maps update their certificates, SSL policy, URL map and rules in place.
+  "gcp:compute/targetHttpsProxy:TargetHttpsProxy": identity("name", "project"),
+  "gcp:compute/targetHttpProxy:TargetHttpProxy": identity("name", "project"),
+  "gcp:compute/uRLMap:URLMap": identity("name", "project"),
+  "gcp:compute/sSLPolicy:SSLPolicy": identity("name", "project"),
+  // A managed certificate is immutable: a new domain list is a new certificate (machines name it
+  // after a hash of its domains, so the new one exists before the proxy moves to it).
+  "gcp:compute/managedSslCertificate:ManagedSslCertificate": anyChange("SSL certificates are immutable: a change creates a new certificate"),
   "gcp:compute/regionHealthCheck:RegionHealthCheck": identity("name", "region", "project"),
   "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": identity("name", "region", "project", "baseInstanceName", "distributionPolicyZones"),
   "gcp:dns/recordSet:RecordSet": identity("name", "type", "managedZone", "project"),

@@ -163,7 +163,32 @@ const computed: Record<string, (args: MockArgs, project: string, region: string)
   "gcp:compute/healthCheck:HealthCheck": ({ inputs, name }, project) => ({
     selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/healthChecks/${str(inputs.name, name)}`,
   }),
-  // A machine group's passthrough Network Load Balancer (its Address is mocked above).
+  // The machine groups' global external Application Load Balancer (its GlobalAddress is mocked
+  // above): what a URL map, proxy or forwarding rule would reference besides the id.
+  "gcp:compute/backendService:BackendService": ({ inputs, name }, project) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/backendServices/${str(inputs.name, name)}`,
+  }),
+  "gcp:compute/managedSslCertificate:ManagedSslCertificate": ({ inputs, name }, project) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/sslCertificates/${str(inputs.name, name)}`,
+    certificateId: hashInt(`cert:${str(inputs.name, name)}`, 1e15),
+    type: "MANAGED",
+  }),
+  "gcp:compute/sSLPolicy:SSLPolicy": ({ inputs, name }, project) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/sslPolicies/${str(inputs.name, name)}`,
+  }),
+  "gcp:compute/uRLMap:URLMap": ({ inputs, name }, project) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/urlMaps/${str(inputs.name, name)}`,
+  }),
+  "gcp:compute/targetHttpsProxy:TargetHttpsProxy": ({ inputs, name }, project) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/targetHttpsProxies/${str(inputs.name, name)}`,
+  }),
+  "gcp:compute/targetHttpProxy:TargetHttpProxy": ({ inputs, name }, project) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/targetHttpProxies/${str(inputs.name, name)}`,
+  }),
+  "gcp:compute/globalForwardingRule:GlobalForwardingRule": ({ inputs, name }, project) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/forwardingRules/${str(inputs.name, name)}`,
+  }),
+  // Regional load-balancer pieces (generic; no component of ours creates them today).
   "gcp:compute/regionHealthCheck:RegionHealthCheck": ({ inputs, name }, project, region) => ({
     selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/regions/${str(inputs.region, region)}/healthChecks/${str(inputs.name, name)}`,
   }),

@@ -145,6 +145,21 @@ export const policyRules: readonly PolicyRule[] = [
     },
   },
   {
+    name: "https-proxy-ssl-policy",
+    description: "HTTPS target proxies name an SSL policy (otherwise GCP's COMPATIBLE default allows weak ciphers and TLS 1.0).",
+    types: ["gcp:compute/targetHttpsProxy:TargetHttpsProxy", "gcp:compute/regionTargetHttpsProxy:RegionTargetHttpsProxy"],
+    check: ({ inputs }) => (inputs.sslPolicy ? [] : ["sslPolicy must name an SSL policy with profile MODERN or RESTRICTED and minTlsVersion TLS_1_2"]),
+  },
+  {
+    name: "ssl-policy-modern",
+    description: "SSL policies exclude weak cipher suites: profile MODERN or RESTRICTED (or CUSTOM), minTlsVersion TLS_1_2 or later (Checkov CKV_GCP weak cipher check).",
+    types: ["gcp:compute/sSLPolicy:SSLPolicy", "gcp:compute/regionSslPolicy:RegionSslPolicy"],
+    check: ({ inputs }) => [
+      ...(["MODERN", "RESTRICTED", "CUSTOM"].includes(String(inputs.profile)) ? [] : [`profile must be MODERN or RESTRICTED, not ${String(inputs.profile ?? "COMPATIBLE (the default)")}`]),
+      ...(["TLS_1_2", "TLS_1_3"].includes(String(inputs.minTlsVersion)) ? [] : [`minTlsVersion must be TLS_1_2 or later, not ${String(inputs.minTlsVersion ?? "TLS_1_0 (the default)")}`]),
+    ],
+  },
+  {
     name: "no-public-ip-on-vms",
     description: "Instances and instance templates have no external IP (egress goes through Cloud NAT).",
     types: ["gcp:compute/instance:Instance", "gcp:compute/instanceTemplate:InstanceTemplate"],

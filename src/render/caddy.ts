@@ -1,19 +1,28 @@
 /**
- * The machine's Caddyfile: one site per domain with automatic HTTPS, path-routed `reverse_proxy`
- * to the services' local ports (with active health checks), and a plain-HTTP health endpoint for
- * the load balancer and the managed instance group's autohealing.
+ * The machine's Caddyfile: one site per domain, path-routed `reverse_proxy` to the services' local
+ * ports (with active health checks), a catch-all site answering 404 to any other host, and a
+ * plain-HTTP health endpoint for the load balancer's health check and the managed instance group's
+ * autohealing.
+ *
+ * TLS: the environment's global external Application Load Balancer terminates the client's TLS
+ * with a Google-managed certificate (components/machine/frontend.ts) and connects to Caddy on 443
+ * over HTTPS. Caddy terminates that hop with certificates of its own internal CA (`tls internal`):
+ * no ACME, no port 80, nothing that depends on a CA reaching this VM. The load balancer accepts any
+ * certificate a backend presents unless backend authenticated TLS is configured
+ * (https://cloud.google.com/load-balancing/docs/backend-authenticated-tls-backend-mtls), and it
+ * sends no SNI to instance-group backends (only `tlsSettings.sni`, with backend authentication,
+ * sets one), so `default_sni` names the certificate a ClientHello without SNI gets — without it
+ * Caddy has no certificate to pick and the handshake fails. The HTTP Host header still routes.
  *
  * Debian runs Caddy from its package (`caddy.service`). COS has no package manager: Caddy runs as
  * a container of the official image, pinned (`brume-caddy.service`), on the host network so the
- * passthrough load balancer's packets (client address kept) reach it on 80 / 443, with the
- * Caddyfile mounted read-only and its certificates and ACME account on the stateful disk.
+ * load balancer's proxies reach it on 443, with the Caddyfile mounted read-only and its internal CA
+ * and certificates on the stateful disk.
  */
 import { healthPort, helperPathsFor, type MachineService } from "./runners.js";
 import { renderUnitFile, systemdQuote } from "./shell.js";
 
 export interface CaddyOptions {
-  /** ACME account email (expiry notices). */
-  email?: string;
   /** Port of the plain-HTTP `/healthz` endpoint autohealing probes. @default 9000 */
   healthPort?: number;
   /** Caddy image on COS (the official image, pinned). @default caddyImage */
@@ -31,14 +40,17 @@ export const cosCaddy = {
   unit: "brume-caddy.service",
   container: "brume-caddy",
   configDir: "/etc/caddy",
-  /** Certificates, ACME account (/data) and autosaved config (/config): survive reboots. */
+  /** The internal CA and its certificates (/data) and the autosaved config (/config): survive reboots. */
   stateDir: "/var/lib/brume-caddy",
   firewallUnit: "brume-host-firewall.service",
 } as const;
 
-/** Ports Caddy listens on: HTTP (ACME HTTP-01, redirects), HTTPS and the health endpoint. */
+/**
+ * Ports Caddy listens on: HTTPS (the load balancer's proxies) and the health endpoint. No port 80:
+ * no ACME, and the load balancer redirects plain HTTP itself.
+ */
 export function caddyPorts(options: CaddyOptions = {}): number[] {
-  return [...new Set([80, 443, options.healthPort ?? defaultMachineHealthPort])].sort((a, b) => a - b);
+  return [...new Set([443, options.healthPort ?? defaultMachineHealthPort])].sort((a, b) => a - b);
 }
 
 /**
@@ -72,7 +84,7 @@ export function renderCaddyContainerUnit(options: CaddyOptions = {}): string {
   const caddyfile = `${cosCaddy.configDir}/Caddyfile`;
   const run = [
     docker, "run", "--rm", "--name", cosCaddy.container,
-    // The passthrough load balancer delivers the client's packets to the VM's 80 / 443 unchanged.
+    // The load balancer's proxies connect to the VM's 443, the health checks to the health port.
     "--network=host",
     "--log-driver=journald",
     "--read-only", "--tmpfs", "/tmp",
@@ -139,14 +151,22 @@ export function renderCaddyfile(services: readonly MachineService[], options: Ca
       byDomain.set(domain, routes);
     }
   }
-  const out: string[] = ["# Caddyfile — rendered by brume; do not edit on the machine."];
-  if (options.email) {
-    if (!/^[^\s{}]+@[^\s{}]+$/.test(options.email)) throw new RangeError(`"${options.email}" is not an email address`);
-    out.push("{", `\temail ${options.email}`, "}");
-  }
+  const domains = [...byDomain.keys()].sort();
+  const out: string[] = [
+    "# Caddyfile — rendered by brume; do not edit on the machine.",
+    "# TLS from the load balancer ends here, with Caddy's internal CA; clients see the load balancer's",
+    "# Google-managed certificate. The load balancer sends no SNI: default_sni picks the certificate.",
+    "{",
+    // The load balancer redirects HTTP to HTTPS; Caddy listens on no port 80.
+    "\tauto_https disable_redirects",
+    // The internal CA's root stays in Caddy's storage, out of the system trust store.
+    "\tskip_install_trust",
+    ...(domains.length > 0 ? [`\tdefault_sni ${domains[0]}`] : []),
+    "}",
+  ];
   out.push("", `:${options.healthPort ?? defaultMachineHealthPort} {`, `\trespond ${machineHealthPath} "ok" 200`, `\trespond 404`, "}");
-  for (const domain of [...byDomain.keys()].sort()) {
-    out.push("", `${domain} {`, "\tencode zstd gzip");
+  for (const domain of domains) {
+    out.push("", `${domain} {`, "\ttls internal", "\tencode zstd gzip");
     const routes = byDomain.get(domain)!;
     for (const route of routes) {
       const matchers = pathMatchers(route.paths);
@@ -164,6 +184,10 @@ export function renderCaddyfile(services: readonly MachineService[], options: Ca
       }
     }
     out.push("}");
+  }
+  if (domains.length > 0) {
+    // Any other host (a bare IP, the URL map's default service receiving an unknown host): 404.
+    out.push("", "https:// {", "\ttls internal", "\trespond 404", "}");
   }
   return `${out.join("\n")}\n`;
 }

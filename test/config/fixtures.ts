@@ -38,7 +38,7 @@ export function validBase(): Record<string, any> {
       },
     },
     machines: {
-      vms: { machineType: "e2-standard-2", autoscaling: { min: 1, max: 3 }, runners: ["container", "process"], serves: [8080] },
+      vms: { machineType: "e2-standard-2", autoscaling: { min: 1, max: 3 }, runners: ["container", "process"] },
     },
     databases: { main: { databases: ["shop"], users: ["api"] } },
     caches: { sessions: { memoryGb: 1 } },

@@ -63,6 +63,33 @@ describe("a small stack, by hand (us-central1 list prices, 730 h)", () => {
     expect(edge.detail).toContain("up to 5 VMs: $254.57");
   });
 
+  it("prices the machine groups' Application Load Balancer: two forwarding rules, data counted once; its other pieces free", () => {
+    const ip = "203.0.113.7";
+    const e = estimateCost(
+      plan(
+        r("gcp:compute/globalForwardingRule:GlobalForwardingRule", "https", { ipAddress: ip, portRange: "443", loadBalancingScheme: "EXTERNAL_MANAGED" }),
+        r("gcp:compute/globalForwardingRule:GlobalForwardingRule", "http", { ipAddress: ip, portRange: "80", loadBalancingScheme: "EXTERNAL_MANAGED" }),
+        r("gcp:compute/globalAddress:GlobalAddress", "address", {}),
+        r("gcp:compute/managedSslCertificate:ManagedSslCertificate", "cert", {}),
+        r("gcp:compute/sSLPolicy:SSLPolicy", "tls", {}),
+        r("gcp:compute/uRLMap:URLMap", "map", {}),
+        r("gcp:compute/uRLMap:URLMap", "redirect", {}),
+        r("gcp:compute/targetHttpsProxy:TargetHttpsProxy", "https-proxy", {}),
+        r("gcp:compute/targetHttpProxy:TargetHttpProxy", "http-proxy", {}),
+        r("gcp:compute/backendService:BackendService", "backend", {}),
+      ),
+      { lbGiB: 100 },
+    );
+    const line = Object.fromEntries(e.lines.map((l) => [l.name, l.monthlyUsd]));
+    expect(line).toEqual({
+      https: 19.05, // 0.025 × 730 + 100 GiB × 0.008
+      http: 18.25, // 0.025 × 730: the redirect's traffic is the HTTPS rule's
+    });
+    expect(e.lines.find((l) => l.name === "http")!.detail).toContain("HTTP → HTTPS redirect");
+    expect(e.freeCount).toBe(8);
+    expect(e.notPriced).toEqual([]);
+  });
+
   it("doubles the SQL line for HA, discounts spot nodes, and prices usage from assumptions", () => {
     const zonal = estimateCost(plan(sql("ZONAL"))).monthlyUsd;
     const ha = estimateCost(plan(sql("REGIONAL"))).monthlyUsd;

@@ -15,7 +15,6 @@ export const agentSpec = {
 export const machineSpec: MachineSpec = {
   agent: agentSpec,
   vfox: { version: "0.6.0", url: "https://releases.example.com/vfox/{version}/vfox", sha256: "1".repeat(64) },
-  caddy: { email: "ops@example.com" },
   services: [
     {
       name: "api",

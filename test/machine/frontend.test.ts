@@ -1,35 +1,82 @@
 /**
- * The load-balancer frontend of machine groups: the pure rules (forwarded ports, health-check
- * ranges, domains in a zone) and, planned offline, the A records a public zone gets and the
- * absence of any load-balancer resource on a group that serves nothing.
+ * The machine groups' shared frontend: the pure rules (which domains, which group answers each
+ * host, the certificate's name, Google's source ranges, domains in a zone) and, planned offline,
+ * the one global external Application Load Balancer `Machines` creates for every serving group —
+ * address (protected), Google-managed certificate, SSL policy, URL map, HTTPS proxy and rule on
+ * 443, the HTTP → HTTPS redirect on 80, A records to the shared address — and nothing of it for
+ * groups that serve nothing.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { domainsInZone, forwardedPorts, healthCheckSourceRanges, inZone } from "../../components/machine/frontend.js";
+import {
+  certificateSuffix,
+  domainsInZone,
+  firewallPorts,
+  frontendPlan,
+  inZone,
+  loadBalancerSourceRanges,
+  maxCertificateDomains,
+  servesLoadBalancer,
+} from "../../components/machine/frontend.js";
 import { validateConfig } from "../../src/config/load.js";
+import type { Plan } from "../../src/plan/run.js";
 import { examplePath, one, ofType, planProgram } from "../harness.js";
-import { machineSpec } from "./fixtures.js";
 
 const T = {
-  address: "gcp:compute/address:Address",
+  globalAddress: "gcp:compute/globalAddress:GlobalAddress",
+  certificate: "gcp:compute/managedSslCertificate:ManagedSslCertificate",
+  sslPolicy: "gcp:compute/sSLPolicy:SSLPolicy",
+  urlMap: "gcp:compute/uRLMap:URLMap",
+  httpsProxy: "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
+  httpProxy: "gcp:compute/targetHttpProxy:TargetHttpProxy",
+  globalRule: "gcp:compute/globalForwardingRule:GlobalForwardingRule",
+  backend: "gcp:compute/backendService:BackendService",
   record: "gcp:dns/recordSet:RecordSet",
-  forwardingRule: "gcp:compute/forwardingRule:ForwardingRule",
-  backend: "gcp:compute/regionBackendService:RegionBackendService",
-  lbHealth: "gcp:compute/regionHealthCheck:RegionHealthCheck",
   firewall: "gcp:compute/firewall:Firewall",
+  // The passthrough load balancer's pieces: none may remain.
+  address: "gcp:compute/address:Address",
+  regionBackend: "gcp:compute/regionBackendService:RegionBackendService",
+  regionHealth: "gcp:compute/regionHealthCheck:RegionHealthCheck",
+  forwardingRule: "gcp:compute/forwardingRule:ForwardingRule",
 };
 
 describe("frontend rules", () => {
-  it("forwards 80 along with 443 (ACME HTTP-01, Caddy's redirect), other ports as served", () => {
-    expect(forwardedPorts([443])).toEqual([80, 443]);
-    expect(forwardedPorts([443, 80])).toEqual([80, 443]);
-    expect(forwardedPorts([8443])).toEqual([8443]);
-    expect(forwardedPorts([])).toEqual([]);
+  it("serves 443 only: [443] is a backend of the load balancer, [] is none, other ports are refused", () => {
+    expect(servesLoadBalancer("web", [443])).toBe(true);
+    expect(servesLoadBalancer("web", [443, 443])).toBe(true);
+    expect(servesLoadBalancer("web", [])).toBe(false);
+    expect(servesLoadBalancer("web")).toBe(false);
+    expect(() => servesLoadBalancer("web", [443, 8443])).toThrow('MachineGroup "web": the Application Load Balancer reaches the machines on 443 only; serves lists 8443');
   });
-  it("admits the passthrough load balancer's health-check ranges only when the group serves", () => {
-    expect(healthCheckSourceRanges(false)).toEqual(["35.191.0.0/16", "130.211.0.0/22"]);
-    expect(healthCheckSourceRanges(true)).toEqual(["35.191.0.0/16", "130.211.0.0/22", "209.85.152.0/22", "209.85.204.0/22"]);
+  it("opens the health port, and 443 when serving, to Google's health-check and proxy ranges only", () => {
+    expect([...loadBalancerSourceRanges]).toEqual(["35.191.0.0/16", "130.211.0.0/22"]);
+    expect(firewallPorts(9000, false)).toEqual([9000]);
+    expect(firewallPorts(9000, true)).toEqual([443, 9000]);
+    expect(firewallPorts(443, true)).toEqual([443]);
+  });
+  it("sends each group's domains to that group, the first group (sorted) by default", () => {
+    expect(frontendPlan({})).toBeUndefined();
+    expect(frontendPlan({ web: ["www.shop.example.com"], edge: ["API.shop.example.com", "shop.example.com.", "api.shop.example.com"] })).toEqual({
+      domains: ["api.shop.example.com", "shop.example.com", "www.shop.example.com"],
+      hostRules: [
+        { group: "edge", hosts: ["api.shop.example.com", "shop.example.com"] },
+        { group: "web", hosts: ["www.shop.example.com"] },
+      ],
+      defaultGroup: "edge",
+    });
+  });
+  it("refuses a serving group without a domain, a domain on two groups and more domains than a managed certificate holds", () => {
+    expect(() => frontendPlan({ a: ["x.example.com"], jobs: [] })).toThrow('machine group "jobs" serves but none of its services exposes a domain');
+    expect(() => frontendPlan({ a: ["x.example.com"], b: ["x.example.com"] })).toThrow('domain "x.example.com" is served by machine groups "a" and "b"');
+    const many = Array.from({ length: maxCertificateDomains + 1 }, (_, i) => `d${i}.example.com`);
+    expect(() => frontendPlan({ a: many })).toThrow("at most 100 domains; the serving machine groups expose 101");
+    expect(frontendPlan({ a: many.slice(1) })!.domains).toHaveLength(100);
+  });
+  it("names the certificate after its sorted domain list: same list, same name; new list, new name", () => {
+    expect(certificateSuffix(["b.example.com", "a.example.com"])).toBe(certificateSuffix(["a.example.com", "b.example.com"]));
+    expect(certificateSuffix(["a.example.com"])).not.toBe(certificateSuffix(["a.example.com", "b.example.com"]));
+    expect(certificateSuffix(["a.example.com"])).toMatch(/^[0-9a-f]{8}$/);
   });
   it("keeps the domains of the zone (apex included), once each", () => {
     expect(inZone("shop.example.com", "shop.example.com.")).toBe(true);
@@ -42,50 +89,10 @@ describe("frontend rules", () => {
   });
 });
 
-describe("DNS records in the environment's public zone", async () => {
-  const spec = {
-    ...machineSpec,
-    services: machineSpec.services!.map((s) => (s.name === "api" ? { ...s, domains: [...s.domains!, "api.other.org"] } : s)),
-  };
-  const plan = await planProgram(async () => {
-    const { MachineGroup } = await import("../../components/machine/machine-group.js");
-    const { Naming } = await import("../../src/naming.js");
-    const common = {
-      project: "shop-prod-1234",
-      region: "europe-west1",
-      naming: Naming.of("shop", "prod"),
-      network: "projects/shop-prod-1234/global/networks/shop-prod",
-      subnetwork: "projects/shop-prod-1234/regions/europe-west1/subnetworks/shop-prod-private",
-      spec,
-      secretIds: ["projects/shop-prod-1234/secrets/shop-prod-agent-bootstrap-token"],
-    };
-    new MachineGroup("web", { ...common, group: "web", serves: [443], publicZone: { name: "shop-prod-public-zone", dnsName: "shop.example.com." } });
-    // Serves nothing: no load balancer, no record, health checks from the autohealing ranges only.
-    new MachineGroup("jobs", { ...common, group: "jobs", publicZone: { name: "shop-prod-public-zone", dnsName: "shop.example.com." } });
-  });
-
-  it("creates one A record per service domain in the zone, to the load balancer's address", () => {
-    const ip = one(plan, T.forwardingRule, "web-forwarding-rule").inputs.ipAddress;
-    expect(ip).toMatch(/^203\.0\.113\.\d+$/);
-    const records = ofType(plan, T.record).map((r) => r.inputs);
-    expect(records).toEqual([
-      { project: "shop-prod-1234", managedZone: "shop-prod-public-zone", name: "api.shop.example.com.", type: "A", ttl: 300, rrdatas: [ip] },
-      { project: "shop-prod-1234", managedZone: "shop-prod-public-zone", name: "shop.example.com.", type: "A", ttl: 300, rrdatas: [ip] },
-    ]);
-    expect(one(plan, T.record, "web-dns-api.shop.example.com").dependencies).toContain(one(plan, T.address, "web-address").urn);
-  });
-
-  it("gives a group that serves nothing no load balancer at all", () => {
-    const jobs = (type: string) => ofType(plan, type).filter((r) => r.name.startsWith("jobs-"));
-    for (const type of [T.address, T.record, T.forwardingRule, T.backend, T.lbHealth]) expect(jobs(type)).toEqual([]);
-    expect(jobs(T.firewall).map((r) => r.name)).toEqual(["jobs-health-firewall"]);
-    expect(one(plan, T.firewall, "jobs-health-firewall").inputs.sourceRanges).toEqual(["35.191.0.0/16", "130.211.0.0/22"]);
-  });
-});
-
-describe("Machines: the public zone reaches every serving group", async () => {
-  const config = validateConfig(parse(readFileSync(examplePath("machines", "brume.yaml"), "utf8")));
-  const plan = await planProgram(async () => {
+/** Plans `Machines` for a config (the example by default), prod-like: the environment protects its data. */
+async function planMachines(doc: unknown, publicZone = true): Promise<Plan> {
+  const config = validateConfig(doc);
+  return planProgram(async () => {
     const { Machines } = await import("../../components/machine/machines.js");
     const { Naming } = await import("../../src/naming.js");
     new Machines("m", {
@@ -95,18 +102,149 @@ describe("Machines: the public zone reaches every serving group", async () => {
       network: "projects/tiles-prod-7310/global/networks/tiles-prod",
       subnetwork: "projects/tiles-prod-7310/regions/europe-west1/subnetworks/tiles-prod-private",
       secretIds: { "maps-api-key": "maps-api-key-id", "agent-bootstrap-token": "agent-bootstrap-token-id" },
-      publicZone: { name: "tiles-prod-public-zone", dnsName: "tiles.example.com." },
+      ...(publicZone ? { publicZone: { name: "tiles-prod-public-zone", dnsName: "tiles.example.com." } } : {}),
     });
   });
+}
 
-  it("records each group's domains to its own address, and protects the addresses with the environment", () => {
-    const ip = (group: string) => one(plan, T.forwardingRule, `m-${group}-forwarding-rule`).inputs.ipAddress;
-    expect(ofType(plan, T.record).map((r) => [r.inputs.name, r.inputs.rrdatas])).toEqual([
-      ["api.tiles.example.com.", [ip("edge")]],
-      ["tiles.example.com.", [ip("edge")]],
-      ["www.tiles.example.com.", [ip("web")]],
+const example = () => parse(readFileSync(examplePath("machines", "brume.yaml"), "utf8"));
+
+describe("Machines: one Application Load Balancer for every serving group", async () => {
+  const doc = example();
+  // A domain outside the public zone: certified and routed, but no A record.
+  doc.services.site.expose.domains.push("tiles.other.org");
+  const plan = await planMachines(doc);
+  const address = () => one(plan, T.globalAddress, "m-address");
+
+  it("reserves one static global IPv4 address, protected with the environment's data", () => {
+    expect(ofType(plan, T.globalAddress)).toHaveLength(1);
+    expect(address().inputs).toMatchObject({ name: "tiles-prod-machines-lb", addressType: "EXTERNAL", ipVersion: "IPV4" });
+    expect(address().protect).toBe(true);
+  });
+
+  it("certifies every domain of the serving groups with one Google-managed certificate named after them", () => {
+    const cert = one(plan, T.certificate, "m-certificate");
+    const domains = ["api.tiles.example.com", "tiles.example.com", "tiles.other.org", "www.tiles.example.com"];
+    expect(cert.inputs.managed).toEqual({ domains });
+    expect(cert.inputs.name).toBe(`tiles-prod-machines-cert-${certificateSuffix(domains)}`);
+    // Create-before-delete: the new certificate exists before the proxy moves to it.
+    expect(cert.inputs.name).toMatch(/^tiles-prod-machines-cert-[0-9a-f]{8}$/);
+  });
+
+  it("terminates HTTPS on 443 with the certificate and a MODERN, TLS 1.2+ SSL policy", () => {
+    expect(one(plan, T.sslPolicy, "m-ssl-policy").inputs).toMatchObject({ name: "tiles-prod-machines-tls", profile: "MODERN", minTlsVersion: "TLS_1_2" });
+    const proxy = one(plan, T.httpsProxy, "m-https-proxy");
+    expect(proxy.inputs).toMatchObject({
+      name: "tiles-prod-machines-https-proxy",
+      urlMap: "tiles-prod-machines-url-map-id",
+      sslPolicy: "tiles-prod-machines-tls-id",
+      sslCertificates: [`${one(plan, T.certificate, "m-certificate").inputs.name}-id`],
+    });
+    const rule = one(plan, T.globalRule, "m-https-rule");
+    expect(rule.inputs).toMatchObject({
+      loadBalancingScheme: "EXTERNAL_MANAGED",
+      ipProtocol: "TCP",
+      portRange: "443",
+      target: "tiles-prod-machines-https-proxy-id",
+    });
+    expect(rule.inputs.ipAddress).toMatch(/^203\.0\.113\.\d+$/);
+    expect(rule.dependencies).toEqual(expect.arrayContaining([address().urn, proxy.urn]));
+  });
+
+  it("routes each group's domains to that group's backend service; other hosts to the first group", () => {
+    const map = one(plan, T.urlMap, "m-url-map");
+    expect(map.inputs).toMatchObject({
+      defaultService: "tiles-prod-edge-backend-id",
+      hostRules: [
+        { hosts: ["api.tiles.example.com", "tiles.example.com"], pathMatcher: "edge" },
+        { hosts: ["tiles.other.org", "www.tiles.example.com"], pathMatcher: "web" },
+      ],
+      pathMatchers: [
+        { name: "edge", defaultService: "tiles-prod-edge-backend-id" },
+        { name: "web", defaultService: "tiles-prod-web-backend-id" },
+      ],
+    });
+    for (const group of ["edge", "web"]) expect(map.dependencies).toContain(one(plan, T.backend, `m-${group}-backend`).urn);
+  });
+
+  it("redirects plain HTTP on 80 to HTTPS (301, query kept) on the same address", () => {
+    expect(one(plan, T.urlMap, "m-redirect-url-map").inputs).toMatchObject({
+      name: "tiles-prod-machines-http-redirect",
+      defaultUrlRedirect: { httpsRedirect: true, redirectResponseCode: "MOVED_PERMANENTLY_DEFAULT", stripQuery: false },
+    });
+    expect(one(plan, T.urlMap, "m-redirect-url-map").inputs.defaultService).toBeUndefined();
+    expect(one(plan, T.httpProxy, "m-http-proxy").inputs.urlMap).toBe("tiles-prod-machines-http-redirect-id");
+    const http = one(plan, T.globalRule, "m-http-rule");
+    expect(http.inputs).toMatchObject({ loadBalancingScheme: "EXTERNAL_MANAGED", portRange: "80", target: "tiles-prod-machines-http-proxy-id" });
+    expect(http.inputs.ipAddress).toBe(one(plan, T.globalRule, "m-https-rule").inputs.ipAddress);
+    expect(ofType(plan, T.globalRule).map((r) => r.inputs.portRange).sort()).toEqual(["443", "80"]);
+  });
+
+  it("points every domain in the public zone at the shared address (none outside it)", () => {
+    const ip = one(plan, T.globalRule, "m-https-rule").inputs.ipAddress;
+    expect(ofType(plan, T.record).map((r) => [r.name, r.inputs])).toEqual([
+      ["m-dns-api.tiles.example.com", { project: "tiles-prod-7310", managedZone: "tiles-prod-public-zone", name: "api.tiles.example.com.", type: "A", ttl: 300, rrdatas: [ip] }],
+      ["m-dns-tiles.example.com", { project: "tiles-prod-7310", managedZone: "tiles-prod-public-zone", name: "tiles.example.com.", type: "A", ttl: 300, rrdatas: [ip] }],
+      ["m-dns-www.tiles.example.com", { project: "tiles-prod-7310", managedZone: "tiles-prod-public-zone", name: "www.tiles.example.com.", type: "A", ttl: 300, rrdatas: [ip] }],
     ]);
-    expect(ip("edge")).not.toBe(ip("web"));
-    expect(ofType(plan, T.address).map((r) => r.protect)).toEqual([true, true]);
+    expect(one(plan, T.record, "m-dns-www.tiles.example.com").dependencies).toContain(address().urn);
+  });
+
+  it("leaves no passthrough piece and no rule open to the internet", () => {
+    for (const type of [T.address, T.regionBackend, T.regionHealth, T.forwardingRule]) expect(ofType(plan, type)).toEqual([]);
+    for (const fw of ofType(plan, T.firewall)) expect(fw.inputs.sourceRanges).toEqual(["35.191.0.0/16", "130.211.0.0/22"]);
+    expect(ofType(plan, T.firewall).map((r) => r.name)).toEqual(["m-edge-health-firewall", "m-web-health-firewall"]);
+  });
+});
+
+describe("Machines: groups that serve nothing get no load balancer", async () => {
+  const doc = example();
+  doc.machines.edge.serves = [];
+  const oneServing = await planMachines(doc);
+  doc.machines.web.serves = [];
+  const none = await planMachines(doc);
+
+  it("a group without serves is no backend: no backend service, no named port, no host rule, no certificate domain, health port only", () => {
+    expect(ofType(oneServing, T.backend).map((r) => r.name)).toEqual(["m-web-backend"]);
+    expect(one(oneServing, T.urlMap, "m-url-map").inputs).toMatchObject({
+      defaultService: "tiles-prod-web-backend-id",
+      hostRules: [{ hosts: ["www.tiles.example.com"], pathMatcher: "web" }],
+    });
+    expect(one(oneServing, T.certificate, "m-certificate").inputs.managed).toEqual({ domains: ["www.tiles.example.com"] });
+    expect(ofType(oneServing, T.record).map((r) => r.inputs.name)).toEqual(["www.tiles.example.com."]);
+    expect(one(oneServing, T.firewall, "m-edge-health-firewall").inputs.allows).toEqual([{ protocol: "tcp", ports: ["9000"] }]);
+    expect(one(oneServing, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager", "m-edge-group").inputs.namedPorts).toEqual([]);
+  });
+
+  it("no serving group: no address, certificate, URL map, proxy, forwarding rule or record at all", () => {
+    for (const type of [T.globalAddress, T.certificate, T.sslPolicy, T.urlMap, T.httpsProxy, T.httpProxy, T.globalRule, T.backend, T.record]) {
+      expect(ofType(none, type)).toEqual([]);
+    }
+    expect(ofType(none, T.firewall).map((r) => r.inputs.allows)).toEqual([[{ protocol: "tcp", ports: ["9000"] }], [{ protocol: "tcp", ports: ["9000"] }]]);
+  });
+
+  it("without a public zone: the frontend, no record", async () => {
+    const plan = await planMachines(example(), false);
+    expect(ofType(plan, T.record)).toEqual([]);
+    expect(ofType(plan, T.globalRule)).toHaveLength(2);
+  });
+});
+
+describe("Machines: a blue/green switch moves nothing of the shared frontend", async () => {
+  const at = (active: "blue" | "green") => {
+    const doc = example();
+    doc.machines.web.strategy = { type: "blueGreen", active, blue: { version: "v1" }, green: { version: "v2", services: { site: { image: "europe-west1-docker.pkg.dev/tiles-prod-7310/apps/site:1.1.0" } } } };
+    return planMachines(doc);
+  };
+  const blue = await at("blue");
+  const green = await at("green");
+
+  it("changes only the group's backend service: address, certificate, URL map, proxies, rules and records stay", () => {
+    const inputs = (plan: Plan) => new Map(plan.resources.map((r) => [r.name, JSON.stringify(r.inputs)]));
+    const a = inputs(blue);
+    const b = inputs(green);
+    expect([...a.keys()]).toEqual([...b.keys()]);
+    expect([...b.keys()].filter((name) => a.get(name) !== b.get(name))).toEqual(["m-web-backend"]);
+    expect((one(green, T.backend, "m-web-backend").inputs.backends as any[]).map((x) => x.capacityScaler)).toEqual([0, 1]);
   });
 });

@@ -1,9 +1,10 @@
 /**
  * MachineGroup under the offline plan: the example (a Debian group of 3 VMs with a container and a
- * process service, a COS group of 2 with a container service, each behind Caddy and a passthrough
- * Network Load Balancer), its hardened templates, groups, IAM and load-balancer frontend; the
- * bootstrap token never in metadata or template inputs; DNS records in a public zone; and each
- * machine rollout step planned, with what it changes counted.
+ * process service, a COS group of 2 with a container service, each behind Caddy, both backends of
+ * the environment's one global external Application Load Balancer), its hardened templates,
+ * groups, IAM, backend service and firewall; the shared frontend and DNS records in the public
+ * zone; the bootstrap token never in metadata or template inputs; and each machine rollout step
+ * planned, with what it changes counted.
  */
 import { describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/run.js";
@@ -14,11 +15,12 @@ import { machineSpec } from "./fixtures.js";
 const T = {
   template: "gcp:compute/instanceTemplate:InstanceTemplate",
   mig: "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
-  backend: "gcp:compute/regionBackendService:RegionBackendService",
-  address: "gcp:compute/address:Address",
-  lbHealth: "gcp:compute/regionHealthCheck:RegionHealthCheck",
+  backend: "gcp:compute/backendService:BackendService",
+  globalAddress: "gcp:compute/globalAddress:GlobalAddress",
+  urlMap: "gcp:compute/uRLMap:URLMap",
+  globalRule: "gcp:compute/globalForwardingRule:GlobalForwardingRule",
+  certificate: "gcp:compute/managedSslCertificate:ManagedSslCertificate",
   healthCheck: "gcp:compute/healthCheck:HealthCheck",
-  forwardingRule: "gcp:compute/forwardingRule:ForwardingRule",
   firewall: "gcp:compute/firewall:Firewall",
   record: "gcp:dns/recordSet:RecordSet",
   secretIam: "gcp:secretmanager/secretIamMember:SecretIamMember",
@@ -78,74 +80,79 @@ describe("examples/machines", async () => {
     expect(reader.inputs.role).toBe("roles/artifactregistry.reader");
   });
 
-  it("opens only the health port to Google's health-check ranges (autohealing and the passthrough load balancer)", () => {
+  it("opens the health port and 443 to Google's health-check and load-balancer ranges only, on the group's tag", () => {
     const fw = one(plan, T.firewall, "tiles-prod-machines-edge-health-firewall");
     expect(fw.inputs).toMatchObject({
       direction: "INGRESS",
-      sourceRanges: ["35.191.0.0/16", "130.211.0.0/22", "209.85.152.0/22", "209.85.204.0/22"],
+      sourceRanges: ["35.191.0.0/16", "130.211.0.0/22"],
       targetTags: ["tiles-prod-vm-edge"],
-      allows: [{ protocol: "tcp", ports: ["9000"] }],
+      allows: [{ protocol: "tcp", ports: ["443", "9000"] }],
     });
     // Autohealing keeps its global health check on Caddy's /healthz.
     const autohealing = one(plan, T.healthCheck, "tiles-prod-machines-edge-health");
     expect(autohealing.inputs.httpHealthCheck).toEqual({ port: 9000, requestPath: "/healthz" });
     expect((mig.inputs as any).autoHealingPolicies.healthCheck).toBe("tiles-prod-edge-health-id");
+    // No allow rule is open to the internet (only the environment's baseline deny names 0.0.0.0/0):
+    // the Application Load Balancer is a proxy, its traffic comes from Google's ranges.
+    for (const rule of ofType(plan, T.firewall).filter((r) => r.inputs.allows)) expect(rule.inputs.sourceRanges).not.toContain("0.0.0.0/0");
+    expect(ofType(plan, T.firewall).filter((r) => r.name.startsWith("tiles-prod-machines-")).map((r) => r.name)).toEqual([
+      "tiles-prod-machines-edge-health-firewall",
+      "tiles-prod-machines-web-health-firewall",
+    ]);
   });
 
-  it("serves through a regional external passthrough Network Load Balancer: address, health check, backend service, forwarding rule, firewall", () => {
-    const address = one(plan, T.address, "tiles-prod-machines-edge-address");
-    expect(address.inputs).toMatchObject({ name: "tiles-prod-edge-lb", region: "europe-west1", addressType: "EXTERNAL", networkTier: "PREMIUM" });
-    const ip = (plan.outputs.machines as any).edge.address;
-    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-
-    const lbHealth = one(plan, T.lbHealth, "tiles-prod-machines-edge-lb-health");
-    expect(lbHealth.inputs).toMatchObject({ region: "europe-west1", httpHealthCheck: { port: 9000, requestPath: "/healthz" } });
-
+  it("makes each serving group a global backend service: HTTPS to Caddy on the named port, its global health check", () => {
     const backend = one(plan, T.backend, "tiles-prod-machines-edge-backend");
     expect(backend.inputs).toMatchObject({
-      region: "europe-west1",
-      loadBalancingScheme: "EXTERNAL",
-      protocol: "TCP",
-      healthChecks: "tiles-prod-edge-lb-health-id",
+      name: "tiles-prod-edge-backend",
+      loadBalancingScheme: "EXTERNAL_MANAGED",
+      protocol: "HTTPS",
+      portName: "p443",
+      healthChecks: "tiles-prod-edge-health-id",
+      timeoutSec: 30,
       connectionDrainingTimeoutSec: 60,
       logConfig: { enable: true, sampleRate: 1 },
     });
-    expect(backend.inputs.portName).toBeUndefined();
-    expect(backend.inputs.backends).toEqual([{ balancingMode: "CONNECTION", group: edgeGroupUrl }]);
-    expect(backend.dependencies).toEqual(expect.arrayContaining([mig.urn, lbHealth.urn]));
-
-    // 443 is served: 80 is forwarded too (ACME HTTP-01, Caddy's redirect to HTTPS).
-    const rule = one(plan, T.forwardingRule, "tiles-prod-machines-edge-forwarding-rule");
-    expect(rule.inputs).toMatchObject({
-      region: "europe-west1",
-      loadBalancingScheme: "EXTERNAL",
-      ipProtocol: "TCP",
-      ports: ["80", "443"],
-      ipAddress: ip,
-      networkTier: "PREMIUM",
-      backendService: "tiles-prod-edge-backend-id",
-    });
-    expect(rule.dependencies).toEqual(expect.arrayContaining([address.urn, backend.urn]));
-
-    // Client packets keep their source address: the served ports are open to the internet, on this group's tag only.
-    const served = one(plan, T.firewall, "tiles-prod-machines-edge-served-firewall");
-    expect(served.inputs).toMatchObject({
-      direction: "INGRESS",
-      sourceRanges: ["0.0.0.0/0"],
-      targetTags: ["tiles-prod-vm-edge"],
-      allows: [{ protocol: "tcp", ports: ["80", "443"] }],
-    });
-    // No URL map, proxy or global backend service: nothing but the passthrough path.
-    expect(ofType(plan, "gcp:compute/backendService:BackendService")).toEqual([]);
-    expect(ofType(plan, "gcp:compute/urlMap:UrlMap")).toEqual([]);
-    // The environment's domain is the public zone: each service domain in it points at its group's address.
-    expect(ofType(plan, T.record).map((r) => r.inputs)).toEqual([
-      { managedZone: "tiles-prod-public-zone", name: "api.tiles.example.com.", project: "tiles-prod-7310", rrdatas: ["203.0.113.44"], ttl: 300, type: "A" },
-      { managedZone: "tiles-prod-public-zone", name: "tiles.example.com.", project: "tiles-prod-7310", rrdatas: ["203.0.113.44"], ttl: 300, type: "A" },
-      { managedZone: "tiles-prod-public-zone", name: "www.tiles.example.com.", project: "tiles-prod-7310", rrdatas: ["203.0.113.54"], ttl: 300, type: "A" },
+    expect(backend.inputs.region).toBeUndefined();
+    expect(backend.inputs.backends).toEqual([{ balancingMode: "UTILIZATION", capacityScaler: 1, group: edgeGroupUrl, maxUtilization: 0.8 }]);
+    expect(backend.dependencies).toEqual(expect.arrayContaining([mig.urn, one(plan, T.healthCheck, "tiles-prod-machines-edge-health").urn]));
+    // The shared frontend routes the group's domains to it; no passthrough piece is left.
+    const map = one(plan, T.urlMap, "tiles-prod-machines-url-map");
+    expect(map.inputs.hostRules).toEqual([
+      { hosts: ["api.tiles.example.com", "tiles.example.com"], pathMatcher: "edge" },
+      { hosts: ["www.tiles.example.com"], pathMatcher: "web" },
     ]);
-    // The record points at the group's address output (a dependency, not a copied value).
-    expect(one(plan, T.record, "tiles-prod-machines-web-dns-www.tiles.example.com").dependencies).toContain(one(plan, T.address, "tiles-prod-machines-web-address").urn);
+    expect(map.inputs.pathMatchers).toEqual([
+      { name: "edge", defaultService: "tiles-prod-edge-backend-id" },
+      { name: "web", defaultService: "tiles-prod-web-backend-id" },
+    ]);
+    expect(one(plan, T.certificate, "tiles-prod-machines-certificate").inputs.managed).toEqual({
+      domains: ["api.tiles.example.com", "tiles.example.com", "www.tiles.example.com"],
+    });
+    expect(ofType(plan, T.globalRule).map((r) => [r.inputs.portRange, r.inputs.loadBalancingScheme])).toEqual([
+      ["80", "EXTERNAL_MANAGED"],
+      ["443", "EXTERNAL_MANAGED"],
+    ]);
+    for (const type of [
+      "gcp:compute/address:Address",
+      "gcp:compute/regionBackendService:RegionBackendService",
+      "gcp:compute/regionHealthCheck:RegionHealthCheck",
+      "gcp:compute/forwardingRule:ForwardingRule",
+    ]) {
+      expect(ofType(plan, type)).toEqual([]);
+    }
+    // The environment's domain is the public zone: every service domain in it points at the one address.
+    const ip = one(plan, T.globalRule, "tiles-prod-machines-https-rule").inputs.ipAddress;
+    expect(ip).toMatch(/^203\.0\.113\.\d+$/);
+    expect(ofType(plan, T.record).map((r) => r.inputs)).toEqual([
+      { managedZone: "tiles-prod-public-zone", name: "api.tiles.example.com.", project: "tiles-prod-7310", rrdatas: [ip], ttl: 300, type: "A" },
+      { managedZone: "tiles-prod-public-zone", name: "tiles.example.com.", project: "tiles-prod-7310", rrdatas: [ip], ttl: 300, type: "A" },
+      { managedZone: "tiles-prod-public-zone", name: "www.tiles.example.com.", project: "tiles-prod-7310", rrdatas: [ip], ttl: 300, type: "A" },
+    ]);
+    // The record points at the address output (a dependency, not a copied value).
+    expect(one(plan, T.record, "tiles-prod-machines-dns-www.tiles.example.com").dependencies).toContain(
+      one(plan, T.globalAddress, "tiles-prod-machines-address").urn,
+    );
   });
 
   it("plans the Container-Optimized OS group: COS image, executables under /var/lib/google, Caddy as a container", () => {
@@ -163,7 +170,8 @@ describe("examples/machines", async () => {
     expect(userData).not.toContain("brume-renderer");
     const group = one(plan, T.mig, "tiles-prod-machines-web-group");
     expect((group.inputs as any).targetSize).toBe(2);
-    expect(one(plan, T.forwardingRule, "tiles-prod-machines-web-forwarding-rule").inputs.ports).toEqual(["80", "443"]);
+    expect(userData).toContain("tls internal");
+    expect(one(plan, T.backend, "tiles-prod-machines-web-backend").inputs).toMatchObject({ protocol: "HTTPS", portName: "p443" });
   });
 
   it("never puts the bootstrap token in metadata or template inputs (plan JSON scan)", () => {
@@ -192,23 +200,24 @@ describe("examples/machines", async () => {
     expect(json).not.toMatch(/token\s*[:=]\s*"[A-Za-z0-9+/]{16,}/);
   });
 
-  it("exports each group's service account, instance groups, backend service and load-balancer address", () => {
+  it("exports each group's service account, instance groups and backend service, and the shared load-balancer address", () => {
+    const address = plan.outputs.machinesAddress;
+    expect(address).toMatch(/^203\.0\.113\.\d+$/);
+    expect(address).toBe(one(plan, T.globalRule, "tiles-prod-machines-https-rule").inputs.ipAddress);
     expect(plan.outputs.machines).toEqual({
       edge: {
         serviceAccount: "tiles-prod-edge-vm@tiles-prod-7310.iam.gserviceaccount.com",
         instanceGroups: { default: edgeGroupUrl },
         backendService: "tiles-prod-edge-backend-id",
-        address: expect.stringMatching(/^203\.0\.113\.\d+$/),
+        address,
       },
       web: {
         serviceAccount: "tiles-prod-web-vm@tiles-prod-7310.iam.gserviceaccount.com",
         instanceGroups: { default: "https://www.googleapis.com/compute/v1/projects/tiles-prod-7310/regions/europe-west1/instanceGroups/tiles-prod-web" },
         backendService: "tiles-prod-web-backend-id",
-        address: expect.stringMatching(/^203\.0\.113\.\d+$/),
+        address,
       },
     });
-    const machines = plan.outputs.machines as Record<string, { address: string }>;
-    expect(machines.edge!.address).not.toBe(machines.web!.address);
   });
 });
 
@@ -227,7 +236,7 @@ async function planGroup(strategy: MachineStrategy): Promise<Plan> {
       subnetwork: "projects/shop-prod-1234/regions/europe-west1/subnetworks/shop-prod-private",
       spec: machineSpec,
       strategy,
-      serves: [8443],
+      serves: [443],
       secretIds: ["projects/shop-prod-1234/secrets/shop-prod-agent-bootstrap-token"],
     });
   });
@@ -273,28 +282,51 @@ describe("canary: two versions in one group", async () => {
   });
 });
 
-describe("blueGreen: two groups, the backend service lists the live one", async () => {
+describe("blueGreen: two groups, both backends, capacityScaler 1 on the live one and 0 on the other", async () => {
   const blue = await planGroup({ type: "blueGreen", active: "blue", blue: v1, green: v2 });
   const green = await planGroup({ type: "blueGreen", active: "green", blue: v1, green: v2 });
-  const backends = (plan: Plan) => (one(plan, T.backend, "web-backend").inputs.backends as any[]).map((b) => [b.group.split("/").pop(), b.balancingMode]);
+  const backends = (plan: Plan) =>
+    (one(plan, T.backend, "web-backend").inputs.backends as any[]).map((b) => [b.group.split("/").pop(), b.balancingMode, b.capacityScaler]);
 
-  it("sends traffic to the active group only (passthrough NLBs have no capacity scaler), both groups kept UPDATED", () => {
-    expect(backends(blue)).toEqual([["shop-prod-web-blue", "CONNECTION"]]);
-    expect(backends(green)).toEqual([["shop-prod-web-green", "CONNECTION"]]);
+  it("sends traffic to the active group only; the standby one is drained (capacity 0) and kept UPDATED", () => {
+    expect(backends(blue)).toEqual([
+      ["shop-prod-web-blue", "UTILIZATION", 1],
+      ["shop-prod-web-green", "UTILIZATION", 0],
+    ]);
+    expect(backends(green)).toEqual([
+      ["shop-prod-web-blue", "UTILIZATION", 0],
+      ["shop-prod-web-green", "UTILIZATION", 1],
+    ]);
     for (const plan of [blue, green]) {
-      for (const b of one(plan, T.backend, "web-backend").inputs.backends as any[]) expect(b.capacityScaler).toBeUndefined();
-      for (const slot of ["web-blue", "web-green"]) expect(one(plan, T.mig, slot).inputs.waitForInstancesStatus).toBe("UPDATED");
+      expect(one(plan, T.backend, "web-backend").inputs).toMatchObject({ loadBalancingScheme: "EXTERNAL_MANAGED", protocol: "HTTPS", portName: "p443" });
+      for (const slot of ["web-blue", "web-green"]) {
+        expect(one(plan, T.mig, slot).inputs.waitForInstancesStatus).toBe("UPDATED");
+        expect(one(plan, T.mig, slot).inputs.namedPorts).toEqual([{ name: "p443", port: 443 }]);
+      }
     }
-    expect(one(blue, T.backend, "web-backend").dependencies).toContain(one(blue, T.mig, "web-blue").urn);
+    expect(one(blue, T.backend, "web-backend").dependencies).toEqual(expect.arrayContaining([one(blue, T.mig, "web-blue").urn, one(blue, T.mig, "web-green").urn]));
   });
-  it("switching changes only the backend service (nothing replaced); rolling back restores it exactly", () => {
+  it("switching changes only the backend service (nothing replaced); rolling back restores it exactly", async () => {
     expect(diff(blue, green)).toEqual({ added: [], removed: [], changed: ["web-backend"] });
     expect(diff(green, blue)).toEqual({ added: [], removed: [], changed: ["web-backend"] });
+    const rolledBack = await planGroup({ type: "blueGreen", active: "blue", blue: v1, green: v2 });
+    expect(diff(blue, rolledBack)).toEqual({ added: [], removed: [], changed: [] });
   });
-  it("the forwarding rule, address and firewall rules do not move on a switch", () => {
-    for (const [type, name] of [[T.forwardingRule, "web-forwarding-rule"], [T.address, "web-address"], [T.firewall, "web-served-firewall"], [T.firewall, "web-health-firewall"]] as const) {
+  it("the health check, firewall rule and groups do not move on a switch", () => {
+    for (const [type, name] of [[T.healthCheck, "web-health"], [T.firewall, "web-health-firewall"], [T.mig, "web-blue"], [T.mig, "web-green"]] as const) {
       expect(JSON.stringify(one(green, type, name).inputs)).toBe(JSON.stringify(one(blue, type, name).inputs));
     }
+  });
+  it("a blue/green group with only its live slot has one backend at capacity 1 (GCP refuses 0 on a lone backend)", async () => {
+    const single = await planGroup({ type: "blueGreen", active: "blue", blue: v1 });
+    expect(backends(single)).toEqual([["shop-prod-web-blue", "UTILIZATION", 1]]);
+  });
+});
+
+describe("canary and rolling keep one backend at capacity 1", async () => {
+  const canary = await planGroup({ type: "canary", stable: v1, canary: v2, percent: 10 });
+  it("the canary's two versions share the one group behind the backend service", () => {
+    expect((one(canary, T.backend, "web-backend").inputs.backends as any[]).map((b) => [b.group.split("/").pop(), b.capacityScaler])).toEqual([["shop-prod-web", 1]]);
   });
 });
 

@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   agentPaths,
+  caddyPorts,
   machineFiles,
   renderAgentConfig,
   renderAgentUnit,
@@ -123,7 +124,7 @@ describe("Container-Optimized OS layout", () => {
     expect(caddy).toContain('"--volume" "/var/lib/brume-caddy/data:/data"');
     expect(caddy).toContain('"docker.io/library/caddy:2.11.4"');
     const firewall = cosFiles.find((f) => f.path === "/etc/systemd/system/brume-host-firewall.service")!.content;
-    expect(firewall.match(/^ExecStart=.*$/gm)).toEqual([80, 443, 9000].map((p) => `ExecStart=/sbin/iptables -w -A INPUT -p tcp -m tcp --dport ${p} -j ACCEPT`));
+    expect(firewall.match(/^ExecStart=.*$/gm)).toEqual([443, 9000].map((p) => `ExecStart=/sbin/iptables -w -A INPUT -p tcp -m tcp --dport ${p} -j ACCEPT`));
   });
   it("pulls Artifact Registry images through docker-credential-gcr and public images anonymously", () => {
     const unit = (name: string) => cosFiles.find((f) => f.path === `/etc/systemd/system/brume-${name}.service`)!.content;
@@ -184,10 +185,25 @@ describe("agent", () => {
 describe("caddy", () => {
   it("has one site per domain, routes path prefixes and checks health", () => {
     const caddyfile = renderCaddyfile(machineSpec.services!);
-    expect(caddyfile.match(/^\S+ \{$/gm)).toEqual([":9000 {", "api.shop.example.com {", "shop.example.com {"]);
+    expect(caddyfile.match(/^\S+ \{$/gm)).toEqual([":9000 {", "api.shop.example.com {", "shop.example.com {", "https:// {"]);
     expect(caddyfile).toContain("@docs path /docs /docs/*");
     expect(caddyfile).toContain("reverse_proxy 127.0.0.1:8080 {\n\t\t\thealth_uri /healthz");
     expect(caddyfile).toContain(':9000 {\n\trespond /healthz "ok" 200');
+  });
+  it("terminates the load balancer's HTTPS with its internal CA: no ACME, no port 80, a default SNI, 404 for other hosts", () => {
+    const caddyfile = renderCaddyfile(machineSpec.services!);
+    // Global options first: the load balancer redirects HTTP and sends no SNI.
+    expect(caddyfile).toMatch(/^(#.*\n)+\{\n\tauto_https disable_redirects\n\tskip_install_trust\n\tdefault_sni api\.shop\.example\.com\n\}\n/);
+    expect(caddyfile.match(/^\ttls internal$/gm)).toHaveLength(3);
+    expect(caddyfile).toContain("api.shop.example.com {\n\ttls internal\n");
+    expect(caddyfile).toContain("https:// {\n\ttls internal\n\trespond 404\n}\n");
+    expect(caddyfile).not.toMatch(/email|acme|:80\b/);
+    expect(caddyPorts()).toEqual([443, 9000]);
+    expect(caddyPorts({ healthPort: 8081 })).toEqual([443, 8081]);
+    // No domain: no site needs a certificate, no default SNI, no catch-all.
+    const bare = renderCaddyfile([]);
+    expect(bare).not.toMatch(/^\s*(default_sni|tls internal)|^https:\/\//m);
+    expect(bare).toContain("auto_https disable_redirects");
   });
 });
 

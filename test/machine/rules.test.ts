@@ -72,17 +72,66 @@ describe("machine rules", () => {
     doc.machines.edge.engine = "podman";
     expect(issues(doc)).toEqual(["machines.edge.engine: Container-Optimized OS ships docker only; set engine: docker or image: debian-12"]);
   });
-  it("forwards at most 5 ports through the load balancer (443 adds 80)", () => {
+  it("serves 443 only (the Application Load Balancer reaches Caddy there), with path, value and fix", () => {
     const doc = example();
-    doc.machines.edge.serves = [443, 8443, 9443, 10443, 11443];
+    doc.machines.edge.serves = [443, 8443];
     expect(issuesWithValues(doc)).toEqual([
       {
         path: "machines.edge.serves",
-        message: "the load balancer forwards at most 5 ports and these serves forward 6 (80, 443, 8443, 9443, 10443, 11443; 443 also forwards 80); serve fewer ports",
-        value: [443, 8443, 9443, 10443, 11443],
+        message:
+          "the machines are served through the environment's Application Load Balancer, which reaches Caddy on 443 only (HTTPS; Caddy routes by host and path to the services' ports); 8443 cannot be served: set serves: [443], or [] for no load balancer",
+        value: [443, 8443],
       },
     ]);
-    doc.machines.edge.serves = [80, 443, 8443, 9443, 10443];
+    doc.machines.edge.serves = [80];
+    expect(issues(doc)).toEqual([expect.stringMatching(/^machines\.edge\.serves: .*; 80 cannot be served: set serves: \[443\]/)]);
+    doc.machines.edge.serves = [];
     expect(issues(doc)).toEqual([]);
+  });
+  it("sends a domain to one serving group", () => {
+    const doc = example();
+    doc.services.site.expose.domains.push("api.tiles.example.com");
+    expect(issuesWithValues(doc)).toEqual([
+      {
+        path: "services.site.expose.domains[1]",
+        message: 'domain "api.tiles.example.com" is already served by machine group "edge"; the load balancer sends a host to one group: move the service to machines: edge, or use another domain',
+        value: "api.tiles.example.com",
+      },
+    ]);
+    // A group that serves nothing has no host rule: no conflict.
+    doc.machines.web.serves = [];
+    expect(issues(doc)).toEqual([]);
+  });
+  it("needs a domain on a serving group (the load balancer routes by host)", () => {
+    const doc = example();
+    delete doc.services.site.expose;
+    expect(issuesWithValues(doc)).toEqual([
+      {
+        path: "machines.web.serves",
+        message: 'the load balancer routes by host, and no service on machine group "web" exposes a domain; add expose.domains to a service on it, or set serves: []',
+        value: [443],
+      },
+    ]);
+    doc.machines.web.serves = [];
+    expect(issues(doc)).toEqual([]);
+  });
+  it("certifies at most 100 domains on the load balancer", () => {
+    const doc = example();
+    doc.services.site.expose.domains = Array.from({ length: 98 }, (_, i) => `s${i}.tiles.example.com`);
+    expect(issues(doc)).toEqual([]);
+    doc.services.site.expose.domains.push("s98.tiles.example.com");
+    expect(issuesWithValues(doc)).toEqual([
+      {
+        path: "machines",
+        message:
+          "the serving machine groups expose 101 domains, and their load balancer's Google-managed certificate covers at most 100; serve fewer domains from machines (or move services to the cluster)",
+        value: 101,
+      },
+    ]);
+  });
+  it("no longer takes acmeEmail: certificates are Google-managed on the load balancer", () => {
+    const doc = example();
+    doc.machines.edge.acmeEmail = "ops@tiles.example.com";
+    expect(issues(doc)).toEqual([expect.stringMatching(/^machines\.edge\.acmeEmail: unknown key "acmeEmail"/)]);
   });
 });

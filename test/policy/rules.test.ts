@@ -54,6 +54,18 @@ const cases: { rule: string; type: string; good: Record<string, unknown>; bad: R
     bad: { role: "roles/editor", member: "serviceAccount:nodes@p.iam.gserviceaccount.com" },
   },
   {
+    rule: "https-proxy-ssl-policy",
+    type: "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
+    good: { urlMap: "m", sslCertificates: ["c"], sslPolicy: "modern" },
+    bad: { urlMap: "m", sslCertificates: ["c"] },
+  },
+  {
+    rule: "ssl-policy-modern",
+    type: "gcp:compute/sSLPolicy:SSLPolicy",
+    good: { profile: "MODERN", minTlsVersion: "TLS_1_2" },
+    bad: { profile: "COMPATIBLE", minTlsVersion: "TLS_1_0" },
+  },
+  {
     rule: "no-public-ip-on-vms",
     type: "gcp:compute/instanceTemplate:InstanceTemplate",
     good: { networkInterfaces: [{ subnetwork: "s" }] },
@@ -93,6 +105,14 @@ describe("the example stacks comply", () => {
   it("bro-ai prod and stage have no violation", () => {
     expect(checkPlan(prod)).toEqual([]);
     expect(checkPlan(stage)).toEqual([]);
+  });
+
+  it("examples/machines (the machine groups' Application Load Balancer) has no violation, and its TLS is checked", async () => {
+    const machines = await planDir(examplePath("machines"), "prod");
+    expect(checkPlan(machines)).toEqual([]);
+    const types = machines.resources.map((r) => r.type);
+    expect(types).toContain("gcp:compute/targetHttpsProxy:TargetHttpsProxy");
+    expect(types).toContain("gcp:compute/sSLPolicy:SSLPolicy");
   });
 
   it("every stateful resource of prod is protected; none of stage is", () => {
