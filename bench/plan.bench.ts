@@ -33,10 +33,6 @@ const { values } = parseArgs({
 const runs = Math.max(1, Number(values.runs));
 const root = resolve(import.meta.dirname, "..");
 
-/** A full collection before each timed call (`npm run bench` runs node with --expose-gc), so one
- * measurement does not pay for the garbage of the one before it. */
-const collect = () => (globalThis as { gc?: () => void }).gc?.();
-
 /**
  * Median times of several functions measured in turn (A B C A B C …, after one warm-up call each:
  * module imports and JIT are not part of the figure), so a slow moment of the machine falls on all
@@ -48,7 +44,6 @@ async function timeEach<T extends unknown[]>(fns: { [K in keyof T]: () => Promis
   const times: number[][] = fns.map(() => []);
   for (let i = 0; i < n; i++) {
     for (const [k, fn] of fns.entries()) {
-      collect();
       const start = process.hrtime.bigint();
       results[k] = await fn();
       times[k]!.push(Number(process.hrtime.bigint() - start) / 1e6);
@@ -155,5 +150,5 @@ for (const [k, s] of synthetic.entries()) {
 console.log(rows.join("\n"));
 console.log(`
 ratio: plan time over the replayed baseline of the same run (components' overhead; measured in
-turn with a collection before each call), or for the synthetic sizes over the size before it
+turn, A B C A B C …, so a slow moment of the machine falls on all alike), or for the synthetic sizes over the size before it
 (goal: linear, ≤ 1.1 × the size ratio).`);
