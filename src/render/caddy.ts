@@ -19,7 +19,7 @@
  * load balancer's proxies reach it on 443, with the Caddyfile mounted read-only and its internal CA
  * and certificates on the stateful disk.
  */
-import { healthPort, helperPathsFor, type MachineService } from "./runners.js";
+import { containerSupervision, healthPort, helperPathsFor, type MachineService } from "./runners.js";
 import { renderUnitFile, systemdQuote } from "./shell.js";
 
 export interface CaddyOptions {
@@ -115,14 +115,7 @@ export function renderCaddyContainerUnit(options: CaddyOptions = {}): string {
       ["ExecStart", exec(run)],
       ["ExecStartPost", `${helperPathsFor("cos-stable").waitHealthy} ${systemdQuote(health)} 120`],
       ["ExecReload", exec([docker, "exec", cosCaddy.container, "caddy", "reload", "--config", caddyfile, "--adapter", "caddyfile"])],
-      ["ExecStop", `${docker} stop --time 30 ${cosCaddy.container}`],
-      ["Restart", "always"],
-      ["RestartSec", "5s"],
-      ["TimeoutStartSec", "10min"],
-      ["TimeoutStopSec", "45s"],
-      ["NoNewPrivileges", true],
-      ["PrivateTmp", true],
-      ["ProtectHome", true],
+      ...containerSupervision(docker, cosCaddy.container),
     ],
     Install: [["WantedBy", "multi-user.target"]],
   });

@@ -104,6 +104,24 @@ function registryLoginLines(svc: MachineService, engine: ContainerEngine, family
 }
 
 /**
+ * How systemd supervises a container it runs in the foreground (services and Caddy on COS): a
+ * graceful `stop` (30 s, then the engine kills it), restart always after 5 s, 10 min to start (image
+ * pulls, health), and the unit-side hardening a container engine client still accepts.
+ */
+export function containerSupervision(bin: string, container: string): UnitSection {
+  return [
+    ["ExecStop", `${bin} stop --time 30 ${container}`],
+    ["Restart", "always"],
+    ["RestartSec", "5s"],
+    ["TimeoutStartSec", "10min"],
+    ["TimeoutStopSec", "45s"],
+    ["NoNewPrivileges", true],
+    ["PrivateTmp", true],
+    ["ProtectHome", true],
+  ];
+}
+
+/**
  * A container service's unit. The same on both image families but for the registry login and the
  * helpers' directory; COS has docker only (no podman).
  */
@@ -138,14 +156,7 @@ export function renderContainerUnit(svc: MachineService, engine: ContainerEngine
     ["ExecStartPre", `-${bin} rm --force ${container}`],
     ["ExecStart", exec],
     ["ExecStartPost", healthCheckCommand(svc, family)],
-    ["ExecStop", `${bin} stop --time 30 ${container}`],
-    ["Restart", "always"],
-    ["RestartSec", "5s"],
-    ["TimeoutStartSec", "10min"],
-    ["TimeoutStopSec", "45s"],
-    ["NoNewPrivileges", true],
-    ["PrivateTmp", true],
-    ["ProtectHome", true],
+    ...containerSupervision(bin, container),
   ];
   return renderUnitFile(`# ${serviceUnitName(svc)} — ${svc.name} (container) — rendered by brume`, {
     Unit: [
