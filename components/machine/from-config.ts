@@ -3,7 +3,7 @@ import type { BrumeConfig, MachineGroupConfig, ServiceConfig } from "../../src/c
 import type { Naming } from "../../src/naming.js";
 import { dployrdDefaults } from "../../src/render/agent.js";
 import type { MachineSpec } from "../../src/render/cloud-init.js";
-import type { MachineService } from "../../src/render/runners.js";
+import type { MachineService, ProcessSource } from "../../src/render/runners.js";
 
 /** Services (container / process runners) placed on a group, sorted by name. */
 export function servicesOnGroup(config: BrumeConfig, group: string): [string, ServiceConfig][] {
@@ -26,7 +26,7 @@ export function machineService(name: string, svc: ServiceConfig, project: string
     name,
     runner: svc.runner as "container" | "process",
     ...(svc.image ? { image: svc.image } : {}),
-    ...(svc.source ? { source: { git: svc.source.git, ref: svc.source.ref, runtime: svc.source.runtime, ...(svc.source.build ? { build: svc.source.build } : {}) } } : {}),
+    ...(svc.source ? { source: processSource(svc.source) } : {}),
     ...(svc.command ? { command: svc.command } : {}),
     ports: svc.ports.map((p) => ({ name: p.name, port: p.port })),
     env: svc.env,
@@ -61,4 +61,11 @@ export function machineSpecFor(
     ...(g.vfox ? { vfox: g.vfox } : {}),
     caddy: { healthPort: g.healthPort },
   };
+}
+
+/** The renderer's source: git at a ref or an archive (the config rules made it exactly one). */
+function processSource(source: NonNullable<ServiceConfig["source"]>): ProcessSource {
+  const common = { runtime: source.runtime, ...(source.build ? { build: source.build } : {}) };
+  if (source.artifact) return { ...common, artifact: { url: source.artifact.url, sha256: source.artifact.sha256 } };
+  return { ...common, git: source.git!, ref: source.ref! };
 }

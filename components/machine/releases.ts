@@ -14,8 +14,8 @@ export interface MachineRelease {
   version: string;
   /** Agent version and checksum of this release (the group's when absent). */
   agent?: { version: string; sha256?: string };
-  /** Service image (container) or git ref (process) of this release, by service name. */
-  services?: Record<string, { image?: string; ref?: string }>;
+  /** Service image (container), git ref or archive (process) of this release, by service name. */
+  services?: Record<string, { image?: string; ref?: string; artifact?: { url: string; sha256: string } }>;
 }
 
 export type MachineStrategy =
@@ -70,7 +70,7 @@ export function strategyPlan(strategy: MachineStrategy): StrategyPlan {
   }
 }
 
-/** The machine spec of a release: its agent version and service images / refs over the group's. */
+/** The machine spec of a release: its agent version and service images / refs / archives over the group's. */
 export function specForRelease(spec: MachineSpec, release: MachineRelease | undefined): MachineSpec {
   if (!release) return spec;
   const agent: AgentSpec = release.agent
@@ -86,7 +86,8 @@ export function specForRelease(spec: MachineSpec, release: MachineRelease | unde
       return {
         ...svc,
         ...(over.image ? { image: over.image } : {}),
-        ...(over.ref && svc.source ? { source: { ...svc.source, ref: over.ref } } : {}),
+        ...(over.ref && svc.source?.git !== undefined ? { source: { ...svc.source, ref: over.ref } } : {}),
+        ...(over.artifact && svc.source?.artifact ? { source: { ...svc.source, artifact: over.artifact } } : {}),
       };
     }),
   };

@@ -200,8 +200,16 @@ function checkMachines(config: BrumeConfig, add: Add): void {
     }
     const names = onGroup.map(([n]) => n);
     for (const [slot, release] of Object.entries(releases)) {
-      for (const svc of Object.keys(release?.services ?? {})) {
-        if (!names.includes(svc)) add(`${at}.strategy.${slot}.services.${svc}`, unknownName("service on this group", svc, names, "services on this group"), svc);
+      for (const [svc, over] of Object.entries(release?.services ?? {})) {
+        const path = `${at}.strategy.${slot}.services.${svc}`;
+        if (!names.includes(svc)) {
+          add(path, unknownName("service on this group", svc, names, "services on this group"), svc);
+          continue;
+        }
+        // A release moves what the service's source is: a git service's ref, an archive service's archive.
+        const source = config.services[svc]!.source;
+        if (over.ref !== undefined && source?.git === undefined) add(`${path}.ref`, `service ${svc} has no git source; a release sets ${source?.artifact ? "artifact (url + sha256)" : "image"} for it`, over.ref);
+        if (over.artifact !== undefined && !source?.artifact) add(`${path}.artifact`, `service ${svc} has no archive source; a release sets ${source?.git ? "ref" : "image"} for it`, over.artifact);
       }
     }
   }
@@ -291,10 +299,19 @@ function checkDataTiers(config: BrumeConfig, add: Add): void {
 
 /** The preferred CIDR plan slots of environmentIndexes (cidr-plan.ts): prod 0, stage 1. */
 
+/** A process source is git at a pinned ref or a verified archive: one of them, complete. */
+function checkProcessSource(source: NonNullable<ServiceConfig["source"]>, at: string, add: Add): void {
+  const git = source.git !== undefined || source.ref !== undefined;
+  if (source.artifact && git) add(`${at}.artifact`, "set either artifact (url + sha256) or git + ref, not both", source.artifact);
+  else if (!source.artifact && source.git === undefined) add(`${at}.git`, "set git + ref (a pinned commit or tag), or artifact (url + sha256 of a .tar.gz)", source);
+  else if (source.git !== undefined && source.ref === undefined) add(`${at}.ref`, "git needs ref: a pinned commit or tag", source);
+}
+
 function checkServiceSource(svc: ServiceConfig, at: string, add: Add): void {
   const slotsCarryImages = svc.strategy.type !== "rolling";
   if (svc.runner === "process") {
-    if (!svc.source) add(`${at}.source`, `runner "process" needs source (git, ref, runtime); image and build are for containers`);
+    if (!svc.source) add(`${at}.source`, `runner "process" needs source (git + ref, or artifact; and runtime); image and build are for containers`);
+    else checkProcessSource(svc.source, `${at}.source`, add);
     if (svc.image || svc.build) add(`${at}.${svc.image ? "image" : "build"}`, `runner "process" runs source, not images; remove it or use runner "container"`);
     return;
   }

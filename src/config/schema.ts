@@ -22,6 +22,9 @@ import {
 } from "./primitives.js";
 import { presetNames, presetSettingsSchema } from "./presets.js";
 
+/** A SHA-256 as `sha256sum` prints it. */
+const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" });
+
 // ---------------------------------------------------------------------------------------------
 // Project
 // ---------------------------------------------------------------------------------------------
@@ -317,13 +320,19 @@ export const serviceSchema = strict({
   }),
   uses: usesSchema.default({ topics: [], subscriptions: [], buckets: [], secrets: [] }),
   source: strict({
-    git: z.string().min(1),
-    ref: z.string().min(1).meta({ description: "Pinned commit or tag." }),
+    git: z.string().min(1).optional().meta({ description: "Git URL of the source (with `ref`); or use `artifact`." }),
+    ref: z.string().min(1).optional().meta({ description: "Pinned commit or tag (with `git`)." }),
+    artifact: strict({
+      url: z.url().regex(/\.(tar\.gz|tgz)$/, { error: "expected the URL of a .tar.gz / .tgz archive" }),
+      sha256: sha256Hex,
+    })
+      .optional()
+      .meta({ description: "Source as a release archive instead of git: URL of a .tar.gz and its SHA-256 (verified before it is unpacked)." }),
     runtime: z.string().regex(/^[a-z]+@[\w.]+$/, { error: 'expected "<runtime>@<version>", e.g. "nodejs@20.11.1"' }),
     build: z.string().optional(),
   })
     .optional()
-    .meta({ description: "Process runner: source fetched at a pinned ref and a vfox-managed runtime." }),
+    .meta({ description: "Process runner: source (git at a pinned ref, or a verified archive) and a vfox-managed runtime." }),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -337,7 +346,7 @@ export const agentSchema = strict({
     .url()
     .optional()
     .meta({ description: "Release tarball URL; `{version}` is substituted. Defaults to the dployrd release URL." }),
-  sha256: z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" }).optional(),
+  sha256: sha256Hex.optional(),
   controlPlaneUrl: z.url().optional().meta({ description: "Control plane the agent connects to (mTLS websocket)." }),
   tokenSecret: dnsLabel.default("agent-bootstrap-token").meta({ description: "Secret Manager secret holding the bootstrap token." }),
   checksumUrl: z
@@ -354,12 +363,19 @@ const machineReleaseSchema = strict({
   version: z.string().regex(/^[A-Za-z0-9][-._A-Za-z0-9]{0,62}$/, { error: "expected a version label such as v42 or 1.4.2" }),
   agent: strict({
     version: z.string().regex(/^v?\d+\.\d+\.\d+([-+][\w.]+)?$/, { error: "expected a semantic version such as 1.4.2" }),
-    sha256: z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" }).optional(),
+    sha256: sha256Hex.optional(),
   }).optional(),
   services: z
-    .record(dnsLabel, strict({ image: z.string().min(1).optional(), ref: z.string().min(1).optional() }))
+    .record(
+      dnsLabel,
+      strict({
+        image: z.string().min(1).optional(),
+        ref: z.string().min(1).optional(),
+        artifact: strict({ url: z.url().regex(/\.(tar\.gz|tgz)$/, { error: "expected the URL of a .tar.gz / .tgz archive" }), sha256: sha256Hex }).optional(),
+      }),
+    )
     .optional()
-    .meta({ description: "Image (container) or git ref (process) of this release, by service name." }),
+    .meta({ description: "Image (container), git ref or archive (process, as its source has) of this release, by service name." }),
 });
 
 export const machineStrategySchema = z
@@ -413,7 +429,7 @@ export const machineGroupSchema = strict({
       description:
         "vfox release URL, `{version}` substituted: the release tarball (`…/v{version}/vfox_{version}_linux_x86_64.tar.gz`, the binary inside is installed) or a single binary.",
     }),
-    sha256: z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" }),
+    sha256: sha256Hex,
   })
     .optional()
     .meta({ description: "vfox (runtime installer) for process services: pinned version, release URL and its SHA-256 (from the release's checksums.txt)." }),

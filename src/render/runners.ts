@@ -10,6 +10,20 @@ import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, type UnitSecti
 
 export type ContainerEngine = "docker" | "podman";
 
+/**
+ * A process service's source: git at a pinned ref, or a release archive (.tar.gz) verified by its
+ * SHA-256 before it is unpacked; the runtime vfox installs and the build command.
+ */
+export type ProcessSource = { runtime: string; build?: string } & (
+  | { git: string; ref: string; artifact?: undefined }
+  | { artifact: { url: string; sha256: string }; git?: undefined; ref?: undefined }
+);
+
+/** What identifies a source's version: the git ref, or the archive's checksum. */
+export function sourceVersion(source: ProcessSource): string {
+  return source.artifact ? `sha256:${source.artifact.sha256.slice(0, 12)}` : source.ref;
+}
+
 export interface MachineService {
   /** Service name (DNS label). */
   name: string;
@@ -17,7 +31,7 @@ export interface MachineService {
   /** Container image (container runner). */
   image?: string;
   /** Pinned source and runtime (process runner). */
-  source?: { git: string; ref: string; runtime: string; build?: string };
+  source?: ProcessSource;
   /** Run command (process runner: required; container: overrides the image's command). */
   command?: string[];
   ports: { name: string; port: number }[];
@@ -180,7 +194,7 @@ export function renderProcessUnit(svc: MachineService): string {
   const user = serviceUser(svc);
   return renderUnitFile(`# ${serviceUnitName(svc)} — ${svc.name} (process) — rendered by brume`, {
     Unit: [
-      ["Description", `${svc.name} (process ${svc.source.runtime}, ${svc.source.ref})`],
+      ["Description", `${svc.name} (process ${svc.source.runtime}, ${sourceVersion(svc.source)})`],
       ["Wants", "network-online.target"],
       ["After", "network-online.target"],
       ["StartLimitIntervalSec", 0],
@@ -243,19 +257,51 @@ const vfoxSession = `# vfox caches a shell's environment by parent PID and day u
 export __VFOX_CURTMPPATH="\${RUNTIME_DIRECTORY:?}/vfox.$$"
 `;
 
-/** Fetch the source at the pinned ref, install the runtime with vfox, build once per ref. */
+/**
+ * Fetch the source (git at the pinned ref, or the archive, verified), install the runtime with
+ * vfox, build once per source version. Exit codes: 3 checksum mismatch, else the failing command's.
+ */
 export function renderProcessPrepareScript(svc: MachineService): string {
   if (!svc.source) throw new RangeError(`service ${svc.name} has no source`);
-  const { git, ref, runtime, build } = svc.source;
-  [git, ref, runtime, build ?? ""].forEach((v) => assertSingleLine(v, `services.${svc.name}.source`));
+  const source = svc.source;
+  const { runtime, build } = source;
+  [source.git ?? "", source.ref ?? "", source.artifact?.url ?? "", runtime, build ?? ""].forEach((v) => assertSingleLine(v, `services.${svc.name}.source`));
+  if (source.artifact && !/^[a-f0-9]{64}$/.test(source.artifact.sha256)) throw new RangeError(`services.${svc.name}.source.artifact.sha256 is not a SHA-256`);
   const plugin = runtime.split("@")[0]!;
+  const fetch = source.artifact
+    ? `readonly ARTIFACT_URL=${shQuote(source.artifact.url)}
+readonly ARTIFACT_SHA256=${shQuote(source.artifact.sha256)}
+version="$ARTIFACT_SHA256"
+if [ ! -f "$HOME/.fetched-$version" ]; then
+  # Downloaded and unpacked next to the checkout, verified before anything is unpacked.
+  work="$(mktemp -d "$HOME/.fetch.XXXXXX")"
+  trap 'rm -rf -- "$work"' EXIT
+  curl --fail --silent --show-error --location --retry 5 --retry-connrefused --retry-max-time 120 \\
+    --connect-timeout 10 --output "$work/archive" "$ARTIFACT_URL"
+  actual="$(sha256sum "$work/archive" | cut -d ' ' -f 1)"
+  if [ "$actual" != "$ARTIFACT_SHA256" ]; then
+    echo "prepare-${svc.name}: checksum mismatch for $ARTIFACT_URL: expected $ARTIFACT_SHA256, got $actual" >&2
+    exit 3
+  fi
+  mkdir "$work/src"
+  tar -xzf "$work/archive" -C "$work/src" --no-same-owner --no-same-permissions
+  rm -rf -- "$src"
+  mv "$work/src" "$src"
+  rm -f "$HOME"/.fetched-* "$HOME"/.built-*
+  touch "$HOME/.fetched-$version"
+fi`
+    : `readonly GIT_URL=${shQuote(source.git)}
+readonly GIT_REF=${shQuote(source.ref)}
+if [ ! -d "$src/.git" ]; then git init --quiet "$src"; fi
+git -C "$src" fetch --quiet --depth 1 "$GIT_URL" "$GIT_REF"
+git -C "$src" checkout --quiet --force --detach FETCH_HEAD
+version="$(git -C "$src" rev-parse HEAD)"`;
+  const what = source.artifact ? `${source.artifact.url} (SHA-256 verified)` : `${source.git} at ${source.ref}`;
   return `#!/bin/bash
-# Prepares ${svc.name}: ${runtime} via vfox, ${git} at ${ref}, then the build (once per ref).
+# Prepares ${svc.name}: ${runtime} via vfox, ${what}, then the build (once per version).
 # Runs as the service user in its state directory. Rendered by brume; do not edit on the machine.
 set -euo pipefail
 
-readonly GIT_URL=${shQuote(git)}
-readonly GIT_REF=${shQuote(ref)}
 readonly RUNTIME=${shQuote(runtime)}
 readonly PLUGIN=${shQuote(plugin)}
 readonly BUILD=${shQuote(build ?? "")}
@@ -264,18 +310,15 @@ ${vfoxSession}
 vfox add "$PLUGIN" >/dev/null 2>&1 || vfox list "$PLUGIN" >/dev/null
 vfox install "$RUNTIME"
 
-if [ ! -d "$src/.git" ]; then git init --quiet "$src"; fi
-git -C "$src" fetch --quiet --depth 1 "$GIT_URL" "$GIT_REF"
-git -C "$src" checkout --quiet --force --detach FETCH_HEAD
-commit="$(git -C "$src" rev-parse HEAD)"
+${fetch}
 
 cd "$src"
 vfox use --project "$RUNTIME" >/dev/null
-if [ -n "$BUILD" ] && [ ! -f "$HOME/.built-$commit" ]; then
+if [ -n "$BUILD" ] && [ ! -f "$HOME/.built-$version" ]; then
   eval "$(vfox env -s bash)"
   bash -euo pipefail -c "$BUILD"
   rm -f "$HOME"/.built-*
-  touch "$HOME/.built-$commit"
+  touch "$HOME/.built-$version"
 fi
 `;
 }

@@ -337,3 +337,25 @@ describe("rolling", async () => {
     expect((one(plan, T.mig, "web-group").inputs.updatePolicy as any).maxSurgeFixed).toBe(3);
   });
 });
+
+describe("specForRelease", () => {
+  it("moves what each service's source is: an image, a git ref or an archive; the rest stays the group's", async () => {
+    const { specForRelease } = await import("../../components/machine/releases.js");
+    const archiveSpec = {
+      ...machineSpec,
+      services: [
+        ...machineSpec.services!,
+        { name: "tiles", runner: "process" as const, source: { artifact: { url: "https://r.example.com/tiles-1.tar.gz", sha256: "a".repeat(64) }, runtime: "nodejs@20.11.1" }, command: ["node", "s.js"], ports: [{ name: "http", port: 3100 }] },
+      ],
+    };
+    const next = specForRelease(archiveSpec, {
+      version: "v2",
+      services: { api: { image: "europe-west1-docker.pkg.dev/shop-prod-1234/apps/api:1.5.0" }, docs: { ref: "v2.0.0" }, tiles: { artifact: { url: "https://r.example.com/tiles-2.tar.gz", sha256: "b".repeat(64) } } },
+    });
+    const byName = Object.fromEntries(next.services!.map((s) => [s.name, s]));
+    expect(byName.api!.image).toBe("europe-west1-docker.pkg.dev/shop-prod-1234/apps/api:1.5.0");
+    expect(byName.docs!.source).toEqual({ ...machineSpec.services![1]!.source, ref: "v2.0.0" });
+    expect(byName.tiles!.source).toEqual({ artifact: { url: "https://r.example.com/tiles-2.tar.gz", sha256: "b".repeat(64) }, runtime: "nodejs@20.11.1" });
+    expect(next.agent).toEqual(archiveSpec.agent);
+  });
+});

@@ -33,6 +33,18 @@ describe("machine rules", () => {
     delete doc.machines.edge.vfox;
     expect(issues(doc)).toEqual(["machines.edge.vfox: process services (renderer) need vfox: set version, url and sha256 of the vfox binary"]);
   });
+  it("lets a release move a process service's source only as that source is: ref for git, artifact for an archive", () => {
+    const doc = example();
+    const artifact = { url: "https://releases.example.com/renderer-2.0.0.tar.gz", sha256: "c".repeat(64) };
+    doc.machines.edge.strategy = { type: "canary", stable: { version: "v1" }, canary: { version: "v2", services: { renderer: { artifact }, api: { ref: "v2" } } }, percent: 10 };
+    expect(issues(doc)).toEqual([
+      "machines.edge.strategy.canary.services.renderer.artifact: service renderer has no archive source; a release sets ref for it",
+      "machines.edge.strategy.canary.services.api.ref: service api has no git source; a release sets image for it",
+    ]);
+    doc.services.renderer.source = { artifact: { url: "https://releases.example.com/renderer-1.0.0.tar.gz", sha256: "d".repeat(64) }, runtime: "nodejs@20.11.1", build: "npm ci" };
+    doc.machines.edge.strategy.canary.services = { renderer: { artifact } };
+    expect(issues(doc)).toEqual([]);
+  });
   it("needs a run command for process services", () => {
     const doc = example();
     delete doc.services.renderer.command;
