@@ -14,6 +14,7 @@
  * one Google-managed certificate; Caddy still routes by host and path and terminates the
  * load balancer → VM hop with its internal CA (src/render/caddy.ts).
  */
+import { googleFrontEndRanges } from "../../src/google-ranges.js";
 import { shortHash } from "../../src/naming.js";
 
 /** The one port the load balancer reaches the machines on: Caddy's HTTPS. */
@@ -33,7 +34,7 @@ export const maxCertificateDomains = 100;
  * (https://cloud.google.com/load-balancing/docs/firewall-rules). Nothing else reaches the machines:
  * no rule opens a port to 0.0.0.0/0.
  */
-export const loadBalancerSourceRanges = ["35.191.0.0/16", "130.211.0.0/22"] as const;
+export const loadBalancerSourceRanges = googleFrontEndRanges;
 
 /** Ports the group's firewall rule opens to `loadBalancerSourceRanges`: the health port, and 443 when serving. */
 export function firewallPorts(healthPort: number, serving: boolean): number[] {

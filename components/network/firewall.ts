@@ -6,11 +6,12 @@
  * deny. Every rule logs with all metadata (CIS 3.x, Checkov CKV_GCP_* / Trivy firewall checks).
  */
 import type { NetworkPlan } from "../../src/config/cidr-plan.js";
+import { googleFrontEndRanges } from "../../src/google-ranges.js";
 
 /** Source range of IAP TCP forwarding (https://cloud.google.com/iap/docs/using-tcp-forwarding). */
 export const iapTcpForwardingRange = "35.235.240.0/20";
 /** Source ranges of Google Cloud health checks and load balancer proxies (Application/proxy NLB). */
-export const healthCheckRanges = ["35.191.0.0/16", "130.211.0.0/22"] as const;
+export const healthCheckRanges = googleFrontEndRanges;
 /** Network tags our rules target; node pools and VMs carry them to opt in. */
 export const networkTags = {
   /** Instances reachable over SSH through IAP TCP forwarding. */

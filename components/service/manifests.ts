@@ -4,6 +4,7 @@
  * each one against the upstream OpenAPI schemas (kubernetes-models, Gateway API models).
  */
 import { createHash } from "node:crypto";
+import { googleFrontEndRanges } from "../../src/google-ranges.js";
 
 export type Labels = Record<string, string>;
 
@@ -399,7 +400,7 @@ export interface NetworkPolicySpec {
 }
 
 /** CIDRs of Google front ends and health checkers (external Application Load Balancers). */
-export const googleFrontEndRanges = ["35.191.0.0/16", "130.211.0.0/22"] as const;
+export { googleFrontEndRanges };
 /** The GKE metadata server (Workload Identity tokens). */
 export const metadataServerEgress = [
   { cidr: "169.254.169.252/32", port: 988 },

@@ -19,6 +19,7 @@
  * load balancer's proxies reach it on 443, with the Caddyfile mounted read-only and its internal CA
  * and certificates on the stateful disk.
  */
+import { googleFrontEndRanges } from "../google-ranges.js";
 import { containerSupervision, healthPort, helperPathsFor, type MachineService } from "./runners.js";
 import { renderUnitFile, systemdQuote } from "./shell.js";
 
@@ -166,7 +167,9 @@ export function renderCaddyfile(services: readonly MachineService[], options: Ca
       const svc = route.service;
       const port = svc.ports[0]?.port;
       if (port === undefined) throw new RangeError(`service ${svc.name} is routed but has no port`);
-      const proxy = [`\t\treverse_proxy 127.0.0.1:${port} {`];
+      // Requests come from the load balancer's proxies only (the firewall admits nothing else):
+      // keep the client address they put in X-Forwarded-For instead of replacing it with theirs.
+      const proxy = [`\t\treverse_proxy 127.0.0.1:${port} {`, `\t\t\ttrusted_proxies ${googleFrontEndRanges.join(" ")}`];
       if (svc.health?.path) proxy.push(`\t\t\thealth_uri ${svc.health.path}`, `\t\t\thealth_port ${healthPort(svc)}`, "\t\t\thealth_interval 10s");
       proxy.push("\t\t}");
       if (matchers.length === 0) {

@@ -187,7 +187,8 @@ describe("caddy", () => {
     const caddyfile = renderCaddyfile(machineSpec.services!);
     expect(caddyfile.match(/^\S+ \{$/gm)).toEqual([":9000 {", "api.shop.example.com {", "shop.example.com {", "https:// {"]);
     expect(caddyfile).toContain("@docs path /docs /docs/*");
-    expect(caddyfile).toContain("reverse_proxy 127.0.0.1:8080 {\n\t\t\thealth_uri /healthz");
+    // The client address the load balancer puts in X-Forwarded-For reaches the service.
+    expect(caddyfile).toContain("reverse_proxy 127.0.0.1:8080 {\n\t\t\ttrusted_proxies 35.191.0.0/16 130.211.0.0/22\n\t\t\thealth_uri /healthz");
     expect(caddyfile).toContain(':9000 {\n\trespond /healthz "ok" 200');
   });
   it("terminates the load balancer's HTTPS with its internal CA: no ACME, no port 80, a default SNI, 404 for other hosts", () => {
