@@ -4,12 +4,22 @@ import type { Naming } from "../../src/naming.js";
 import { dployrdDefaults } from "../../src/render/agent.js";
 import type { MachineSpec } from "../../src/render/cloud-init.js";
 import type { MachineService, ProcessSource } from "../../src/render/runners.js";
+import type { MachineRateLimit } from "./machine-group.js";
 
 /** Services (container / process runners) placed on a group, sorted by name. */
 export function servicesOnGroup(config: BrumeConfig, group: string): [string, ServiceConfig][] {
   return Object.entries(config.services)
     .filter(([, svc]) => svc.runner !== "kubernetes" && svc.machines === group)
     .sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** Rate limits (`expose.rateLimitPerMinute`) of the services a group serves. */
+export function groupRateLimits(config: BrumeConfig, group: string): MachineRateLimit[] {
+  return servicesOnGroup(config, group).flatMap(([name, svc]) =>
+    svc.expose?.rateLimitPerMinute !== undefined
+      ? [{ service: name, domains: svc.expose.domains, paths: svc.expose.paths, perMinute: svc.expose.rateLimitPerMinute }]
+      : [],
+  );
 }
 
 /** Secret names a group's machines read: the bootstrap token, then the services' secrets. */

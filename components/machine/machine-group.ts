@@ -88,6 +88,11 @@ export interface MachineGroupArgs {
   /** Artifact Registry repository the machines pull from (reader role on it only). */
   artifactRepository?: { project: string; location: string; repositoryId: pulumi.Input<string> };
   labels?: Record<string, string>;
+  /**
+   * Cloud Armor rate limits of the services the group serves (`expose.rateLimitPerMinute`): one
+   * throttle rule per service, matched on its domains and path prefixes, per client IP.
+   */
+  rateLimits?: MachineRateLimit[];
   transform?: {
     serviceAccount?: Transform<gcp.serviceaccount.AccountArgs>;
     template?: Transform<gcp.compute.InstanceTemplateArgs>;
@@ -96,7 +101,32 @@ export interface MachineGroupArgs {
     healthCheck?: Transform<gcp.compute.HealthCheckArgs>;
     firewall?: Transform<gcp.compute.FirewallArgs>;
     backendService?: Transform<gcp.compute.BackendServiceArgs>;
+    securityPolicy?: Transform<gcp.compute.SecurityPolicyArgs>;
   };
+}
+
+export interface MachineRateLimit {
+  service: string;
+  domains: string[];
+  /** Path prefixes of the service on those domains (`/` for all). */
+  paths: string[];
+  perMinute: number;
+}
+
+/** Single-quoted CEL string literal. */
+const celString = (text: string) => `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+
+/**
+ * The Cloud Armor expression matching a service's requests: its hosts, and its path prefixes
+ * (`/api` matches `/api` and `/api/…`, as Caddy routes them). Pure, for tests.
+ */
+export function rateLimitExpression(limit: Pick<MachineRateLimit, "domains" | "paths">): string {
+  const hosts = [...new Set(limit.domains.map((d) => d.toLowerCase()))].sort().map((d) => `request.headers['host'] == ${celString(d)}`);
+  const prefixes = [...new Set(limit.paths.map((p) => p.replace(/\/+$/, "")))].filter((p) => p !== "").sort();
+  const host = hosts.length === 1 ? hosts[0]! : `(${hosts.join(" || ")})`;
+  if (prefixes.length === 0) return host;
+  const paths = prefixes.map((p) => `request.path == ${celString(p)} || request.path.startsWith(${celString(`${p}/`)})`).join(" || ");
+  return `${host} && (${paths})`;
 }
 
 /** maxSurgeFixed of a regional MIG: at least one per zone (GCP requires 0 or ≥ zones). */
@@ -125,6 +155,8 @@ export class MachineGroup extends pulumi.ComponentResource {
    * (`Machines` builds the frontend from it).
    */
   readonly backendService?: gcp.compute.BackendService;
+  /** Cloud Armor policy of the backend service, when a served service sets a rate limit. */
+  readonly securityPolicy?: gcp.compute.SecurityPolicy;
   /** Domains of the group's services (lowercase, sorted, once each): its URL-map host rule. */
   readonly domains: string[];
   /** Network tag the group's instances carry. */
@@ -157,6 +189,7 @@ export class MachineGroup extends pulumi.ComponentResource {
     if (this.serving) {
       // Every group of the plan is a backend; blue/green keeps the standby one at capacity 0.
       const backends = plan.groups.map((g) => ({ mig: this.groups[g.slot]!, live: g.serving }));
+      if ((args.rateLimits ?? []).length > 0) this.securityPolicy = this.createSecurityPolicy(name, args, args.rateLimits!, opts);
       this.backendService = this.createBackendService(name, args, backends, opts);
     }
 
@@ -386,6 +419,41 @@ export class MachineGroup extends pulumi.ComponentResource {
    * is a backend; `capacityScaler` 0 drains blue/green's standby group (GCP refuses 0 on a lone
    * backend — the standby exists only next to the live one).
    */
+  /** Per-client-IP rate limits of the served services (Cloud Armor throttle rules, 429 above the limit). */
+  private createSecurityPolicy(name: string, args: MachineGroupArgs, limits: MachineRateLimit[], opts?: pulumi.ComponentResourceOptions) {
+    const all = { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } };
+    const sorted = [...limits].sort((a, b) => a.service.localeCompare(b.service));
+    return new gcp.compute.SecurityPolicy(
+      ...transformed(
+        args.transform?.securityPolicy,
+        `${name}-armor`,
+        {
+          project: args.project,
+          name: args.naming.name([args.group, "armor"]),
+          description: `Rate limits of the services of machine group ${args.group}, per client IP`,
+          type: "CLOUD_ARMOR",
+          rules: [
+            ...sorted.map((limit, i) => ({
+              action: "throttle",
+              priority: 1000 + i,
+              description: `${limit.service}: ${limit.perMinute} requests per minute per client IP`,
+              match: { expr: { expression: rateLimitExpression(limit) } },
+              rateLimitOptions: {
+                conformAction: "allow",
+                exceedAction: "deny(429)",
+                enforceOnKey: "IP",
+                rateLimitThreshold: { count: limit.perMinute, intervalSec: 60 },
+              },
+            })),
+            { action: "allow", priority: 2147483647, description: "default rule", match: all },
+          ],
+          advancedOptionsConfig: { logLevel: "NORMAL" },
+        },
+        childOptions(this, opts),
+      ),
+    );
+  }
+
   private createBackendService(
     name: string,
     args: MachineGroupArgs,
@@ -413,6 +481,7 @@ export class MachineGroup extends pulumi.ComponentResource {
             capacityScaler: live ? 1 : 0,
           })),
           logConfig: { enable: true, sampleRate: 1 },
+          ...(this.securityPolicy ? { securityPolicy: this.securityPolicy.selfLink } : {}),
         },
         childOptions(this, opts),
       ),

@@ -27,7 +27,7 @@ import type { BrumeConfig } from "../../src/config/schema.js";
 import type { Naming } from "../../src/naming.js";
 import { Secret } from "../security/secret.js";
 import { certificateSuffix, domainsInZone, frontendPlan, type FrontendPlan } from "./frontend.js";
-import { groupSecretNames, machineSpecFor } from "./from-config.js";
+import { groupRateLimits, groupSecretNames, machineSpecFor } from "./from-config.js";
 import { MachineGroup, type MachineGroupArgs } from "./machine-group.js";
 
 export interface MachinesArgs {
@@ -124,6 +124,7 @@ export class Machines extends pulumi.ComponentResource {
             serves: g.serves,
             healthPort: g.healthPort,
             secretIds: groupSecretNames(config, group).map(secretId),
+            rateLimits: groupRateLimits(config, group),
             ...(args.artifactRepository ? { artifactRepository: args.artifactRepository } : {}),
             labels: env.labels,
             ...(args.transform?.group ? { transform: args.transform.group } : {}),

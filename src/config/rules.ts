@@ -189,6 +189,15 @@ function checkMachines(config: BrumeConfig, add: Add): void {
     for (const [name, svc] of processes) {
       if (!svc.command?.length) add(`services.${name}.command`, `runner "process" needs the command that starts the service`);
     }
+    // The machines' load balancer is public and has no IAP: refuse what it would silently ignore.
+    for (const [name, svc] of onGroup) {
+      if (svc.expose && !svc.expose.public) {
+        add(`services.${name}.expose.public`, `services on machines are served by the environment's public load balancer only; remove public: false, or run the service with runner: kubernetes (internal gateway)`, false);
+      }
+      if (svc.expose?.iap) {
+        add(`services.${name}.expose.iap`, `Identity-Aware Proxy is not set up on the machines' load balancer; remove iap, or run the service with runner: kubernetes`, true);
+      }
+    }
     const s = g.strategy;
     const releases = s.type === "canary" ? { stable: s.stable, canary: s.canary } : s.type === "blueGreen" ? { blue: s.blue, green: s.green } : {};
     if (s.type === "blueGreen" && !s[s.active]) add(`${at}.strategy.${s.active}`, `the active slot "${s.active}" needs a release ({ version: … })`);

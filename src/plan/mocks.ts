@@ -138,6 +138,9 @@ const computed: Record<string, (args: MockArgs, project: string, region: string)
   "gcp:kms/cryptoKey:CryptoKey": ({ inputs, name }) => ({
     id: `${str(inputs.keyRing, "projects/x/locations/x/keyRings/x")}/cryptoKeys/${str(inputs.name, name)}`,
   }),
+  "gcp:compute/securityPolicy:SecurityPolicy": ({ inputs, name }, project) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/securityPolicies/${str(inputs.name, name)}`,
+  }),
   "gcp:compute/backendBucket:BackendBucket": ({ inputs, name }, project) => ({
     selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/backendBuckets/${str(inputs.name, name)}`,
   }),

@@ -248,3 +248,55 @@ describe("Machines: a blue/green switch moves nothing of the shared frontend", a
     expect((one(green, T.backend, "m-web-backend").inputs.backends as any[]).map((x) => x.capacityScaler)).toEqual([0, 1]);
   });
 });
+
+describe("rate limits of machine services (Cloud Armor on the group's backend service)", async () => {
+  const { rateLimitExpression } = await import("../../components/machine/machine-group.js");
+
+  it("matches the service's hosts and path prefixes as Caddy routes them", () => {
+    expect(rateLimitExpression({ domains: ["api.tiles.example.com"], paths: ["/"] })).toBe("request.headers['host'] == 'api.tiles.example.com'");
+    expect(rateLimitExpression({ domains: ["b.example.com", "A.example.com"], paths: ["/docs/", "/api"] })).toBe(
+      "(request.headers['host'] == 'a.example.com' || request.headers['host'] == 'b.example.com') && " +
+        "(request.path == '/api' || request.path.startsWith('/api/') || request.path == '/docs' || request.path.startsWith('/docs/'))",
+    );
+    expect(rateLimitExpression({ domains: ["x.example.com"], paths: ["/it's"] })).toBe("request.headers['host'] == 'x.example.com' && (request.path == '/it\\'s' || request.path.startsWith('/it\\'s/'))");
+  });
+
+  it("throttles each limited service per client IP (429 above the limit) and attaches the policy to the backend service", async () => {
+    const doc = example();
+    doc.services.site.expose.rateLimitPerMinute = 120;
+    doc.services.site.expose.paths = ["/shop"];
+    const plan = await planMachines(doc);
+    const armor = one(plan, "gcp:compute/securityPolicy:SecurityPolicy", "m-web-armor");
+    expect(armor.inputs).toMatchObject({ name: "tiles-prod-web-armor", type: "CLOUD_ARMOR" });
+    const rules = armor.inputs.rules as any[];
+    expect(rules.map((r) => [r.priority, r.action])).toEqual([
+      [1000, "throttle"],
+      [2147483647, "allow"],
+    ]);
+    expect(rules[0]).toMatchObject({
+      match: { expr: { expression: "request.headers['host'] == 'www.tiles.example.com' && (request.path == '/shop' || request.path.startsWith('/shop/'))" } },
+      rateLimitOptions: { conformAction: "allow", exceedAction: "deny(429)", enforceOnKey: "IP", rateLimitThreshold: { count: 120, intervalSec: 60 } },
+    });
+    const backend = one(plan, T.backend, "m-web-backend");
+    expect(backend.inputs.securityPolicy).toBe("https://www.googleapis.com/compute/v1/projects/tiles-prod-7310/global/securityPolicies/tiles-prod-web-armor");
+    expect(backend.dependencies).toContain(armor.urn);
+  });
+
+  it("refuses what the machines' load balancer does not do: internal exposure, IAP", () => {
+    const doc = example();
+    doc.services.site.expose.public = false;
+    doc.services.site.expose.iap = true;
+    const messages = (() => {
+      try {
+        validateConfig(doc);
+        return [];
+      } catch (err) {
+        return (err as { issues: { path: string; message: string }[] }).issues.map((i) => `${i.path}: ${i.message}`);
+      }
+    })();
+    expect(messages).toEqual([
+      "services.site.expose.public: services on machines are served by the environment's public load balancer only; remove public: false, or run the service with runner: kubernetes (internal gateway)",
+      "services.site.expose.iap: Identity-Aware Proxy is not set up on the machines' load balancer; remove iap, or run the service with runner: kubernetes",
+    ]);
+  });
+});
