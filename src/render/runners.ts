@@ -258,8 +258,9 @@ export __VFOX_CURTMPPATH="\${RUNTIME_DIRECTORY:?}/vfox.$$"
 `;
 
 /**
- * Fetch the source (git at the pinned ref, or the archive, verified), install the runtime with
- * vfox, build once per source version. Exit codes: 3 checksum mismatch, else the failing command's.
+ * Fetch the source (git at the pinned ref, or the archive through fetch-verified), install the
+ * runtime with vfox, build once per source version. Exit codes: 3 checksum mismatch, else the failing
+ * command's. `BRUME_FETCH_VERIFIED` points at the helper in tests.
  */
 export function renderProcessPrepareScript(svc: MachineService): string {
   if (!svc.source) throw new RangeError(`service ${svc.name} has no source`);
@@ -273,18 +274,10 @@ export function renderProcessPrepareScript(svc: MachineService): string {
 readonly ARTIFACT_SHA256=${shQuote(source.artifact.sha256)}
 version="$ARTIFACT_SHA256"
 if [ ! -f "$HOME/.fetched-$version" ]; then
-  # Downloaded and unpacked next to the checkout, verified before anything is unpacked.
+  # Verified, then unpacked next to the checkout (fetch-verified: exit 3 on a mismatch, nothing unpacked).
   work="$(mktemp -d "$HOME/.fetch.XXXXXX")"
   trap 'rm -rf -- "$work"' EXIT
-  curl --fail --silent --show-error --location --retry 5 --retry-connrefused --retry-max-time 120 \\
-    --connect-timeout 10 --output "$work/archive" "$ARTIFACT_URL"
-  actual="$(sha256sum "$work/archive" | cut -d ' ' -f 1)"
-  if [ "$actual" != "$ARTIFACT_SHA256" ]; then
-    echo "prepare-${svc.name}: checksum mismatch for $ARTIFACT_URL: expected $ARTIFACT_SHA256, got $actual" >&2
-    exit 3
-  fi
-  mkdir "$work/src"
-  tar -xzf "$work/archive" -C "$work/src" --no-same-owner --no-same-permissions
+  "\${BRUME_FETCH_VERIFIED:-${helperPaths.fetchVerified}}" "$ARTIFACT_URL" "$ARTIFACT_SHA256" "$work/src/"
   rm -rf -- "$src"
   mv "$work/src" "$src"
   rm -f "$HOME"/.fetched-* "$HOME"/.built-*
@@ -412,10 +405,22 @@ exit 1
 export function renderFetchVerifiedScript(): string {
   return `#!/bin/bash
 # Downloads a file, verifies its SHA-256 and installs it atomically; installs nothing on mismatch.
-# A .tar.gz / .tgz download is a release archive: the file named like the destination inside it
-# (at its top or in its one top directory, e.g. vfox_0.6.0_linux_x86_64/vfox) is installed.
+#   fetch-verified <url> <sha256> <dest> [mode]
+# A .tar.gz / .tgz download is a release archive. With <dest> ending in "/", the whole archive is
+# unpacked into that new directory (a process service's source); otherwise the file named like
+# <dest> inside it (at its top or in its one top directory, e.g. vfox_0.6.0_linux_x86_64/vfox) is
+# installed. Exit codes: 3 checksum mismatch, 4 no such file in the archive, else curl's / tar's.
 set -euo pipefail
 readonly url="$1" sha256="$2" dest="$3" mode="\${4:-0755}"
+if [ "\${dest%/}" != "$dest" ]; then
+  case "$url" in
+    *.tar.gz | *.tgz) ;;
+    *)
+      echo "fetch-verified: $dest is a directory, so $url must be a .tar.gz / .tgz archive" >&2
+      exit 2
+      ;;
+  esac
+fi
 work="$(mktemp -d)"
 readonly work
 trap 'rm -rf -- "$work"' EXIT
@@ -431,6 +436,13 @@ case "$url" in
   *.tar.gz | *.tgz)
     mkdir "$work/archive"
     tar -xzf "$work/download" -C "$work/archive" --no-same-owner --no-same-permissions
+    case "$dest" in
+      */)
+        mkdir -p -- "$(dirname -- "$dest")"
+        mv -- "$work/archive" "\${dest%/}"
+        exit 0
+        ;;
+    esac
     name="$(basename -- "$dest")"
     file="$(find "$work/archive" -mindepth 1 -maxdepth 2 -type f -name "$name" -print -quit)"
     if [ -z "$file" ]; then

@@ -194,6 +194,24 @@ describe("fetch-verified (the vfox install)", () => {
     expect(run("find", [root, "-mindepth", "1"]).stdout).toBe("");
   });
 
+  it("unpacks the whole verified archive into a new directory when the destination ends in /", async () => {
+    const root = freshRoot();
+    const r = await fetch(`${base}/vfox/v0.6.0/vfox_0.6.0_linux_x86_64.tar.gz`, hex(vfoxTarball), join(root, "src/"));
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(run("find", [join(root, "src"), "-type", "f"]).stdout.trim().split("\n").sort()).toEqual(
+      ["LICENSE", "README.md", "vfox"].map((f) => join(root, "src", "vfox_0.6.0_linux_x86_64", f)),
+    );
+  });
+
+  it("exits 2 before downloading when a directory destination is given something that is not an archive", async () => {
+    const root = freshRoot();
+    const r = await fetch(`${base}/vfox/v0.6.0/vfox`, hex(vfoxBinary), join(root, "src/"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`fetch-verified: ${join(root, "src/")} is a directory, so ${base}/vfox/v0.6.0/vfox must be a .tar.gz / .tgz archive\n`);
+    expect(run("find", [root, "-mindepth", "1"]).stdout).toBe("");
+  });
+
   it("exits 4 when the tarball holds no file of the destination's name, and installs nothing", async () => {
     const root = freshRoot();
     const r = await fetch(`${base}/vfox/v0.6.0/vfox_0.6.0_linux_x86_64.tar.gz`, hex(vfoxTarball), join(root, "usr/local/bin/node"));

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderProcessPrepareScript, renderProcessRunScript, type MachineService } from "../../src/render/runners.js";
+import { renderFetchVerifiedScript, renderProcessPrepareScript, renderProcessRunScript, type MachineService } from "../../src/render/runners.js";
 import { requireTool, run } from "./fixtures.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "brume-process-"));
@@ -51,6 +51,8 @@ beforeAll(async () => {
   mkdirSync(bin, { recursive: true });
   mkdirSync(runtimeBin, { recursive: true });
   writeFileSync(join(bin, "vfox"), fakeVfox, { mode: 0o755 });
+  // The machine's helper (/usr/local/lib/brume/fetch-verified), rendered as it is written there.
+  writeFileSync(join(bin, "fetch-verified"), renderFetchVerifiedScript(), { mode: 0o755 });
   // A "runtime" only on the PATH that `vfox env` exports: the build and the command need it.
   writeFileSync(join(runtimeBin, "runtime-version"), "#!/bin/sh\necho nodejs 20.11.1\n", { mode: 0o755 });
 
@@ -98,7 +100,7 @@ function serviceDirs() {
 function exec(script: string, dirs: ReturnType<typeof serviceDirs>): Promise<{ code: number; stdout: string; stderr: string }> {
   const path = join(tmp, `script-${Math.random().toString(36).slice(2)}.sh`);
   writeFileSync(path, script, { mode: 0o755 });
-  const env = { PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, HOME: dirs.home, RUNTIME_DIRECTORY: dirs.runtime, VFOX_LOG: dirs.log, FAKE_RUNTIME_BIN: runtimeBin };
+  const env = { PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, BRUME_FETCH_VERIFIED: join(bin, "fetch-verified"), HOME: dirs.home, RUNTIME_DIRECTORY: dirs.runtime, VFOX_LOG: dirs.log, FAKE_RUNTIME_BIN: runtimeBin };
   return new Promise((resolve) => {
     execFile("bash", [path], { env, cwd: dirs.home, timeout: 25_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -161,7 +163,7 @@ describe("process runner scripts", () => {
     const svc = service({ artifact: { url: `${base}/app-1.0.0.tar.gz`, sha256: wrong }, runtime: "nodejs@20.11.1", build });
     const r = await exec(renderProcessPrepareScript(svc), dirs);
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe(`prepare-docs: checksum mismatch for ${base}/app-1.0.0.tar.gz: expected ${wrong}, got ${archiveSha}\n`);
+    expect(r.stderr).toBe(`fetch-verified: checksum mismatch for ${base}/app-1.0.0.tar.gz: expected ${wrong}, got ${archiveSha}\n`);
     expect(existsSync(join(dirs.home, "src"))).toBe(false);
     expect(run("find", [dirs.home, "-mindepth", "1", "-maxdepth", "1", "-name", ".*"]).stdout).toBe("");
   });
