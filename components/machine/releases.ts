@@ -92,3 +92,75 @@ export function specForRelease(spec: MachineSpec, release: MachineRelease | unde
     }),
   };
 }
+
+/** A release step that does not apply to a machine group's strategy as it is. */
+export class MachineReleaseError extends Error {
+  override readonly name = "MachineReleaseError";
+}
+
+/**
+ * `brume release` steps of a machine group, each one config change planned before it is written:
+ *
+ * - promote: canary → the canary release becomes `stable` (its template stays: no replacement) and
+ *   the old stable's template goes; blue/green → the other slot becomes `active` (capacity 1 / 0);
+ * - abort: canary → the canary release is dropped (its instances return to stable); blue/green has
+ *   nothing in flight (a switch is instant: roll back instead);
+ * - rollback: blue/green → back to the other slot, which is kept UPDATED for this; a canary keeps
+ *   no previous release running once promoted (abort before promoting is its rollback).
+ */
+export function promoteMachines(strategy: MachineStrategy): MachineStrategy {
+  switch (strategy.type) {
+    case "rolling":
+      throw new MachineReleaseError("a rolling group has nothing to promote: every `pulumi up` rolls the new template out");
+    case "canary": {
+      if (!strategy.canary) throw new MachineReleaseError("there is no canary release to promote");
+      const { canary, ...rest } = strategy;
+      return { ...rest, stable: canary };
+    }
+    case "blueGreen": {
+      const other = strategy.active === "blue" ? "green" : "blue";
+      if (!strategy[other]) throw new MachineReleaseError(`the ${other} group has no release; set strategy.${other} first`);
+      return { ...strategy, active: other };
+    }
+  }
+}
+
+export function abortMachines(strategy: MachineStrategy): MachineStrategy {
+  switch (strategy.type) {
+    case "canary": {
+      if (!strategy.canary) throw new MachineReleaseError("there is no canary release to abort");
+      const { canary: _canary, ...rest } = strategy;
+      return rest;
+    }
+    case "blueGreen":
+      throw new MachineReleaseError("a blue/green switch is instant, nothing is in flight: roll back to the other group instead");
+    case "rolling":
+      throw new MachineReleaseError("a rolling group has no release in flight to abort; set the previous release and `pulumi up`");
+  }
+}
+
+export function rollbackMachines(strategy: MachineStrategy, to?: string): MachineStrategy {
+  if (strategy.type !== "blueGreen") {
+    throw new MachineReleaseError(
+      strategy.type === "canary"
+        ? "a machine canary keeps no previous release once promoted; abort a canary before promoting it, or set the previous release"
+        : "a rolling group keeps no previous release running; use blueGreen for instant rollbacks",
+    );
+  }
+  const other = strategy.active === "blue" ? "green" : "blue";
+  const target = to === undefined ? other : (["blue", "green"] as const).find((slot) => strategy[slot]?.version === to);
+  if (target === undefined) {
+    const deployed = (["blue", "green"] as const).flatMap((slot) => (strategy[slot] ? [`${strategy[slot]!.version} (${slot})`] : []));
+    throw new MachineReleaseError(`release "${to}" is not deployed; deployed: ${deployed.join(", ")}`);
+  }
+  if (!strategy[target]) throw new MachineReleaseError(`the ${target} group has no release to roll back to`);
+  if (target === strategy.active) throw new MachineReleaseError(`release "${to}" is already active (${target})`);
+  return { ...strategy, active: target };
+}
+
+/** The release a group's traffic goes to (the stable one for a canary, most instances). */
+export function servingRelease(strategy: MachineStrategy): string {
+  if (strategy.type === "rolling") return "current";
+  if (strategy.type === "canary") return strategy.canary ? `${strategy.stable.version} (canary ${strategy.canary.version} on ${strategy.percent}%)` : strategy.stable.version;
+  return `${strategy[strategy.active]?.version ?? "?"} (${strategy.active})`;
+}

@@ -16,14 +16,16 @@ export function isPlainObject(value: unknown): value is PlainObject {
 
 export function deepMerge(base: unknown, override: unknown): unknown {
   if (override === undefined) return base;
-  if (!isPlainObject(base) || !isPlainObject(override)) return override;
-  const out: PlainObject = { ...base };
+  if (!isPlainObject(override)) return override;
+  // An object over nothing (or over a scalar) is still merged into {}: its nulls remove, never stay.
+  if (!isPlainObject(base)) base = {};
+  const out: PlainObject = { ...(base as PlainObject) };
   for (const [key, value] of Object.entries(override)) {
     if (value === null) delete out[key];
     // defineProperty, not assignment: a "__proto__" key stays data and never becomes a prototype.
     // Own keys of base only: base["__proto__"] would otherwise read Object.prototype and merge into it.
     else {
-      const under = Object.hasOwn(base, key) ? base[key] : undefined;
+      const under = Object.hasOwn(base as PlainObject, key) ? (base as PlainObject)[key] : undefined;
       Object.defineProperty(out, key, { value: deepMerge(under, value), enumerable: true, writable: true, configurable: true });
     }
   }

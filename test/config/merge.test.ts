@@ -57,6 +57,9 @@ describe("deepMerge", () => {
     expect(Object.hasOwn(merged, "a")).toBe(false);
     // null for a key the base lacks is simply absent.
     expect(deepMerge({ a: 1 }, { z: null })).toEqual({ a: 1 });
+    // …also deeper than the base goes: an object over nothing keeps no null.
+    expect(deepMerge({ a: 1 }, { s: { type: "canary", canary: null } })).toEqual({ a: 1, s: { type: "canary" } });
+    expect(deepMerge({ s: "rolling" }, { s: { canary: null, x: { y: null } } })).toEqual({ s: { x: {} } });
   });
 
   it("an absent override keeps the base; neither input is mutated", () => {
