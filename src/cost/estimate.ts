@@ -242,10 +242,13 @@ function redisInstance(r: PlannedResource): ReturnType<Pricer> {
 function routerNat(r: PlannedResource, ctx: Context): ReturnType<Pricer> {
   const vms = ctx.nodesByRegion.get(regionOf(r) ?? "") ?? 0;
   const hourly = vms >= 32 ? prices.natGatewayMaxHour.usd : vms * prices.natVmHour.usd;
+  // AUTO_ONLY allocates as many addresses as the VMs' ports need, at least one: priced at one.
+  const manual = r.inputs.natIpAllocateOption === "MANUAL_ONLY" && Array.isArray(r.inputs.natIps);
+  const ips = manual ? Math.max(1, (r.inputs.natIps as unknown[]).length) : 1;
   const data = ctx.assumptions.natGiB * prices.natGiB.usd;
   return {
-    monthlyUsd: round(hourly * HOURS_PER_MONTH + data),
-    detail: `${vms} VMs (minimum nodes in the region) × ${rate(prices.natVmHour.usd)}/h + ${ctx.assumptions.natGiB} GiB processed`,
+    monthlyUsd: round((hourly + ips * prices.natIpHour.usd) * HOURS_PER_MONTH + data),
+    detail: `${vms} VMs (minimum nodes in the region) × ${rate(prices.natVmHour.usd)}/h + ${ips}${manual ? "" : " (at least; allocated as needed)"} IP × ${rate(prices.natIpHour.usd)}/h + ${ctx.assumptions.natGiB} GiB processed`,
     usage: `natGiB=${ctx.assumptions.natGiB} at ${rate(prices.natGiB.usd)}/GiB`,
   };
 }
@@ -279,15 +282,20 @@ function forwardingRule(r: PlannedResource, ctx: Context, index: number): Return
 function bucket(r: PlannedResource, ctx: Context): ReturnType<Pricer> {
   const cls = String(r.inputs.storageClass ?? "STANDARD");
   const loc = String(r.inputs.location ?? "").toUpperCase();
-  const multi = ["US", "EU", "ASIA"].includes(loc) || /\+/.test(loc) || ["EUR4", "NAM4", "ASIA1"].includes(loc);
+  const placement = (r.inputs.customPlacementConfig ?? {}) as { dataLocations?: unknown[] };
+  // Predefined dual-regions (EUR4, NAM4, ASIA1), configurable ones (a multi-region location with two
+  // data locations), and multi-regions (EU, US, ASIA).
+  const dual = ["EUR4", "NAM4", "ASIA1"].includes(loc) || /\+/.test(loc) || (Array.isArray(placement.dataLocations) && placement.dataLocations.length === 2);
+  const multi = dual || ["US", "EU", "ASIA"].includes(loc);
   const row = prices.storage[cls];
   if (!row) return `storage class ${cls} is not in the price table`;
-  const price = multi ? row.multi : row.region;
+  const price = dual ? (row.dual ?? row.multi) : multi ? row.multi : row.region;
   const { factor: f, note } = multi ? { factor: 1, note: "" } : factor(regionOf(r));
   const gib = ctx.assumptions.bucketGiB;
+  const kind = dual ? (row.dual ? "dual-region" : "dual-region (multi-region price: no dual-region figure for this class)") : multi ? "multi-region" : "regional";
   return {
     monthlyUsd: round(gib * price.usd * f),
-    detail: `${cls} ${multi ? "multi/dual-region" : "regional"} ${loc}: ${gib} GiB at ${rate(price.usd * f)}/GB-month${note}`,
+    detail: `${cls} ${kind} ${loc}: ${gib} GiB at ${rate(price.usd * f)}/GB-month${note}`,
     usage: `bucketGiB=${gib}`,
   };
 }

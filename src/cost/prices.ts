@@ -124,8 +124,9 @@ export const prices = {
     0.0014,
     "VM-hour",
     `${nat} (per VM using the gateway, up to 32 VMs)`,
-    "as stored by the search tool, page undated: $0.0014 × VMs using the gateway per hour, up to 32 VMs (the page's $0.005/h per NAT IP address is not priced here)",
+    "as stored by the search tool, page undated: $0.0014 × VMs using the gateway per hour, up to 32 VMs",
   ),
+  natIpHour: seen(0.005, "IP-hour", `${nat} (per external IP address the gateway uses)`, "as stored by the search tool, page undated: $0.005 per hour per NAT IP address"),
   natGatewayMaxHour: seen(0.044, "gateway-hour", `${nat} (32 VMs or more)`, "as stored by the search tool, page undated: $0.044 per hour for more than 32 VMs"),
   natGiB: seen(0.045, "GiB processed", nat, "as stored by the search tool, page undated: $0.045 per GiB processed, inbound and outbound, all regions"),
   forwardingRuleHour: seen(
@@ -137,11 +138,15 @@ export const prices = {
   extraForwardingRuleHour: seen(0.01, "rule-hour", `${lb} (each rule after 5)`, "as stored by the search tool (mirror copy), page undated: per additional forwarding rule $0.01 per hour"),
   lbGiB: seen(0.008, "GiB processed", lb, "as stored by the search tool (mirror copy), page undated: inbound and outbound data processed by load balancer $0.008 per GiB each"),
   storage: {
-    STANDARD: { region: seen(0.02, "GB-month", gcs, gcsRegion), multi: seen(0.026, "GB-month", gcs, gcsMulti("$0.000035616")) },
+    STANDARD: {
+      region: seen(0.02, "GB-month", gcs, gcsRegion),
+      multi: seen(0.026, "GB-month", gcs, gcsMulti("$0.000035616")),
+      dual: seen(0.022, "GB-month", gcs, "as stored by the search tool: the same copy lists dual-region Standard storage at $0.022 per GB-month"),
+    },
     NEARLINE: { region: seen(0.01, "GB-month", gcs, gcsRegion), multi: seen(0.015, "GB-month", gcs, `${gcsMulti("$0.000020548")}; was 0.01`) },
     COLDLINE: { region: seen(0.004, "GB-month", gcs, gcsRegion), multi: seen(0.00875, "GB-month", gcs, `${gcsMulti("$0.000011986")}; was 0.007`) },
     ARCHIVE: { region: seen(0.0012, "GB-month", gcs, gcsRegion), multi: seen(0.003, "GB-month", gcs, `${gcsMulti("$0.00000411")}; was 0.0024`) },
-  } as Record<string, { region: Price; multi: Price }>,
+  } as Record<string, { region: Price; multi: Price; /** Dual-region, where a stored page gave it. */ dual?: Price }>,
   registryGb: seen(
     0.1,
     "GB-month",

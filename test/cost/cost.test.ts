@@ -37,12 +37,35 @@ describe("a small stack, by hand (us-central1 list prices, 730 h)", () => {
       pool: 161.74, // 3 × (0.067006 × 730 + 50 × 0.10) = 3 × 53.91438
       db: 100.32, // (2 × 0.0413 + 7.5 × 0.007) × 730 + 10 × 0.17
       cache: 71.54, // 2 GB × 0.049 × 730
-      nat: 3.07, // 3 VMs × 0.0014 × 730
+      nat: 6.72, // (3 VMs × 0.0014 + 1 NAT IP × 0.005) × 730 = 3.066 + 3.65
       key: 0.06,
     });
-    expect(e.monthlyUsd).toBe(409.73);
+    expect(e.monthlyUsd).toBe(413.38);
     expect(e.freeCount).toBe(1);
     expect(e.notPriced).toEqual([{ urn: "urn:pulumi:t::p::gcp:vertex/aiEndpoint:AiEndpoint::mystery", type: "gcp:vertex/aiEndpoint:AiEndpoint", name: "mystery", reason: "no price for this resource type" }]);
+  });
+
+  it("prices buckets by class and placement: regional, multi-region, dual-region (predefined or configurable)", () => {
+    const bucket = (name: string, inputs: Record<string, unknown>) => r("gcp:storage/bucket:Bucket", name, { storageClass: "STANDARD", ...inputs });
+    const e = estimateCost(
+      plan(
+        bucket("regional", { location: "US-CENTRAL1" }),
+        bucket("multi", { location: "EU" }),
+        bucket("dual", { location: "EUR4" }),
+        bucket("custom-dual", { location: "EU", customPlacementConfig: { dataLocations: ["EUROPE-WEST1", "EUROPE-WEST4"] } }),
+        bucket("dual-nearline", { location: "EUR4", storageClass: "NEARLINE" }),
+      ),
+      { bucketGiB: 100 },
+    );
+    const line = Object.fromEntries(e.lines.map((l) => [l.name, l.monthlyUsd]));
+    expect(line).toEqual({
+      regional: 2, // 100 × 0.02
+      multi: 2.6, // 100 × 0.026
+      dual: 2.2, // 100 × 0.022
+      "custom-dual": 2.2,
+      "dual-nearline": 1.5, // no dual-region Nearline figure: the multi-region one, 100 × 0.015, and the detail says so
+    });
+    expect(e.lines.find((l) => l.name === "dual-nearline")!.detail).toContain("multi-region price: no dual-region figure for this class");
   });
 
   it("prices a managed instance group as its size × its template's VM, and counts its VMs for Cloud NAT", () => {
@@ -53,7 +76,7 @@ describe("a small stack, by hand (us-central1 list prices, 730 h)", () => {
     const line = Object.fromEntries(fixed.lines.map((l) => [l.name, l.monthlyUsd]));
     expect(line).toEqual({
       edge: 152.74, // 3 × (0.067006 × 730 + 20 GB × 0.10) = 3 × 50.91438
-      nat: 3.07, // 3 VMs × 0.0014 × 730
+      nat: 6.72, // (3 VMs × 0.0014 + 1 NAT IP × 0.005) × 730 = 3.066 + 3.65
     });
     // An autoscaler targeting the group sets the size: its minimum, with the maximum in the detail.
     const autoscaler = { ...r("gcp:compute/regionAutoscaler:RegionAutoscaler", "edge-autoscaler", { region: "us-central1", autoscalingPolicy: { minReplicas: 2, maxReplicas: 5 } }), dependencies: [mig.urn] };
