@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { planStack } from "../src/plan/stack.js";
 import { runProgram, type Plan, type PlannedResource, type RunProgramOptions } from "../src/plan/run.js";
+import { runCli } from "../src/cli/main.js";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const examplePath = (...parts: string[]) => join(repoRoot, "examples", ...parts);
@@ -39,4 +40,12 @@ export function byUrn(plan: Plan, urn: string): PlannedResource {
   const found = plan.resources.find((r) => r.urn === urn);
   if (!found) throw new Error(`no resource ${urn}`);
   return found;
+}
+
+/** Runs the `brume` CLI in process: its exit code and what it printed. */
+export async function brume(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
 }

@@ -21,6 +21,7 @@
  * (two MIGs, both backends of the backend service: capacityScaler 1 on the live one, 0 on the other).
  */
 import * as gcp from "@pulumi/gcp";
+import { defaultAllowRule, throttleRule } from "../security/armor.js";
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
@@ -421,7 +422,6 @@ export class MachineGroup extends pulumi.ComponentResource {
    */
   /** Per-client-IP rate limits of the served services (Cloud Armor throttle rules, 429 above the limit). */
   private createSecurityPolicy(name: string, args: MachineGroupArgs, limits: MachineRateLimit[], opts?: pulumi.ComponentResourceOptions) {
-    const all = { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } };
     const sorted = [...limits].sort((a, b) => a.service.localeCompare(b.service));
     return new gcp.compute.SecurityPolicy(
       ...transformed(
@@ -433,19 +433,10 @@ export class MachineGroup extends pulumi.ComponentResource {
           description: `Rate limits of the services of machine group ${args.group}, per client IP`,
           type: "CLOUD_ARMOR",
           rules: [
-            ...sorted.map((limit, i) => ({
-              action: "throttle",
-              priority: 1000 + i,
-              description: `${limit.service}: ${limit.perMinute} requests per minute per client IP`,
-              match: { expr: { expression: rateLimitExpression(limit) } },
-              rateLimitOptions: {
-                conformAction: "allow",
-                exceedAction: "deny(429)",
-                enforceOnKey: "IP",
-                rateLimitThreshold: { count: limit.perMinute, intervalSec: 60 },
-              },
-            })),
-            { action: "allow", priority: 2147483647, description: "default rule", match: all },
+            ...sorted.map((limit, i) =>
+              throttleRule(1000 + i, `${limit.service}: ${limit.perMinute} requests per minute per client IP`, { expr: { expression: rateLimitExpression(limit) } }, limit.perMinute),
+            ),
+            defaultAllowRule,
           ],
           advancedOptionsConfig: { logLevel: "NORMAL" },
         },

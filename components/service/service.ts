@@ -14,6 +14,7 @@
  * the ids of the resources it uses.
  */
 import * as gcp from "@pulumi/gcp";
+import { defaultAllowRule, everyRequest, throttleRule } from "../security/armor.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions, dependsOnList } from "../../src/component/options.js";
@@ -304,7 +305,6 @@ export class Service extends pulumi.ComponentResource {
   private createSecurityPolicy(name: string, args: ServiceArgs): gcp.compute.SecurityPolicy | undefined {
     const e = args.config.expose;
     if (!e || !e.public || e.rateLimitPerMinute === undefined) return undefined;
-    const all = { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } };
     return new gcp.compute.SecurityPolicy(
       ...transformed(
         args.transform?.securityPolicy,
@@ -314,21 +314,7 @@ export class Service extends pulumi.ComponentResource {
           name: args.naming.name([args.service, "armor"]),
           description: `Rate limit of ${args.service}: ${e.rateLimitPerMinute} requests per minute per client IP`,
           type: "CLOUD_ARMOR",
-          rules: [
-            {
-              action: "throttle",
-              priority: 1000,
-              description: "per-IP rate limit",
-              match: all,
-              rateLimitOptions: {
-                conformAction: "allow",
-                exceedAction: "deny(429)",
-                enforceOnKey: "IP",
-                rateLimitThreshold: { count: e.rateLimitPerMinute, intervalSec: 60 },
-              },
-            },
-            { action: "allow", priority: 2147483647, description: "default rule", match: all },
-          ],
+          rules: [throttleRule(1000, "per-IP rate limit", everyRequest, e.rateLimitPerMinute), defaultAllowRule],
           advancedOptionsConfig: { logLevel: "NORMAL" },
         },
         childOptions(this, this.opts),

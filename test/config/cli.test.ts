@@ -1,25 +1,20 @@
 /**
  * The config side of the `brume` CLI: validate, schema, usage errors and environment selection,
- * through `runCli` with captured output (exit codes: 0 ok, 1 invalid config, 2 usage).
+ * through `runCli` with captured output (test/harness.ts `brume`) (exit codes: 0 ok, 1 invalid config, 2 usage).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli, usageText } from "../../src/cli/main.js";
+import { usageText } from "../../src/cli/main.js";
 
 const usage = usageText();
 import { schemaId } from "../../src/config/json-schema.js";
 import { renderPlan } from "../../src/plan/format.js";
 import { planStack } from "../../src/plan/stack.js";
-import { examplePath, repoRoot } from "../harness.js";
+import { brume, examplePath, repoRoot } from "../harness.js";
 
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const cli = brume;
 
 const rootConfig = join(repoRoot, "brume.yaml");
 const dir = mkdtempSync(join(tmpdir(), "brume-cli-"));

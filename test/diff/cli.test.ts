@@ -7,15 +7,9 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
-import { repoRoot } from "../harness.js";
+import { brume, repoRoot } from "../harness.js";
 
-async function cli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const cli = brume;
 
 describe("brume diff with a git base", () => {
   let repo: string;

@@ -3,14 +3,13 @@ import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
 import { loadStack } from "../../src/config/load.js";
 import { checkRecovery, cronIntervalMinutes, defaultRecoveryTargets, exportBucketOf } from "../../src/dr/check.js";
 import { runbookOf } from "../../src/dr/index.js";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
 import { allPolicyRules, checkPlan } from "../../src/policy/rules.js";
 import { runGate } from "../../src/policy/gate.js";
-import { examplePath } from "../harness.js";
+import { brume, examplePath } from "../harness.js";
 import { operationsOverrides, planOperations } from "../observability/operations-plan.js";
 
 const res = (type: string, name: string, inputs: Record<string, unknown>): PlannedResource => ({
@@ -20,12 +19,7 @@ const planOf = (...resources: PlannedResource[]): Plan => ({ project: "t", stack
 const sql = "gcp:sql/databaseInstance:DatabaseInstance";
 const pitr = { settings: { backupConfiguration: { enabled: true, pointInTimeRecoveryEnabled: true, transactionLogRetentionDays: 7 } }, region: "europe-west1" };
 
-async function cli(argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => brume(...argv);
 
 describe("recovery check (pure)", () => {
   it("cron intervals", () => {

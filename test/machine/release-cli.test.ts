@@ -9,16 +9,10 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { abortMachines, promoteMachines, rollbackMachines, type MachineStrategy } from "../../components/machine/releases.js";
-import { runCli } from "../../src/cli/main.js";
-import { examplePath } from "../harness.js";
+import { brume, examplePath } from "../harness.js";
 
 let dir: string;
-async function cli(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-}
+const cli = brume;
 const stackFile = () => join(dir, "Pulumi.prod.yaml");
 const overrides = () => parse(readFileSync(stackFile(), "utf8")).config["brume:overrides"];
 
@@ -37,11 +31,11 @@ describe("brume release --machines", () => {
 
   it("promote (blue/green) switches the live group: the backend service only, comments kept", async () => {
     const r = await cli("release", "promote", "--machines", "web", ...config());
-    expect(r.err).toBe("");
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.out).toContain("promote machines web (stack prod): traffic v1 (blue) → v2 (green)");
-    expect(r.out).toContain("1 resource(s) change: 0 added, 1 changed (0 replaced), 0 removed");
-    expect(r.out).toMatch(/~ gcp:compute\/backendService:BackendService tiles-prod-machines-web-backend/);
+    expect(r.stdout).toContain("promote machines web (stack prod): traffic v1 (blue) → v2 (green)");
+    expect(r.stdout).toContain("1 resource(s) change: 0 added, 1 changed (0 replaced), 0 removed");
+    expect(r.stdout).toMatch(/~ gcp:compute\/backendService:BackendService tiles-prod-machines-web-backend/);
     expect(readFileSync(stackFile(), "utf8")).toContain("# site 1.1.0 on green");
     expect(overrides().machines.web.strategy).toMatchObject({ type: "blueGreen", active: "green" });
   });
@@ -50,31 +44,31 @@ describe("brume release --machines", () => {
     const before = readFileSync(stackFile(), "utf8");
     const dry = await cli("release", "rollback", "--machines", "web", ...config(), "--dry-run");
     expect(dry.code).toBe(0);
-    expect(dry.out).toContain("traffic v2 (green) → v1 (blue)");
+    expect(dry.stdout).toContain("traffic v2 (green) → v1 (blue)");
     expect(readFileSync(stackFile(), "utf8")).toBe(before);
     const r = await cli("release", "rollback", "--machines", "web", "--to", "v1", ...config());
     expect(r.code).toBe(0);
-    expect(r.out).toContain("1 resource(s) change: 0 added, 1 changed (0 replaced), 0 removed");
+    expect(r.stdout).toContain("1 resource(s) change: 0 added, 1 changed (0 replaced), 0 removed");
     expect(overrides().machines.web.strategy.active).toBe("blue");
   });
 
   it("promote (canary) makes the canary stable: the group and the old template, nothing replaced", async () => {
     const r = await cli("release", "promote", "--machines", "edge", ...config());
-    expect(r.err).toBe("");
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.out).toContain("traffic v1 (canary v2 on 10%) → v2");
-    expect(r.out).toMatch(/\(0 replaced\)/);
-    expect(r.out).toMatch(/~ gcp:compute\/regionInstanceGroupManager:RegionInstanceGroupManager tiles-prod-machines-edge-group/);
+    expect(r.stdout).toContain("traffic v1 (canary v2 on 10%) → v2");
+    expect(r.stdout).toMatch(/\(0 replaced\)/);
+    expect(r.stdout).toMatch(/~ gcp:compute\/regionInstanceGroupManager:RegionInstanceGroupManager tiles-prod-machines-edge-group/);
     expect(overrides().machines.edge.strategy).toMatchObject({ type: "canary", stable: { version: "v2" }, canary: null });
   });
 
   it("refuses steps that do not apply, with the config path and why", async () => {
     const r = await cli("release", "abort", "--machines", "web", ...config());
     expect(r.code).toBe(1);
-    expect(r.err).toContain("machines.web.strategy: a blue/green switch is instant, nothing is in flight: roll back to the other group instead");
+    expect(r.stderr).toContain("machines.web.strategy: a blue/green switch is instant, nothing is in flight: roll back to the other group instead");
     const unknown = await cli("release", "promote", "--machines", "nope", ...config());
     expect(unknown.code).toBe(1);
-    expect(unknown.err).toContain('machines.nope: unknown machine group "nope"; declared: edge, web');
+    expect(unknown.stderr).toContain('machines.nope: unknown machine group "nope"; declared: edge, web');
     expect((await cli("release", "promote", "api", "--machines", "edge", ...config())).code).toBe(2);
   });
 });

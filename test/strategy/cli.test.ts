@@ -7,16 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
-import { examplePath } from "../harness.js";
+import { brume, examplePath } from "../harness.js";
 
 let dir: string;
-async function cli(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-}
+const cli = brume;
 const stackFile = () => join(dir, "Pulumi.prod.yaml");
 
 beforeAll(() => {
@@ -34,32 +28,32 @@ describe("brume release / history", () => {
 
   it("history lists the deployed versions and which one serves", async () => {
     const r = await cli("history", "api", ...config());
-    expect(r.err).toBe("");
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/\* v1-14-2 +stable/);
-    expect(r.out).toMatch(/ {2}v1-15-0 +canary \(100%\)/);
+    expect(r.stdout).toMatch(/\* v1-14-2 +stable/);
+    expect(r.stdout).toMatch(/ {2}v1-15-0 +canary \(100%\)/);
   });
 
   it("promote writes the override (comments kept) and prints a routing-only change", async () => {
     const r = await cli("release", "promote", "api", ...config());
-    expect(r.err).toBe("");
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.out).toContain("default traffic v1-14-2 → v1-15-0");
-    expect(r.out).toContain("2 resource(s) change: 0 added, 2 changed (0 replaced), 0 removed");
-    expect(r.out).toMatch(/~ kubernetes:gateway.networking.k8s.io\/v1:HTTPRoute bro-ai-prod-svc-api-route/);
+    expect(r.stdout).toContain("default traffic v1-14-2 → v1-15-0");
+    expect(r.stdout).toContain("2 resource(s) change: 0 added, 2 changed (0 replaced), 0 removed");
+    expect(r.stdout).toMatch(/~ kubernetes:gateway.networking.k8s.io\/v1:HTTPRoute bro-ai-prod-svc-api-route/);
     const text = readFileSync(stackFile(), "utf8");
     expect(text).toContain("# api release 1.15.0");
     const strategy = parse(text).config["brume:overrides"].services.api.strategy;
     expect(strategy).toMatchObject({ stable: { version: "v1-15-0" }, canary: null, weight: 0, retained: [{ version: "v1-14-2" }] });
-    expect((await cli("history", "api", ...config())).out).toMatch(/ {2}v1-14-2 +retained/);
+    expect((await cli("history", "api", ...config())).stdout).toMatch(/ {2}v1-14-2 +retained/);
   });
 
   it("rollback goes back to the retained version, routing only; --dry-run writes nothing", async () => {
     const before = readFileSync(stackFile(), "utf8");
     const dry = await cli("release", "rollback", "api", ...config(), "--dry-run");
     expect(dry.code).toBe(0);
-    expect(dry.out).toContain("default traffic v1-15-0 → v1-14-2");
-    expect(dry.out).toContain("2 changed (0 replaced)");
+    expect(dry.stdout).toContain("default traffic v1-15-0 → v1-14-2");
+    expect(dry.stdout).toContain("2 changed (0 replaced)");
     expect(readFileSync(stackFile(), "utf8")).toBe(before);
     const r = await cli("release", "rollback", "api", ...config(), "--to", "v1-14-2");
     expect(r.code).toBe(0);
@@ -69,10 +63,10 @@ describe("brume release / history", () => {
   it("refusals are config errors, not stack traces", async () => {
     const r = await cli("release", "rollback", "api", ...config(), "--to", "v0");
     expect(r.code).toBe(1);
-    expect(r.err).toContain('version "v0" is not retained');
+    expect(r.stderr).toContain('version "v0" is not retained');
     const w = await cli("release", "promote", "worker", ...config());
     expect(w.code).toBe(1);
-    expect(w.err).toContain("a rolling service has nothing to promote");
+    expect(w.stderr).toContain("a rolling service has nothing to promote");
     expect((await cli("release", "ship", "api", ...config())).code).toBe(2);
   });
 });
