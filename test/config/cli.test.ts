@@ -1,19 +1,18 @@
 /**
  * The config side of the `brume` CLI: validate, schema, usage errors and environment selection,
- * through `runCli` with captured output (test/harness.ts `brume`) (exit codes: 0 ok, 1 invalid config, 2 usage).
+ * in process with captured output (test/harness.ts `brume`); exit codes: 0 ok, 1 invalid config, 2 usage.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { usageText } from "../../src/cli/main.js";
-
-const usage = usageText();
 import { schemaId } from "../../src/config/json-schema.js";
 import { renderPlan } from "../../src/plan/format.js";
 import { planStack } from "../../src/plan/stack.js";
 import { brume, examplePath, repoRoot } from "../harness.js";
 
+const usage = usageText();
 const cli = brume;
 
 const rootConfig = join(repoRoot, "brume.yaml");
