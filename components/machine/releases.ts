@@ -164,3 +164,23 @@ export function servingRelease(strategy: MachineStrategy): string {
   if (strategy.type === "canary") return strategy.canary ? `${strategy.stable.version} (canary ${strategy.canary.version} on ${strategy.percent}%)` : strategy.stable.version;
   return `${strategy[strategy.active]?.version ?? "?"} (${strategy.active})`;
 }
+
+/** The releases a group runs now, and which of them takes the traffic (`brume history --machines`). */
+export function deployedMachineReleases(strategy: MachineStrategy): { version: string; role: string; serving: boolean; release?: MachineRelease }[] {
+  switch (strategy.type) {
+    case "rolling":
+      return [{ version: "current", role: "rolling (no previous release kept)", serving: true }];
+    case "canary":
+      return [
+        { version: strategy.stable.version, role: strategy.canary ? `stable (${100 - strategy.percent}% of instances)` : "stable", serving: true, release: strategy.stable },
+        ...(strategy.canary ? [{ version: strategy.canary.version, role: `canary (${strategy.percent}% of instances)`, serving: false, release: strategy.canary }] : []),
+      ];
+    case "blueGreen":
+      return (["blue", "green"] as const).flatMap((slot) => {
+        const release = strategy[slot];
+        if (!release) return [];
+        const live = slot === strategy.active;
+        return [{ version: release.version, role: live ? `${slot} (live, capacity 1)` : `${slot} (standby, capacity 0)`, serving: live, release }];
+      });
+  }
+}

@@ -29,6 +29,21 @@ beforeAll(() => {
 describe("brume release --machines", () => {
   const config = () => ["--stack", "prod", "--config", join(dir, "brume.yaml")];
 
+  it("history lists the releases each group runs and which takes the traffic", async () => {
+    const web = await cli("history", "--machines", "web", ...config());
+    expect(web.stderr).toBe("");
+    expect(web.code).toBe(0);
+    expect(web.stdout).toBe(
+      "machines web (stack prod, strategy blueGreen) — * takes the traffic\n" +
+        "  RELEASE  ROLE                         PINS\n" +
+        "* v1       blue (live, capacity 1)      the group's agent and services\n" +
+        "  v2       green (standby, capacity 0)  site europe-west1-docker.pkg.dev/tiles-prod-7310/apps/site:1.1.0\n",
+    );
+    const edge = await cli("history", "--machines", "edge", ...config());
+    expect(edge.stdout).toContain("* v1       stable (90% of instances)");
+    expect(edge.stdout).toContain("  v2       canary (10% of instances)");
+  });
+
   it("promote (blue/green) switches the live group: the backend service only, comments kept", async () => {
     const r = await cli("release", "promote", "--machines", "web", ...config());
     expect(r.stderr).toBe("");
