@@ -65,7 +65,7 @@ describe("README", () => {
 
   it("names the two commands, and package.json defines them", () => {
     expect(readme).toContain("npm ci && npm run plan");
-    expect(readme).toContain("npm test");
+    expect(readme).toContain("bash .ci/install-tools.sh && npm ci && npm test");
     const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
     expect(pkg.scripts.plan).toMatch(/plan --stack prod/);
     expect(pkg.scripts.test).toBe("vitest run");
