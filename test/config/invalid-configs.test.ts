@@ -21,6 +21,19 @@ interface Case {
   says: string[];
 }
 
+/**
+ * The fixture's `batch` service as a process service on group `vms` (command and vfox set), with
+ * `source` as given: only the source's own problem remains.
+ */
+function asProcess(c: Config, source?: Record<string, unknown>): void {
+  c.services.batch.runner = "process";
+  delete c.services.batch.image;
+  if (!source) return;
+  c.services.batch.source = { runtime: "nodejs@20.11.1", ...source };
+  c.services.batch.command = ["node", "server.js"];
+  c.machines.vms.vfox = { version: "0.6.0", url: "https://example.com/vfox_{version}_linux_x86_64.tar.gz", sha256: "b".repeat(64) };
+}
+
 const cases: Case[] = [
   {
     name: "unknown key with did-you-mean",
@@ -211,44 +224,25 @@ const cases: Case[] = [
   },
   {
     name: "process runner without source",
-    mutate: (c) => {
-      c.services.batch.runner = "process";
-      delete c.services.batch.image;
-    },
+    mutate: (c) => asProcess(c),
     paths: ["services.batch.source"],
     says: ['runner "process" needs source (git + ref, or artifact; and runtime)'],
   },
   {
     name: "process source with both git and an archive",
-    mutate: (c) => {
-      c.services.batch.runner = "process";
-      delete c.services.batch.image;
-      c.services.batch.source = { git: "https://example.com/a.git", ref: "v1", artifact: { url: "https://example.com/a.tar.gz", sha256: "a".repeat(64) }, runtime: "nodejs@20.11.1" };
-      c.services.batch.command = ["node", "server.js"];
-      c.machines.vms.vfox = { version: "0.6.0", url: "https://example.com/vfox_{version}_linux_x86_64.tar.gz", sha256: "b".repeat(64) };
-    },
+    mutate: (c) => asProcess(c, { git: "https://example.com/a.git", ref: "v1", artifact: { url: "https://example.com/a.tar.gz", sha256: "a".repeat(64) } }),
     paths: ["services.batch.source.artifact"],
     says: ["set either artifact (url + sha256) or git + ref, not both"],
   },
   {
     name: "process source with git but no ref",
-    mutate: (c) => {
-      c.services.batch.runner = "process";
-      delete c.services.batch.image;
-      c.services.batch.source = { git: "https://example.com/a.git", runtime: "nodejs@20.11.1" };
-      c.services.batch.command = ["node", "server.js"];
-      c.machines.vms.vfox = { version: "0.6.0", url: "https://example.com/vfox_{version}_linux_x86_64.tar.gz", sha256: "b".repeat(64) };
-    },
+    mutate: (c) => asProcess(c, { git: "https://example.com/a.git" }),
     paths: ["services.batch.source.ref"],
     says: ["git needs ref: a pinned commit or tag"],
   },
   {
     name: "process archive that is not a .tar.gz",
-    mutate: (c) => {
-      c.services.batch.runner = "process";
-      delete c.services.batch.image;
-      c.services.batch.source = { artifact: { url: "https://example.com/a.zip", sha256: "a".repeat(64) }, runtime: "nodejs@20.11.1" };
-    },
+    mutate: (c) => asProcess(c, { artifact: { url: "https://example.com/a.zip", sha256: "a".repeat(64) } }),
     paths: ["services.batch.source.artifact.url"],
     says: ["expected the URL of a .tar.gz / .tgz archive"],
   },

@@ -1,6 +1,11 @@
 /** Specs shared by the machine tests, and the real-tool helpers (a missing tool fails the test). */
 import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { validateConfig } from "../../src/config/load.js";
+import type { Plan } from "../../src/plan/run.js";
 import type { MachineSpec } from "../../src/render/index.js";
+import { examplePath, planProgram } from "../harness.js";
 
 export const agentSpec = {
   name: "dployrd",
@@ -69,3 +74,24 @@ export const cosMachineSpec: MachineSpec = {
     { name: "echo", runner: "container", image: "docker.io/hashicorp/http-echo:1.0", command: ["-listen=:5678", "-text=ok"], ports: [{ name: "http", port: 5678 }] },
   ],
 };
+
+/** examples/machines/brume.yaml as a plain document, to mutate in a test. */
+export const machinesExample = () => parse(readFileSync(examplePath("machines", "brume.yaml"), "utf8"));
+
+/** Plans `Machines` alone (no Project around it) for a brume document, as the example's prod environment. */
+export async function planMachines(doc: unknown, publicZone = true): Promise<Plan> {
+  const config = validateConfig(doc);
+  return planProgram(async () => {
+    const { Machines } = await import("../../components/machine/machines.js");
+    const { Naming } = await import("../../src/naming.js");
+    new Machines("m", {
+      config,
+      environment: { name: "prod", gcpProject: "tiles-prod-7310", region: "europe-west1", labels: {}, protect: true, replicaRegions: ["europe-west1"] },
+      naming: Naming.of("tiles", "prod"),
+      network: "projects/tiles-prod-7310/global/networks/tiles-prod",
+      subnetwork: "projects/tiles-prod-7310/regions/europe-west1/subnetworks/tiles-prod-private",
+      secretIds: { "maps-api-key": "maps-api-key-id", "agent-bootstrap-token": "agent-bootstrap-token-id" },
+      ...(publicZone ? { publicZone: { name: "tiles-prod-public-zone", dnsName: "tiles.example.com." } } : {}),
+    });
+  });
+}

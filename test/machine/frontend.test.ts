@@ -6,9 +6,7 @@
  * 443, the HTTP → HTTPS redirect on 80, A records to the shared address — and nothing of it for
  * groups that serve nothing.
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import {
   certificateSuffix,
   domainsInZone,
@@ -21,7 +19,8 @@ import {
 } from "../../components/machine/frontend.js";
 import { validateConfig } from "../../src/config/load.js";
 import type { Plan } from "../../src/plan/run.js";
-import { examplePath, one, ofType, planProgram } from "../harness.js";
+import { one, ofType } from "../harness.js";
+import { machinesExample, planMachines } from "./fixtures.js";
 
 const T = {
   globalAddress: "gcp:compute/globalAddress:GlobalAddress",
@@ -90,24 +89,7 @@ describe("frontend rules", () => {
 });
 
 /** Plans `Machines` for a config (the example by default), prod-like: the environment protects its data. */
-async function planMachines(doc: unknown, publicZone = true): Promise<Plan> {
-  const config = validateConfig(doc);
-  return planProgram(async () => {
-    const { Machines } = await import("../../components/machine/machines.js");
-    const { Naming } = await import("../../src/naming.js");
-    new Machines("m", {
-      config,
-      environment: { name: "prod", gcpProject: "tiles-prod-7310", region: "europe-west1", labels: {}, protect: true, replicaRegions: ["europe-west1"] },
-      naming: Naming.of("tiles", "prod"),
-      network: "projects/tiles-prod-7310/global/networks/tiles-prod",
-      subnetwork: "projects/tiles-prod-7310/regions/europe-west1/subnetworks/tiles-prod-private",
-      secretIds: { "maps-api-key": "maps-api-key-id", "agent-bootstrap-token": "agent-bootstrap-token-id" },
-      ...(publicZone ? { publicZone: { name: "tiles-prod-public-zone", dnsName: "tiles.example.com." } } : {}),
-    });
-  });
-}
-
-const example = () => parse(readFileSync(examplePath("machines", "brume.yaml"), "utf8"));
+const example = machinesExample;
 
 describe("Machines: one Application Load Balancer for every serving group", async () => {
   const doc = example();

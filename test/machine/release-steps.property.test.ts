@@ -5,14 +5,11 @@
  * (address, certificate, URL maps, proxies, forwarding rules, DNS) or a stateful resource.
  */
 import fc from "fast-check";
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { abortMachines, MachineReleaseError, promoteMachines, rollbackMachines, type MachineStrategy } from "../../components/machine/releases.js";
 import { diffPlans } from "../../components/strategy/diff.js";
-import { validateConfig } from "../../src/config/load.js";
 import type { Plan } from "../../src/plan/run.js";
-import { examplePath, planProgram } from "../harness.js";
+import { machinesExample, planMachines } from "./fixtures.js";
 
 const version = fc.constantFrom("v1", "v2", "v3", "2024-06-01", "r42");
 const image = fc.constantFrom("1.0.0", "1.1.0", "2.0.0").map((v) => `europe-west1-docker.pkg.dev/tiles-prod-7310/apps/site:${v}`);
@@ -31,25 +28,10 @@ const strategy: fc.Arbitrary<MachineStrategy> = fc.oneof(
 );
 const step = fc.constantFrom("promote", "abort", "rollback") as fc.Arbitrary<"promote" | "abort" | "rollback">;
 
-const example = () => parse(readFileSync(examplePath("machines", "brume.yaml"), "utf8"));
-
-async function planWith(web: MachineStrategy): Promise<Plan> {
-  const doc = example();
+function planWith(web: MachineStrategy): Promise<Plan> {
+  const doc = machinesExample();
   doc.machines.web.strategy = web;
-  const config = validateConfig(doc);
-  return planProgram(async () => {
-    const { Machines } = await import("../../components/machine/machines.js");
-    const { Naming } = await import("../../src/naming.js");
-    new Machines("m", {
-      config,
-      environment: { name: "prod", gcpProject: "tiles-prod-7310", region: "europe-west1", labels: {}, protect: true, replicaRegions: ["europe-west1"] },
-      naming: Naming.of("tiles", "prod"),
-      network: "projects/tiles-prod-7310/global/networks/tiles-prod",
-      subnetwork: "projects/tiles-prod-7310/regions/europe-west1/subnetworks/tiles-prod-private",
-      secretIds: { "maps-api-key": "maps-api-key-id", "agent-bootstrap-token": "agent-bootstrap-token-id" },
-      publicZone: { name: "tiles-prod-public-zone", dnsName: "tiles.example.com." },
-    });
-  });
+  return planMachines(doc);
 }
 
 const frontendTypes = ["globalAddress", "managedSslCertificate", "uRLMap", "targetHttpsProxy", "targetHttpProxy", "globalForwardingRule", "sSLPolicy", "recordSet"];

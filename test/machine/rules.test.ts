@@ -1,12 +1,8 @@
 /** Config rules of machine groups: path-located messages, never a stack trace. */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { ConfigError } from "../../src/config/errors.js";
 import { validateConfig } from "../../src/config/load.js";
-import { examplePath } from "../harness.js";
-
-const example = () => parse(readFileSync(examplePath("machines", "brume.yaml"), "utf8"));
+import { machinesExample as example } from "./fixtures.js";
 function issues(doc: any): string[] {
   try {
     validateConfig(doc);
