@@ -14,7 +14,6 @@
  * one Google-managed certificate; Caddy still routes by host and path and terminates the
  * load balancer → VM hop with its internal CA (src/render/caddy.ts).
  */
-import { googleFrontEndRanges } from "../../src/google-ranges.js";
 import { shortHash } from "../../src/naming.js";
 
 /** The one port the load balancer reaches the machines on: Caddy's HTTPS. */
@@ -28,15 +27,7 @@ export const servedPortName = "p443";
  */
 export const maxCertificateDomains = 100;
 
-/**
- * Source ranges of Google's health-check probes AND of the global external Application Load
- * Balancer's proxies (GFEs) for instance-group backends: 35.191.0.0/16 and 130.211.0.0/22
- * (https://cloud.google.com/load-balancing/docs/firewall-rules). Nothing else reaches the machines:
- * no rule opens a port to 0.0.0.0/0.
- */
-export const loadBalancerSourceRanges = googleFrontEndRanges;
-
-/** Ports the group's firewall rule opens to `loadBalancerSourceRanges`: the health port, and 443 when serving. */
+/** Ports the group's firewall rule opens to Google's front ends and health checks (src/google-ranges.ts): the health port, and 443 when serving. */
 export function firewallPorts(healthPort: number, serving: boolean): number[] {
   return [...new Set([healthPort, ...(serving ? [servedPort] : [])])].sort((a, b) => a - b);
 }

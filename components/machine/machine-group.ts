@@ -30,7 +30,8 @@ import { defaultMachineHealthPort, machineHealthPath } from "../../src/render/ca
 import { renderUserData, type MachineSpec } from "../../src/render/cloud-init.js";
 import type { ImageFamily } from "../../src/render/layout.js";
 import { networkTags } from "../network/firewall.js";
-import { firewallPorts, loadBalancerSourceRanges, normalizedDomains, servedPort, servedPortName, servesLoadBalancer } from "./frontend.js";
+import { googleFrontEndRanges } from "../../src/google-ranges.js";
+import { firewallPorts, normalizedDomains, servedPort, servedPortName, servesLoadBalancer } from "./frontend.js";
 import { specForRelease, strategyPlan, type MachineStrategy } from "./releases.js";
 
 export type MachineImage = ImageFamily;
@@ -333,7 +334,7 @@ export class MachineGroup extends pulumi.ComponentResource {
           network: args.network,
           direction: "INGRESS",
           priority: 1000,
-          sourceRanges: [...loadBalancerSourceRanges],
+          sourceRanges: [...googleFrontEndRanges],
           targetTags: [this.tag],
           allows: [{ protocol: "tcp", ports: ports.map(String) }],
           logConfig: { metadata: "INCLUDE_ALL_METADATA" },

@@ -11,7 +11,6 @@ import { googleFrontEndRanges } from "../../src/google-ranges.js";
 /** Source range of IAP TCP forwarding (https://cloud.google.com/iap/docs/using-tcp-forwarding). */
 export const iapTcpForwardingRange = "35.235.240.0/20";
 /** Source ranges of Google Cloud health checks and load balancer proxies (Application/proxy NLB). */
-export const healthCheckRanges = googleFrontEndRanges;
 /** Network tags our rules target; node pools and VMs carry them to opt in. */
 export const networkTags = {
   /** Instances reachable over SSH through IAP TCP forwarding. */
@@ -103,7 +102,7 @@ export function firewallRules(input: FirewallInput): FirewallRuleSpec[] {
       action: "allow",
       priority: allowPriority,
       protocols: [{ protocol: "tcp", ports: healthCheckPorts }],
-      sourceRanges: [...healthCheckRanges],
+      sourceRanges: [...googleFrontEndRanges],
       targetTags: [networkTags.lbBackend],
     });
   }

@@ -4,7 +4,6 @@
  * each one against the upstream OpenAPI schemas (kubernetes-models, Gateway API models).
  */
 import { createHash } from "node:crypto";
-import { googleFrontEndRanges } from "../../src/google-ranges.js";
 
 export type Labels = Record<string, string>;
 
@@ -400,7 +399,6 @@ export interface NetworkPolicySpec {
 }
 
 /** CIDRs of Google front ends and health checkers (external Application Load Balancers). */
-export { googleFrontEndRanges };
 /** The GKE metadata server (Workload Identity tokens). */
 export const metadataServerEgress = [
   { cidr: "169.254.169.252/32", port: 988 },

@@ -20,13 +20,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOptions, dependsOnList } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 import type { ServiceConfig } from "../../src/config/schema.js";
+import { googleFrontEndRanges } from "../../src/google-ranges.js";
 import type { Naming } from "../../src/naming.js";
 import { routeOf, servingVersion, workloadsOf, type Workload } from "../strategy/strategy.js";
 import { cloudSqlCondition, grantsOf, type Grant } from "./grants.js";
 import {
   backendPolicyManifest,
   deploymentManifest,
-  googleFrontEndRanges,
   healthCheckPolicyManifest,
   hpaManifest,
   httpRouteManifest,
