@@ -72,11 +72,32 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
 // Run when executed directly (bin or tsx), not when imported by tests.
 const invoked = process.argv[1] ?? "";
 if (/[\\/]cli[\\/]main\.(ts|js)$/.test(invoked) || /[\\/]brume$/.test(invoked)) {
+  // A reader that went away (`brume plan | head`) is not an error of ours: stop writing, keep the code.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  });
   runCli(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitAfterFlush(code),
     (err) => {
       process.stderr.write(`brume: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(70);
+      exitAfterFlush(70);
     },
   );
+}
+
+/**
+ * Exits once stdout and stderr have handed everything to the OS. `process.exit` right after a large
+ * write to a pipe drops what the pipe has not taken yet (Node writes to pipes asynchronously): a
+ * `brume plan | jq` used to lose everything past 64 KiB and still exit 0. A write's callback runs
+ * after every earlier write of the stream, so an empty write marks the end.
+ */
+function exitAfterFlush(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.destroyed || !stream.writable) done();
+    else stream.write("", done);
+  }
 }
