@@ -143,10 +143,12 @@ export function quotaDemand(plan: Plan): QuotaReport {
     const nodesAtMax =
       num(a.totalMaxNodeCount) ?? (num(a.maxNodeCount) !== undefined ? num(a.maxNodeCount)! * zones : (num(i.nodeCount) ?? num(i.initialNodeCount) ?? 1) * zones);
     const u = obj(i.upgradeSettings);
-    // Surge upgrades add maxSurge nodes (default 1) to the pool being upgraded; a regional pool is
-    // upgraded one zone at a time (GKE "Surge upgrades"). Pools are counted as if they could be
-    // upgraded together (a manual upgrade of several pools), an upper bound. Blue-green upgrades
-    // double the pool instead.
+    // Surge upgrades add up to maxSurge nodes (default 1) to the pool being upgraded: the setting is
+    // "defined for each node pool" (GKE "Configure node upgrade strategies",
+    // https://cloud.google.com/kubernetes-engine/docs/how-to/node-pool-upgrade-strategies), and GKE
+    // upgrades a regional pool zone by zone, so one pool adds maxSurge nodes at a time. Every pool is
+    // counted as if upgraded at once (a manual upgrade of several pools): an upper bound. Blue-green
+    // upgrades create a second copy of the pool instead.
     const surgeNodes = str(u.strategy) === "BLUE_GREEN" ? nodesAtMax : (num(u.maxSurge) ?? 1);
     const nc = obj(i.nodeConfig);
     const machineType = str(nc.machineType) ?? "e2-medium";
