@@ -50,6 +50,11 @@ export { allPolicyRules, operationsRules, type RuleContext } from "./policy/rule
 export { runGate, policyOnByDefault, type GateResult } from "./policy/gate.js";
 export { checkRecovery, renderRecovery, renderRunbook, runbookOf, cronIntervalMinutes, defaultRecoveryTargets, type RecoveryReport, type RecoveryFinding, type RecoveryTargets, type RunbookContext } from "./dr/index.js";
 
+// Peak quota demand of a plan (brume quota), for any stack
+export { quotaDemand, quotaLine, type QuotaReport, type QuotaLine, type NodeGroupDemand, type SqlInstanceDemand } from "./quota/demand.js";
+export { machineVcpus, diskQuotaMetric, cpuQuotaMetricByFamily, type MachineVcpus } from "./quota/machine-types.js";
+export { renderQuota, quotaSummary, quotaFormats, type QuotaFormat } from "./quota/render.js";
+
 // Hardening rules over plans
 export { checkPlan, policyRules, statefulTypes, type PolicyRule, type Violation } from "./policy/rules.js";
 

@@ -10,6 +10,7 @@ import { costCommand } from "./commands/cost.js";
 import { diffCommand } from "./commands/diff.js";
 import { historyCommand } from "./commands/history.js";
 import { planCommand } from "./commands/plan.js";
+import { quotaCommand } from "./commands/quota.js";
 import { releaseCommand } from "./commands/release.js";
 import { runbookCommand } from "./commands/runbook.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -22,6 +23,7 @@ export const commands: Record<string, Command> = {
   plan: planCommand,
   diff: diffCommand,
   cost: costCommand,
+  quota: quotaCommand,
   validate: validateCommand,
   schema: schemaCommand,
   release: releaseCommand,

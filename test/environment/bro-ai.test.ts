@@ -16,7 +16,7 @@ beforeAll(async () => {
 
 /** Counts that differ between the environments come from the preset, never from code paths. */
 const sharedCounts: Record<string, number> = {
-  "gcp:projects/service:Service": 20,
+  "gcp:projects/service:Service": 23, // + bigquery, billingbudgets (observability), cloudscheduler (recovery exports)
   "gcp:projects/serviceIdentity:ServiceIdentity": 2,
   "gcp:compute/network:Network": 1,
   "gcp:compute/subnetwork:Subnetwork": 3,
@@ -29,36 +29,46 @@ const sharedCounts: Record<string, number> = {
   "gcp:dns/policy:Policy": 1,
   "gcp:container/cluster:Cluster": 1,
   "gcp:binaryauthorization/policy:Policy": 1,
-  "gcp:serviceaccount/account:Account": 6, // GKE nodes + one per service (issue 5) + CI deploy and preview
-  "gcp:projects/iAMMember:IAMMember": 40, // nodes 4 + Cloud SQL client of api and worker 2 + CI deploy 18 and preview 16
+  "gcp:serviceaccount/account:Account": 9, // GKE nodes + one per service (api, web, worker, admin, otel-collector) + CI deploy and preview + the backup exporter
   "gcp:artifactregistry/repository:Repository": 1,
   "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": 1,
   "gcp:sql/database:Database": 1,
   "gcp:sql/user:User": 2,
   "random:index/randomPassword:RandomPassword": 2,
   "gcp:redis/instance:Instance": 1,
-  "gcp:pubsub/topic:Topic": 4,
+  "gcp:pubsub/topic:Topic": 5, // + the budget topic
   "gcp:pubsub/subscription:Subscription": 4,
-  "gcp:pubsub/topicIAMMember:TopicIAMMember": 5, // + api publishes to events
+  "gcp:pubsub/topicIAMMember:TopicIAMMember": 6, // + api publishes to events, + Cloud Billing publishes to the budget topic
   "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": 3, // + worker pulls events/indexer
   // Services (issue 5): web blue/green (1 slot), api canary (stable only), worker rolling.
-  "gcp:serviceaccount/iAMMember:IAMMember": 5, // Workload Identity of 3 services + CI deploy and preview
+  "gcp:serviceaccount/iAMMember:IAMMember": 7, // Workload Identity of 5 services (admin and the collector included) + CI deploy and preview
   "gcp:secretmanager/secretIamMember:SecretIamMember": 4,
-  "gcp:storage/bucketIAMMember:BucketIAMMember": 3,
+  "gcp:storage/bucketIAMMember:BucketIAMMember": 5, // + the SQL instance writes exports, the log sink writes the archive
   "gcp:compute/securityPolicy:SecurityPolicy": 2,
   "gcp:compute/managedSslCertificate:ManagedSslCertificate": 1,
   "kubernetes:core/v1:Namespace": 1,
-  "kubernetes:core/v1:ServiceAccount": 3,
-  "kubernetes:apps/v1:Deployment": 3,
-  "kubernetes:core/v1:Service": 5,
-  "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 3,
-  "kubernetes:policy/v1:PodDisruptionBudget": 3,
-  "kubernetes:networking.k8s.io/v1:NetworkPolicy": 4,
-  "kubernetes:gateway.networking.k8s.io/v1:Gateway": 1,
-  "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": 2,
-  "gcp:storage/bucket:Bucket": 3,
+  // + admin (build:, internal) and the OpenTelemetry collector (tracing): one more of each per service
+  "kubernetes:core/v1:ServiceAccount": 5,
+  "kubernetes:apps/v1:Deployment": 5,
+  "kubernetes:core/v1:Service": 7,
+  "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 5,
+  "kubernetes:policy/v1:PodDisruptionBudget": 5,
+  "kubernetes:networking.k8s.io/v1:NetworkPolicy": 6,
+  "kubernetes:gateway.networking.k8s.io/v1:Gateway": 2, // external + internal (admin)
+  "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": 3,
+  "docker:index/image:Image": 1, // admin, built from services/admin
+  // Operations (observability, access, recovery)
+  "gcp:monitoring/notificationChannel:NotificationChannel": 2, // on-call email + Slack
+  "gcp:logging/projectSink:ProjectSink": 2, // BigQuery + the GCS archive
+  "gcp:bigquery/dataset:Dataset": 1,
+  "gcp:billing/budget:Budget": 1,
+  "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": 3,
+  "gcp:projects/iAMAuditConfig:IAMAuditConfig": 3,
+  "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 4, // one per access role in the namespace
+  "gcp:cloudscheduler/job:Job": 1, // the export of database bro
+  "gcp:storage/bucket:Bucket": 5, // + the exports bucket (DR region) and the log archive
   "gcp:compute/backendBucket:BackendBucket": 1,
-  "gcp:secretmanager/secret:Secret": 6,
+  "gcp:secretmanager/secret:Secret": 7, // + slack-token
   "gcp:secretmanager/secretVersion:SecretVersion": 4,
   "pulumi:providers:gcp": 1,
   "pulumi:providers:kubernetes": 1,
@@ -73,12 +83,23 @@ describe("examples/bro-ai inventory", () => {
       "gcp:sql/databaseInstance:DatabaseInstance": 2, // primary + DR replica
       "gcp:kms/keyRing:KeyRing": 2, // CMEK in us-central1 and us-east1
       "gcp:kms/cryptoKey:CryptoKey": 2,
+      // nodes 4 + Cloud SQL client of api and worker 2 + CI deploy 18 and preview 16 = 40; access groups 78
+      // (owners 32, admins 28, developers 9 read-only in production, viewers 9); backup exporter 1; trace writer 1
+      "gcp:projects/iAMMember:IAMMember": 120,
+      // 17 (GKE 2, load balancer 5xx 3, Pub/Sub 4, Redis 1, SQL 4 with failover and replica lag, uptime 3) + the backup failure alert
+      "gcp:monitoring/alertPolicy:AlertPolicy": 18,
     });
   });
 
   it("stage: counts per type", () => {
     const counts = Object.fromEntries(countByType(stage));
-    expect(counts).toMatchObject({ ...sharedCounts, "gcp:container/nodePool:NodePool": 2, "gcp:sql/databaseInstance:DatabaseInstance": 1 });
+    expect(counts).toMatchObject({
+      ...sharedCounts,
+      "gcp:container/nodePool:NodePool": 2,
+      "gcp:sql/databaseInstance:DatabaseInstance": 1,
+      "gcp:projects/iAMMember:IAMMember": 127, // as prod, but developers get 16 roles (read-write) outside production
+      "gcp:monitoring/alertPolicy:AlertPolicy": 16, // as prod without SQL failover and replica lag (no HA, no replica)
+    });
     expect(counts["gcp:kms/keyRing:KeyRing"]).toBeUndefined();
   });
 

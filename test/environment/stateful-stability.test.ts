@@ -19,7 +19,7 @@ function planWith(change: unknown): Promise<Plan> {
   return planProgram(
     async () => {
       const { Project } = await import("../../components/project/project.js");
-      new Project("bro-ai", { config, environment: "prod" });
+      new Project("bro-ai", { config, environment: "prod", baseDir: examplePath("bro-ai") });
     },
     { project: "bro-ai", stack: "prod" },
   );

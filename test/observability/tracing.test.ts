@@ -15,7 +15,7 @@ beforeAll(async () => {
   plan = await planProgram(
     async () => {
       const { Project } = await import("../../components/project/project.js");
-      new Project("bro-ai", { config, environment: "prod" });
+      new Project("bro-ai", { config, environment: "prod", baseDir: examplePath("bro-ai") });
     },
     { project: "bro-ai", stack: "prod" },
   );
@@ -50,7 +50,7 @@ describe("tracing", () => {
     const apiEgress = (policyOf("api").inputs.spec as { egress: { to: { podSelector?: { matchLabels: Record<string, string> } }[]; ports: { port: number }[] }[] }).egress;
     expect(apiEgress).toContainEqual({ to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "otel-collector" } } }], ports: [{ port: 4317, protocol: "TCP" }, { port: 4318, protocol: "TCP" }] });
     const collectorIngress = (policyOf("otel-collector").inputs.spec as { ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[] }).ingress[0]!;
-    expect(collectorIngress.from.map((f) => f.podSelector.matchLabels["app.kubernetes.io/name"])).toEqual(["api", "web", "worker"]);
+    expect(collectorIngress.from.map((f) => f.podSelector.matchLabels["app.kubernetes.io/name"])).toEqual(["admin", "api", "web", "worker"]);
   });
 
   it("the collector's identity may only write spans; Binary Authorization admits its image", () => {

@@ -4,7 +4,7 @@
  * out differently from two runs must fail the plan, never be silently picked. planStack hands the
  * program the config it already validated: the program reading it itself must plan the same.
  */
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -23,6 +23,7 @@ function broAiVariant(extraServices: number): string {
   for (let i = 0; i < extraServices; i++) doc.services[`extra-${i}`] = { ...template, image: `europe-docker.pkg.dev/shop-shared/apps/extra-${i}:1.0.${i}` };
   writeFileSync(join(dir, "brume.yaml"), stringifyYaml(doc, { aliasDuplicateObjects: false }));
   for (const file of ["Pulumi.yaml", "Pulumi.prod.yaml", "Pulumi.stage.yaml"]) copyFileSync(examplePath("bro-ai", file), join(dir, file));
+  cpSync(examplePath("bro-ai", "services"), join(dir, "services"), { recursive: true }); // build contexts
   return dir;
 }
 
@@ -41,8 +42,8 @@ describe("planning in groups of services", () => {
     const dir = broAiVariant(7);
     const whole = await plan(dir, stack, 1000);
     const parsed = JSON.parse(whole) as Plan;
-    // 3 services of the example + 7 extra + the collector, each a brume:service:Service.
-    expect(parsed.resources.filter((r) => r.type === "brume:service:Service")).toHaveLength(11);
+    // 4 services of the example + 7 extra + the collector, each a brume:service:Service.
+    expect(parsed.resources.filter((r) => r.type === "brume:service:Service")).toHaveLength(12);
     expect(await plan(dir, stack, 1)).toBe(whole);
     expect(await plan(dir, stack, 4)).toBe(whole);
   });

@@ -12,7 +12,9 @@ export const planCommand: Command = {
   --out <file>          Write the plan to a file instead of stdout
   --policy / --no-policy  Check the policy rules and recovery targets (default: on for production stacks);
                         --policy prints the report (per rule, per stateful resource) on stderr; violations and
-                        unmet targets are listed with rule and URN and fail the plan`,
+                        unmet targets are listed with rule and URN and fail the plan
+  --quota / --no-quota  Peak quota demand (vCPU per family, SSD GB, addresses): --quota prints the full report
+                        (\`brume quota\`) on stderr; by default the text format prints its summary line there`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -22,6 +24,8 @@ export const planCommand: Command = {
         out: { type: "string" },
         policy: { type: "boolean" },
         "no-policy": { type: "boolean" },
+        quota: { type: "boolean" },
+        "no-quota": { type: "boolean" },
       },
       strict: true,
     });
@@ -39,6 +43,11 @@ export const planCommand: Command = {
     const text = renderPlan(plan, format as "json" | "text" | "md");
     if (values.out) writeFileSync(values.out, text);
     else io.stdout(text);
+    if (!values["no-quota"] && (values.quota || format === "text")) {
+      const [{ quotaDemand }, { quotaSummary, renderQuota }] = await Promise.all([import("../../quota/demand.js"), import("../../quota/render.js")]);
+      const report = quotaDemand(plan);
+      io.stderr(values.quota ? renderQuota(report, "text") : quotaSummary(report));
+    }
     const { policyOnByDefault, runGate } = await import("../../policy/gate.js");
     if (values["no-policy"] ? false : (values.policy ?? policyOnByDefault(loaded))) {
       const gate = runGate(plan, loaded);
