@@ -25,6 +25,11 @@ export interface MonitoredInventory {
   subscriptions: { key: string; subscription: string; deadLetter: string }[];
   /** GKE cluster name. */
   cluster?: string;
+  /**
+   * Notification subscriptions a person must read (secret rotation reminders): an alert while one
+   * holds an undelivered message. @default []
+   */
+  notifications?: { key: string; subscription: string; what: string }[];
   /** Public endpoints (uptime checks): host and the path checked. */
   endpoints: { host: string; path: string }[];
   /** Kubernetes service names exposed through the load balancer. */
@@ -189,6 +194,22 @@ export function alertSpecs(inv: MonitoredInventory, t: Thresholds = defaultThres
         ),
       ],
       documentation: `Messages of ${sub.subscription} exhausted their delivery attempts. Inspect ${sub.deadLetter}, fix, then replay.`,
+    });
+  }
+  for (const n of inv.notifications ?? []) {
+    out.push({
+      key: `pubsub-${n.key}-unread`,
+      displayName: `${n.what}: unread in ${n.subscription}`,
+      severity: "WARNING",
+      conditions: [
+        threshold(
+          "Undelivered messages",
+          `resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "${n.subscription}" AND metric.type = "pubsub.googleapis.com/subscription/num_undelivered_messages"`,
+          0,
+          { aligner: "ALIGN_MAX", duration: "0s", period: "300s" },
+        ),
+      ],
+      documentation: `${n.what}. Read the message (its attributes name the secret), act, then acknowledge it: \`gcloud pubsub subscriptions pull ${n.subscription} --auto-ack --limit=10\`. The alert closes once nothing is left unread.`,
     });
   }
   for (const domain of [...new Set(inv.endpoints.map((e) => e.host))]) {

@@ -38,8 +38,8 @@ const sharedCounts: Record<string, number> = {
   "random:index/randomPassword:RandomPassword": 2,
   "gcp:redis/instance:Instance": 1,
   "gcp:pubsub/topic:Topic": 4,
-  "gcp:pubsub/subscription:Subscription": 4,
-  "gcp:pubsub/topicIAMMember:TopicIAMMember": 5, // + api publishes to events
+  "gcp:pubsub/subscription:Subscription": 5, // + the rotation reminders' pull subscription
+  "gcp:pubsub/topicIAMMember:TopicIAMMember": 4, // + api publishes to events; one rotation publisher for both rotating secrets
   "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": 3, // + worker pulls events/indexer
   // Services (issue 5): web blue/green (1 slot), api canary (stable only), worker rolling.
   "gcp:serviceaccount/iAMMember:IAMMember": 5, // Workload Identity of 3 services + CI deploy and preview
@@ -176,7 +176,8 @@ describe("examples/bro-ai inventory", () => {
 
   it("Pub/Sub: every subscription dead-letters to a kept DLQ", () => {
     const subs = ofType(prod, "gcp:pubsub/subscription:Subscription");
-    const sources = subs.filter((s) => !s.name.endsWith("-dlq"));
+    // The rotation reminders' subscription is read by people (an alert), not by a consumer: no DLQ.
+    const sources = subs.filter((s) => !s.name.endsWith("-dlq") && s.name !== "bro-ai-prod-secret-rotation-reminders");
     expect(sources.map((s) => s.name).sort()).toEqual(["bro-ai-prod-topic-events-analytics", "bro-ai-prod-topic-events-indexer"]);
     for (const sub of sources) {
       expect(sub.inputs.deadLetterPolicy, sub.name).toMatchObject({ maxDeliveryAttempts: 10 });
