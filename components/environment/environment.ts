@@ -63,7 +63,7 @@ export interface EnvironmentArgs {
     machineGroups?: string[];
   };
   /** Role-based access and audit logs; none when absent. */
-  access?: Pick<AccessArgs, "groups" | "auditLogServices">;
+  access?: Pick<AccessArgs, "groups" | "auditLogServices" | "dataReadAuditLogServices">;
   /** Scheduled database exports to the DR region (needs a DR region); none when absent. */
   recovery?: { schedule: string; timeZone: string; retentionDays: number };
   /** Adjust children we create. */
@@ -81,6 +81,7 @@ export interface EnvironmentArgs {
     secretRotationTopic?: Transform<gcp.pubsub.TopicArgs>;
     secretRotationPublisher?: Transform<gcp.pubsub.TopicIAMMemberArgs>;
     secretRotationSubscription?: Transform<gcp.pubsub.SubscriptionArgs>;
+    defaultLogBucket?: Transform<gcp.logging.ProjectBucketConfigArgs>;
     observability?: ObservabilityArgs["transform"];
     access?: AccessArgs["transform"];
     backup?: DatabaseBackupArgs["transform"];
@@ -109,6 +110,8 @@ export class Environment extends pulumi.ComponentResource {
   /** Where rotation reminders wait to be read (pull, 7 days); observability alerts when one arrives. */
   readonly secretRotationSubscription?: gcp.pubsub.Subscription;
   readonly secrets: Record<string, Secret>;
+  /** The project's `_Default` log bucket, its retention from the preset (`logBucketRetentionDays`). */
+  readonly defaultLogBucket: gcp.logging.ProjectBucketConfig;
   readonly observability?: Observability;
   readonly access?: Access;
   /** Scheduled exports to the DR region, by database. */
@@ -150,6 +153,8 @@ export class Environment extends pulumi.ComponentResource {
     }
     this.secrets = mapValues(args.secrets, (key, secret) => this.createSecret(name, key, secret, args, afterApis("secretmanager", "pubsub")));
 
+    this.defaultLogBucket = this.createDefaultLogBucket(name, args, afterApis("logging"));
+
     // Operations, from what the environment now contains.
     if (args.observability) this.observability = this.createObservability(name, args, args.observability, afterApis(...operationsApiNames(this.apis)));
     this.backups = args.recovery && env.drRegion ? mapValues(this.databases, (key, db) => this.createBackup(name, key, db, args, afterApis(...operationsApiNames(this.apis)))) : {};
@@ -178,6 +183,9 @@ export class Environment extends pulumi.ComponentResource {
         naming: this.naming,
         ranges: env.network,
         flowLogSampling: env.settings.flowLogSampling,
+        flowLogAggregation: env.settings.flowLogInterval,
+        flowLogMetadata: env.settings.flowLogMetadata,
+        dnsQueryLogging: env.settings.dnsQueryLogging,
         protect: env.settings.protect,
         ...(env.domain ? { domain: env.domain } : {}),
         ...(args.servingPorts && args.servingPorts.length > 0 ? { healthCheckPorts: args.servingPorts } : {}),
@@ -220,6 +228,7 @@ export class Environment extends pulumi.ComponentResource {
         location: env.region,
         labels: env.labels,
         protect: env.settings.protect,
+        vulnerabilityScanning: env.settings.containerScanning,
         ...pick(args.transform?.registry),
       },
       opts,
@@ -240,6 +249,7 @@ export class Environment extends pulumi.ComponentResource {
         masterAuthorizedNetworks: env.cluster.masterAuthorizedNetworks,
         privateEndpoint: env.cluster.privateEndpoint,
         networkPolicy: env.cluster.networkPolicy,
+        intranodeVisibility: env.settings.intranodeVisibility,
         protect: env.settings.protect,
         labels: env.labels,
         nodePools: presetNodePools(env.settings),
@@ -385,6 +395,7 @@ export class Environment extends pulumi.ComponentResource {
         region: env.region,
         naming: this.naming,
         inventory: this.monitoredInventory(args),
+        logs: { ...rest.logs, archiveRetentionDays: rest.logs?.archiveRetentionDays ?? env.settings.logArchiveRetentionDays },
         protect: env.settings.protect,
         labels: env.labels,
         ...pick(args.transform?.observability),
@@ -429,6 +440,7 @@ export class Environment extends pulumi.ComponentResource {
         production: env.preset === "production",
         ...(a.groups ? { groups: a.groups } : {}),
         ...(a.auditLogServices ? { auditLogServices: a.auditLogServices } : {}),
+        ...(a.dataReadAuditLogServices ? { dataReadAuditLogServices: a.dataReadAuditLogServices } : {}),
         // Services run in the `<project>-<environment>` namespace.
         namespaces: [this.naming.prefix],
         kubernetesProvider: this.cluster.provider,
@@ -482,6 +494,32 @@ export class Environment extends pulumi.ComponentResource {
           labels: env.labels,
         },
         childOptions(this, { dependsOn: this.apis.for("pubsub") }),
+      ),
+    );
+  }
+
+  /**
+   * Retention of the `_Default` log bucket every project has (gcp-review 33). The bucket exists
+   * before us and cannot be deleted: "Creating a resource of this type will acquire and update the
+   * resource that already exists … deleting this resource will remove the bucket config from your
+   * state but will leave the logging bucket unchanged" (@pulumi/gcp 9.37
+   * logging/projectBucketConfig.d.ts:9). So adopting it is safe on an existing project, and
+   * `pulumi destroy` leaves it with the retention last set. Up to 30 days of retention are included
+   * in the ingestion price; each GiB kept longer costs per month (https://cloud.google.com/stackdriver/pricing).
+   */
+  private createDefaultLogBucket(name: string, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): gcp.logging.ProjectBucketConfig {
+    const env = args.environment;
+    return new gcp.logging.ProjectBucketConfig(
+      ...transformed(
+        args.transform?.defaultLogBucket,
+        `${name}-logs-default-bucket`,
+        {
+          project: env.gcpProject,
+          location: "global",
+          bucketId: "_Default",
+          retentionDays: env.settings.logBucketRetentionDays,
+        },
+        childOptions(this, opts),
       ),
     );
   }

@@ -50,8 +50,20 @@ export interface ObservabilityArgs {
     bigquery?: boolean;
     /** Table / partition expiration in the dataset. @default 90 */
     bigqueryRetentionDays?: number;
-    /** Retention policy of the GCS archive: entries cannot be deleted earlier, and are deleted after. @default 365 */
+    /**
+     * Days the GCS archive keeps entries (then a lifecycle rule deletes them). With `protect`
+     * (production) it is also the bucket's retention policy: entries cannot be deleted earlier.
+     * Without, there is no retention policy and `pulumi destroy` empties the bucket — a 365-day
+     * policy on a stage archive would block its destroy for a year (gcp-review 35).
+     * @default 365
+     */
     archiveRetentionDays?: number;
+    /**
+     * High-volume logs the sinks do not copy to BigQuery and the archive (they stay in `_Default`):
+     * VPC flow logs, firewall rule logs, DNS queries (gcp-review 34).
+     * @default ["vpcFlows", "firewall", "dnsQueries"]
+     */
+    sinkExclusions?: SinkExclusion[];
   };
   /** Monthly billing budget of this environment's project; none when absent. */
   budget?: { billingAccount: string; currency: string; amount: number };
@@ -93,6 +105,22 @@ export const notificationRetention = "604800s";
 
 /** Log sink filter: everything but the sinks' own noise (health checks at the load balancer). */
 export const archiveFilter = 'NOT (resource.type = "http_load_balancer" AND httpRequest.status < 400)';
+
+/**
+ * Sink exclusions by name: the log ids of the network logs (VPC flow logs
+ * `compute.googleapis.com/vpc_flows`, firewall rules logging `compute.googleapis.com/firewall`,
+ * Cloud DNS query logs `dns.googleapis.com/dns_queries`; https://cloud.google.com/logging/docs/view/logging-query-language#functions
+ * for `log_id`). Routing is free, but each copy is billed where it lands (BigQuery ingestion and
+ * storage, GCS storage), and these are the largest streams of a GKE estate.
+ */
+export const sinkExclusionFilters = {
+  vpcFlows: 'log_id("compute.googleapis.com/vpc_flows")',
+  firewall: 'log_id("compute.googleapis.com/firewall")',
+  dnsQueries: 'log_id("dns.googleapis.com/dns_queries")',
+} as const;
+
+export type SinkExclusion = keyof typeof sinkExclusionFilters;
+export const defaultSinkExclusions: SinkExclusion[] = ["vpcFlows", "firewall", "dnsQueries"];
 
 const days = (n: number) => n * 86_400;
 
@@ -289,7 +317,13 @@ export class Observability extends pulumi.ComponentResource {
           project: args.project,
           name: args.naming.name(["logs", part]),
           destination,
-          ...(part === "archive" ? { filter: archiveFilter } : { bigqueryOptions: { usePartitionedTables: true } }),
+          filter: archiveFilter,
+          exclusions: (args.logs?.sinkExclusions ?? defaultSinkExclusions).map((key) => ({
+            name: `exclude-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+            description: `Not copied by this sink: ${key} (kept in the _Default bucket)`,
+            filter: sinkExclusionFilters[key],
+          })),
+          ...(part === "archive" ? {} : { bigqueryOptions: { usePartitionedTables: true } }),
           uniqueWriterIdentity: true,
           description: `Brume ${part === "archive" ? "regional GCS archive" : "BigQuery analytics"} sink`,
         },
@@ -308,6 +342,9 @@ export class Observability extends pulumi.ComponentResource {
 
   private createArchive(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     const retention = args.logs?.archiveRetentionDays ?? 365;
+    // Coldline has a 90-day minimum storage duration: move entries there only if they stay longer.
+    const coldlineAfter = 30;
+    const coldline = retention >= coldlineAfter + 90;
     return new gcp.storage.Bucket(
       ...transformed(
         args.transform?.archive,
@@ -319,12 +356,13 @@ export class Observability extends pulumi.ComponentResource {
           storageClass: "STANDARD",
           uniformBucketLevelAccess: true,
           publicAccessPrevention: "enforced",
-          retentionPolicy: { retentionPeriod: String(days(retention)), isLocked: false },
+          // Outside production no retention policy (so destroy can empty the bucket) and forceDestroy.
+          ...(args.protect ? { retentionPolicy: { retentionPeriod: String(days(retention)), isLocked: false } } : {}),
           lifecycleRules: [
-            { action: { type: "SetStorageClass", storageClass: "COLDLINE" }, condition: { age: 30 } },
+            ...(coldline ? [{ action: { type: "SetStorageClass", storageClass: "COLDLINE" }, condition: { age: coldlineAfter } }] : []),
             { action: { type: "Delete" }, condition: { age: retention } },
           ],
-          forceDestroy: false,
+          forceDestroy: !args.protect,
           labels: args.labels ?? {},
         },
         statefulOptions(this, opts, args.protect),

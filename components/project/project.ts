@@ -183,7 +183,7 @@ export function operationsArgs(config: BrumeConfig, env: ResolvedEnvironment): P
       machineGroups: Object.keys(config.machines).map((group) => naming.name(group, "instanceTemplatePrefix")),
     };
   }
-  if (config.access) out.access = { groups: config.access.groups, auditLogServices: config.access.auditLogs };
+  if (config.access) out.access = { groups: config.access.groups, auditLogServices: config.access.auditLogs, dataReadAuditLogServices: config.access.dataReadAuditLogs };
   if (config.recovery) out.recovery = config.recovery.exports;
   return out;
 }

@@ -417,6 +417,11 @@ function checkOperations(config: BrumeConfig, add: Add): void {
   for (const env of Object.keys(config.observability?.budget?.amounts ?? {})) {
     if (!has(config.environments, env)) add(`observability.budget.amounts.${env}`, unknownName("environment", env, envNames, "environments"), env);
   }
+  (config.access?.dataReadAuditLogs ?? []).forEach((service, i) => {
+    if (!config.access!.auditLogs.includes(service)) {
+      add(`access.dataReadAuditLogs[${i}]`, `DATA_READ audit logs need the service's audit config; add "${service}" to access.auditLogs or remove it here`, service);
+    }
+  });
   (config.recovery?.enforce ?? []).forEach((env, i) => {
     if (!has(config.environments, env)) add(`recovery.enforce[${i}]`, unknownName("environment", env, envNames, "environments"), env);
   });

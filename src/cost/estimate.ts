@@ -337,6 +337,20 @@ const pricers: Record<string, Pricer> = {
     detail: `${ctx.assumptions.pubsubGiB} GiB of throughput`,
     usage: `pubsubGiB=${ctx.assumptions.pubsubGiB}`,
   }),
+  // Cloud Logging bills ingestion into log buckets and retention beyond 30 days, not the bucket:
+  // the line sits on the project's `_Default` bucket config and prices the usage assumptions.
+  "gcp:logging/projectBucketConfig:ProjectBucketConfig": (r, ctx) => {
+    const { logsGiB, networkLogsGiB } = ctx.assumptions;
+    const retentionDays = typeof r.inputs.retentionDays === "number" ? r.inputs.retentionDays : 30;
+    const billable = Math.max(0, logsGiB - prices.loggingFreeGiB.usd);
+    // Steady state: each month's volume is kept retentionDays; the part past 30 days is billed.
+    const retainedGiB = ((logsGiB + networkLogsGiB) * Math.max(0, retentionDays - 30)) / 30;
+    return {
+      monthlyUsd: round(billable * prices.loggingGiB.usd + networkLogsGiB * prices.networkLogsGiB.usd + retainedGiB * prices.loggingRetentionGiBMonth.usd),
+      detail: `${logsGiB} GiB of logs (${prices.loggingFreeGiB.usd} GiB free) at ${rate(prices.loggingGiB.usd)}/GiB + ${networkLogsGiB} GiB of network logs at ${rate(prices.networkLogsGiB.usd)}/GiB, kept ${retentionDays} days${retainedGiB > 0 ? ` (${round(retainedGiB)} GiB past 30 days at ${rate(prices.loggingRetentionGiBMonth.usd)}/GiB-month)` : ""}`,
+      usage: `logsGiB=${logsGiB}, networkLogsGiB=${networkLogsGiB}`,
+    };
+  },
   "gcp:compute/disk:Disk": (r) => {
     const type = String(r.inputs.type ?? "pd-standard");
     const size = typeof r.inputs.size === "number" ? r.inputs.size : 10;

@@ -26,7 +26,6 @@ const sharedCounts: Record<string, number> = {
   "gcp:compute/globalAddress:GlobalAddress": 1,
   "gcp:servicenetworking/connection:Connection": 1,
   "gcp:dns/managedZone:ManagedZone": 2,
-  "gcp:dns/policy:Policy": 1,
   "gcp:container/cluster:Cluster": 1,
   "gcp:binaryauthorization/policy:Policy": 1,
   "gcp:serviceaccount/account:Account": 6, // GKE nodes + one per service (issue 5) + CI deploy and preview
@@ -73,6 +72,7 @@ describe("examples/bro-ai inventory", () => {
       "gcp:sql/databaseInstance:DatabaseInstance": 2, // primary + DR replica
       "gcp:kms/keyRing:KeyRing": 2, // CMEK in us-central1 and us-east1
       "gcp:kms/cryptoKey:CryptoKey": 2,
+      "gcp:dns/policy:Policy": 1, // DNS query logging in production only
     });
   });
 
@@ -80,6 +80,7 @@ describe("examples/bro-ai inventory", () => {
     const counts = Object.fromEntries(countByType(stage));
     expect(counts).toMatchObject({ ...sharedCounts, "gcp:container/nodePool:NodePool": 2, "gcp:sql/databaseInstance:DatabaseInstance": 1 });
     expect(counts["gcp:kms/keyRing:KeyRing"]).toBeUndefined();
+    expect(counts["gcp:dns/policy:Policy"]).toBeUndefined();
   });
 
   it("each resource waits for the APIs it calls, not for every API", () => {

@@ -22,8 +22,10 @@ describe("operations config", () => {
   it("fills defaults: thresholds, log retention, audit logs, RPO 15 min / RTO 4 h", () => {
     const config = validateConfig({ ...base, observability: {}, access: {}, recovery: {} });
     expect(config.observability!.thresholds.sqlCpuPercent).toBe(80);
-    expect(config.observability!.logs).toEqual({ bigquery: true, bigqueryRetentionDays: 90, archiveRetentionDays: 365 });
+    // The archive's retention comes from the preset (logArchiveRetentionDays) unless set here.
+    expect(config.observability!.logs).toEqual({ bigquery: true, bigqueryRetentionDays: 90, sinkExclusions: ["vpcFlows", "firewall", "dnsQueries"] });
     expect(config.access!.auditLogs).toEqual(["cloudsql.googleapis.com", "secretmanager.googleapis.com", "cloudkms.googleapis.com"]);
+    expect(config.access!.dataReadAuditLogs).toEqual(["secretmanager.googleapis.com"]);
     expect(config.recovery).toMatchObject({ rpoMinutes: 15, rtoHours: 4, exports: { schedule: "0 */6 * * *", retentionDays: 30 } });
   });
 
