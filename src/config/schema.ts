@@ -589,6 +589,7 @@ export const costAssumptionsSchema = strict({
   lbGiB: gib("Data processed by each load balancer (Gateway, machine frontend) per month, GiB.", 100),
   pubsubGiB: gib("Throughput per Pub/Sub topic per month, GiB.", 10),
   logsGiB: gib("Log entries the environment's project ingests per month, GiB (application, audit, GKE system logs; network logs apart).", 100),
+  scannedImages: gib("New image digests pushed per Artifact Registry repository per month (each scanned once where scanning is on).", 60),
   networkLogsGiB: gib("VPC flow logs and firewall logs the project ingests per month at the preset's sampling, GiB.", 20),
 });
 

@@ -312,11 +312,16 @@ const pricers: Record<string, Pricer> = {
   "gcp:redis/instance:Instance": redisInstance,
   "gcp:compute/routerNat:RouterNat": routerNat,
   "gcp:storage/bucket:Bucket": bucket,
-  "gcp:artifactregistry/repository:Repository": (_r, ctx) => ({
-    monthlyUsd: round(Math.max(0, ctx.assumptions.registryGiB - 0.5) * prices.registryGb.usd),
-    detail: `${ctx.assumptions.registryGiB} GiB of images at ${rate(prices.registryGb.usd)}/GB-month (0.5 GB free)`,
-    usage: `registryGiB=${ctx.assumptions.registryGiB}`,
-  }),
+  "gcp:artifactregistry/repository:Repository": (r, ctx) => {
+    // Vulnerability scanning (containerscanning, gcp-review 35) bills each new digest once.
+    const scanning = (r.inputs.vulnerabilityScanningConfig as { enablementConfig?: string } | undefined)?.enablementConfig;
+    const scans = scanning !== undefined && scanning !== "DISABLED" ? ctx.assumptions.scannedImages : 0;
+    return {
+      monthlyUsd: round(Math.max(0, ctx.assumptions.registryGiB - 0.5) * prices.registryGb.usd + scans * prices.imageScan.usd),
+      detail: `${ctx.assumptions.registryGiB} GiB of images at ${rate(prices.registryGb.usd)}/GB-month (0.5 GB free)${scans > 0 ? ` + ${scans} images scanned at ${rate(prices.imageScan.usd)}` : ""}`,
+      usage: `registryGiB=${ctx.assumptions.registryGiB}${scans > 0 ? `, scannedImages=${scans}` : ""}`,
+    };
+  },
   "gcp:kms/cryptoKey:CryptoKey": (r) => {
     const hsm = (r.inputs.versionTemplate as Record<string, unknown> | undefined)?.protectionLevel === "HSM";
     const price = hsm ? prices.kmsHsmKeyVersion : prices.kmsSoftwareKeyVersion;

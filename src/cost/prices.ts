@@ -183,6 +183,12 @@ export const prices = {
     `${pubsub} ($40 per TiB)`,
     "as stored by the search tool, page undated: first 10 GiB a month free (not applied), then $40 per TiB in all regions",
   ),
+  imageScan: seen(
+    0.26,
+    "image digest scanned",
+    "https://cloud.google.com/artifact-analysis/pricing (automatic scanning, once per new digest)",
+    "as stored by the search tool, page undated: automatic scanning $0.26 per scanned container image; only the initial scan of a digest is billed",
+  ),
   loggingGiB: seen(
     0.5,
     "GiB ingested",

@@ -51,5 +51,12 @@ describe("operations config", () => {
       { path: "recovery.enforce[0]", message: expect.stringContaining('unknown environment "production"') },
     ]);
     expect(problems({ ...base, observability: { budget: { billingAccount: "nope", amounts: {} } } })[0]!.path).toBe("observability.budget.billingAccount");
+    // DATA_READ needs the service's audit config.
+    expect(problems({ ...base, access: { auditLogs: ["cloudsql.googleapis.com"], dataReadAuditLogs: ["secretmanager.googleapis.com"] } })).toEqual([
+      {
+        path: "access.dataReadAuditLogs[0]",
+        message: 'DATA_READ audit logs need the service\'s audit config; add "secretmanager.googleapis.com" to access.auditLogs or remove it here',
+      },
+    ]);
   });
 });

@@ -131,6 +131,15 @@ describe("logging volume per preset (examples/bro-ai with operations)", () => {
     expect(line(prod, { logsGiB: 250, networkLogsGiB: 100 }).monthlyUsd).toBe(125);
   });
 
+  it("brume cost prices image scanning where the preset scans (containerscanning, per new digest)", () => {
+    const repo = estimateCost(prod).lines.find((l) => l.type === T.repository)!;
+    // 19.5 GB stored × $0.10 + 60 digests × $0.26
+    expect(repo).toMatchObject({ monthlyUsd: 17.55, usage: "registryGiB=20, scannedImages=60" });
+    const disabled = { ...ofType(prod, T.repository)[0]!, inputs: { vulnerabilityScanningConfig: { enablementConfig: "DISABLED" } } };
+    expect(estimateCost({ ...prod, resources: [disabled] }).lines[0]).toMatchObject({ monthlyUsd: 1.95, usage: "registryGiB=20" });
+    expect(presets.development.containerScanning).toBe(false);
+  });
+
   it("retention past 30 days is billed per GiB-month", () => {
     const bucket: PlannedResource = {
       urn: "urn:pulumi:t::p::gcp:logging/projectBucketConfig:ProjectBucketConfig::b",
