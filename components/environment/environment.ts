@@ -20,13 +20,13 @@ import { presetNodePools } from "../cluster/node-pools.js";
 import { DatabaseBackup, type DatabaseBackupArgs } from "../database/backup.js";
 import { Database, type DatabaseArgs } from "../database/database.js";
 import type { MonitoredInventory } from "../observability/alerts.js";
-import { Observability, type ObservabilityArgs } from "../observability/observability.js";
+import { notificationRetention, Observability, type ObservabilityArgs } from "../observability/observability.js";
 import { Access, type AccessArgs } from "../security/access.js";
 import { Topic, type TopicArgs } from "../messaging/topic.js";
 import { Network, type NetworkArgs } from "../network/network.js";
 import { Apis, type ApisArgs } from "../project/apis.js";
 import { KeyRing, type KeyRingArgs } from "../security/kms.js";
-import { Secret, type SecretArgs } from "../security/secret.js";
+import { rotationPublisher, Secret, type SecretArgs } from "../security/secret.js";
 import { Bucket, type BucketArgs } from "../storage/bucket.js";
 import { Registry, type RegistryArgs } from "../storage/registry.js";
 
@@ -63,7 +63,7 @@ export interface EnvironmentArgs {
     machineGroups?: string[];
   };
   /** Role-based access and audit logs; none when absent. */
-  access?: Pick<AccessArgs, "groups" | "auditLogServices">;
+  access?: Pick<AccessArgs, "groups" | "auditLogServices" | "dataReadAuditLogServices">;
   /** Scheduled database exports to the DR region (needs a DR region); none when absent. */
   recovery?: { schedule: string; timeZone: string; retentionDays: number };
   /** Adjust children we create. */
@@ -79,6 +79,9 @@ export interface EnvironmentArgs {
     bucket?: BucketArgs["transform"];
     secret?: SecretArgs["transform"];
     secretRotationTopic?: Transform<gcp.pubsub.TopicArgs>;
+    secretRotationPublisher?: Transform<gcp.pubsub.TopicIAMMemberArgs>;
+    secretRotationSubscription?: Transform<gcp.pubsub.SubscriptionArgs>;
+    defaultLogBucket?: Transform<gcp.logging.ProjectBucketConfigArgs>;
     observability?: ObservabilityArgs["transform"];
     access?: AccessArgs["transform"];
     backup?: DatabaseBackupArgs["transform"];
@@ -102,7 +105,13 @@ export class Environment extends pulumi.ComponentResource {
   readonly topics: Record<string, Topic>;
   readonly buckets: Record<string, Bucket>;
   readonly secretRotationTopic?: gcp.pubsub.Topic;
+  /** Secret Manager's agent may publish to the rotation topic: one grant, every rotating secret waits for it. */
+  readonly secretRotationPublisher?: gcp.pubsub.TopicIAMMember;
+  /** Where rotation reminders wait to be read (pull, 7 days); observability alerts when one arrives. */
+  readonly secretRotationSubscription?: gcp.pubsub.Subscription;
   readonly secrets: Record<string, Secret>;
+  /** The project's `_Default` log bucket, its retention from the preset (`logBucketRetentionDays`). */
+  readonly defaultLogBucket: gcp.logging.ProjectBucketConfig;
   readonly observability?: Observability;
   readonly access?: Access;
   /** Scheduled exports to the DR region, by database. */
@@ -135,8 +144,16 @@ export class Environment extends pulumi.ComponentResource {
     this.buckets = mapValues(args.buckets, (key, bucket) => this.createBucket(name, key, bucket, args, afterApis("compute")));
     if (Object.values(args.secrets ?? {}).some((s) => s.rotationDays !== undefined)) {
       this.secretRotationTopic = this.createSecretRotationTopic(name, args);
+      this.secretRotationPublisher = rotationPublisher(
+        `${name}-secret-rotation-publisher`,
+        { project: env.gcpProject, topic: this.secretRotationTopic.id, ...(args.transform?.secretRotationPublisher ? { transform: args.transform.secretRotationPublisher } : {}) },
+        childOptions(this, { dependsOn: this.apis.for("secretmanager", "pubsub") }) as pulumi.CustomResourceOptions & { parent: pulumi.Resource },
+      );
+      this.secretRotationSubscription = this.createSecretRotationSubscription(name, args, this.secretRotationTopic);
     }
     this.secrets = mapValues(args.secrets, (key, secret) => this.createSecret(name, key, secret, args, afterApis("secretmanager", "pubsub")));
+
+    this.defaultLogBucket = this.createDefaultLogBucket(name, args, afterApis("logging"));
 
     // Operations, from what the environment now contains.
     if (args.observability) this.observability = this.createObservability(name, args, args.observability, afterApis(...operationsApiNames(this.apis)));
@@ -166,6 +183,9 @@ export class Environment extends pulumi.ComponentResource {
         naming: this.naming,
         ranges: env.network,
         flowLogSampling: env.settings.flowLogSampling,
+        flowLogAggregation: env.settings.flowLogInterval,
+        flowLogMetadata: env.settings.flowLogMetadata,
+        dnsQueryLogging: env.settings.dnsQueryLogging,
         protect: env.settings.protect,
         ...(env.domain ? { domain: env.domain } : {}),
         ...(args.servingPorts && args.servingPorts.length > 0 ? { healthCheckPorts: args.servingPorts } : {}),
@@ -208,6 +228,7 @@ export class Environment extends pulumi.ComponentResource {
         location: env.region,
         labels: env.labels,
         protect: env.settings.protect,
+        vulnerabilityScanning: env.settings.containerScanning,
         ...pick(args.transform?.registry),
       },
       opts,
@@ -228,6 +249,7 @@ export class Environment extends pulumi.ComponentResource {
         masterAuthorizedNetworks: env.cluster.masterAuthorizedNetworks,
         privateEndpoint: env.cluster.privateEndpoint,
         networkPolicy: env.cluster.networkPolicy,
+        intranodeVisibility: env.settings.intranodeVisibility,
         protect: env.settings.protect,
         labels: env.labels,
         nodePools: presetNodePools(env.settings),
@@ -353,6 +375,9 @@ export class Environment extends pulumi.ComponentResource {
         })),
       ),
       cluster: this.naming.name("gke", "cluster"),
+      notifications: this.secretRotationSubscription
+        ? [{ key: "secret-rotation", subscription: secretRotationSubscriptionName(this.naming), what: "A secret is due for rotation (Secret Manager rotation reminder)" }]
+        : [],
       endpoints: o?.endpoints ?? [],
       exposedServices: o?.exposedServices ?? [],
       machineGroups: o?.machineGroups ?? [],
@@ -370,6 +395,7 @@ export class Environment extends pulumi.ComponentResource {
         region: env.region,
         naming: this.naming,
         inventory: this.monitoredInventory(args),
+        logs: { ...rest.logs, archiveRetentionDays: rest.logs?.archiveRetentionDays ?? env.settings.logArchiveRetentionDays },
         protect: env.settings.protect,
         labels: env.labels,
         ...pick(args.transform?.observability),
@@ -414,6 +440,7 @@ export class Environment extends pulumi.ComponentResource {
         production: env.preset === "production",
         ...(a.groups ? { groups: a.groups } : {}),
         ...(a.auditLogServices ? { auditLogServices: a.auditLogServices } : {}),
+        ...(a.dataReadAuditLogServices ? { dataReadAuditLogServices: a.dataReadAuditLogServices } : {}),
         // Services run in the `<project>-<environment>` namespace.
         namespaces: [this.naming.prefix],
         kubernetesProvider: this.cluster.provider,
@@ -440,6 +467,63 @@ export class Environment extends pulumi.ComponentResource {
     );
   }
 
+  /**
+   * A pull subscription for the rotation reminders: Pub/Sub drops messages published to a topic
+   * without subscriptions, so without it `rotationDays` notifies no one (gcp-review 29). Secret
+   * Manager publishes every change of the secrets to their topics (SECRET_CREATE, SECRET_VERSION_ADD,
+   * …); the filter keeps only the reminders, `attributes.eventType = "SECRET_ROTATE"`
+   * (https://cloud.google.com/secret-manager/docs/event-notifications). Retained 7 days, never
+   * expires (`expirationPolicy.ttl` empty; an idle subscription is otherwise deleted after 31 days);
+   * the Observability alert `pubsub-secret-rotation-reminders` fires while a reminder is unread.
+   */
+  private createSecretRotationSubscription(name: string, args: EnvironmentArgs, topic: gcp.pubsub.Topic): gcp.pubsub.Subscription {
+    const env = args.environment;
+    return new gcp.pubsub.Subscription(
+      ...transformed(
+        args.transform?.secretRotationSubscription,
+        `${name}-secret-rotation-reminders`,
+        {
+          project: env.gcpProject,
+          name: secretRotationSubscriptionName(this.naming),
+          topic: topic.id,
+          filter: 'attributes.eventType = "SECRET_ROTATE"',
+          ackDeadlineSeconds: 60,
+          messageRetentionDuration: notificationRetention,
+          retainAckedMessages: false,
+          expirationPolicy: { ttl: "" },
+          labels: env.labels,
+        },
+        childOptions(this, { dependsOn: this.apis.for("pubsub") }),
+      ),
+    );
+  }
+
+  /**
+   * Retention of the `_Default` log bucket every project has (gcp-review 33). The bucket exists
+   * before us and cannot be deleted: "Creating a resource of this type will acquire and update the
+   * resource that already exists … deleting this resource will remove the bucket config from your
+   * state but will leave the logging bucket unchanged" (@pulumi/gcp 9.37
+   * logging/projectBucketConfig.d.ts:9). So adopting it is safe on an existing project, and
+   * `pulumi destroy` leaves it with the retention last set. Up to 30 days of retention are included
+   * in the ingestion price; each GiB kept longer costs per month (https://cloud.google.com/stackdriver/pricing).
+   */
+  private createDefaultLogBucket(name: string, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): gcp.logging.ProjectBucketConfig {
+    const env = args.environment;
+    return new gcp.logging.ProjectBucketConfig(
+      ...transformed(
+        args.transform?.defaultLogBucket,
+        `${name}-logs-default-bucket`,
+        {
+          project: env.gcpProject,
+          location: "global",
+          bucketId: "_Default",
+          retentionDays: env.settings.logBucketRetentionDays,
+        },
+        childOptions(this, opts),
+      ),
+    );
+  }
+
   private createSecret(name: string, key: string, secret: SecretConfig, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): Secret {
     const env = args.environment;
     const cmek = Object.entries(this.keyRings);
@@ -457,10 +541,23 @@ export class Environment extends pulumi.ComponentResource {
           : {}),
         ...pick(args.transform?.secret),
       },
-      // With CMEK, the Secret Manager agent must hold the key before a secret uses it.
-      { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), ...cmek.flatMap(([, ring]) => Object.values(ring.members))] },
+      // With CMEK, the Secret Manager agent must hold the key before a secret uses it; with rotation,
+      // it must be allowed to publish to the rotation topic (the one grant of the environment).
+      {
+        ...opts,
+        dependsOn: [
+          ...dependsOnList(opts.dependsOn),
+          ...cmek.flatMap(([, ring]) => Object.values(ring.members)),
+          ...(secret.rotationDays !== undefined && this.secretRotationPublisher ? [this.secretRotationPublisher] : []),
+        ],
+      },
     );
   }
+}
+
+/** The rotation reminders' subscription id (plain: the alert filter names it). */
+export function secretRotationSubscriptionName(naming: Naming): string {
+  return naming.name("secret-rotation-reminders", "topic");
 }
 
 /** Operations components call the monitoring / logging family and what the operations sections enabled. */

@@ -3,7 +3,8 @@
  * the ingress rules `Network` creates. Baseline: deny all ingress at the lowest user priority; allow
  * only the env's own ranges, IAP TCP forwarding to SSH on tagged instances, Google health checks
  * and the proxy-only subnet to tagged backends on serving ports. No rule opens 0.0.0.0/0 except the
- * deny. Every rule logs with all metadata (CIS 3.x, Checkov CKV_GCP_* / Trivy firewall checks).
+ * deny. The deny rules log with all metadata (what was refused); allow rules log only when
+ * `NetworkArgs.firewallLogging` is "all" — allow-internal would log every east-west connection.
  */
 import type { NetworkPlan } from "../../src/config/cidr-plan.js";
 import { googleFrontEndRanges } from "../../src/google-ranges.js";

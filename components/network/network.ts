@@ -62,6 +62,19 @@ export interface NetworkArgs {
    * @default "INTERVAL_5_SEC"
    */
   flowLogAggregation?: FlowLogAggregation;
+  /**
+   * VPC flow log metadata: VM / GKE names and locations in each entry, or only the 5-tuple and
+   * counters (smaller entries).
+   * @default "INCLUDE_ALL_METADATA"
+   */
+  flowLogMetadata?: "INCLUDE_ALL_METADATA" | "EXCLUDE_ALL_METADATA";
+  /**
+   * Which firewall rules log their connections: the deny rules only (what was refused — the
+   * baseline deny-all), or every rule. Logging an allow rule such as allow-internal logs every
+   * east-west connection of nodes, pods and VMs: a large, billed volume (gcp-review 34).
+   * @default "deny"
+   */
+  firewallLogging?: "deny" | "all";
   /** Cloud NAT port allocation. */
   nat?: NatArgs;
   /**
@@ -123,6 +136,7 @@ export const secondaryRangeNames = { pods: "pods", services: "services" } as con
 export const networkDefaults = {
   flowLogSampling: 0.5,
   flowLogAggregation: "INTERVAL_5_SEC",
+  flowLogMetadata: "INCLUDE_ALL_METADATA",
   minPortsPerVm: 64,
   maxPortsPerVm: 4096,
   healthCheckPorts: [80, 443, 8080],
@@ -260,7 +274,7 @@ export class Network extends pulumi.ComponentResource {
           logConfig: {
             aggregationInterval: n.aggregation,
             flowSampling: n.sampling,
-            metadata: "INCLUDE_ALL_METADATA",
+            metadata: args.flowLogMetadata ?? networkDefaults.flowLogMetadata,
           },
         } satisfies gcp.compute.SubnetworkArgs,
         childOptions(this, opts),
@@ -399,7 +413,8 @@ export class Network extends pulumi.ComponentResource {
           ...(rule.action === "allow" ? { allows: protocols } : { denies: protocols }),
           sourceRanges: rule.sourceRanges,
           ...(rule.targetTags ? { targetTags: rule.targetTags } : {}),
-          logConfig: { metadata: "INCLUDE_ALL_METADATA" },
+          // No logConfig: the rule does not log (changing it is an in-place update).
+          ...(rule.action === "deny" || args.firewallLogging === "all" ? { logConfig: { metadata: "INCLUDE_ALL_METADATA" } } : {}),
         } satisfies gcp.compute.FirewallArgs,
         childOptions(this, opts),
       ),

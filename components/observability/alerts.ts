@@ -25,11 +25,16 @@ export interface MonitoredInventory {
   subscriptions: { key: string; subscription: string; deadLetter: string }[];
   /** GKE cluster name. */
   cluster?: string;
+  /**
+   * Notification subscriptions a person must read (secret rotation reminders): an alert while one
+   * holds an undelivered message. @default []
+   */
+  notifications?: { key: string; subscription: string; what: string }[];
   /** Public endpoints (uptime checks): host and the path checked. */
   endpoints: { host: string; path: string }[];
   /** Kubernetes service names exposed through the load balancer. */
   exposedServices: string[];
-  /** Managed instance group name prefixes. */
+  /** Managed instance groups: the prefix of their instances' names (the groups' baseInstanceName). */
   machineGroups: string[];
 }
 
@@ -191,6 +196,22 @@ export function alertSpecs(inv: MonitoredInventory, t: Thresholds = defaultThres
       documentation: `Messages of ${sub.subscription} exhausted their delivery attempts. Inspect ${sub.deadLetter}, fix, then replay.`,
     });
   }
+  for (const n of inv.notifications ?? []) {
+    out.push({
+      key: `pubsub-${n.key}-unread`,
+      displayName: `${n.what}: unread in ${n.subscription}`,
+      severity: "WARNING",
+      conditions: [
+        threshold(
+          "Undelivered messages",
+          `resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "${n.subscription}" AND metric.type = "pubsub.googleapis.com/subscription/num_undelivered_messages"`,
+          0,
+          { aligner: "ALIGN_MAX", duration: "0s", period: "300s" },
+        ),
+      ],
+      documentation: `${n.what}. Read the message (its attributes name the secret), act, then acknowledge it: \`gcloud pubsub subscriptions pull ${n.subscription} --auto-ack --limit=10\`. The alert closes once nothing is left unread.`,
+    });
+  }
   for (const domain of [...new Set(inv.endpoints.map((e) => e.host))]) {
     out.push({
       key: `uptime-${domain.replace(/\./g, "-")}`,
@@ -237,21 +258,40 @@ export function alertSpecs(inv: MonitoredInventory, t: Thresholds = defaultThres
       displayName: `Instance group ${group}: unhealthy instance repaired`,
       severity: "ERROR",
       logMatch: true,
-      conditions: [
-        logMatch(
-          "Autohealing recreated an instance",
-          `resource.type = "gce_instance_group_manager" AND resource.labels.instance_group_manager_name =~ "^${group}" AND protoPayload.methodName = "compute.instances.repair.recreateInstance"`,
-        ),
-      ],
+      conditions: [logMatch("Autohealing recreated an instance", migRepairFilter(group))],
       documentation: `An instance of ${group} failed its health check and was recreated by autohealing.`,
     });
   }
   return out;
 }
 
-/** Filter of the log-based error metric: error entries of the environment's workloads and services. */
+/**
+ * Filter of the log-based error metric: error entries of the environment's workloads and services
+ * (the cluster's containers, and every non-container resource).
+ *
+ * The inner disjunction is parenthesised on purpose: in the Logging query language OR binds
+ * tighter than AND — `"a" OR NOT "b" AND NOT "c" OR "d"` means `("a" OR (NOT "b")) AND ((NOT "c")
+ * OR "d")` (https://cloud.google.com/logging/docs/view/logging-query-language#boolean-operators).
+ * Without the parentheses `type = k8s_container AND cluster = X OR type != k8s_container` reads as
+ * `type = k8s_container AND (cluster = X OR type != k8s_container)`: only GKE errors (gcp-review 27).
+ */
 export function errorLogFilter(cluster?: string): string {
   return cluster
-    ? `severity >= ERROR AND (resource.type = "k8s_container" AND resource.labels.cluster_name = "${cluster}" OR resource.type != "k8s_container")`
+    ? `severity >= ERROR AND ((resource.type = "k8s_container" AND resource.labels.cluster_name = "${cluster}") OR resource.type != "k8s_container")`
     : "severity >= ERROR";
+}
+
+/**
+ * Log filter of a group's autohealing repairs. Compute Engine writes the
+ * `compute.instances.repair.recreateInstance` system event against the *instance*
+ * (`resource.type = "gce_instance"`, labels `instance_id` and `zone` only, principal
+ * `system@google.com`, `protoPayload.resourceName = "projects/<p>/zones/<z>/instances/<vm>"`; Compute
+ * Engine audit logging, https://cloud.google.com/compute/docs/logging/audit-logging, and the
+ * entries quoted in gcp-review 28), not against `gce_instance_group_manager`, which carries only the
+ * group's own events. The instances of a group are named `<baseInstanceName>-<4 chars>`, so the
+ * group is matched by that prefix in the resource name (`basePrefix` is the group's
+ * baseInstanceName, or the common prefix of its slots' base names).
+ */
+export function migRepairFilter(basePrefix: string): string {
+  return `resource.type = "gce_instance" AND protoPayload.methodName = "compute.instances.repair.recreateInstance" AND protoPayload.resourceName =~ "/instances/${basePrefix}-[a-z0-9-]+$"`;
 }

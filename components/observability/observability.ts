@@ -4,7 +4,18 @@
  * the environment contains (see ./alerts.ts), uptime checks per public endpoint, a dashboard with
  * the golden signals (./dashboard.ts), log sinks to BigQuery and to a regional GCS archive with
  * retention, a log-based error metric and a billing budget (50 / 90 / 100 %) notifying the channels
- * and a Pub/Sub topic. Every resource carries the environment's cost-allocation labels.
+ * and a Pub/Sub topic with a retained pull subscription. Every resource carries the environment's
+ * cost-allocation labels.
+ *
+ * The budget needs, besides `billingbudgets.googleapis.com`: a provider with `billingProject` and
+ * `userProjectOverride` (created here, see `createBudgetProvider`), and for the identity that runs
+ * `pulumi up`, `roles/billing.costsManager` (or `roles/billing.admin`) on the *billing account*. A
+ * project-level grant cannot give it: budgets belong to the billing account, and the billing roles'
+ * "lowest-level resource where you can grant this role" is the Billing Account
+ * (https://cloud.google.com/billing/docs/how-to/budget-api-access-control,
+ * https://cloud.google.com/iam/docs/roles-permissions/billing); a billing-account
+ * administrator grants it once (`gcloud billing accounts add-iam-policy-binding <account>
+ * --member=serviceAccount:<deploy SA> --role=roles/billing.costsManager`).
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -39,8 +50,20 @@ export interface ObservabilityArgs {
     bigquery?: boolean;
     /** Table / partition expiration in the dataset. @default 90 */
     bigqueryRetentionDays?: number;
-    /** Retention policy of the GCS archive: entries cannot be deleted earlier, and are deleted after. @default 365 */
+    /**
+     * Days the GCS archive keeps entries (then a lifecycle rule deletes them). With `protect`
+     * (production) it is also the bucket's retention policy: entries cannot be deleted earlier.
+     * Without, there is no retention policy and `pulumi destroy` empties the bucket — a 365-day
+     * policy on a stage archive would block its destroy for a year (gcp-review 35).
+     * @default 365
+     */
     archiveRetentionDays?: number;
+    /**
+     * High-volume logs the sinks do not copy to BigQuery and the archive (they stay in `_Default`):
+     * VPC flow logs, firewall rule logs, DNS queries (gcp-review 34).
+     * @default ["vpcFlows", "firewall", "dnsQueries"]
+     */
+    sinkExclusions?: SinkExclusion[];
   };
   /** Monthly billing budget of this environment's project; none when absent. */
   budget?: { billingAccount: string; currency: string; amount: number };
@@ -60,17 +83,44 @@ export interface ObservabilityArgs {
     budgetTopic?: Transform<gcp.pubsub.TopicArgs>;
     budget?: Transform<gcp.billing.BudgetArgs>;
     budgetPublisher?: Transform<gcp.pubsub.TopicIAMMemberArgs>;
+    budgetSubscription?: Transform<gcp.pubsub.SubscriptionArgs>;
+    budgetProvider?: Transform<gcp.ProviderArgs>;
   };
 }
 
 /** The account Cloud Billing publishes budget notifications with. */
 export const budgetPublisherAccount = "billing-budget-alert@system.gserviceaccount.com";
 
+/**
+ * Notification channels a billing budget accepts: `allUpdatesRule.monitoringNotificationChannels`,
+ * "A maximum of 5 channels are allowed" (@pulumi/gcp 9.37 types/input.d.ts, BudgetAllUpdatesRule).
+ */
+export const maxBudgetChannels = 5;
+
 /** Budget thresholds (fractions of the amount). */
 export const budgetThresholds = [0.5, 0.9, 1.0] as const;
 
+/** Retention of the notification subscriptions (budget, secret rotation): 7 days, as their topics. */
+export const notificationRetention = "604800s";
+
 /** Log sink filter: everything but the sinks' own noise (health checks at the load balancer). */
 export const archiveFilter = 'NOT (resource.type = "http_load_balancer" AND httpRequest.status < 400)';
+
+/**
+ * Sink exclusions by name: the log ids of the network logs (VPC flow logs
+ * `compute.googleapis.com/vpc_flows`, firewall rules logging `compute.googleapis.com/firewall`,
+ * Cloud DNS query logs `dns.googleapis.com/dns_queries`; https://cloud.google.com/logging/docs/view/logging-query-language#functions
+ * for `log_id`). Routing is free, but each copy is billed where it lands (BigQuery ingestion and
+ * storage, GCS storage), and these are the largest streams of a GKE estate.
+ */
+export const sinkExclusionFilters = {
+  vpcFlows: 'log_id("compute.googleapis.com/vpc_flows")',
+  firewall: 'log_id("compute.googleapis.com/firewall")',
+  dnsQueries: 'log_id("dns.googleapis.com/dns_queries")',
+} as const;
+
+export type SinkExclusion = keyof typeof sinkExclusionFilters;
+export const defaultSinkExclusions: SinkExclusion[] = ["vpcFlows", "firewall", "dnsQueries"];
 
 const days = (n: number) => n * 86_400;
 
@@ -97,6 +147,13 @@ export class Observability extends pulumi.ComponentResource {
   readonly budgetTopic?: gcp.pubsub.Topic;
   /** Cloud Billing's publisher on the budget topic: without it budget messages are dropped. */
   readonly budgetPublisher?: gcp.pubsub.TopicIAMMember;
+  /**
+   * A retained pull subscription on the budget topic: Pub/Sub drops messages published to a topic
+   * without subscriptions, so without it budget notifications reach no one programmatically.
+   */
+  readonly budgetSubscription?: gcp.pubsub.Subscription;
+  /** The provider the budget is created through (`billingProject` + `userProjectOverride`). */
+  readonly budgetProvider?: gcp.Provider;
   readonly budget?: gcp.billing.Budget;
   /** The alert specs the policies were made from (plain). */
   readonly alertSpecs: AlertSpec[];
@@ -107,6 +164,11 @@ export class Observability extends pulumi.ComponentResource {
     super("brume:observability:Observability", name, {}, opts);
     const thresholds: Thresholds = { ...defaultThresholds, ...definedOnly(args.thresholds ?? {}) };
     this.alertSpecs = alertSpecs(args.inventory, thresholds);
+    const channelCount = (args.notifications?.emails?.length ?? 0) + (args.notifications?.slack ? 1 : 0);
+    if (args.budget && channelCount > maxBudgetChannels) {
+      // The budget notifies every channel and the API takes at most 5 (see src/config/rules.ts).
+      throw new Error(`${name}: a budget notifies at most ${maxBudgetChannels} notification channels, got ${channelCount}; use a group address or fewer emails`);
+    }
 
     this.channels = this.createChannels(name, args, opts);
     this.channelIds = Object.values(this.channels).map((c) => c.id);
@@ -126,6 +188,8 @@ export class Observability extends pulumi.ComponentResource {
     if (args.budget) {
       this.budgetTopic = this.createBudgetTopic(name, args, opts);
       this.budgetPublisher = this.createBudgetPublisher(name, args, this.budgetTopic, opts);
+      this.budgetSubscription = this.createBudgetSubscription(name, args, this.budgetTopic, opts);
+      this.budgetProvider = this.createBudgetProvider(name, args);
       this.budget = this.createBudget(name, args, args.budget, opts);
     }
 
@@ -253,7 +317,13 @@ export class Observability extends pulumi.ComponentResource {
           project: args.project,
           name: args.naming.name(["logs", part]),
           destination,
-          ...(part === "archive" ? { filter: archiveFilter } : { bigqueryOptions: { usePartitionedTables: true } }),
+          filter: archiveFilter,
+          exclusions: (args.logs?.sinkExclusions ?? defaultSinkExclusions).map((key) => ({
+            name: `exclude-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+            description: `Not copied by this sink: ${key} (kept in the _Default bucket)`,
+            filter: sinkExclusionFilters[key],
+          })),
+          ...(part === "archive" ? {} : { bigqueryOptions: { usePartitionedTables: true } }),
           uniqueWriterIdentity: true,
           description: `Brume ${part === "archive" ? "regional GCS archive" : "BigQuery analytics"} sink`,
         },
@@ -272,6 +342,9 @@ export class Observability extends pulumi.ComponentResource {
 
   private createArchive(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     const retention = args.logs?.archiveRetentionDays ?? 365;
+    // Coldline has a 90-day minimum storage duration: move entries there only if they stay longer.
+    const coldlineAfter = 30;
+    const coldline = retention >= coldlineAfter + 90;
     return new gcp.storage.Bucket(
       ...transformed(
         args.transform?.archive,
@@ -283,12 +356,13 @@ export class Observability extends pulumi.ComponentResource {
           storageClass: "STANDARD",
           uniformBucketLevelAccess: true,
           publicAccessPrevention: "enforced",
-          retentionPolicy: { retentionPeriod: String(days(retention)), isLocked: false },
+          // Outside production no retention policy (so destroy can empty the bucket) and forceDestroy.
+          ...(args.protect ? { retentionPolicy: { retentionPeriod: String(days(retention)), isLocked: false } } : {}),
           lifecycleRules: [
-            { action: { type: "SetStorageClass", storageClass: "COLDLINE" }, condition: { age: 30 } },
+            ...(coldline ? [{ action: { type: "SetStorageClass", storageClass: "COLDLINE" }, condition: { age: coldlineAfter } }] : []),
             { action: { type: "Delete" }, condition: { age: retention } },
           ],
-          forceDestroy: false,
+          forceDestroy: !args.protect,
           labels: args.labels ?? {},
         },
         statefulOptions(this, opts, args.protect),
@@ -349,6 +423,58 @@ export class Observability extends pulumi.ComponentResource {
     );
   }
 
+  /**
+   * Budget notifications are published several times a day with the current spend; the channels
+   * already get the threshold crossings from the budget itself (`allUpdatesRule`), so this
+   * subscription has no alert (it would page all day): it keeps 7 days of messages for whoever
+   * automates on them (`gcloud pubsub subscriptions pull <name>`), and never expires — an idle
+   * subscription is deleted after 31 days by default (`expirationPolicy.ttl` empty = never).
+   * https://cloud.google.com/billing/docs/how-to/budgets-programmatic-notifications
+   */
+  private createBudgetSubscription(name: string, args: ObservabilityArgs, topic: gcp.pubsub.Topic, opts?: pulumi.ComponentResourceOptions) {
+    return new gcp.pubsub.Subscription(
+      ...transformed(
+        args.transform?.budgetSubscription,
+        `${name}-budget-subscription`,
+        {
+          project: args.project,
+          name: args.naming.name(["budget", "notifications"], "topic"),
+          topic: topic.id,
+          ackDeadlineSeconds: 60,
+          messageRetentionDuration: notificationRetention,
+          retainAckedMessages: false,
+          expirationPolicy: { ttl: "" },
+          labels: args.labels ?? {},
+        },
+        childOptions(this, opts),
+      ),
+    );
+  }
+
+  /**
+   * The Billing Budgets API is called on the billing account, not on a project; with user ADC it
+   * answers 403 unless the provider names a quota project: "If you are using User ADCs … you must
+   * specify a `billingProject` and set `userProjectOverride` to true in the provider configuration.
+   * Otherwise the Billing Budgets API will return a 403 error" (@pulumi/gcp 9.37
+   * billing/budget.d.ts:12-16; GoogleCloudPlatform/cloud-foundation-fabric#3360,
+   * terraform-google-modules/terraform-example-foundation#353). The quota project is the
+   * environment's own (billingbudgets is enabled there); the caller needs
+   * `serviceusage.services.use` on it, which the deploy identity has.
+   *
+   * Upgrade: an existing budget moves from the environment's provider to this one, which Pulumi
+   * does by replacing it (a budget holds no data; the month's threshold notifications may repeat).
+   */
+  private createBudgetProvider(name: string, args: ObservabilityArgs) {
+    return new gcp.Provider(
+      ...transformed(
+        args.transform?.budgetProvider,
+        `${name}-budget-provider`,
+        { project: args.project, billingProject: args.project, userProjectOverride: true },
+        { parent: this },
+      ),
+    );
+  }
+
   private createBudget(name: string, args: ObservabilityArgs, budget: NonNullable<ObservabilityArgs["budget"]>, opts?: pulumi.ComponentResourceOptions) {
     const project = gcp.organizations.getProjectOutput({ projectId: args.project }, { parent: this });
     return new gcp.billing.Budget(
@@ -368,7 +494,7 @@ export class Observability extends pulumi.ComponentResource {
             disableDefaultIamRecipients: false,
           },
         },
-        childOptions(this, opts, { dependsOn: this.budgetPublisher ? [this.budgetPublisher] : [] }),
+        childOptions(this, opts, { dependsOn: this.budgetPublisher ? [this.budgetPublisher] : [], provider: this.budgetProvider! }),
       ),
     );
   }

@@ -180,10 +180,10 @@ export function operationsArgs(config: BrumeConfig, env: ResolvedEnvironment): P
         .filter(([, svc]) => svc.expose!.public && !svc.expose!.iap)
         .flatMap(([, svc]) => svc.expose!.domains.map((host) => ({ host, path: svc.health.readiness?.path ?? svc.expose!.paths[0]! }))),
       exposedServices: exposed.map(([name]) => name),
-      machineGroups: Object.keys(config.machines).map((group) => naming.name(group)),
+      machineGroups: Object.keys(config.machines).map((group) => naming.name(group, "instanceTemplatePrefix")),
     };
   }
-  if (config.access) out.access = { groups: config.access.groups, auditLogServices: config.access.auditLogs };
+  if (config.access) out.access = { groups: config.access.groups, auditLogServices: config.access.auditLogs, dataReadAuditLogServices: config.access.dataReadAuditLogs };
   if (config.recovery) out.recovery = config.recovery.exports;
   return out;
 }

@@ -102,8 +102,20 @@ export function accessGrants(groups: Partial<Record<AccessRoleName, string[]>>, 
   return out;
 }
 
-/** Data Access audit log types turned on per service. */
+/** Data Access audit log types turned on per service (DATA_READ only for `dataReadAuditLogServices`). */
 export const auditLogTypes = ["ADMIN_READ", "DATA_READ", "DATA_WRITE"] as const;
+
+/**
+ * Services whose DATA_READ entries are logged by default: who read a secret's payload. DATA_READ
+ * is the large stream — for KMS every decrypt (each access to a CMEK secret), for Cloud SQL and
+ * GCS every data read — and Data Access logs are billed as ingested logs (gcp-review 34).
+ */
+export const defaultDataReadAuditLogServices = ["secretmanager.googleapis.com"];
+
+/** The log types of one service's audit config. */
+export function auditLogTypesFor(service: string, dataReadServices: readonly string[] = defaultDataReadAuditLogServices): string[] {
+  return auditLogTypes.filter((t) => t !== "DATA_READ" || dataReadServices.includes(service));
+}
 
 export interface AccessArgs {
   /** GCP project id. */
@@ -114,6 +126,8 @@ export interface AccessArgs {
   groups?: Partial<Record<AccessRoleName, string[]>>;
   /** Services with Data Access audit logs. @default cloudsql, secretmanager, cloudkms */
   auditLogServices?: string[];
+  /** Services (of `auditLogServices`) that log DATA_READ too. @default defaultDataReadAuditLogServices */
+  dataReadAuditLogServices?: string[];
   /** Namespaces the services run in (RoleBindings go there). @default [] */
   namespaces?: string[];
   /** Provider of the environment's cluster; RBAC is skipped without one. */
@@ -164,7 +178,7 @@ export class Access extends pulumi.ComponentResource {
           ...transformed(
             args.transform?.auditConfig,
             `${name}-audit-${service.split(".")[0]}`,
-            { project: args.project, service, auditLogConfigs: auditLogTypes.map((logType) => ({ logType })) },
+            { project: args.project, service, auditLogConfigs: auditLogTypesFor(service, args.dataReadAuditLogServices).map((logType) => ({ logType })) },
             childOptions(this, opts),
           ),
         ),

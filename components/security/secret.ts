@@ -20,7 +20,9 @@ export interface SecretArgs {
   kmsKeyNames?: Record<string, pulumi.Input<string>>;
   /**
    * Rotation reminder: Secret Manager publishes to `topic` every `periodDays`, starting at
-   * `nextRotationTime` (RFC 3339, required by the API; a fixed value keeps plans stable).
+   * `nextRotationTime` (RFC 3339, required by the API; a fixed value keeps plans stable). The
+   * Secret Manager agent must be allowed to publish to the topic before the secret is created:
+   * grant it once per topic with `rotationPublisher` and pass the grant in `dependsOn`.
    */
   rotation?: { periodDays: number; nextRotationTime: string; topic: pulumi.Input<string> };
   /** First version's payload; marked secret whatever the caller passed. */
@@ -31,15 +33,39 @@ export interface SecretArgs {
    */
   protect?: boolean;
   transform?: {
-    rotationPublisher?: Transform<gcp.pubsub.TopicIAMMemberArgs>;
     secret?: Transform<gcp.secretmanager.SecretArgs>;
     version?: Transform<gcp.secretmanager.SecretVersionArgs>;
   };
 }
 
+/**
+ * Secret Manager's agent may publish rotation reminders to `topic`: without `roles/pubsub.publisher`
+ * on the topic, creating a secret with rotation fails. One grant per topic, shared by every secret
+ * that rotates through it (each secret `dependsOn` it): two IAM members with the same (topic, role,
+ * member) are one binding in GCP, so deleting either — removing one secret from the config — would
+ * revoke the grant the others still use (gcp-review 30).
+ */
+export function rotationPublisher(
+  name: string,
+  args: { project: string; topic: pulumi.Input<string>; transform?: Transform<gcp.pubsub.TopicIAMMemberArgs> },
+  opts: pulumi.CustomResourceOptions & { parent: pulumi.Resource },
+): gcp.pubsub.TopicIAMMember {
+  return new gcp.pubsub.TopicIAMMember(
+    ...transformed(
+      args.transform,
+      name,
+      {
+        project: args.project,
+        topic: args.topic,
+        role: "roles/pubsub.publisher",
+        member: serviceAgentMember(projectNumberOf(args.project, opts.parent, opts.dependsOn), "secretmanager"),
+      },
+      opts,
+    ),
+  );
+}
+
 export class Secret extends pulumi.ComponentResource {
-  /** Secret Manager's agent may publish rotation reminders to the topic (created before the secret). */
-  readonly rotationPublisher?: gcp.pubsub.TopicIAMMember;
   readonly secret: gcp.secretmanager.Secret;
   readonly version?: gcp.secretmanager.SecretVersion;
   /** `projects/<p>/secrets/<id>` */
@@ -50,7 +76,6 @@ export class Secret extends pulumi.ComponentResource {
     super("brume:security:Secret", name, {}, opts);
     const protect = args.protect ?? false;
 
-    if (args.rotation) this.rotationPublisher = this.createRotationPublisher(name, args, args.rotation.topic, opts);
     this.secret = new gcp.secretmanager.Secret(
       ...transformed(
         args.transform?.secret,
@@ -83,7 +108,7 @@ export class Secret extends pulumi.ComponentResource {
           opts,
           protect,
           // nextRotationTime only matters at creation; later the service moves it forward itself.
-          this.rotationPublisher ? { dependsOn: [this.rotationPublisher], ignoreChanges: ["rotation.nextRotationTime"] } : {},
+          args.rotation ? { ignoreChanges: ["rotation.nextRotationTime"] } : {},
         ),
       ),
     );
@@ -102,30 +127,5 @@ export class Secret extends pulumi.ComponentResource {
     this.secretName = this.secret.name;
     this.secretId = this.secret.secretId;
     this.registerOutputs({ secretName: this.secretName });
-  }
-
-  /**
-   * Without `roles/pubsub.publisher` for the Secret Manager service agent on the topic, creating a
-   * secret with rotation fails; grant it on that topic only, before the secret.
-   */
-  private createRotationPublisher(
-    name: string,
-    args: SecretArgs,
-    topic: pulumi.Input<string>,
-    opts: pulumi.ComponentResourceOptions | undefined,
-  ): gcp.pubsub.TopicIAMMember {
-    return new gcp.pubsub.TopicIAMMember(
-      ...transformed(
-        args.transform?.rotationPublisher,
-        `${name}-rotation-publisher`,
-        {
-          project: args.project,
-          topic,
-          role: "roles/pubsub.publisher",
-          member: serviceAgentMember(projectNumberOf(args.project, this, opts?.dependsOn), "secretmanager"),
-        },
-        childOptions(this, opts),
-      ),
-    );
   }
 }

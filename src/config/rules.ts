@@ -4,6 +4,7 @@
  */
 import { cacheTierProblems } from "../../components/cache/tier.js";
 import { maxCertificateDomains, normalizedDomains, servedPort } from "../../components/machine/frontend.js";
+import { maxBudgetChannels } from "../../components/observability/observability.js";
 import { cidrProblems, defaultIndexes } from "./cidr-plan.js";
 import type { ConfigIssue } from "./errors.js";
 import { defaultPresetFor, presets } from "./presets.js";
@@ -402,9 +403,25 @@ function checkOperations(config: BrumeConfig, add: Add): void {
   if (slack && !has(config.secrets, slack.tokenSecret)) {
     add("observability.notifications.slack.tokenSecret", `${unknownName("secret", slack.tokenSecret, Object.keys(config.secrets), "secrets")}; declare it under secrets and add the Slack token as its version`, slack.tokenSecret);
   }
+  // A budget notifies every channel (allUpdatesRule.monitoringNotificationChannels), and the
+  // Billing Budgets API takes "a maximum of 5 channels" (@pulumi/gcp 9.37 types/input.d.ts,
+  // BudgetAllUpdatesRule; gcp-review 10): refuse more here rather than fail the apply or drop some.
+  const channels = config.observability ? config.observability.notifications.emails.length + (slack ? 1 : 0) : 0;
+  if (config.observability?.budget && channels > maxBudgetChannels) {
+    add(
+      "observability.notifications.emails",
+      `a budget notifies at most ${maxBudgetChannels} channels (Billing Budgets API), but ${channels} are configured (${config.observability.notifications.emails.length} emails${slack ? " + Slack" : ""}); use a group address for several people, or keep at most ${maxBudgetChannels - (slack ? 1 : 0)} emails`,
+      config.observability.notifications.emails,
+    );
+  }
   for (const env of Object.keys(config.observability?.budget?.amounts ?? {})) {
     if (!has(config.environments, env)) add(`observability.budget.amounts.${env}`, unknownName("environment", env, envNames, "environments"), env);
   }
+  (config.access?.dataReadAuditLogs ?? []).forEach((service, i) => {
+    if (!config.access!.auditLogs.includes(service)) {
+      add(`access.dataReadAuditLogs[${i}]`, `DATA_READ audit logs need the service's audit config; add "${service}" to access.auditLogs or remove it here`, service);
+    }
+  });
   (config.recovery?.enforce ?? []).forEach((env, i) => {
     if (!has(config.environments, env)) add(`recovery.enforce[${i}]`, unknownName("environment", env, envNames, "environments"), env);
   });

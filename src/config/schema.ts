@@ -476,9 +476,16 @@ export const observabilitySchema = strict({
       .int()
       .min(1)
       .max(3650)
-      .default(365)
-      .meta({ description: "Retention of the regional GCS log archive (a locked-in minimum age before deletion)." }),
-  }).default({ bigquery: true, bigqueryRetentionDays: 90, archiveRetentionDays: 365 }),
+      .optional()
+      .meta({
+        description:
+          "Days the regional GCS log archive keeps entries; defaults to the preset's logArchiveRetentionDays. Where the preset protects (production) it is also a retention policy (no earlier deletion).",
+      }),
+    sinkExclusions: z
+      .array(z.enum(["vpcFlows", "firewall", "dnsQueries"]))
+      .default(["vpcFlows", "firewall", "dnsQueries"])
+      .meta({ description: "High-volume network logs the BigQuery and GCS sinks do not copy (they stay in the _Default bucket)." }),
+  }).default({ bigquery: true, bigqueryRetentionDays: 90, sinkExclusions: ["vpcFlows", "firewall", "dnsQueries"] }),
   tracing: strict({
     samplingPercent: z.number().min(0).max(100).default(10).meta({ description: "Share of traces kept (probabilistic sampling)." }),
     image: z
@@ -517,7 +524,14 @@ export const accessSchema = strict({
   auditLogs: z
     .array(z.enum(["cloudsql.googleapis.com", "secretmanager.googleapis.com", "cloudkms.googleapis.com", "storage.googleapis.com"]))
     .default(["cloudsql.googleapis.com", "secretmanager.googleapis.com", "cloudkms.googleapis.com"])
-    .meta({ description: "Services with Data Access audit logs (DATA_READ, DATA_WRITE, ADMIN_READ)." }),
+    .meta({ description: "Services with Data Access audit logs (ADMIN_READ, DATA_WRITE; DATA_READ per dataReadAuditLogs)." }),
+  dataReadAuditLogs: z
+    .array(z.enum(["cloudsql.googleapis.com", "secretmanager.googleapis.com", "cloudkms.googleapis.com", "storage.googleapis.com"]))
+    .default(["secretmanager.googleapis.com"])
+    .meta({
+      description:
+        "Services of auditLogs whose DATA_READ entries are logged too: by default who read a secret's value. KMS DATA_READ logs every decrypt (each CMEK secret access), Cloud SQL and GCS every data read: add them where an audit requires it.",
+    }),
 });
 
 export const recoverySchema = strict({
@@ -574,6 +588,9 @@ export const costAssumptionsSchema = strict({
   natGiB: gib("Data processed by each Cloud NAT gateway per month, GiB.", 100),
   lbGiB: gib("Data processed by each load balancer (Gateway, machine frontend) per month, GiB.", 100),
   pubsubGiB: gib("Throughput per Pub/Sub topic per month, GiB.", 10),
+  logsGiB: gib("Log entries the environment's project ingests per month, GiB (application, audit, GKE system logs; network logs apart).", 100),
+  scannedImages: gib("New image digests pushed per Artifact Registry repository per month (each scanned once where scanning is on).", 60),
+  networkLogsGiB: gib("VPC flow logs and firewall logs the project ingests per month at the preset's sampling, GiB.", 20),
 });
 
 export const costSchema = strict({

@@ -312,11 +312,16 @@ const pricers: Record<string, Pricer> = {
   "gcp:redis/instance:Instance": redisInstance,
   "gcp:compute/routerNat:RouterNat": routerNat,
   "gcp:storage/bucket:Bucket": bucket,
-  "gcp:artifactregistry/repository:Repository": (_r, ctx) => ({
-    monthlyUsd: round(Math.max(0, ctx.assumptions.registryGiB - 0.5) * prices.registryGb.usd),
-    detail: `${ctx.assumptions.registryGiB} GiB of images at ${rate(prices.registryGb.usd)}/GB-month (0.5 GB free)`,
-    usage: `registryGiB=${ctx.assumptions.registryGiB}`,
-  }),
+  "gcp:artifactregistry/repository:Repository": (r, ctx) => {
+    // Vulnerability scanning (containerscanning, gcp-review 35) bills each new digest once.
+    const scanning = (r.inputs.vulnerabilityScanningConfig as { enablementConfig?: string } | undefined)?.enablementConfig;
+    const scans = scanning !== undefined && scanning !== "DISABLED" ? ctx.assumptions.scannedImages : 0;
+    return {
+      monthlyUsd: round(Math.max(0, ctx.assumptions.registryGiB - 0.5) * prices.registryGb.usd + scans * prices.imageScan.usd),
+      detail: `${ctx.assumptions.registryGiB} GiB of images at ${rate(prices.registryGb.usd)}/GB-month (0.5 GB free)${scans > 0 ? ` + ${scans} images scanned at ${rate(prices.imageScan.usd)}` : ""}`,
+      usage: `registryGiB=${ctx.assumptions.registryGiB}${scans > 0 ? `, scannedImages=${scans}` : ""}`,
+    };
+  },
   "gcp:kms/cryptoKey:CryptoKey": (r) => {
     const hsm = (r.inputs.versionTemplate as Record<string, unknown> | undefined)?.protectionLevel === "HSM";
     const price = hsm ? prices.kmsHsmKeyVersion : prices.kmsSoftwareKeyVersion;
@@ -337,6 +342,20 @@ const pricers: Record<string, Pricer> = {
     detail: `${ctx.assumptions.pubsubGiB} GiB of throughput`,
     usage: `pubsubGiB=${ctx.assumptions.pubsubGiB}`,
   }),
+  // Cloud Logging bills ingestion into log buckets and retention beyond 30 days, not the bucket:
+  // the line sits on the project's `_Default` bucket config and prices the usage assumptions.
+  "gcp:logging/projectBucketConfig:ProjectBucketConfig": (r, ctx) => {
+    const { logsGiB, networkLogsGiB } = ctx.assumptions;
+    const retentionDays = typeof r.inputs.retentionDays === "number" ? r.inputs.retentionDays : 30;
+    const billable = Math.max(0, logsGiB - prices.loggingFreeGiB.usd);
+    // Steady state: each month's volume is kept retentionDays; the part past 30 days is billed.
+    const retainedGiB = ((logsGiB + networkLogsGiB) * Math.max(0, retentionDays - 30)) / 30;
+    return {
+      monthlyUsd: round(billable * prices.loggingGiB.usd + networkLogsGiB * prices.networkLogsGiB.usd + retainedGiB * prices.loggingRetentionGiBMonth.usd),
+      detail: `${logsGiB} GiB of logs (${prices.loggingFreeGiB.usd} GiB free) at ${rate(prices.loggingGiB.usd)}/GiB + ${networkLogsGiB} GiB of network logs at ${rate(prices.networkLogsGiB.usd)}/GiB, kept ${retentionDays} days${retainedGiB > 0 ? ` (${round(retainedGiB)} GiB past 30 days at ${rate(prices.loggingRetentionGiBMonth.usd)}/GiB-month)` : ""}`,
+      usage: `logsGiB=${logsGiB}, networkLogsGiB=${networkLogsGiB}`,
+    };
+  },
   "gcp:compute/disk:Disk": (r) => {
     const type = String(r.inputs.type ?? "pd-standard");
     const size = typeof r.inputs.size === "number" ? r.inputs.size : 10;

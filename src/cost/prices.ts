@@ -62,6 +62,9 @@ const sm = "https://cloud.google.com/secret-manager/pricing";
 const dns = "https://cloud.google.com/dns/pricing";
 const pubsub = "https://cloud.google.com/pubsub/pricing";
 const armor = "https://cloud.google.com/armor/pricing";
+const logging = "https://cloud.google.com/stackdriver/pricing";
+const loggingStored =
+  "as stored by the search tool: undated mirror copies of cloud.google.com/stackdriver/pricing (they list an October 1, 2024 effective date, so 2024 or later)";
 
 /** Why the VM and Memorystore entries could not be checked. */
 const jsTables = "the stored copies of this page hold only its introduction, not the price tables";
@@ -179,6 +182,32 @@ export const prices = {
     "GiB of throughput",
     `${pubsub} ($40 per TiB)`,
     "as stored by the search tool, page undated: first 10 GiB a month free (not applied), then $40 per TiB in all regions",
+  ),
+  imageScan: seen(
+    0.26,
+    "image digest scanned",
+    "https://cloud.google.com/artifact-analysis/pricing (automatic scanning, once per new digest)",
+    "as stored by the search tool, page undated: automatic scanning $0.26 per scanned container image; only the initial scan of a digest is billed",
+  ),
+  loggingGiB: seen(
+    0.5,
+    "GiB ingested",
+    `${logging} (Cloud Logging storage, includes 30 days in log buckets; first 50 GiB per project per month free)`,
+    `${loggingStored}: Logging storage except vended network logs $0.50/GiB, first 50 GiB/project/month free`,
+  ),
+  /** The free monthly allotment of `loggingGiB`, per project. */
+  loggingFreeGiB: seen(50, "GiB per project-month", logging, `${loggingStored}: first 50 GiB/project/month`),
+  networkLogsGiB: seen(
+    0.25,
+    "GiB ingested",
+    `${logging} (vended network logs: VPC Flow Logs, Firewall Rules Logging, Cloud NAT; no free allotment)`,
+    `${loggingStored}: vended network logs storage $0.25/GiB, effective October 1, 2024, free allotment not applicable`,
+  ),
+  loggingRetentionGiBMonth: seen(
+    0.01,
+    "GiB-month retained past 30 days",
+    logging,
+    `${loggingStored}: Logging retention $0.01 per GiB per month for logs retained more than 30 days`,
   ),
 } as const;
 

@@ -99,6 +99,8 @@ export const replacementRules: Readonly<Record<string, readonly ReplacementRule[
     },
   ],
   "gcp:compute/network:Network": identity("name", "project", "autoCreateSubnetworks", "enableUlaInternalIpv6"),
+  // logConfig (firewall logging on or off, metadata) updates in place, as a subnetwork's flow log
+  // logConfig does (not ForceNew in compute_firewall / compute_subnetwork).
   "gcp:compute/firewall:Firewall": identity("name", "network", "direction", "project"),
   "gcp:compute/router:Router": identity("name", "region", "network", "project"),
   "gcp:compute/routerNat:RouterNat": identity("name", "router", "region", "project"),
@@ -176,7 +178,11 @@ export const replacementRules: Readonly<Record<string, readonly ReplacementRule[
   // A new version replaces the old one (the payload is immutable).
   "gcp:secretmanager/secretVersion:SecretVersion": identity("secret", "secretData"),
   "gcp:pubsub/topic:Topic": identity("name", "project", "kmsKeyName"),
-  "gcp:pubsub/subscription:Subscription": identity("name", "topic", "project", "enableMessageOrdering"),
+  // https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/pubsub_subscription (filter: ForceNew)
+  "gcp:pubsub/subscription:Subscription": identity("name", "topic", "project", "enableMessageOrdering", "filter"),
+  // https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/logging_project_bucket_config:
+  // project, location and bucket_id identify the bucket; retention_days updates in place.
+  "gcp:logging/projectBucketConfig:ProjectBucketConfig": identity("project", "location", "bucketId"),
   "gcp:dns/managedZone:ManagedZone": identity("name", "dnsName", "visibility", "project"),
   "gcp:serviceaccount/account:Account": identity("accountId", "project"),
   "gcp:projects/service:Service": identity("service", "project"),

@@ -178,9 +178,10 @@ describe("Network with a domain (defaults)", () => {
 
   it("denies all ingress at the lowest priority and allows only the planned sources", () => {
     const fw = (name: string) => one(plan, T.firewall, name).inputs;
-    const common = { project, network: vpcId, direction: "INGRESS", logConfig: { metadata: "INCLUDE_ALL_METADATA" } };
+    const common = { project, network: vpcId, direction: "INGRESS" };
     expect(fw("net-deny-all-ingress")).toMatchObject({
       ...common,
+      logConfig: { metadata: "INCLUDE_ALL_METADATA" },
       name: "shop-prod-deny-all-ingress",
       priority: 65534,
       denies: [{ protocol: "all" }],
@@ -215,8 +216,10 @@ describe("Network with a domain (defaults)", () => {
       sourceRanges: ["10.0.32.0/23"],
       targetTags: ["lb-backend"],
     });
+    // Only deny rules log (gcp-review 34): allow-internal would log every east-west connection.
     for (const rule of ofType(plan, T.firewall)) {
-      expect(rule.inputs.logConfig, rule.name).toEqual({ metadata: "INCLUDE_ALL_METADATA" });
+      if (rule.name === "net-deny-all-ingress") expect(rule.inputs.logConfig, rule.name).toEqual({ metadata: "INCLUDE_ALL_METADATA" });
+      else expect(rule.inputs, rule.name).not.toHaveProperty("logConfig");
       expect(rule.dependencies, rule.name).toEqual([vpc.urn]);
     }
   });

@@ -78,7 +78,7 @@ describe("brume diff with a git base", () => {
     };
     const fromConfig = await estimate();
     // bucketGiB from brume.yaml, natGiB from Pulumi.prod.yaml's overrides, the rest schema defaults.
-    expect(fromConfig.assumptions).toEqual({ bucketGiB: 200, registryGiB: 20, natGiB: 10, lbGiB: 100, pubsubGiB: 10 });
+    expect(fromConfig.assumptions).toEqual({ bucketGiB: 200, registryGiB: 20, natGiB: 10, lbGiB: 100, pubsubGiB: 10, logsGiB: 100, scannedImages: 60, networkLogsGiB: 20 });
     const uploads = (e: typeof fromConfig) => e.lines.find((l) => l.name === "shop-prod-bucket-uploads-bucket")!.monthlyUsd;
     expect(uploads(fromConfig)).toBe(5.2); // 200 GiB × $0.026 (multi-region STANDARD)
     const overridden = await estimate("--assume", "bucketGiB=1000");

@@ -26,7 +26,6 @@ const sharedCounts: Record<string, number> = {
   "gcp:compute/globalAddress:GlobalAddress": 1,
   "gcp:servicenetworking/connection:Connection": 1,
   "gcp:dns/managedZone:ManagedZone": 2,
-  "gcp:dns/policy:Policy": 1,
   "gcp:container/cluster:Cluster": 1,
   "gcp:binaryauthorization/policy:Policy": 1,
   "gcp:serviceaccount/account:Account": 9, // GKE nodes + one per service (api, web, worker, admin, otel-collector) + CI deploy and preview + the backup exporter
@@ -37,8 +36,8 @@ const sharedCounts: Record<string, number> = {
   "random:index/randomPassword:RandomPassword": 2,
   "gcp:redis/instance:Instance": 1,
   "gcp:pubsub/topic:Topic": 5, // + the budget topic
-  "gcp:pubsub/subscription:Subscription": 4,
-  "gcp:pubsub/topicIAMMember:TopicIAMMember": 6, // + api publishes to events, + Cloud Billing publishes to the budget topic
+  "gcp:pubsub/subscription:Subscription": 6, // + the rotation reminders' and the budget messages' pull subscriptions
+  "gcp:pubsub/topicIAMMember:TopicIAMMember": 5, // + api publishes to events; one rotation publisher for both rotating secrets; Cloud Billing publishes to the budget topic
   "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": 3, // + worker pulls events/indexer
   // Services (issue 5): web blue/green (1 slot), api canary (stable only), worker rolling.
   "gcp:serviceaccount/iAMMember:IAMMember": 7, // Workload Identity of 5 services (admin and the collector included) + CI deploy and preview
@@ -88,6 +87,7 @@ describe("examples/bro-ai inventory", () => {
       "gcp:projects/iAMMember:IAMMember": 120,
       // 17 (GKE 2, load balancer 5xx 3, Pub/Sub 4, Redis 1, SQL 4 with failover and replica lag, uptime 3) + the backup failure alert
       "gcp:monitoring/alertPolicy:AlertPolicy": 18,
+      "gcp:dns/policy:Policy": 1, // DNS query logging in production only
     });
   });
 
@@ -101,6 +101,7 @@ describe("examples/bro-ai inventory", () => {
       "gcp:monitoring/alertPolicy:AlertPolicy": 16, // as prod without SQL failover and replica lag (no HA, no replica)
     });
     expect(counts["gcp:kms/keyRing:KeyRing"]).toBeUndefined();
+    expect(counts["gcp:dns/policy:Policy"]).toBeUndefined();
   });
 
   it("each resource waits for the APIs it calls, not for every API", () => {
@@ -197,7 +198,8 @@ describe("examples/bro-ai inventory", () => {
 
   it("Pub/Sub: every subscription dead-letters to a kept DLQ", () => {
     const subs = ofType(prod, "gcp:pubsub/subscription:Subscription");
-    const sources = subs.filter((s) => !s.name.endsWith("-dlq"));
+    // The rotation reminders' subscription is read by people (an alert), not by a consumer: no DLQ.
+    const sources = subs.filter((s) => !s.name.endsWith("-dlq") && s.name !== "bro-ai-prod-secret-rotation-reminders");
     expect(sources.map((s) => s.name).sort()).toEqual(["bro-ai-prod-topic-events-analytics", "bro-ai-prod-topic-events-indexer"]);
     for (const sub of sources) {
       expect(sub.inputs.deadLetterPolicy, sub.name).toMatchObject({ maxDeliveryAttempts: 10 });

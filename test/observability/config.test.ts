@@ -22,8 +22,10 @@ describe("operations config", () => {
   it("fills defaults: thresholds, log retention, audit logs, RPO 15 min / RTO 4 h", () => {
     const config = validateConfig({ ...base, observability: {}, access: {}, recovery: {} });
     expect(config.observability!.thresholds.sqlCpuPercent).toBe(80);
-    expect(config.observability!.logs).toEqual({ bigquery: true, bigqueryRetentionDays: 90, archiveRetentionDays: 365 });
+    // The archive's retention comes from the preset (logArchiveRetentionDays) unless set here.
+    expect(config.observability!.logs).toEqual({ bigquery: true, bigqueryRetentionDays: 90, sinkExclusions: ["vpcFlows", "firewall", "dnsQueries"] });
     expect(config.access!.auditLogs).toEqual(["cloudsql.googleapis.com", "secretmanager.googleapis.com", "cloudkms.googleapis.com"]);
+    expect(config.access!.dataReadAuditLogs).toEqual(["secretmanager.googleapis.com"]);
     expect(config.recovery).toMatchObject({ rpoMinutes: 15, rtoHours: 4, exports: { schedule: "0 */6 * * *", retentionDays: 30 } });
   });
 
@@ -49,5 +51,12 @@ describe("operations config", () => {
       { path: "recovery.enforce[0]", message: expect.stringContaining('unknown environment "production"') },
     ]);
     expect(problems({ ...base, observability: { budget: { billingAccount: "nope", amounts: {} } } })[0]!.path).toBe("observability.budget.billingAccount");
+    // DATA_READ needs the service's audit config.
+    expect(problems({ ...base, access: { auditLogs: ["cloudsql.googleapis.com"], dataReadAuditLogs: ["secretmanager.googleapis.com"] } })).toEqual([
+      {
+        path: "access.dataReadAuditLogs[0]",
+        message: 'DATA_READ audit logs need the service\'s audit config; add "secretmanager.googleapis.com" to access.auditLogs or remove it here',
+      },
+    ]);
   });
 });

@@ -76,6 +76,23 @@ describe("alert specs and dashboard (pure)", () => {
     `);
   });
 
+  it("the autohealing alert matches the repair event on the group's instances (gce_instance), not on the group manager", () => {
+    const mig = alertSpecs(inventory).find((s) => s.key === "mig-p-prod-edge-unhealthy")!;
+    expect(mig.conditions).toEqual([
+      {
+        displayName: "Autohealing recreated an instance",
+        conditionMatchedLog: {
+          filter:
+            'resource.type = "gce_instance" AND protoPayload.methodName = "compute.instances.repair.recreateInstance" AND protoPayload.resourceName =~ "/instances/p-prod-edge-[a-z0-9-]+$"',
+        },
+      },
+    ]);
+    const re = /\/instances\/p-prod-edge-[a-z0-9-]+$/;
+    expect(re.test("projects/p-prod/zones/europe-west1-b/instances/p-prod-edge-x7kq")).toBe(true);
+    expect(re.test("projects/p-prod/zones/europe-west1-b/instances/p-prod-edge-blue-x7kq")).toBe(true);
+    expect(re.test("projects/p-prod/zones/europe-west1-b/instances/p-prod-api-x7kq")).toBe(false);
+  });
+
   it("thresholds are overridable and reach the conditions", () => {
     const cpu = (t: Thresholds) => alertSpecs(inventory, t).find((s) => s.key === "sql-main-cpu")!.conditions[0]!;
     expect((cpu(defaultThresholds).conditionThreshold as { thresholdValue: number }).thresholdValue).toBe(0.8);
@@ -162,7 +179,10 @@ describe("the Bro AI prod stack with operations", () => {
     expect(archive.inputs).toMatchObject({ location: "US-CENTRAL1", retentionPolicy: { retentionPeriod: String(365 * 86400) }, publicAccessPrevention: "enforced" });
     expect(archive.protect).toBe(true);
     expect(one(plan, "gcp:storage/bucketIAMMember:BucketIAMMember", "bro-ai-prod-observability-logs-archive-writer").inputs.member).toMatch(/gcp-sa-logging/);
-    expect(one(plan, "gcp:logging/metric:Metric", "bro-ai-prod-observability-error-metric").inputs.filter).toContain("severity >= ERROR");
+    // OR binds tighter than AND in the Logging query language: the disjunction is parenthesised (gcp-review 27).
+    expect(one(plan, "gcp:logging/metric:Metric", "bro-ai-prod-observability-error-metric").inputs.filter).toBe(
+      'severity >= ERROR AND ((resource.type = "k8s_container" AND resource.labels.cluster_name = "bro-ai-prod-gke") OR resource.type != "k8s_container")',
+    );
   });
 
   it("a budget with 50/90/100 % thresholds to the channels and a Pub/Sub topic", () => {

@@ -38,7 +38,7 @@ describe("offline plan of the root example stack", () => {
         { rangeName: "pods", ipCidrRange: "10.8.0.0/13" },
         { rangeName: "services", ipCidrRange: "10.0.48.0/20" },
       ],
-      logConfig: { flowSampling: 0.5, aggregationInterval: "INTERVAL_5_SEC", metadata: "INCLUDE_ALL_METADATA" },
+      logConfig: { flowSampling: 0.1, aggregationInterval: "INTERVAL_5_MIN", metadata: "INCLUDE_ALL_METADATA" }, // production preset
     });
     // The VPC, and the project APIs the environment enables first.
     expect(nodes.dependencies).toContain(vpc.urn);

@@ -8,7 +8,7 @@ export const costCommand: Command = {
   usage: `brume cost [--stack <env>] [--config <file>] [--project-dir <dir>] [--format md|json|text] [--assume <key>=<n>]... [--out <file>]
   --stack <env>         Stack to price (default: prod)
   --format <fmt>        md | json | text (default: text)
-  --assume <key>=<n>    Usage assumption over the config's cost.assumptions: bucketGiB, registryGiB, natGiB, lbGiB, pubsubGiB`,
+  --assume <key>=<n>    Usage assumption over the config's cost.assumptions: bucketGiB, registryGiB, natGiB, lbGiB, pubsubGiB, logsGiB, networkLogsGiB, scannedImages`,
   async run(args, io) {
     const { values } = parseArgs({
       args,

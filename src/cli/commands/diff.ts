@@ -28,7 +28,7 @@ export const diffCommand: Command = {
   --config <file>       brume.yaml or brume.toml (default: found in the current directory)
   --project-dir <dir>   Directory of Pulumi.yaml and Pulumi.<env>.yaml (default: the config's directory)
   --out <file>          Write to a file instead of stdout
-  --assume <key>=<n>    Cost assumption over the config's cost.assumptions: bucketGiB, registryGiB, natGiB, lbGiB, pubsubGiB
+  --assume <key>=<n>    Cost assumption over the config's cost.assumptions: bucketGiB, registryGiB, natGiB, lbGiB, pubsubGiB, logsGiB, networkLogsGiB, scannedImages
   --fail-on-danger      Exit 3 when a change is dangerous`,
   async run(args: string[], io: CliIO) {
     const { values } = parseArgs({
