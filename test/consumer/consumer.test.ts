@@ -42,6 +42,8 @@ const pulumiProject = parseYaml(readFileSync(join(exampleDir, "Pulumi.yaml"), "u
 const exampleTsconfig = JSON.parse(readFileSync(join(exampleDir, "tsconfig.json"), "utf8")) as {
   compilerOptions: Record<string, unknown>;
 };
+const cjsDir = join(repoRoot, "examples", "consumer-cjs-stack");
+const cjsPackage = JSON.parse(readFileSync(join(cjsDir, "package.json"), "utf8")) as { type?: string; dependencies: Record<string, string> };
 /** The example as a user writes it: the repository-relative specifier replaced by the package name. */
 const sourceSpecifier = "../../src/index.js";
 
@@ -67,7 +69,7 @@ const timings: Record<string, number> = {};
 function run(label: string, command: string, args: string[], cwd: string): Promise<string> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd, env: childEnv(), maxBuffer: 64 * 1024 * 1024, timeout: 240_000 }, (err, stdout, stderr) => {
+    execFile(command, args, { cwd, env: childEnv(), maxBuffer: 64 * 1024 * 1024, timeout: 480_000 }, (err, stdout, stderr) => {
       timings[label] = Date.now() - started;
       if (err) reject(new Error(`${label}: \`${command} ${args.join(" ")}\` failed in ${cwd}\n${stderr}\n${stdout}`));
       else resolve(stdout);
@@ -111,6 +113,14 @@ let tarball = "";
 let lsParseable: string[] = [];
 let lsTree: { dependencies?: Record<string, { version?: string; dependencies?: Record<string, unknown> }> } = {};
 let runner: RunnerOutput;
+let cjsApp = "";
+let cjsRunner: CjsRunnerOutput;
+interface CjsRunnerOutput {
+  plan: Plan;
+  resolved: Record<"infra" | "plan" | "pulumi", string>;
+  sameModule: boolean;
+  warnings: string[];
+}
 let fromSources: Plan;
 
 beforeAll(async () => {
@@ -169,8 +179,38 @@ process.stdout.write(JSON.stringify({ exports: Object.keys(await import(entry)),
 `,
   );
   runner = JSON.parse(await run("plan", process.execPath, ["plan.mjs", JSON.stringify(runs)], app)) as RunnerOutput;
+
+  // 6. The same tarball in a CommonJS stack laid out as `pulumi new typescript` creates it.
+  cjsApp = join(work, "cjs-app");
+  mkdirSync(cjsApp);
+  const cjsManifest = structuredClone(cjsPackage);
+  cjsManifest.dependencies["@brume/infra"] = `file:${tarball}`;
+  writeFileSync(join(cjsApp, "package.json"), JSON.stringify(cjsManifest, null, 2));
+  for (const file of ["tsconfig.json", "index.ts"]) writeFileSync(join(cjsApp, file), readFileSync(join(cjsDir, file)));
+  await run("npm install (cjs)", "npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], cjsApp);
+  await run("npm run build (cjs)", "npm", ["run", "build"], cjsApp);
+  writeFileSync(
+    join(cjsApp, "plan.cjs"),
+    `const warnings = [];
+process.on("warning", (w) => warnings.push(w.name + ": " + w.message));
+const { planContract, runProgram } = require("@brume/infra/plan");
+(async () => {
+  const plan = await runProgram(() => require("./bin/index.js"), { project: "consumer-cjs-stack", stack: "prod" });
+  planContract.parse(plan);
+  const required = require("@brume/infra");
+  const imported = await import("@brume/infra");
+  process.stdout.write(JSON.stringify({
+    plan,
+    resolved: { infra: require.resolve("@brume/infra"), plan: require.resolve("@brume/infra/plan"), pulumi: require.resolve("@pulumi/pulumi") },
+    sameModule: required.Project === imported.Project,
+    warnings,
+  }));
+})().catch((err) => { console.error(err); process.exit(1); });
+`,
+  );
+  cjsRunner = JSON.parse(await run("plan (cjs)", process.execPath, ["plan.cjs"], cjsApp)) as CjsRunnerOutput;
   console.info(`consumer test steps (ms): ${JSON.stringify(timings)}`);
-}, 300_000);
+}, 600_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -373,5 +413,32 @@ describe("@brume/infra packed, installed and imported by another TypeScript stac
 
     // The published build plans exactly like the sources: same graph, inputs and outputs.
     expect(prod).toEqual(fromSources);
+  });
+
+  it("loads with require in a CommonJS stack (pulumi new typescript), one module instance, and plans it", () => {
+    // The stack is CommonJS as Pulumi's template makes it: no "type": "module", tsconfig module commonjs.
+    expect(cjsPackage.type).toBeUndefined();
+    const tsconfig = JSON.parse(readFileSync(join(cjsDir, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
+    expect(tsconfig.compilerOptions).toMatchObject({ module: "commonjs", moduleResolution: "node", strict: true, outDir: "bin" });
+    expect(readFileSync(join(cjsApp, "bin", "index.js"), "utf8")).toMatch(/require\("@brume\/infra"\)/);
+    // The exports map's default condition: require and import reach the same files, hence one copy of the state.
+    const installed = join(cjsApp, "node_modules");
+    expect(cjsRunner.resolved).toEqual({
+      infra: join(installed, "@brume/infra/dist/src/index.js"),
+      plan: join(installed, "@brume/infra/dist/src/plan/index.js"),
+      pulumi: join(installed, "@pulumi/pulumi/index.js"),
+    });
+    expect(cjsRunner.sameModule).toBe(true);
+    expect(installedCopies(cjsApp, "@pulumi/pulumi")).toEqual([join(installed, "@pulumi", "pulumi")]);
+    const plan = cjsRunner.plan;
+    const project = plan.resources.find((r) => r.type === "brume:project:Project");
+    expect(project).toMatchObject({ name: "acme", parent: "", custom: false });
+    expect(plan.resources.find((r) => r.type === "pulumi:providers:gcp")?.inputs).toMatchObject({ project: "acme-prod-4242", region: "europe-west1" });
+    expect(plan.resources.filter((r) => r.type === "gcp:container/cluster:Cluster").map((r) => r.inputs.name)).toEqual(["acme-prod-gke"]);
+    expect(plan.outputs).toEqual({
+      gcpProject: "acme-prod-4242",
+      networkId: "projects/acme-prod-4242/global/networks/acme-prod-vpc",
+      clusterName: "acme-prod-gke",
+    });
   });
 });
