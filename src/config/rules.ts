@@ -24,6 +24,29 @@ function has(map: object, name: string): boolean {
   return Object.hasOwn(map, name);
 }
 
+/**
+ * Kubernetes RBAC `Group` subjects only match with Google Groups for RBAC configured on the
+ * cluster ("Configure Google Groups for RBAC",
+ * https://cloud.google.com/kubernetes-engine/docs/how-to/google-groups-rbac): without it the
+ * groups' RoleBindings apply silently to nobody. A `group:` principal therefore needs
+ * `access.rbacSecurityGroup`.
+ */
+function checkRbacGroups(config: BrumeConfig, add: (path: string, message: string, value?: unknown) => void): void {
+  const a = config.access;
+  if (!a || a.rbacSecurityGroup !== undefined) return;
+  for (const [role, principals] of Object.entries(a.groups)) {
+    const i = principals.findIndex((p) => p.startsWith("group:"));
+    if (i >= 0) {
+      add(
+        `access.groups.${role}[${i}]`,
+        `Kubernetes RBAC matches group principals only with Google Groups for RBAC; set access.rbacSecurityGroup to "gke-security-groups@<your domain>" (a Google group whose members are the groups listed here)`,
+        principals[i],
+      );
+      return;
+    }
+  }
+}
+
 /** Returns every cross-field problem of a schema-valid config; an empty list means valid. */
 export function checkRules(config: BrumeConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -147,6 +170,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
     add("ci.github.identityEnvironment", unknownName("environment", name, Object.keys(config.environments), "environments"), name);
   }
   checkOperations(config, add);
+  checkRbacGroups(config, add);
   checkMachines(config, add);
   checkMachineDomains(config, add);
 

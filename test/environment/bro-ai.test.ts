@@ -30,9 +30,9 @@ const sharedCounts: Record<string, number> = {
   "gcp:container/cluster:Cluster": 1,
   "gcp:binaryauthorization/policy:Policy": 1,
   "gcp:serviceaccount/account:Account": 6, // GKE nodes + one per service (issue 5) + CI deploy and preview
-  "gcp:projects/iAMMember:IAMMember": 40, // nodes 4 + Cloud SQL client of api and worker 2 + CI deploy 18 and preview 16
+  "gcp:projects/iAMMember:IAMMember": 37, // nodes 1 (container.defaultNodeServiceAccount) + Cloud SQL client of api and worker 2 + CI deploy 18 and preview 16
   "gcp:artifactregistry/repository:Repository": 1,
-  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": 1,
+  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": 2, // node reader on the own and the shared repository
   "gcp:sql/database:Database": 1,
   "gcp:sql/user:User": 2,
   "random:index/randomPassword:RandomPassword": 2,
@@ -162,7 +162,7 @@ describe("examples/bro-ai inventory", () => {
       masterAuthorizedNetworksConfig: { cidrBlocks: [{ cidrBlock: "203.0.113.0/24", displayName: "office-vpn" }] },
       workloadIdentityConfig: { workloadPool: "bro-ai-prod.svc.id.goog" },
       releaseChannel: { channel: "STABLE" },
-      networkPolicy: { enabled: true, provider: "CALICO" },
+      datapathProvider: "ADVANCED_DATAPATH", // Dataplane V2, the default for new environments
     });
     const stageCluster = one(stage, "gcp:container/cluster:Cluster", "bro-ai-stage-cluster-cluster");
     expect(stageCluster.inputs).toMatchObject({
@@ -171,7 +171,17 @@ describe("examples/bro-ai inventory", () => {
     });
     const policy = one(prod, "gcp:binaryauthorization/policy:Policy", "bro-ai-prod-cluster-binauthz");
     const patterns = (policy.inputs.admissionWhitelistPatterns as { namePattern: string }[]).map((p) => p.namePattern);
-    expect(patterns).toEqual(expect.arrayContaining(["us-central1-docker.pkg.dev/bro-ai-prod/*", "us-docker.pkg.dev/bro-ai-shared/apps/*"]));
+    // gcp-review 4: the own pattern names the repository (`*` does not match `/`).
+    expect(patterns).toEqual(["us-central1-docker.pkg.dev/bro-ai-prod/bro-ai-prod-images/*", "us-docker.pkg.dev/bro-ai-shared/apps/*"]);
+    // gcp-review 3: the nodes can pull from the shared registry the services' images name.
+    const nodeSa = "serviceAccount:bro-ai-prod-gke-nodes@bro-ai-prod.iam.gserviceaccount.com";
+    const readers = ofType(prod, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").map((m) => m.inputs);
+    expect(readers).toEqual(
+      expect.arrayContaining([
+        { project: "bro-ai-prod", location: "us-central1", repository: "bro-ai-prod-images", role: "roles/artifactregistry.reader", member: nodeSa },
+        { project: "bro-ai-shared", location: "us", repository: "apps", role: "roles/artifactregistry.reader", member: nodeSa },
+      ]),
+    );
   });
 
   it("Pub/Sub: every subscription dead-letters to a kept DLQ", () => {
