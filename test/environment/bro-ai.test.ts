@@ -46,7 +46,11 @@ const sharedCounts: Record<string, number> = {
   "gcp:secretmanager/secretIamMember:SecretIamMember": 4,
   "gcp:storage/bucketIAMMember:BucketIAMMember": 3,
   "gcp:compute/securityPolicy:SecurityPolicy": 2,
-  "gcp:compute/managedSslCertificate:ManagedSslCertificate": 1,
+  // The external Gateway's certificates: one per domain (bro.ai, www.bro.ai, api.bro.ai), a map.
+  "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": 3,
+  "gcp:certificatemanager/certificate:Certificate": 3,
+  "gcp:certificatemanager/certificateMap:CertificateMap": 1,
+  "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry": 3,
   "kubernetes:core/v1:Namespace": 1,
   "kubernetes:core/v1:ServiceAccount": 3,
   "kubernetes:apps/v1:Deployment": 3,
@@ -70,6 +74,7 @@ describe("examples/bro-ai inventory", () => {
     expect(counts).toMatchObject({
       ...sharedCounts,
       "gcp:container/nodePool:NodePool": 3, // general + highmem + spot
+      "gcp:dns/recordSet:RecordSet": 3, // DNS authorization CNAMEs of the domains in the bro.ai zone
       "gcp:sql/databaseInstance:DatabaseInstance": 2, // primary + DR replica
       "gcp:kms/keyRing:KeyRing": 2, // CMEK in us-central1 and us-east1
       "gcp:kms/cryptoKey:CryptoKey": 2,
