@@ -69,6 +69,8 @@ export const replacementRules: Readonly<Record<string, readonly ReplacementRule[
       "enableKubernetesAlpha",
       "description",
       "nodeConfig",
+      // Dataplane V2 (ADVANCED_DATAPATH) is chosen at creation: datapath_provider is ForceNew.
+      "datapathProvider",
     ),
   ],
   // https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/container_node_pool

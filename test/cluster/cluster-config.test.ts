@@ -90,3 +90,27 @@ describe("nodeImageRepositories (the node SA's reader grants outside the environ
     expect(nodeImageRepositories(c, resolveEnvironment(c, "prod"))).toEqual([]);
   });
 });
+
+describe("an existing Calico environment and the new default", () => {
+  it("brume diff shows the move to Dataplane V2 as a dangerous cluster replacement; pinning calico keeps the cluster", async () => {
+    const { mkdtempSync, copyFileSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { planStack } = await import("../../src/plan/stack.js");
+    const { diffPlans } = await import("../../src/diff/diff.js");
+    const { examplePath } = await import("../harness.js");
+    const plan = async (overrides: unknown) => {
+      const dir = mkdtempSync(join(tmpdir(), "brume-dataplane-"));
+      copyFileSync(examplePath("bro-ai", "brume.yaml"), join(dir, "brume.yaml"));
+      writeFileSync(join(dir, "Pulumi.yaml"), "name: bro-ai\nruntime: nodejs\n");
+      writeFileSync(join(dir, "Pulumi.stage.yaml"), `config:\n  brume:environment: stage\n  brume:overrides: ${JSON.stringify(overrides)}\n`);
+      return (await planStack({ stack: "stage", configFile: join(dir, "brume.yaml"), projectDir: dir })).plan;
+    };
+    const calico = await plan({ environments: { stage: { cluster: { networkPolicy: "calico" } } } });
+    const dataplane = await plan({});
+    const moved = diffPlans(calico, dataplane).changes.find((c) => c.type === "gcp:container/cluster:Cluster");
+    expect(moved).toMatchObject({ kind: "replace", replaceReasons: expect.arrayContaining([expect.stringContaining("datapathProvider")]) });
+    const pinned = await plan({ environments: { stage: { cluster: { networkPolicy: "calico" } } } });
+    expect(diffPlans(calico, pinned).changes.filter((c) => c.type === "gcp:container/cluster:Cluster")).toEqual([]);
+  });
+});
