@@ -47,6 +47,27 @@ function checkRbacGroups(config: BrumeConfig, add: (path: string, message: strin
   }
 }
 
+/**
+ * Artifact Registry Docker images are `<location>-docker.pkg.dev/<project>/<repository>/<image>`
+ * (https://cloud.google.com/artifact-registry/docs/docker/names): one segment less names no
+ * repository, so neither an admission pattern nor a reader grant can cover it.
+ */
+function checkArtifactRegistryImages(config: BrumeConfig, add: (path: string, message: string, value?: unknown) => void): void {
+  const check = (path: string, image: string | undefined) => {
+    if (!image) return;
+    const [host, ...rest] = image.split("@")[0]!.split("/");
+    if (/-docker\.pkg\.dev$/.test(host ?? "") && rest.length < 3) {
+      add(path, `an Artifact Registry image is "<location>-docker.pkg.dev/<project>/<repository>/<image>"; this one names no repository`, image);
+    }
+  };
+  for (const [name, svc] of Object.entries(config.services)) {
+    check(`services.${name}.image`, svc.image);
+    const s = svc.strategy;
+    if (s.type === "blueGreen") for (const slot of ["blue", "green"] as const) check(`services.${name}.strategy.${slot}.image`, s[slot]?.image);
+    if (s.type === "canary") for (const slot of ["stable", "canary"] as const) check(`services.${name}.strategy.${slot}.image`, s[slot]?.image);
+  }
+}
+
 /** Returns every cross-field problem of a schema-valid config; an empty list means valid. */
 export function checkRules(config: BrumeConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -171,6 +192,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   }
   checkOperations(config, add);
   checkRbacGroups(config, add);
+  checkArtifactRegistryImages(config, add);
   checkMachines(config, add);
   checkMachineDomains(config, add);
 

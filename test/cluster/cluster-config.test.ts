@@ -114,3 +114,15 @@ describe("an existing Calico environment and the new default", () => {
     expect(diffPlans(calico, pinned).changes.filter((c) => c.type === "gcp:container/cluster:Cluster")).toEqual([]);
   });
 });
+
+describe("Artifact Registry image references", () => {
+  it("must name a repository (<location>-docker.pkg.dev/<project>/<repository>/<image>)", () => {
+    const base = validBase();
+    base.services.worker.image = "europe-docker.pkg.dev/shop/worker:1.0.0";
+    expect(issuesOf(base)).toEqual([
+      { path: "services.worker.image", message: expect.stringContaining("names no repository"), value: "europe-docker.pkg.dev/shop/worker:1.0.0" },
+    ]);
+    base.services.worker.image = "europe-docker.pkg.dev/shop/apps/worker:1.0.0";
+    expect(issuesOf(base)).toEqual([]);
+  });
+});

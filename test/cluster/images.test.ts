@@ -174,8 +174,10 @@ describe("checkImages on a user's stack (containers, init containers, sidecars)"
     expect(checkImages(plan)).toEqual([]);
   });
 
-  it("fails for the project-wide pattern of finding 4 and for the missing shared grant of finding 3", async () => {
-    const plan = await userStack({ patterns: ["europe-west1-docker.pkg.dev/acme-prod/*", "gcr.io/cloud-sql-connectors/*"], images });
+  it("fails for a pattern of another repository and for the missing shared grant of finding 3", async () => {
+    // The project-wide pattern of finding 4 (`<project>/*`) is refused when the Cluster is built
+    // (clusterProblems); a pattern naming the wrong repository gets this far.
+    const plan = await userStack({ patterns: ["europe-west1-docker.pkg.dev/acme-prod/other/*", "gcr.io/cloud-sql-connectors/*"], images });
     expect(checkImages(plan).map((v) => [v.rule, v.container])).toEqual([
       ["not-admitted", "spec.template.spec.initContainers[0]"],
       ["not-admitted", "spec.template.spec.containers[0]"],

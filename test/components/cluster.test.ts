@@ -145,6 +145,10 @@ describe("cluster validation", () => {
       'nodePools "general": expected integers 0 <= min <= max and max >= 1, got min 3, max 1',
       'nodePools "general": duplicate pool name',
     ]);
+    expect(clusterProblems({ ...valid, allowedImagePatterns: ["europe-west1-docker.pkg.dev/shop-prod/*"] })).toEqual([
+      'allowedImagePatterns: "europe-west1-docker.pkg.dev/shop-prod/*" admits no Artifact Registry image (`*` does not match "/", and images sit below a repository); use "europe-west1-docker.pkg.dev/shop-prod/<repository>/*" or "europe-west1-docker.pkg.dev/shop-prod/**"',
+    ]);
+    expect(clusterProblems({ ...valid, allowedImagePatterns: ["europe-west1-docker.pkg.dev/shop-prod/**", "europe-west1-docker.pkg.dev/shop-prod/apps/*"] })).toEqual([]);
     expect(clusterProblems({ ...valid, allowedImagePatterns: ["*"] })).toEqual([
       'allowedImagePatterns: "*" must name a registry and path ("<registry>/<path>/*"), a bare wildcard would allow every image',
     ]);
