@@ -3,12 +3,13 @@
  * and the same components with typed args for any TypeScript Pulumi stack.
  */
 // Components: one folder per concept
-export { Project, imagePatterns, servingPorts, type ProjectArgs } from "../components/project/project.js";
+export { Project, clusterImages, imagePatterns, nodeImageRepositories, servingPorts, type ProjectArgs } from "../components/project/project.js";
 export { Apis, defaultApis, projectNumberOf, serviceAgentEmail, serviceAgentMember, type ApisArgs, type ServiceAgent } from "../components/project/apis.js";
 export { Environment, type EnvironmentArgs } from "../components/environment/environment.js";
 export { Network, networkDefaults, secondaryRangeNames, type NetworkArgs } from "../components/network/network.js";
 export { firewallRules, networkTags } from "../components/network/firewall.js";
-export { Cluster, nodeServiceAccountRoles, type ClusterArgs } from "../components/cluster/cluster.js";
+export { Cluster, nodeServiceAccountRoles, type ClusterArgs, type ImageRepository } from "../components/cluster/cluster.js";
+export { admits, artifactRepositoryOf, publicRepositories, repositoryPathOf, repositoryPattern } from "../components/cluster/images.js";
 export { defaultNodePools, presetNodePools, spotTaint, type NodePoolSpec } from "../components/cluster/node-pools.js";
 export { renderKubeconfig } from "../components/cluster/kubeconfig.js";
 export { Database, databaseFlags, type DatabaseArgs } from "../components/database/database.js";

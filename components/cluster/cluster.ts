@@ -7,10 +7,11 @@
  *   and from the VPC (global access), optionally a private endpoint only;
  * - VPC-native (alias IPs) on the network's `pods` / `services` secondary ranges;
  * - Workload Identity, the GKE metadata server, shielded nodes with secure boot, COS images;
- * - network policy (Calico, or Dataplane V2), Binary Authorization enforcing the project policy
+ * - network policy (Dataplane V2, or Calico), Binary Authorization enforcing the project policy
  *   (managed here), security posture, system + workload logging, managed Prometheus;
- * - a dedicated node service account holding only the roles nodes need (never the Compute
- *   default service account), its Artifact Registry read scoped to one repository when given;
+ * - a dedicated node service account holding `roles/container.defaultNodeServiceAccount` (never
+ *   the Compute default service account), its Artifact Registry read scoped to the repositories
+ *   the workloads pull from;
  * - node pools as data (autoscaled per zone, auto-repair/upgrade, surge 1/0), the default pool
  *   removed;
  * - a kubeconfig (secret; exec auth through gke-gcloud-auth-plugin, no static credential) and a
@@ -70,9 +71,10 @@ export interface ClusterArgs {
    */
   privateEndpoint?: boolean;
   /**
-   * `calico` (network policy add-on) or `dataplane-v2` (eBPF, Cilium-based). Changing it later
-   * replaces the cluster.
-   * @default "calico"
+   * `dataplane-v2` (eBPF, Cilium-based: GKE's default, enforces NetworkPolicy and FQDN policies)
+   * or `calico` (network policy add-on). Changing it later replaces the cluster: an existing
+   * Calico cluster pins `calico` (README "Upgrading: Dataplane V2").
+   * @default "dataplane-v2"
    */
   networkPolicy?: NetworkPolicyProvider;
   /** @default "STABLE" */
@@ -102,7 +104,15 @@ export interface ClusterArgs {
    * Scope the nodes' image pull permission (`roles/artifactregistry.reader`) to this repository
    * instead of the whole project.
    */
-  artifactRepository?: { project: pulumi.Input<string>; location: pulumi.Input<string>; repositoryId: pulumi.Input<string> };
+  artifactRepository?: ArtifactRepositoryRef;
+  /**
+   * Further Artifact Registry repositories the workloads pull from (a shared registry in another
+   * project): the node service account gets `roles/artifactregistry.reader` on each. The deployer
+   * needs `artifactregistry.repositories.setIamPolicy` there; when a platform team grants the
+   * read instead, leave the repository out (brume config: `cluster.readableRegistries`).
+   * @default []
+   */
+  imageRepositories?: ImageRepository[];
   /**
    * Image patterns Binary Authorization admits without attestation, such as the project's
    * registry: `europe-west1-docker.pkg.dev/<project>/<repo>/*`. GKE system images are admitted by
@@ -133,16 +143,25 @@ export interface ClusterArgs {
    */
   intranodeVisibility?: boolean;
   /**
-   * GKE security posture. GKE's API now marks `VULNERABILITY_BASIC` deprecated ("no longer
-   * supported"); set `vulnerabilityMode: "VULNERABILITY_DISABLED"` (and scan images in Artifact
-   * Registry instead) if the API rejects it.
-   * @default { mode: "BASIC", vulnerabilityMode: "VULNERABILITY_BASIC" }
+   * GKE security posture. `VULNERABILITY_BASIC` is retired: "Deprecated: Basic vulnerability
+   * scanning is no longer supported" (GKE v1 `SecurityPostureConfig.VulnerabilityMode`,
+   * https://cloud.google.com/kubernetes-engine/docs/deprecations/posture-management-deprecation),
+   * so workload vulnerability scanning is off here and images are scanned where they are stored
+   * (the Registry's `vulnerabilityScanningConfig`, Artifact Analysis).
+   * @default { mode: "BASIC", vulnerabilityMode: "VULNERABILITY_DISABLED" }
    */
   securityPosture?: {
     mode?: "DISABLED" | "BASIC" | "ENTERPRISE";
     vulnerabilityMode?: "VULNERABILITY_DISABLED" | "VULNERABILITY_BASIC" | "VULNERABILITY_ENTERPRISE";
   };
-  /** Google Groups for RBAC: `gke-security-groups@<your domain>`. @default unset */
+  /**
+   * Google Groups for RBAC: `gke-security-groups@<your domain>`, the group whose member groups
+   * RBAC `Group` subjects may name (https://cloud.google.com/kubernetes-engine/docs/how-to/google-groups-rbac).
+   * Without it GKE never matches a `Group` subject. Setting it on an existing cluster is an
+   * in-place update (`gcloud container clusters update --security-group`), not a replacement: the
+   * provider dropped ForceNew (GoogleCloudPlatform/magic-modules#6755, hashicorp/terraform-provider-google#12102).
+   * @default unset
+   */
   rbacSecurityGroup?: string;
   /**
    * Cloud KMS key (`projects/…/cryptoKeys/…`) for application-layer encryption of Kubernetes
@@ -155,7 +174,7 @@ export interface ClusterArgs {
     nodeServiceAccount?: Transform<gcp.serviceaccount.AccountArgs>;
     /** Project-level role bindings of the node service account (the name tells the role). */
     nodeRole?: Transform<gcp.projects.IAMMemberArgs>;
-    /** The repository-scoped Artifact Registry binding, when `artifactRepository` is set. */
+    /** The repository-scoped Artifact Registry bindings (`artifactRepository`, `imageRepositories`). */
     nodeRepositoryReader?: Transform<gcp.artifactregistry.RepositoryIamMemberArgs>;
     /** Every node pool (the name tells which). */
     nodePool?: Transform<gcp.container.NodePoolArgs>;
@@ -164,14 +183,30 @@ export interface ClusterArgs {
   };
 }
 
-/** Roles of the node service account: what GKE's least-privilege node SA guidance lists. */
-export const nodeServiceAccountRoles = [
-  "roles/logging.logWriter",
-  "roles/monitoring.metricWriter",
-  "roles/monitoring.viewer",
-  "roles/stackdriver.resourceMetadata.writer",
-  "roles/artifactregistry.reader",
-] as const;
+/** An Artifact Registry repository by project, location and repository id. */
+export interface ArtifactRepositoryRef {
+  project: pulumi.Input<string>;
+  location: pulumi.Input<string>;
+  repositoryId: pulumi.Input<string>;
+}
+
+/** A repository the workloads pull from, by plain values (they name the grant). */
+export interface ImageRepository {
+  project: string;
+  location: string;
+  repositoryId: string;
+}
+
+/**
+ * Project roles of the node service account. `roles/container.defaultNodeServiceAccount` is "the
+ * least privilege role intended for GKE nodes" (CIS GKE Benchmark v2.0.0 §5.2.1; GKE "Use
+ * least privilege IAM service accounts",
+ * https://cloud.google.com/kubernetes-engine/docs/how-to/service-accounts#default-gke-service-agent):
+ * logging, monitoring and resource metadata writes, replacing the legacy list of four roles.
+ * Image pulls are not in it: `roles/artifactregistry.reader` is bound per repository
+ * (`artifactRepository`, `imageRepositories`), or on the project when no repository is given.
+ */
+export const nodeServiceAccountRoles = ["roles/container.defaultNodeServiceAccount", "roles/artifactregistry.reader"] as const;
 
 /**
  * Saturday and Sunday 00:00-08:00 UTC: 8 weekend nights a month × 8 h = 64 h, above GKE's minimum
@@ -228,13 +263,16 @@ function normalize(name: string, args: ClusterArgs): Normalized {
     protect,
     deletionProtection: args.deletionProtection ?? protect,
     labels: args.labels ?? {},
-    networkPolicy: args.networkPolicy ?? "calico",
+    networkPolicy: args.networkPolicy ?? "dataplane-v2",
   };
 }
 
 export class Cluster extends pulumi.ComponentResource {
   readonly nodeServiceAccount: gcp.serviceaccount.Account;
-  /** The node service account's role bindings, in `nodeServiceAccountRoles` order. */
+  /**
+   * The node service account's role bindings, in `nodeServiceAccountRoles` order, then the reader
+   * grants on `imageRepositories`.
+   */
   readonly nodeRoleBindings: (gcp.projects.IAMMember | gcp.artifactregistry.RepositoryIamMember)[];
   readonly cluster: gcp.container.Cluster;
   /** Node pools by pool name. */
@@ -259,7 +297,12 @@ export class Cluster extends pulumi.ComponentResource {
     this.nodeNetworkTag = n.networkTag;
 
     this.nodeServiceAccount = this.createNodeServiceAccount(name, args, opts);
-    this.nodeRoleBindings = nodeServiceAccountRoles.map((role) => this.bindNodeRole(name, role, args, opts));
+    this.nodeRoleBindings = [
+      ...nodeServiceAccountRoles.map((role) => this.bindNodeRole(name, role, args, opts)),
+      ...(args.imageRepositories ?? []).map((r) =>
+        this.bindRepositoryReader(name, `nodes-reader-${r.location}-${r.project}-${r.repositoryId}`, r, args, opts),
+      ),
+    ];
     this.cluster = this.createCluster(name, args, n, opts);
     this.nodePools = Object.fromEntries(n.pools.map((pool) => [pool.name, this.createNodePool(name, pool, args, n, opts)]));
     if (args.manageBinaryAuthorizationPolicy ?? true) {
@@ -321,23 +364,34 @@ export class Cluster extends pulumi.ComponentResource {
     const part = role.replace(/^roles\//, "").replace(/[^a-zA-Z0-9]+/g, "-").toLowerCase();
     const member = this.nodeServiceAccount.member;
     if (role === "roles/artifactregistry.reader" && args.artifactRepository) {
-      return new gcp.artifactregistry.RepositoryIamMember(
-        ...transformed(
-          args.transform?.nodeRepositoryReader,
-          `${name}-nodes-${part}`,
-          {
-            project: args.artifactRepository.project,
-            location: args.artifactRepository.location,
-            repository: args.artifactRepository.repositoryId,
-            role,
-            member,
-          },
-          childOptions(this, opts),
-        ),
-      );
+      return this.bindRepositoryReader(name, `nodes-${part}`, args.artifactRepository, args, opts);
     }
     return new gcp.projects.IAMMember(
       ...transformed(args.transform?.nodeRole, `${name}-nodes-${part}`, { project: args.project, role, member }, childOptions(this, opts)),
+    );
+  }
+
+  /** `roles/artifactregistry.reader` of the node service account on one repository. */
+  private bindRepositoryReader(
+    name: string,
+    part: string,
+    repository: ArtifactRepositoryRef,
+    args: ClusterArgs,
+    opts: pulumi.ComponentResourceOptions | undefined,
+  ): gcp.artifactregistry.RepositoryIamMember {
+    return new gcp.artifactregistry.RepositoryIamMember(
+      ...transformed(
+        args.transform?.nodeRepositoryReader,
+        `${name}-${part}`,
+        {
+          project: repository.project,
+          location: repository.location,
+          repository: repository.repositoryId,
+          role: "roles/artifactregistry.reader",
+          member: this.nodeServiceAccount.member,
+        },
+        childOptions(this, opts),
+      ),
     );
   }
 
@@ -399,7 +453,7 @@ export class Cluster extends pulumi.ComponentResource {
       binaryAuthorization: { evaluationMode: "PROJECT_SINGLETON_POLICY_ENFORCE" },
       securityPostureConfig: {
         mode: args.securityPosture?.mode ?? "BASIC",
-        vulnerabilityMode: args.securityPosture?.vulnerabilityMode ?? "VULNERABILITY_BASIC",
+        vulnerabilityMode: args.securityPosture?.vulnerabilityMode ?? "VULNERABILITY_DISABLED",
       },
       secretManagerConfig: { enabled: true },
       monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },

@@ -109,6 +109,11 @@ export function clusterProblems(shape: ClusterShape): string[] {
   for (const pattern of shape.allowedImagePatterns) {
     if (!/^[^*/]+\/.+/.test(pattern)) {
       problems.push(`allowedImagePatterns: "${pattern}" must name a registry and path ("<registry>/<path>/*"), a bare wildcard would allow every image`);
+    } else if (/^[a-z0-9-]+-docker\.pkg\.dev\/[^/]+\/\*$/.test(pattern)) {
+      // Binary Authorization: "`*` wildcard does not match `/`" (AdmissionWhitelistPattern.name_pattern),
+      // and Artifact Registry images always sit below a repository segment (gcp-review finding 4).
+      const base = pattern.slice(0, -2);
+      problems.push(`allowedImagePatterns: "${pattern}" admits no Artifact Registry image (\`*\` does not match "/", and images sit below a repository); use "${base}/<repository>/*" or "${base}/**"`);
     }
   }
   return problems;

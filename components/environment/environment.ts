@@ -15,7 +15,8 @@ import { childOptions, dependsOnList } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 import { Naming } from "../../src/naming.js";
 import { Cache, type CacheArgs } from "../cache/cache.js";
-import { Cluster, type ClusterArgs } from "../cluster/cluster.js";
+import { Cluster, type ClusterArgs, type ImageRepository } from "../cluster/cluster.js";
+import { repositoryPattern } from "../cluster/images.js";
 import { presetNodePools } from "../cluster/node-pools.js";
 import { DatabaseBackup, type DatabaseBackupArgs } from "../database/backup.js";
 import { Database, type DatabaseArgs } from "../database/database.js";
@@ -54,6 +55,12 @@ export interface EnvironmentArgs {
    */
   allowedImagePatterns?: string[];
   /**
+   * Artifact Registry repositories outside the environment the workloads pull from: the node
+   * service account gets `roles/artifactregistry.reader` on each (see `imageRepositories`).
+   * @default []
+   */
+  imageRepositories?: ImageRepository[];
+  /**
    * Observability (alerts, uptime checks, dashboard, log sinks, budget); none when absent.
    * `endpoints` / `exposedServices` / `machineGroups` name what to watch besides the data services.
    */
@@ -63,7 +70,10 @@ export interface EnvironmentArgs {
     machineGroups?: string[];
   };
   /** Role-based access and audit logs; none when absent. */
-  access?: Pick<AccessArgs, "groups" | "auditLogServices" | "dataReadAuditLogServices">;
+  access?: Pick<AccessArgs, "groups" | "auditLogServices" | "dataReadAuditLogServices"> & {
+    /** Google Groups for RBAC on the cluster (`gke-security-groups@<domain>`). */
+    rbacSecurityGroup?: string;
+  };
   /** Scheduled database exports to the DR region (needs a DR region); none when absent. */
   recovery?: { schedule: string; timeZone: string; retentionDays: number };
   /** Adjust children we create. */
@@ -254,7 +264,12 @@ export class Environment extends pulumi.ComponentResource {
         labels: env.labels,
         nodePools: presetNodePools(env.settings),
         artifactRepository: { project: env.gcpProject, location: env.region, repositoryId: this.registry.repositoryId },
-        allowedImagePatterns: [`${env.region}-docker.pkg.dev/${env.gcpProject}/*`, ...(args.allowedImagePatterns ?? [])],
+        ...(args.imageRepositories && args.imageRepositories.length > 0 ? { imageRepositories: args.imageRepositories } : {}),
+        // The environment's own repository, images one level below it (built images are
+        // `<repository>/<service>`): `*` does not match `/` (see `admits`), so `<project>/*`
+        // would admit nothing in Artifact Registry, whose paths always have a repository segment.
+        allowedImagePatterns: [...new Set([repositoryPattern(this.registry.path), ...(args.allowedImagePatterns ?? [])])],
+        ...(args.access?.rbacSecurityGroup ? { rbacSecurityGroup: args.access.rbacSecurityGroup } : {}),
         ...pick(args.transform?.cluster),
       },
       { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), this.network] },

@@ -12,6 +12,8 @@ import { Naming } from "../../src/naming.js";
 import { Environment, type EnvironmentArgs } from "../environment/environment.js";
 import { Machines, type MachinesArgs } from "../machine/machines.js";
 import { fqdn } from "../network/dns.js";
+import type { ImageRepository } from "../cluster/cluster.js";
+import { artifactRepositoryOf, artifactRepositoryPath, publicRepositories, repositoryPathOf, repositoryPattern, within } from "../cluster/images.js";
 import { CiIdentity, type CiIdentityArgs } from "../security/ci-identity.js";
 import { createServices, type ProjectServices } from "../service/wiring.js";
 
@@ -68,6 +70,7 @@ export class Project extends pulumi.ComponentResource {
         secrets: args.config.secrets,
         servingPorts: servingPorts(args.config),
         allowedImagePatterns: imagePatterns(args.config),
+        imageRepositories: nodeImageRepositories(args.config, this.resolved),
         ...operationsArgs(args.config, this.resolved),
         ...(args.transform?.environment ? { transform: args.transform.environment } : {}),
       },
@@ -183,7 +186,14 @@ export function operationsArgs(config: BrumeConfig, env: ResolvedEnvironment): P
       machineGroups: Object.keys(config.machines).map((group) => naming.name(group, "instanceTemplatePrefix")),
     };
   }
-  if (config.access) out.access = { groups: config.access.groups, auditLogServices: config.access.auditLogs, dataReadAuditLogServices: config.access.dataReadAuditLogs };
+  if (config.access) {
+    out.access = {
+      groups: config.access.groups,
+      auditLogServices: config.access.auditLogs,
+      dataReadAuditLogServices: config.access.dataReadAuditLogs,
+      ...(config.access.rbacSecurityGroup ? { rbacSecurityGroup: config.access.rbacSecurityGroup } : {}),
+    };
+  }
   if (config.recovery) out.recovery = config.recovery.exports;
   return out;
 }
@@ -196,22 +206,49 @@ export function servingPorts(config: BrumeConfig): number[] {
   return [...ports].sort((a, b) => a - b);
 }
 
-/**
- * Binary Authorization admission patterns for the images services name: each image's repository
- * path with a trailing `/*` (`us-docker.pkg.dev/acme/apps/api:1.2` → `us-docker.pkg.dev/acme/apps/*`).
- */
-export function imagePatterns(config: BrumeConfig): string[] {
+/** Every image the config names for the cluster (Kubernetes services, their retained versions, the trace collector). */
+export function clusterImages(config: BrumeConfig): string[] {
   const images: string[] = [];
   for (const svc of Object.values(config.services)) {
+    if (svc.runner !== "kubernetes") continue;
     if (svc.image) images.push(svc.image);
     const s = svc.strategy;
     if (s.type === "blueGreen") for (const slot of [s.blue, s.green]) if (slot) images.push(slot.image);
     if (s.type === "canary") for (const slot of [s.stable, s.canary]) if (slot) images.push(slot.image);
   }
   if (config.observability?.tracing) images.push(config.observability.tracing.image);
-  const patterns = images
-    .map((image) => image.split("@")[0]!.replace(/:[^/:]+$/, ""))
-    .filter((repo) => repo.includes("/"))
-    .map((repo) => `${repo.slice(0, repo.lastIndexOf("/"))}/*`);
+  return images;
+}
+
+/**
+ * Binary Authorization admission patterns for the images services name: each image's repository
+ * path with a trailing `/*` (`us-docker.pkg.dev/acme/apps/api:1.2` → `us-docker.pkg.dev/acme/apps/*`).
+ */
+export function imagePatterns(config: BrumeConfig): string[] {
+  const patterns = clusterImages(config)
+    .map(repositoryPathOf)
+    .filter((path) => path !== undefined)
+    .map(repositoryPattern);
   return [...new Set(patterns)].sort();
+}
+
+/**
+ * The Artifact Registry repositories outside the environment's own registry that the cluster's
+ * images come from and that nobody else makes readable: the node service account gets
+ * `roles/artifactregistry.reader` on each (gcp-review finding 3: kubelet pulls as the node SA, and
+ * a shared registry in another project otherwise answers 403 → ImagePullBackOff). Left out:
+ * repositories under `cluster.readableRegistries` (a platform team grants) and public ones.
+ */
+export function nodeImageRepositories(config: BrumeConfig, env: Pick<ResolvedEnvironment, "cluster" | "gcpProject" | "region" | "name">): ImageRepository[] {
+  const own = `${env.region}-docker.pkg.dev/${env.gcpProject}/${Naming.of(config.project.name, env.name).name("images")}`;
+  const readable = [own, ...env.cluster.readableRegistries, ...publicRepositories];
+  const byPath = new Map<string, ImageRepository>();
+  for (const image of clusterImages(config)) {
+    const repository = artifactRepositoryOf(image);
+    if (!repository) continue;
+    const path = artifactRepositoryPath(repository);
+    if (readable.some((r) => within(path, r))) continue;
+    byPath.set(path, repository);
+  }
+  return [...byPath.keys()].sort().map((path) => byPath.get(path)!);
 }

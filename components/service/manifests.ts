@@ -448,19 +448,32 @@ export function gatewayManifest(o: {
   name: string;
   namespace: string;
   external: boolean;
-  /** Google-managed certificates (pre-shared `ManagedSslCertificate` names) for HTTPS. */
-  certificates: string[];
+  /**
+   * Compute SSL certificates (pre-shared `SslCertificate` names) for HTTPS.
+   * @default []
+   */
+  certificates?: string[];
+  /**
+   * Certificate Manager map (global external Gateway, `networking.gke.io/certmap`) for HTTPS;
+   * it cannot be combined with `certificates` or `tls.certificateRefs` (GKE "Secure a Gateway").
+   */
+  certificateMap?: string;
   /** Reserved address name (global static IP). */
   address?: string | undefined;
   labels: Labels;
 }): Manifest {
   const listeners: Record<string, unknown>[] = [];
-  if (o.certificates.length > 0) {
+  const certificates = o.certificates ?? [];
+  if (o.certificateMap) {
+    if (certificates.length > 0) throw new Error(`Gateway ${o.name}: a certificate map cannot be combined with pre-shared certificates`);
+    // The map holds the certificates; the listener names none.
+    listeners.push({ name: "https", protocol: "HTTPS", port: 443, allowedRoutes: { namespaces: { from: "Same" } } });
+  } else if (certificates.length > 0) {
     listeners.push({
       name: "https",
       protocol: "HTTPS",
       port: 443,
-      tls: { mode: "Terminate", options: { "networking.gke.io/pre-shared-certs": o.certificates.join(",") } },
+      tls: { mode: "Terminate", options: { "networking.gke.io/pre-shared-certs": certificates.join(",") } },
       allowedRoutes: { namespaces: { from: "Same" } },
     });
   } else {
@@ -469,7 +482,12 @@ export function gatewayManifest(o: {
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "Gateway",
-    metadata: { name: o.name, namespace: o.namespace, labels: o.labels },
+    metadata: {
+      name: o.name,
+      namespace: o.namespace,
+      labels: o.labels,
+      ...(o.certificateMap ? { annotations: { "networking.gke.io/certmap": o.certificateMap } } : {}),
+    },
     spec: {
       gatewayClassName: o.external ? gatewayClasses.external : gatewayClasses.internal,
       listeners,

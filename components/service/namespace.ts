@@ -1,13 +1,13 @@
 /**
  * `brume:service:Namespace` — the namespace every service of one project+environment runs in:
  * Pod Security Admission `restricted`, a ResourceQuota and LimitRange, a default-deny
- * NetworkPolicy, and the Gateways (external / internal) exposed services attach routes to, with
- * Google-managed certificates for their domains.
+ * NetworkPolicy, and the Gateways (external / internal) exposed services attach routes to, the
+ * external one with Certificate Manager certificates for its domains (./certificates.ts).
  */
-import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../../src/component/options.js";
+import { createExternalCertificates, type GatewayCertificates, type GatewayCertificatesArgs } from "./certificates.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 import type { Naming } from "../../src/naming.js";
 import {
@@ -37,13 +37,15 @@ export interface NamespaceArgs {
   externalDomains?: string[];
   /** Domains of the internal gateway (VPC only). @default [] */
   internalDomains?: string[];
+  /** The environment's public zone: DNS authorization records of the external domains in it go there. */
+  publicZone?: GatewayCertificatesArgs["publicZone"];
   labels?: Record<string, string>;
   transform?: {
     namespace?: Transform<k8s.core.v1.NamespaceArgs>;
     quota?: Transform<k8s.core.v1.ResourceQuotaArgs>;
     limitRange?: Transform<k8s.core.v1.LimitRangeArgs>;
     defaultDeny?: Transform<k8s.networking.v1.NetworkPolicyArgs>;
-    certificate?: Transform<gcp.compute.ManagedSslCertificateArgs>;
+    certificates?: GatewayCertificatesArgs["transform"];
     gateway?: Transform<k8s.apiextensions.CustomResourceArgs>;
   };
 }
@@ -58,8 +60,8 @@ export class Namespace extends pulumi.ComponentResource {
   readonly quota: k8s.core.v1.ResourceQuota;
   readonly limitRange: k8s.core.v1.LimitRange;
   readonly defaultDeny: k8s.networking.v1.NetworkPolicy;
-  /** Google-managed certificate of the external gateway. */
-  readonly certificate?: gcp.compute.ManagedSslCertificate;
+  /** Certificate Manager certificates (one per domain) and map of the external gateway. */
+  readonly certificates?: GatewayCertificates;
   /** Gateways by kind. */
   readonly gateways: { external?: k8s.apiextensions.CustomResource; internal?: k8s.apiextensions.CustomResource };
   /** Namespace name (plain: it decides structure). */
@@ -83,19 +85,23 @@ export class Namespace extends pulumi.ComponentResource {
     const internal = [...new Set(args.internalDomains ?? [])].sort();
     this.gateways = {};
     if (external.length > 0) {
-      this.certificate = new gcp.compute.ManagedSslCertificate(
-        ...transformed(
-          args.transform?.certificate,
-          `${name}-certificate`,
-          { project: args.project, name: args.naming.name(["gateway", "cert"]), managed: { domains: external } },
-          childOptions(this, opts),
-        ),
+      this.certificates = createExternalCertificates(
+        this,
+        name,
+        {
+          project: args.project,
+          naming: args.naming,
+          domains: external,
+          ...(args.publicZone ? { publicZone: args.publicZone } : {}),
+          ...(args.transform?.certificates ? { transform: args.transform.certificates } : {}),
+        },
+        opts,
       );
-      this.gateways.external = this.createGateway(name, "external", args, [args.naming.name(["gateway", "cert"])], inNs, [this.certificate]);
+      this.gateways.external = this.createGateway(name, "external", args, this.certificates.mapName, inNs, this.certificates.all);
     }
-    // Internal gateways serve plain HTTP inside the VPC; TLS there needs Certificate Manager DNS
-    // authorizations (see README: not created yet).
-    if (internal.length > 0) this.gateways.internal = this.createGateway(name, "internal", args, [], inNs, []);
+    // Internal gateways serve plain HTTP inside the VPC until the deployed-services issue gives
+    // them regional Certificate Manager certificates (design in ./certificates.ts and the README).
+    if (internal.length > 0) this.gateways.internal = this.createGateway(name, "internal", args, undefined, inNs, []);
 
     this.registerOutputs({ name: this.name });
   }
@@ -109,7 +115,7 @@ export class Namespace extends pulumi.ComponentResource {
     name: string,
     kind: "external" | "internal",
     args: NamespaceArgs,
-    certificates: string[],
+    certificateMap: string | undefined,
     inNs: () => pulumi.CustomResourceOptions,
     after: pulumi.Resource[],
   ): k8s.apiextensions.CustomResource {
@@ -117,7 +123,7 @@ export class Namespace extends pulumi.ComponentResource {
       name: Namespace.gatewayName(kind),
       namespace: args.name,
       external: kind === "external",
-      certificates,
+      ...(certificateMap ? { certificateMap } : {}),
       labels: args.labels ?? {},
     });
     const base = inNs();

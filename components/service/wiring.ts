@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import * as gcp from "@pulumi/gcp";
 import { collectorName, collectorService, traceWriterRole, tracingEnv } from "../observability/trace-collector.js";
 import { ServiceImage } from "./image.js";
+import { fqdn } from "../network/dns.js";
 import { Namespace, type NamespaceArgs } from "./namespace.js";
 import { Service, type ServiceArgs, type ServiceTargets } from "./service.js";
 
@@ -64,10 +65,13 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
       name: env.naming.prefix,
       externalDomains: exposed(true),
       internalDomains: exposed(false),
+      // DNS authorization CNAMEs of the external domains go to the environment's public zone.
+      ...(env.network.publicZone && resolved.domain ? { publicZone: { name: env.network.publicZone.name, dnsName: fqdn(resolved.domain) } } : {}),
       labels: { environment: resolved.name },
       ...(args.transform?.namespace ? { transform: args.transform.namespace } : {}),
     },
-    { parent, ...providers, dependsOn: [env.cluster] },
+    // The Gateway certificates call Certificate Manager and Cloud DNS.
+    { parent, ...providers, dependsOn: [env.cluster, ...env.apis.for("certificatemanager", "dns")] },
   );
 
   const services: Record<string, Service> = {};

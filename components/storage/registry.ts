@@ -83,6 +83,11 @@ export class Registry extends pulumi.ComponentResource {
   /** `<location>-docker.pkg.dev/<project>/<repository>` */
   readonly url: pulumi.Output<string>;
   readonly repositoryId: pulumi.Output<string>;
+  /**
+   * `<location>-docker.pkg.dev/<project>/<repository>` as a plain value, known before anything
+   * exists: what admission patterns and the image check name (the URL above is an output).
+   */
+  readonly path: string;
 
   constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("brume:storage:Registry", name, {}, opts);
@@ -97,6 +102,7 @@ export class Registry extends pulumi.ComponentResource {
       this.members[`writer-${label}`] = this.grant(name, `writer-${label}`, "roles/artifactregistry.writer", member, args, opts);
     }
 
+    this.path = `${args.location}-docker.pkg.dev/${args.project}/${args.naming.name(args.repository ?? "images")}`;
     this.url = this.repository.registryUri;
     this.repositoryId = this.repository.repositoryId;
     this.registerOutputs({ url: this.url, repositoryId: this.repositoryId });

@@ -25,6 +25,50 @@ function has(map: object, name: string): boolean {
   return Object.hasOwn(map, name);
 }
 
+/**
+ * Kubernetes RBAC `Group` subjects only match with Google Groups for RBAC configured on the
+ * cluster ("Configure Google Groups for RBAC",
+ * https://cloud.google.com/kubernetes-engine/docs/how-to/google-groups-rbac): without it the
+ * groups' RoleBindings apply silently to nobody. A `group:` principal therefore needs
+ * `access.rbacSecurityGroup`.
+ */
+function checkRbacGroups(config: BrumeConfig, add: (path: string, message: string, value?: unknown) => void): void {
+  const a = config.access;
+  if (!a || a.rbacSecurityGroup !== undefined) return;
+  for (const [role, principals] of Object.entries(a.groups)) {
+    const i = principals.findIndex((p) => p.startsWith("group:"));
+    if (i >= 0) {
+      add(
+        `access.groups.${role}[${i}]`,
+        `Kubernetes RBAC matches group principals only with Google Groups for RBAC; set access.rbacSecurityGroup to "gke-security-groups@<your domain>" (a Google group whose members are the groups listed here)`,
+        principals[i],
+      );
+      return;
+    }
+  }
+}
+
+/**
+ * Artifact Registry Docker images are `<location>-docker.pkg.dev/<project>/<repository>/<image>`
+ * (https://cloud.google.com/artifact-registry/docs/docker/names): one segment less names no
+ * repository, so neither an admission pattern nor a reader grant can cover it.
+ */
+function checkArtifactRegistryImages(config: BrumeConfig, add: (path: string, message: string, value?: unknown) => void): void {
+  const check = (path: string, image: string | undefined) => {
+    if (!image) return;
+    const [host, ...rest] = image.split("@")[0]!.split("/");
+    if (/-docker\.pkg\.dev$/.test(host ?? "") && rest.length < 3) {
+      add(path, `an Artifact Registry image is "<location>-docker.pkg.dev/<project>/<repository>/<image>"; this one names no repository`, image);
+    }
+  };
+  for (const [name, svc] of Object.entries(config.services)) {
+    check(`services.${name}.image`, svc.image);
+    const s = svc.strategy;
+    if (s.type === "blueGreen") for (const slot of ["blue", "green"] as const) check(`services.${name}.strategy.${slot}.image`, s[slot]?.image);
+    if (s.type === "canary") for (const slot of ["stable", "canary"] as const) check(`services.${name}.strategy.${slot}.image`, s[slot]?.image);
+  }
+}
+
 /** Returns every cross-field problem of a schema-valid config; an empty list means valid. */
 export function checkRules(config: BrumeConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -148,6 +192,8 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
     add("ci.github.identityEnvironment", unknownName("environment", name, Object.keys(config.environments), "environments"), name);
   }
   checkOperations(config, add);
+  checkRbacGroups(config, add);
+  checkArtifactRegistryImages(config, add);
   checkMachines(config, add);
   checkMachineDomains(config, add);
 

@@ -63,6 +63,13 @@ export const authorizedNetworkSchema = strict({
   }),
 });
 
+/** An image repository path: registry host and path, no tag, digest or wildcard. */
+const imageRepositoryPath = z
+  .string()
+  .regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+$/, {
+    error: 'expected a repository path such as "us-docker.pkg.dev/acme-shared/apps" (no tag, digest or wildcard)',
+  });
+
 export const clusterConfigSchema = strict({
   masterAuthorizedNetworks: z
     .array(authorizedNetworkSchema)
@@ -74,8 +81,19 @@ export const clusterConfigSchema = strict({
     .meta({ description: "Control plane reachable only from the VPC (private endpoint)." }),
   networkPolicy: z
     .enum(["calico", "dataplane-v2"])
-    .default("calico")
-    .meta({ description: "Network policy enforcement: Calico (the seed's choice) or GKE Dataplane V2." }),
+    .default("dataplane-v2")
+    .meta({
+      description:
+        "Network policy enforcement: GKE Dataplane V2 (the default: GKE's own, NetworkPolicy plus FQDN policies) or Calico. Changing it replaces the cluster: an environment created with Calico pins `calico`.",
+    }),
+  readableRegistries: z
+    .array(imageRepositoryPath)
+    .default([])
+    .meta({
+      description:
+        "Image repositories (`<host>/<project>/<repository>`) the nodes can already read without a grant from this stack: a platform team granted `roles/artifactregistry.reader` to the node service account, or the repository is public. Every other Artifact Registry repository the services' images name gets a reader grant from the stack (the deployer then needs setIamPolicy on it).",
+      examples: [["us-docker.pkg.dev/acme-shared/apps"]],
+    }),
 });
 
 export const environmentSchema = strict({
@@ -100,7 +118,7 @@ export const environmentSchema = strict({
     }),
   network: networkConfigSchema.default({}).meta({ description: "CIDR overrides; defaults come from the CIDR plan." }),
   cluster: clusterConfigSchema
-    .default({ masterAuthorizedNetworks: [], privateEndpoint: false, networkPolicy: "calico" })
+    .default({ masterAuthorizedNetworks: [], privateEndpoint: false, networkPolicy: "dataplane-v2", readableRegistries: [] })
     .meta({ description: "GKE control plane access and network policy." }),
   settings: presetSettingsSchema
     .partial()
@@ -521,6 +539,15 @@ export const accessSchema = strict({
   >)
     .default({ owner: [], admin: [], developer: [], viewer: [] })
     .meta({ description: "Principals per role; developers get read-only access in production environments." }),
+  rbacSecurityGroup: z
+    .string()
+    .regex(/^gke-security-groups@[a-z0-9.-]+\.[a-z]{2,}$/, { error: 'expected "gke-security-groups@<your domain>", the name GKE requires' })
+    .optional()
+    .meta({
+      description:
+        "Google Groups for RBAC: the `gke-security-groups@<domain>` group that contains the groups RBAC bindings name. Required when `groups` lists a group: GKE matches Kubernetes `Group` subjects only with it.",
+      examples: ["gke-security-groups@example.com"],
+    }),
   auditLogs: z
     .array(z.enum(["cloudsql.googleapis.com", "secretmanager.googleapis.com", "cloudkms.googleapis.com", "storage.googleapis.com"]))
     .default(["cloudsql.googleapis.com", "secretmanager.googleapis.com", "cloudkms.googleapis.com"])

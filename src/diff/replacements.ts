@@ -69,6 +69,8 @@ export const replacementRules: Readonly<Record<string, readonly ReplacementRule[
       "enableKubernetesAlpha",
       "description",
       "nodeConfig",
+      // Dataplane V2 (ADVANCED_DATAPATH) is chosen at creation: datapath_provider is ForceNew.
+      "datapathProvider",
     ),
   ],
   // https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/container_node_pool
@@ -129,6 +131,13 @@ export const replacementRules: Readonly<Record<string, readonly ReplacementRule[
   // A managed certificate is immutable: a new domain list is a new certificate (machines name it
   // after a hash of its domains, so the new one exists before the proxy moves to it).
   "gcp:compute/managedSslCertificate:ManagedSslCertificate": anyChange("SSL certificates are immutable: a change creates a new certificate"),
+  // Certificate Manager (Gateway certificates): a certificate's domains and DNS authorizations,
+  // an authorization's domain and type, an entry's hostname and map are immutable
+  // (google_certificate_manager_* ForceNew); an entry's certificates update in place.
+  "gcp:certificatemanager/certificate:Certificate": identity("name", "project", "location", "scope", "managed"),
+  "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": identity("name", "project", "location", "domain", "type"),
+  "gcp:certificatemanager/certificateMap:CertificateMap": identity("name", "project"),
+  "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry": identity("name", "project", "map", "hostname", "matcher"),
   "gcp:compute/regionHealthCheck:RegionHealthCheck": identity("name", "region", "project"),
   "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": identity("name", "region", "project", "baseInstanceName", "distributionPolicyZones"),
   "gcp:dns/recordSet:RecordSet": identity("name", "type", "managedZone", "project"),

@@ -4,3 +4,4 @@ export { countByType, planFormats, renderPlan, type PlanFormat } from "./format.
 export { mockPrivateIp, mockProjectNumber, mockPublicIp, PlanMocks, UnmockedInvokeError } from "./mocks.js";
 export { normalizeWireValue, PlanError, runProgram, SECRET_MASK, UNKNOWN_MASK, type Plan, type PlannedResource, type RunProgramOptions } from "./run.js";
 export { planStack, readStackConfig, type PlanStackOptions, type StackConfig, type StackPlan } from "./stack.js";
+export { checkImages, plannedImages, renderImageViolations, type ImageCheckOptions, type ImageViolation } from "./images.js";

@@ -119,6 +119,13 @@ const computed: Record<string, (args: MockArgs, project: string, region: string)
   "gcp:pubsub/subscription:Subscription": ({ inputs, name }, project) => ({
     id: `projects/${project}/subscriptions/${str(inputs.name, name)}`,
   }),
+  // PER_PROJECT_RECORD authorizations answer with a CNAME `_acme-challenge_<id>.<domain>.` →
+  // `<id>.<n>.authorize.certificatemanager.goog.` (Certificate Manager "DNS authorization").
+  "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": ({ inputs, name }, project) => {
+    const domain = str(inputs.domain, name);
+    const id = createHash("sha256").update(`${project}/${domain}`).digest("hex").slice(0, 12);
+    return { dnsResourceRecords: [{ name: `_acme-challenge_${id}.${domain}.`, type: "CNAME", data: `${id}.${hashInt(domain, 10)}.authorize.certificatemanager.goog.` }] };
+  },
   "docker:index/image:Image": ({ inputs, name }) => {
     const imageName = str(inputs.imageName, name);
     return { repoDigest: `${imageName.replace(/:[^/:]+$/, "")}@sha256:${createHash("sha256").update(imageName).digest("hex")}` };

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../config/errors.js";
 import { findConfigFile, loadStack, type LoadedStack } from "../config/load.js";
+import { checkImages, renderImageViolations } from "./images.js";
 import { PlanError, runProgram, type Plan, type PlannedResource } from "./run.js";
 
 export interface StackConfig {
@@ -57,6 +58,11 @@ export interface PlanStackOptions {
    * @default 50
    */
   servicesPerRun?: number;
+  /**
+   * Fail the plan when an image would not be admitted or pulled (`checkImages`, src/plan/images.ts).
+   * @default true
+   */
+  checkImages?: boolean;
 }
 
 export interface StackPlan {
@@ -89,10 +95,18 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
   // The config was loaded and validated above from the same stack config the program would read
   // it from (a test checks both give the same plan): the program gets it instead of loading it again.
   const groups = serviceGroups(loaded.config.services, options.servicesPerRun ?? 50);
-  if (groups.length <= 1) return { plan: await runProgram(() => program({ loaded }), runOptions), loaded };
-  const plans: Plan[] = [];
-  for (const onlyServices of groups) plans.push(await runProgram(() => program({ onlyServices, loaded }), runOptions));
-  return { plan: mergePlans(plans), loaded };
+  let plan: Plan;
+  if (groups.length <= 1) plan = await runProgram(() => program({ loaded }), runOptions);
+  else {
+    const plans: Plan[] = [];
+    for (const onlyServices of groups) plans.push(await runProgram(() => program({ onlyServices, loaded }), runOptions));
+    plan = mergePlans(plans);
+  }
+  if (options.checkImages ?? true) {
+    const violations = checkImages(plan, { readableRegistries: loaded.environment.cluster.readableRegistries });
+    if (violations.length > 0) throw new PlanError(renderImageViolations(violations));
+  }
+  return { plan, loaded };
 }
 
 /** Kubernetes service names in groups of `size` (sorted, so a group's members are stable). */

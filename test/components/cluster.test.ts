@@ -145,6 +145,10 @@ describe("cluster validation", () => {
       'nodePools "general": expected integers 0 <= min <= max and max >= 1, got min 3, max 1',
       'nodePools "general": duplicate pool name',
     ]);
+    expect(clusterProblems({ ...valid, allowedImagePatterns: ["europe-west1-docker.pkg.dev/shop-prod/*"] })).toEqual([
+      'allowedImagePatterns: "europe-west1-docker.pkg.dev/shop-prod/*" admits no Artifact Registry image (`*` does not match "/", and images sit below a repository); use "europe-west1-docker.pkg.dev/shop-prod/<repository>/*" or "europe-west1-docker.pkg.dev/shop-prod/**"',
+    ]);
+    expect(clusterProblems({ ...valid, allowedImagePatterns: ["europe-west1-docker.pkg.dev/shop-prod/**", "europe-west1-docker.pkg.dev/shop-prod/apps/*"] })).toEqual([]);
     expect(clusterProblems({ ...valid, allowedImagePatterns: ["*"] })).toEqual([
       'allowedImagePatterns: "*" must name a registry and path ("<registry>/<path>/*"), a bare wildcard would allow every image',
     ]);
@@ -170,7 +174,7 @@ describe("cluster validation", () => {
   });
 });
 
-describe("brume:cluster:Cluster (defaults: calico, protected)", () => {
+describe("brume:cluster:Cluster (defaults: Dataplane V2, protected)", () => {
   let plan: Plan;
   let kubeconfig: string;
   beforeAll(async () => {
@@ -205,15 +209,16 @@ describe("brume:cluster:Cluster (defaults: calico, protected)", () => {
     });
   });
 
-  it("enables Workload Identity, shielded nodes, Calico, Binary Authorization and observability", () => {
+  it("enables Workload Identity, shielded nodes, Dataplane V2, Binary Authorization and observability", () => {
     const cluster = one(plan, T.cluster, "gke-cluster");
     expect(cluster.inputs).toMatchObject({
       workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
       enableShieldedNodes: true,
       enableIntranodeVisibility: true,
-      networkPolicy: { enabled: true, provider: "CALICO" },
+      // gcp-review 36: Dataplane V2 by default, without the Calico add-on (mutually exclusive).
+      datapathProvider: "ADVANCED_DATAPATH",
       addonsConfig: {
-        networkPolicyConfig: { disabled: false },
+        networkPolicyConfig: { disabled: true },
         httpLoadBalancing: { disabled: false },
         gcpFilestoreCsiDriverConfig: { enabled: false },
         gcsFuseCsiDriverConfig: { enabled: false },
@@ -221,7 +226,8 @@ describe("brume:cluster:Cluster (defaults: calico, protected)", () => {
       binaryAuthorization: { evaluationMode: "PROJECT_SINGLETON_POLICY_ENFORCE" },
       gatewayApiConfig: { channel: "CHANNEL_STANDARD" },
       releaseChannel: { channel: "STABLE" },
-      securityPostureConfig: { mode: "BASIC", vulnerabilityMode: "VULNERABILITY_BASIC" },
+      // gcp-review 12: VULNERABILITY_BASIC is retired; images are scanned in Artifact Registry.
+      securityPostureConfig: { mode: "BASIC", vulnerabilityMode: "VULNERABILITY_DISABLED" },
       secretManagerConfig: { enabled: true },
       monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },
       loggingConfig: { enableComponents: ["SYSTEM_COMPONENTS", "WORKLOADS"] },
@@ -233,7 +239,8 @@ describe("brume:cluster:Cluster (defaults: calico, protected)", () => {
         },
       },
     });
-    expect(cluster.inputs).not.toHaveProperty("datapathProvider");
+    expect(cluster.inputs).not.toHaveProperty("networkPolicy");
+    expect(cluster.inputs).not.toHaveProperty("authenticatorGroupsConfig");
     expect(plan.outputs.workloadPool).toBe(`${project}.svc.id.goog`);
     expect(plan.outputs.clusterName).toBe("shop-prod-gke");
   });
@@ -261,13 +268,9 @@ describe("brume:cluster:Cluster (defaults: calico, protected)", () => {
     const sa = one(plan, T.account, "gke-nodes-sa");
     expect(sa.inputs).toMatchObject({ project, accountId: "shop-prod-gke-nodes" });
     const members = ofType(plan, T.projectMember);
-    expect(members.map((m) => m.inputs.role).sort()).toEqual([
-      "roles/artifactregistry.reader",
-      "roles/logging.logWriter",
-      "roles/monitoring.metricWriter",
-      "roles/monitoring.viewer",
-      "roles/stackdriver.resourceMetadata.writer",
-    ]);
+    // gcp-review 37 (CIS GKE 5.2.1): the one least-privilege node role, not the legacy list;
+    // image pulls on the project only because no repository was given.
+    expect(members.map((m) => m.inputs.role).sort()).toEqual(["roles/artifactregistry.reader", "roles/container.defaultNodeServiceAccount"]);
     for (const m of members) {
       expect(m.inputs).toMatchObject({ project, member: `serviceAccount:${nodeSaEmail}` });
       expect(m.inputs.role).not.toMatch(/roles\/(owner|editor|viewer)$/);
@@ -357,7 +360,7 @@ describe("brume:cluster:Cluster (defaults: calico, protected)", () => {
     expect(counts).toEqual({
       "brume:cluster:Cluster": 1,
       [T.account]: 1,
-      [T.projectMember]: 5,
+      [T.projectMember]: 2,
       [T.cluster]: 1,
       [T.pool]: 3,
       [T.policy]: 1,
@@ -367,22 +370,40 @@ describe("brume:cluster:Cluster (defaults: calico, protected)", () => {
 });
 
 describe("brume:cluster:Cluster variants", () => {
-  it("uses Dataplane V2 without the Calico block or add-on", async () => {
+  it("uses Calico when asked, with the add-on and without the advanced datapath; Google Groups for RBAC when given", async () => {
     const { plan } = await planCluster({
-      networkPolicy: "dataplane-v2",
+      networkPolicy: "calico",
       privateEndpoint: true,
       releaseChannel: "REGULAR",
-      securityPosture: { vulnerabilityMode: "VULNERABILITY_DISABLED" },
+      rbacSecurityGroup: "gke-security-groups@shop.example",
     });
     const cluster = one(plan, T.cluster, "gke-cluster");
     expect(cluster.inputs).toMatchObject({
-      datapathProvider: "ADVANCED_DATAPATH",
-      addonsConfig: { networkPolicyConfig: { disabled: true } },
+      networkPolicy: { enabled: true, provider: "CALICO" },
+      addonsConfig: { networkPolicyConfig: { disabled: false } },
       privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: true },
       releaseChannel: { channel: "REGULAR" },
-      securityPostureConfig: { mode: "BASIC", vulnerabilityMode: "VULNERABILITY_DISABLED" },
+      // gcp-review 31: RBAC Group subjects match only with this.
+      authenticatorGroupsConfig: { securityGroup: "gke-security-groups@shop.example" },
     });
-    expect(cluster.inputs).not.toHaveProperty("networkPolicy");
+    expect(cluster.inputs).not.toHaveProperty("datapathProvider");
+  });
+
+  it("grants the node SA read on each further image repository, and node pools wait for the grants", async () => {
+    const { plan } = await planCluster({
+      artifactRepository: { project, location: "europe-west1", repositoryId: "apps" },
+      imageRepositories: [{ project: "shop-shared", location: "europe", repositoryId: "base" }],
+    });
+    const shared = one(plan, T.repoMember, "gke-nodes-reader-europe-shop-shared-base");
+    expect(shared.inputs).toEqual({
+      project: "shop-shared",
+      location: "europe",
+      repository: "base",
+      role: "roles/artifactregistry.reader",
+      member: `serviceAccount:${nodeSaEmail}`,
+    });
+    expect(ofType(plan, T.repoMember)).toHaveLength(2);
+    for (const pool of ofType(plan, T.pool)) expect(pool.dependencies).toContain(shared.urn);
   });
 
   it("drops protection, scopes image pulls to a repository and requires attestations when asked", async () => {
@@ -406,8 +427,7 @@ describe("brume:cluster:Cluster variants", () => {
       role: "roles/artifactregistry.reader",
       member: `serviceAccount:${nodeSaEmail}`,
     });
-    expect(ofType(plan, T.projectMember).map((m) => m.inputs.role)).not.toContain("roles/artifactregistry.reader");
-    expect(ofType(plan, T.projectMember)).toHaveLength(4);
+    expect(ofType(plan, T.projectMember).map((m) => m.inputs.role)).toEqual(["roles/container.defaultNodeServiceAccount"]);
 
     const pools = ofType(plan, T.pool);
     expect(pools).toHaveLength(1);

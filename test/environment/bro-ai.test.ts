@@ -30,7 +30,7 @@ const sharedCounts: Record<string, number> = {
   "gcp:binaryauthorization/policy:Policy": 1,
   "gcp:serviceaccount/account:Account": 9, // GKE nodes + one per service (api, web, worker, admin, otel-collector) + CI deploy and preview + the backup exporter
   "gcp:artifactregistry/repository:Repository": 1,
-  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": 1,
+  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": 2, // node reader on the own and the shared repository
   "gcp:sql/database:Database": 1,
   "gcp:sql/user:User": 2,
   "random:index/randomPassword:RandomPassword": 2,
@@ -44,7 +44,11 @@ const sharedCounts: Record<string, number> = {
   "gcp:secretmanager/secretIamMember:SecretIamMember": 4,
   "gcp:storage/bucketIAMMember:BucketIAMMember": 5, // + the SQL instance writes exports, the log sink writes the archive
   "gcp:compute/securityPolicy:SecurityPolicy": 2,
-  "gcp:compute/managedSslCertificate:ManagedSslCertificate": 1,
+  // The external Gateway's certificates: one per domain (bro.ai, www.bro.ai, api.bro.ai), a map.
+  "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": 3,
+  "gcp:certificatemanager/certificate:Certificate": 3,
+  "gcp:certificatemanager/certificateMap:CertificateMap": 1,
+  "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry": 3,
   "kubernetes:core/v1:Namespace": 1,
   // + admin (build:, internal) and the OpenTelemetry collector (tracing): one more of each per service
   "kubernetes:core/v1:ServiceAccount": 5,
@@ -79,6 +83,7 @@ describe("examples/bro-ai inventory", () => {
     expect(counts).toMatchObject({
       ...sharedCounts,
       "gcp:container/nodePool:NodePool": 3, // general + highmem + spot
+      "gcp:dns/recordSet:RecordSet": 3, // DNS authorization CNAMEs of the domains in the bro.ai zone
       "gcp:sql/databaseInstance:DatabaseInstance": 2, // primary + DR replica
       "gcp:kms/keyRing:KeyRing": 2, // CMEK in us-central1 and us-east1
       "gcp:kms/cryptoKey:CryptoKey": 2,
@@ -184,7 +189,7 @@ describe("examples/bro-ai inventory", () => {
       masterAuthorizedNetworksConfig: { cidrBlocks: [{ cidrBlock: "203.0.113.0/24", displayName: "office-vpn" }] },
       workloadIdentityConfig: { workloadPool: "bro-ai-prod.svc.id.goog" },
       releaseChannel: { channel: "STABLE" },
-      networkPolicy: { enabled: true, provider: "CALICO" },
+      datapathProvider: "ADVANCED_DATAPATH", // Dataplane V2, the default for new environments
     });
     const stageCluster = one(stage, "gcp:container/cluster:Cluster", "bro-ai-stage-cluster-cluster");
     expect(stageCluster.inputs).toMatchObject({
@@ -193,7 +198,17 @@ describe("examples/bro-ai inventory", () => {
     });
     const policy = one(prod, "gcp:binaryauthorization/policy:Policy", "bro-ai-prod-cluster-binauthz");
     const patterns = (policy.inputs.admissionWhitelistPatterns as { namePattern: string }[]).map((p) => p.namePattern);
-    expect(patterns).toEqual(expect.arrayContaining(["us-central1-docker.pkg.dev/bro-ai-prod/*", "us-docker.pkg.dev/bro-ai-shared/apps/*"]));
+    // gcp-review 4: the own pattern names the repository (`*` does not match `/`).
+    expect(patterns).toEqual(["us-central1-docker.pkg.dev/bro-ai-prod/bro-ai-prod-images/*", "us-docker.pkg.dev/bro-ai-shared/apps/*"]);
+    // gcp-review 3: the nodes can pull from the shared registry the services' images name.
+    const nodeSa = "serviceAccount:bro-ai-prod-gke-nodes@bro-ai-prod.iam.gserviceaccount.com";
+    const readers = ofType(prod, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").map((m) => m.inputs);
+    expect(readers).toEqual(
+      expect.arrayContaining([
+        { project: "bro-ai-prod", location: "us-central1", repository: "bro-ai-prod-images", role: "roles/artifactregistry.reader", member: nodeSa },
+        { project: "bro-ai-shared", location: "us", repository: "apps", role: "roles/artifactregistry.reader", member: nodeSa },
+      ]),
+    );
   });
 
   it("Pub/Sub: every subscription dead-letters to a kept DLQ", () => {

@@ -13,6 +13,7 @@ export const operationsOverrides = {
     budget: { billingAccount: "01ABCD-23EF45-67AB89", currency: "USD", amounts: { prod: 5000, stage: 800 } },
   },
   access: {
+    rbacSecurityGroup: "gke-security-groups@bro.ai",
     groups: {
       owner: ["group:platform-owners@bro.ai"],
       admin: ["group:platform@bro.ai"],
