@@ -33,11 +33,15 @@ function iamMembers(r: PlannedResource): string[] {
   return out;
 }
 
-/** Every string value in an input tree, with its key. */
-function* strings(value: unknown, key = ""): Iterable<[string, string]> {
-  if (typeof value === "string") yield [key, value];
-  else if (Array.isArray(value)) for (const v of value) yield* strings(v, key);
-  else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) yield* strings(v, k);
+/** Adds to `out` every string of an input tree that `keep` accepts (a plain walk: it runs over every input). */
+function collectStrings(value: unknown, keep: (s: string) => boolean, out: Set<string>): void {
+  if (typeof value === "string") {
+    if (keep(value)) out.add(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectStrings(v, keep, out);
+  } else if (value !== null && typeof value === "object") {
+    for (const k in value) collectStrings((value as Record<string, unknown>)[k], keep, out);
+  }
 }
 
 function dig(value: unknown, ...path: string[]): unknown {
@@ -456,8 +460,6 @@ const cmekAgents: Record<string, RegExp> = {
   logging: /@gcp-sa-logging\.iam\.gserviceaccount\.com$/,
 };
 
-const cryptoKeyId = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
-
 /**
  * A CMEK user (secret replicas, buckets, SQL instances, topics, repositories, …) is created with a
  * key only once the product's service agent holds roles/cloudkms.cryptoKeyEncrypterDecrypter on
@@ -483,7 +485,7 @@ const cmekGrant: CreationOrderRule = {
       const module = index.gcpModule(r);
       if (module === "kms") continue;
       const used = new Set<string>();
-      for (const [, value] of strings(r.inputs)) if (cryptoKeyId.test(value) && keys.has(value)) used.add(value);
+      collectStrings(r.inputs, (value) => keys.has(value), used);
       for (const key of used) {
         const agent = module ? cmekAgents[module] : undefined;
         const found = grants.filter((g) => g.inputs.cryptoKeyId === key && (!agent || iamMembers(g).some((m) => agent.test(m))));

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../config/errors.js";
 import { findConfigFile, loadStack, type LoadedStack } from "../config/load.js";
+import { checkCreationOrder, CreationOrderError } from "./creation-order.js";
 import { PlanError, runProgram, type Plan, type PlannedResource } from "./run.js";
 
 export interface StackConfig {
@@ -57,6 +58,13 @@ export interface PlanStackOptions {
    * @default 50
    */
   servicesPerRun?: number;
+  /**
+   * Check the plan's creation order (./creation-order.ts): a resource the engine would create
+   * before something it needs fails the plan with a CreationOrderError. Turn it off only when
+   * something outside the plan orders those resources (or to plan a deployed base for a diff).
+   * @default true
+   */
+  creationOrder?: boolean;
 }
 
 export interface StackPlan {
@@ -89,10 +97,18 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
   // The config was loaded and validated above from the same stack config the program would read
   // it from (a test checks both give the same plan): the program gets it instead of loading it again.
   const groups = serviceGroups(loaded.config.services, options.servicesPerRun ?? 50);
-  if (groups.length <= 1) return { plan: await runProgram(() => program({ loaded }), runOptions), loaded };
-  const plans: Plan[] = [];
-  for (const onlyServices of groups) plans.push(await runProgram(() => program({ onlyServices, loaded }), runOptions));
-  return { plan: mergePlans(plans), loaded };
+  let plan: Plan;
+  if (groups.length <= 1) plan = await runProgram(() => program({ loaded }), runOptions);
+  else {
+    const plans: Plan[] = [];
+    for (const onlyServices of groups) plans.push(await runProgram(() => program({ onlyServices, loaded }), runOptions));
+    plan = mergePlans(plans);
+  }
+  if (options.creationOrder ?? true) {
+    const violations = checkCreationOrder(plan);
+    if (violations.length > 0) throw new CreationOrderError(violations);
+  }
+  return { plan, loaded };
 }
 
 /** Kubernetes service names in groups of `size` (sorted, so a group's members are stable). */

@@ -12,7 +12,9 @@ export const planCommand: Command = {
   --out <file>          Write the plan to a file instead of stdout
   --policy / --no-policy  Check the policy rules and recovery targets (default: on for production stacks);
                         --policy prints the report (per rule, per stateful resource) on stderr; violations and
-                        unmet targets are listed with rule and URN and fail the plan`,
+                        unmet targets are listed with rule and URN and fail the plan
+  --no-creation-order   Skip the creation-order check (on by default: a resource the engine would create
+                        before something it needs fails the plan with the rule, the resource and the fix)`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -22,6 +24,7 @@ export const planCommand: Command = {
         out: { type: "string" },
         policy: { type: "boolean" },
         "no-policy": { type: "boolean" },
+        "no-creation-order": { type: "boolean" },
       },
       strict: true,
     });
@@ -35,6 +38,7 @@ export const planCommand: Command = {
       stack: values.stack as string,
       ...(values.config ? { configFile: values.config } : {}),
       ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
+      ...(values["no-creation-order"] ? { creationOrder: false } : {}),
     });
     const text = renderPlan(plan, format as "json" | "text" | "md");
     if (values.out) writeFileSync(values.out, text);
