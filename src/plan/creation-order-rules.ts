@@ -353,6 +353,36 @@ const gkeFeatureCrds: Array<{ groups: string[]; feature: string; enabled: (clust
   },
 ];
 
+/**
+ * The gate for CRDs the plan does not create (k8s-review 28). pulumi-kubernetes has no await for a
+ * CRD's Established condition (provider/pkg/await/awaiters.go lists none) and retries "no matches
+ * for kind" only 5 times with backoff (await.go `Creation`), so turning the Gateway API or the
+ * Secret Manager add-on on in an existing cluster — GKE installs the CRDs after the cluster update
+ * returns — can outlast the retry. The gate is a readiness resource that polls
+ * `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/<plural>.<group>` until Established is
+ * True (a dynamic provider, the readiness waits of issue 12 item 3). Its contract with this check:
+ * a resource whose `establishedCrds` input lists CRD names (`httproutes.gateway.networking.k8s.io`)
+ * gates those groups, and every custom resource of a gated group must wait for it.
+ * Source: https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#create-a-customresourcedefinition
+ * ("it may take a few seconds for the endpoint to be created"); pulumi/pulumi-kubernetes#3188.
+ */
+const crdEstablishedGate: CreationOrderRule = {
+  id: "crd-established-gate",
+  summary: "a custom resource needs the gate that waits for its CRD to be Established, when the plan has one",
+  source: "https://github.com/pulumi/pulumi-kubernetes/issues/3188",
+  *requirements(index) {
+    const gates = index.resources.filter((r) => r.custom && Array.isArray(r.inputs.establishedCrds));
+    if (gates.length === 0) return;
+    for (const r of index.ofPackage("kubernetes")) {
+      const o = index.kubernetes(r);
+      if (!o || builtinGroups.has(o.group)) continue;
+      const found = gates.filter((g) => (g.inputs.establishedCrds as unknown[]).some((crd) => typeof crd === "string" && crd.endsWith(`.${o.group}`)));
+      if (found.length === 0) continue;
+      yield requirement(this.id, r, found, `the gate that waits for the ${o.group} CRDs to be Established (${names(found)})`, "make the custom resource depend on the CRD gate (dependsOn), or send it through a provider that does");
+    }
+  },
+};
+
 const gkeFeatureCrd: CreationOrderRule = {
   id: "gke-feature-crd",
   summary: "a custom resource of a GKE feature needs the cluster that enables the feature",
@@ -657,5 +687,6 @@ export const creationOrderRules: readonly CreationOrderRule[] = [
   routePolicies,
   routeGateway,
   customResourceDefinition,
+  crdEstablishedGate,
   gkeFeatureCrd,
 ];

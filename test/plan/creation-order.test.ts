@@ -254,6 +254,15 @@ const cases: RuleCase[] = [
     },
   },
   {
+    rule: "crd-established-gate",
+    build: (edge) => {
+      const gate = res("pulumi-nodejs:dynamic:Resource", "gateway-crds", { inputs: { establishedCrds: ["httproutes.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io"] } });
+      const provider = res("pulumi:providers:kubernetes", "k8s", { deps: edge ? [gate] : [] });
+      const route = k8s("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "api", "apps", { provider });
+      return { plan: planOf(gate, provider, route), dependent: route, missing: /gate that waits for the gateway\.networking\.k8s\.io CRDs/ };
+    },
+  },
+  {
     rule: "gke-feature-crd",
     build: (edge) => {
       const cluster = res("gcp:container/cluster:Cluster", "cluster", { inputs: { secretManagerConfig: { enabled: true } } });
