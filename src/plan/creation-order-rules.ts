@@ -173,8 +173,14 @@ const secretProviderClass: CreationOrderRule = {
   summary: "a workload needs the SecretProviderClass it mounts when the plan manages it",
   source: "https://cloud.google.com/secret-manager/docs/secret-manager-managed-csi-component",
   *requirements(index) {
-    const classes = index.resources.filter((r) => index.kubernetes(r)?.kind === "SecretProviderClass" && index.kubernetes(r)?.group === "secrets-store.csi.x-k8s.io");
-    if (classes.length === 0) return;
+    const classes = new Map<string, PlannedResource[]>();
+    for (const r of index.ofPackage("kubernetes")) {
+      const o = index.kubernetes(r);
+      if (o?.kind !== "SecretProviderClass" || o.group !== "secrets-store.csi.x-k8s.io") continue;
+      const key = `${o.cluster}\n${o.namespace}\n${o.name}`;
+      classes.set(key, [...(classes.get(key) ?? []), r]);
+    }
+    if (classes.size === 0) return;
     for (const r of index.ofPackage("kubernetes")) {
       const o = index.kubernetes(r);
       const spec = o && podSpecOf(r, o);
@@ -183,11 +189,8 @@ const secretProviderClass: CreationOrderRule = {
       for (const v of volumes) {
         const cls = dig(v, "csi", "volumeAttributes", "secretProviderClass");
         if (typeof cls !== "string") continue;
-        const found = classes.filter((c) => {
-          const co = index.kubernetes(c)!;
-          return co.name === cls && co.namespace === o.namespace && co.cluster === o.cluster;
-        });
-        if (found.length === 0) continue;
+        const found = classes.get(`${o.cluster}\n${o.namespace}\n${cls}`);
+        if (!found) continue;
         yield requirement(
           this.id,
           r,
@@ -221,10 +224,14 @@ function routeBackends(r: PlannedResource, o: KubernetesObject): Array<{ namespa
   return out;
 }
 
-/** Whether a policy's targetRef / targetRefs names the Service. */
-function targetsService(policy: PlannedResource, service: string): boolean {
-  const refs = [dig(policy.inputs, "spec", "targetRef"), ...((dig(policy.inputs, "spec", "targetRefs") as unknown[] | undefined) ?? [])];
-  return refs.some((ref) => ref && dig(ref, "kind") === "Service" && (dig(ref, "group") ?? "") === "" && dig(ref, "name") === service);
+/** The Services a policy's targetRef / targetRefs name. */
+function targetedServices(policy: PlannedResource): string[] {
+  const targetRefs = dig(policy.inputs, "spec", "targetRefs");
+  const refs = [dig(policy.inputs, "spec", "targetRef"), ...(Array.isArray(targetRefs) ? targetRefs : [])];
+  return refs.flatMap((ref) => {
+    const refName = ref ? dig(ref, "name") : undefined;
+    return ref && dig(ref, "kind") === "Service" && (dig(ref, "group") ?? "") === "" && typeof refName === "string" ? [refName] : [];
+  });
 }
 
 /**
@@ -240,18 +247,23 @@ const routePolicies: CreationOrderRule = {
   summary: "an HTTPRoute needs the GCPBackendPolicy and HealthCheckPolicy of the Services it routes to",
   source: "https://cloud.google.com/kubernetes-engine/docs/how-to/configure-gateway-resources",
   *requirements(index) {
-    const policies = index.resources.filter((r) => {
+    // Policies by cluster, namespace and the Service they target.
+    const policies = new Map<string, PlannedResource[]>();
+    for (const r of index.ofPackage("kubernetes")) {
       const o = index.kubernetes(r);
-      return o?.group === "networking.gke.io" && (o.kind === "GCPBackendPolicy" || o.kind === "HealthCheckPolicy");
-    });
-    if (policies.length === 0) return;
+      if (o?.group !== "networking.gke.io" || (o.kind !== "GCPBackendPolicy" && o.kind !== "HealthCheckPolicy")) continue;
+      for (const service of targetedServices(r)) {
+        const key = `${o.cluster}\n${o.namespace}\n${service}`;
+        policies.set(key, [...(policies.get(key) ?? []), r]);
+      }
+    }
+    if (policies.size === 0) return;
     for (const r of index.ofPackage("kubernetes")) {
       const o = index.kubernetes(r);
       if (!o || o.group !== "gateway.networking.k8s.io" || o.kind !== "HTTPRoute") continue;
       for (const backend of routeBackends(r, o)) {
-        for (const policy of policies) {
+        for (const policy of policies.get(`${o.cluster}\n${backend.namespace}\n${backend.name}`) ?? []) {
           const po = index.kubernetes(policy)!;
-          if (po.cluster !== o.cluster || po.namespace !== backend.namespace || !targetsService(policy, backend.name)) continue;
           yield requirement(
             this.id,
             r,
