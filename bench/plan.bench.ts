@@ -56,6 +56,24 @@ async function timeEach<T extends unknown[]>(fns: { [K in keyof T]: () => Promis
 }
 
 /**
+ * Median CPU time (user + sys, ms) of functions measured in turn (A B A B …, after one warm-up call
+ * each), so a busy moment of the machine falls on all of them alike.
+ */
+async function cpuEach(fns: Array<() => Promise<unknown>>, n = runs): Promise<number[]> {
+  for (const fn of fns) await fn();
+  const times: number[][] = fns.map(() => []);
+  for (let i = 0; i < n; i++) {
+    for (const [k, fn] of fns.entries()) {
+      const start = process.cpuUsage();
+      await fn();
+      const used = process.cpuUsage(start);
+      times[k]!.push((used.user + used.system) / 1000);
+    }
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
+}
+
+/**
  * A project directory whose brume.yaml has `n` services (copies of the example's worker); `release`
  * bumps the image of every tenth service (the base of the diff is release 0).
  */
@@ -131,6 +149,12 @@ for (const stack of ["prod", "stage"]) {
   rows.push(`| (lower bound: the same replayed as bare CustomResource, no declared outputs) | ${raw.result.resources.length} | ${raw.ms.toFixed(0)} | ${(raw.ms / baseline.ms).toFixed(2)} | |`);
   rows.push(`| plan bro-ai ${stack} (components) | ${n} | ${example.ms.toFixed(0)} | ${(example.ms / baseline.ms).toFixed(2)} | ≤ 1.15 |`);
   rows.push(`| brume diff bro-ai ${stack} (2 plans + diff + md) | ${n} | ${diff.ms.toFixed(0)} | ${(diff.ms / baseline.ms).toFixed(2)} | |`);
+}
+// The creation-order check (src/plan/creation-order.ts) runs on every plan: its cost, as CPU.
+{
+  const planWith = (creationOrder: boolean) => planStack({ stack: "prod", configFile: join(broAi, "brume.yaml"), projectDir: broAi, creationOrder });
+  const [on, off] = await cpuEach([() => planWith(true), () => planWith(false)]);
+  rows.push(`| plan bro-ai prod, creation-order check on / off (CPU user + sys, A B A B …) | | ${on!.toFixed(0)} / ${off!.toFixed(0)} | ${(on! / off!).toFixed(2)} | ≤ 1.10 |`);
 }
 const sizes = values.services.split(",").map(Number).filter((x) => x > 0);
 const synthetic = sizes.map((n) => {

@@ -63,6 +63,22 @@ describe("README", () => {
     expect(plan.outputs).toEqual({ networkId: "projects/acme-prod-1234/global/networks/acme-prod-vpc" });
   });
 
+  it("runs the creation-order example: it finds the bucket that races its API", async () => {
+    const code = blockAfter("### Creation order", "ts").replace(/from "@brume\/infra\/plan"/, `from ${JSON.stringify(join(repoRoot, "src/plan/index.js"))}`);
+    const dir = join(repoRoot, "test/.readme-snippets");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "creation-order-example.ts"), code);
+    const { violations } = await import(join(dir, "creation-order-example.ts"));
+    expect(violations).toEqual([
+      {
+        rule: "api-enabled",
+        urn: "urn:pulumi:prod::acme::gcp:storage/bucket:Bucket::assets",
+        missing: "the API storage.googleapis.com it calls (storage-api)",
+        fix: "make the resource depend on the gcp.projects.Service of its API (Apis.for)",
+      },
+    ]);
+  });
+
   it("names the two commands, and package.json defines them", () => {
     expect(readme).toContain("npm ci && npm run plan");
     expect(readme).toContain("bash .ci/install-tools.sh && npm ci && npm test");

@@ -61,6 +61,12 @@ export interface EnvironmentArgs {
    */
   imageRepositories?: ImageRepository[];
   /**
+   * APIs other parts of the stack call in this project, enabled with the defaults (for example
+   * `cloudtrace.googleapis.com` when the services' trace collector exports spans).
+   * @default []
+   */
+  extraApis?: string[];
+  /**
    * Observability (alerts, uptime checks, dashboard, log sinks, budget); none when absent.
    * `endpoints` / `exposedServices` / `machineGroups` name what to watch besides the data services.
    */
@@ -123,7 +129,10 @@ export class Environment extends pulumi.ComponentResource {
   /** The project's `_Default` log bucket, its retention from the preset (`logBucketRetentionDays`). */
   readonly defaultLogBucket: gcp.logging.ProjectBucketConfig;
   readonly observability?: Observability;
-  readonly access?: Access;
+  /** Role-based access (`addAccess`, or `access` in the args). */
+  access?: Access;
+  private readonly envName: string;
+  private readonly envArgs: EnvironmentArgs;
   /** Scheduled exports to the DR region, by database. */
   readonly backups: Record<string, DatabaseBackup>;
 
@@ -144,14 +153,17 @@ export class Environment extends pulumi.ComponentResource {
     this.network = this.createNetwork(name, args, afterApis("compute", "dns", "servicenetworking"));
     this.keyRings = env.settings.cmek ? this.createKeyRings(name, args, afterApis("cloudkms", "secretmanager")) : {};
     this.registry = this.createRegistry(name, args, afterApis("artifactregistry", "containerscanning"));
-    this.cluster = this.createCluster(name, args, afterApis("container", "binaryauthorization", "compute", "iam"));
+    // The node service account's project roles are Cloud Resource Manager calls (gcp-review 32).
+    this.cluster = this.createCluster(name, args, afterApis("container", "binaryauthorization", "compute", "iam", "cloudresourcemanager"));
 
     // Cloud SQL and Memorystore reach the VPC through Private Services Access.
     const afterServicesAccess = (...apis: string[]) => ({ parent: this, dependsOn: [...this.apis.for(...apis, "secretmanager"), this.network.servicesAccess] });
     this.databases = mapValues(args.databases, (key, db) => this.createDatabase(name, key, db, args, afterServicesAccess("sqladmin")));
     this.caches = mapValues(args.caches, (key, cache) => this.createCache(name, key, cache, args, afterServicesAccess("redis")));
     this.topics = mapValues(args.topics, (key, topic) => this.createTopic(name, key, topic, args, afterApis("pubsub", "iam")));
-    this.buckets = mapValues(args.buckets, (key, bucket) => this.createBucket(name, key, bucket, args, afterApis("compute")));
+    // Cloud Storage is its own API (on for console-created projects, not guaranteed for projects
+    // created through the API: gcp-review 32); CDN backends of public buckets are Compute calls.
+    this.buckets = mapValues(args.buckets, (key, bucket) => this.createBucket(name, key, bucket, args, afterApis("storage", "compute")));
     if (Object.values(args.secrets ?? {}).some((s) => s.rotationDays !== undefined)) {
       this.secretRotationTopic = this.createSecretRotationTopic(name, args);
       this.secretRotationPublisher = rotationPublisher(
@@ -168,7 +180,11 @@ export class Environment extends pulumi.ComponentResource {
     // Operations, from what the environment now contains.
     if (args.observability) this.observability = this.createObservability(name, args, args.observability, afterApis(...operationsApiNames(this.apis)));
     this.backups = args.recovery && env.drRegion ? mapValues(this.databases, (key, db) => this.createBackup(name, key, db, args, afterApis(...operationsApiNames(this.apis)))) : {};
-    if (args.access) this.access = this.createAccess(name, args, args.access, afterApis("cloudresourcemanager", "iam", "container"));
+    this.envName = name;
+    this.envArgs = args;
+    // Standalone, the RoleBindings name a namespace this component does not manage; a Project
+    // adds access itself once it created the services' Namespace (addAccess).
+    if (args.access) this.addAccess(args.access);
 
     this.registerOutputs({
       networkId: this.network.networkId,
@@ -446,7 +462,26 @@ export class Environment extends pulumi.ComponentResource {
     );
   }
 
-  private createAccess(name: string, args: EnvironmentArgs, a: NonNullable<EnvironmentArgs["access"]>, opts: pulumi.ComponentResourceOptions): Access {
+  /**
+   * Role-based access for the services' namespace. The RoleBindings are namespaced: when the
+   * stack manages the Namespace, pass it, so they wait for it — created before it they fail with
+   * `namespaces "<ns>" not found` on a fresh cluster (gcp-review 11; creation-order rule
+   * kubernetes-namespace). Call it once.
+   */
+  addAccess(a: NonNullable<EnvironmentArgs["access"]>, namespace?: pulumi.Resource): Access {
+    if (this.access) throw new Error("Environment.addAccess: access was already added");
+    const opts = { parent: this, dependsOn: this.apis.for("cloudresourcemanager", "iam", "container") };
+    this.access = this.createAccess(this.envName, this.envArgs, a, opts, namespace ? [namespace] : []);
+    return this.access;
+  }
+
+  private createAccess(
+    name: string,
+    args: EnvironmentArgs,
+    a: NonNullable<EnvironmentArgs["access"]>,
+    opts: pulumi.ComponentResourceOptions,
+    namespaceResources: pulumi.Resource[],
+  ): Access {
     const env = args.environment;
     return new Access(
       `${name}-access`,
@@ -459,6 +494,7 @@ export class Environment extends pulumi.ComponentResource {
         // Services run in the `<project>-<environment>` namespace.
         namespaces: [this.naming.prefix],
         kubernetesProvider: this.cluster.provider,
+        namespaceResources,
         ...pick(args.transform?.access),
       },
       opts,
@@ -577,7 +613,8 @@ export function secretRotationSubscriptionName(naming: Naming): string {
 
 /** Operations components call the monitoring / logging family and what the operations sections enabled. */
 function operationsApiNames(apis: Apis): string[] {
-  const base = ["monitoring", "logging", "pubsub", "sqladmin", "cloudresourcemanager"];
+  // Log archives and export buckets are Cloud Storage, their writers IAM (gcp-review 32).
+  const base = ["monitoring", "logging", "pubsub", "sqladmin", "cloudresourcemanager", "storage", "iam"];
   const extra = Object.keys(apis.services).map((s) => s.replace(/\.googleapis\.com$/, "")).filter((s) => ["bigquery", "billingbudgets", "cloudscheduler"].includes(s));
   return [...base, ...extra];
 }
@@ -592,13 +629,14 @@ export function firstRotationTime(now: Date): string {
 }
 
 /** APIs the operations features need beyond the defaults. */
-export function operationsApis(args: Pick<EnvironmentArgs, "observability" | "recovery" | "environment">): string[] {
+export function operationsApis(args: Pick<EnvironmentArgs, "observability" | "recovery" | "environment" | "extraApis">): string[] {
   const out: string[] = [];
   if (args.observability) {
     if (args.observability.logs?.bigquery ?? true) out.push("bigquery.googleapis.com");
     if (args.observability.budget) out.push("billingbudgets.googleapis.com");
   }
   if (args.recovery && args.environment.drRegion) out.push("cloudscheduler.googleapis.com");
+  out.push(...(args.extraApis ?? []));
   return out;
 }
 

@@ -20,6 +20,8 @@ export const defaultApis = [
   "compute.googleapis.com",
   "container.googleapis.com",
   "sqladmin.googleapis.com",
+  // Buckets: on by default only for projects created in the console (gcp-review 32).
+  "storage.googleapis.com",
   "servicenetworking.googleapis.com",
   "redis.googleapis.com",
   "pubsub.googleapis.com",

@@ -58,6 +58,8 @@ export class Project extends pulumi.ComponentResource {
     this.resolved = resolveEnvironment(args.config, args.environment);
 
     this.provider = this.createProvider(name, args);
+    // Access is added after the services' Namespace exists, so its RoleBindings wait for it.
+    const { access, ...operations } = operationsArgs(args.config, this.resolved);
     this.environment = new Environment(
       `${name}-${this.resolved.name}`,
       {
@@ -71,7 +73,9 @@ export class Project extends pulumi.ComponentResource {
         servingPorts: servingPorts(args.config),
         allowedImagePatterns: imagePatterns(args.config),
         imageRepositories: nodeImageRepositories(args.config, this.resolved),
-        ...operationsArgs(args.config, this.resolved),
+        // The trace collector exports to Cloud Trace (gcp-review 32).
+        ...(args.config.observability?.tracing ? { extraApis: ["cloudtrace.googleapis.com"] } : {}),
+        ...operations,
         ...(args.transform?.environment ? { transform: args.transform.environment } : {}),
       },
       { parent: this, providers: { gcp: this.provider } },
@@ -84,6 +88,7 @@ export class Project extends pulumi.ComponentResource {
       ...(args.transform?.services ? { transform: args.transform.services } : {}),
     }));
 
+    if (access) this.environment.addAccess(access, this.namespace);
     if (Object.keys(args.config.machines).length > 0) this.machines = this.createMachines(name, args);
     if (args.config.ci) this.ci = this.createCiIdentity(name, args, args.config.ci);
 
@@ -119,7 +124,7 @@ export class Project extends pulumi.ComponentResource {
         ...(e.network.publicZone && env.domain ? { publicZone: { name: e.network.publicZone.name, dnsName: fqdn(env.domain) } } : {}),
         ...(args.transform?.machines ? { transform: args.transform.machines } : {}),
       },
-      { parent: this, providers: { gcp: this.provider }, dependsOn: e.apis.for("compute", "secretmanager", "artifactregistry", "iam") },
+      { parent: this, providers: { gcp: this.provider }, dependsOn: e.apis.for("compute", "secretmanager", "artifactregistry", "iam", "cloudresourcemanager") },
     );
   }
 

@@ -65,8 +65,15 @@ export interface ServiceTargets {
 export interface ServiceArgs {
   /** Kubernetes provider of the cluster. */
   provider: k8s.Provider;
-  /** GCP project of the cluster (Workload Identity pool `<project>.svc.id.goog`) and of the GSA. */
+  /** GCP project of the GSA (and of the cluster when `workloadPool` is not given). */
   project: string;
+  /**
+   * The cluster's Workload Identity pool (`Cluster.workloadPool`, an output): the KSA→GSA grant is
+   * built from it so it waits for the cluster that creates the pool — a grant naming a pool that
+   * does not exist yet fails with "Identity Pool does not exist" (gcp-review finding 1). Without
+   * it the member is `<project>.svc.id.goog` as a plain string, for clusters outside the stack.
+   */
+  workloadPool?: pulumi.Input<string>;
   /** Physical names of GCP resources (the GSA id, the Cloud Armor policy). */
   naming: Naming;
   /** Namespace the service runs in. */
@@ -194,7 +201,10 @@ export class Service extends pulumi.ComponentResource {
         {
           serviceAccountId: this.account.name,
           role: "roles/iam.workloadIdentityUser",
-          member: `serviceAccount:${args.project}.svc.id.goog[${args.namespace}/${n.ksa}]`,
+          member:
+            args.workloadPool !== undefined
+              ? pulumi.interpolate`serviceAccount:${args.workloadPool}[${args.namespace}/${n.ksa}]`
+              : `serviceAccount:${args.project}.svc.id.goog[${args.namespace}/${n.ksa}]`,
         },
         childOptions(this, this.opts),
       ),
@@ -456,9 +466,12 @@ export class Service extends pulumi.ComponentResource {
     });
     // Traffic moves only once every backend it names is Available: the route waits for them.
     const backends = new Set([...plan.backends, ...(plan.preview?.backends ?? [])].map((b) => b.service));
+    // And for the policies of those backends: a route programmed before its GCPBackendPolicy /
+    // HealthCheckPolicy attach serves without IAP / Cloud Armor and with the default health check
+    // (k8s-review 10; the creation-order rule httproute-policies).
     const after = Object.values(this.workloads)
       .filter((w) => backends.has(w.workload.name))
-      .flatMap((w) => [w.deployment, w.service ?? this.service]);
+      .flatMap((w) => [w.deployment, w.service ?? this.service, ...(w.backendPolicy ? [w.backendPolicy] : []), ...(w.healthCheckPolicy ? [w.healthCheckPolicy] : [])]);
     return new k8s.apiextensions.CustomResource(
       ...transformed(args.transform?.route, `${name}-route`, asCustomArgs(manifest), this.k8sOptions({ dependsOn: after })),
     );

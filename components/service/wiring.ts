@@ -89,6 +89,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
         naming: env.naming,
         namespace: namespace.name,
         namespaceResource: namespace,
+        workloadPool: env.cluster.workloadPool,
         service: key,
         // A built image runs by digest; its content tag names the version (a plain value).
         config: withTracing(built ? { ...svc, image: built.taggedName } : svc, collector !== undefined),
@@ -104,7 +105,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
         labels: { environment: resolved.name },
         ...(args.transform?.service ? { transform: args.transform.service } : {}),
       },
-      { parent, ...providers, dependsOn: env.apis.for("container", "iam", "iamcredentials", "compute") },
+      { parent, ...providers, dependsOn: env.apis.for("container", "iam", "iamcredentials", "compute", "cloudresourcemanager") },
     );
   }
   if (collector) {
@@ -116,6 +117,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
         naming: env.naming,
         namespace: namespace.name,
         namespaceResource: namespace,
+        workloadPool: env.cluster.workloadPool,
         service: collectorName,
         config: collector,
         callers: kube.map(([key]) => key).sort(),
@@ -123,13 +125,14 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
         labels: { environment: resolved.name },
         ...(args.transform?.service ? { transform: args.transform.service } : {}),
       },
-      { parent, ...providers, dependsOn: env.apis.for("container", "iam", "iamcredentials", "compute") },
+      { parent, ...providers, dependsOn: env.apis.for("container", "iam", "iamcredentials", "compute", "cloudresourcemanager") },
     );
     // Cloud Trace has no resource-level IAM: the span writer role is granted on the project.
     new gcp.projects.IAMMember(
       `${name}-${collectorName}-trace-writer`,
       { project: resolved.gcpProject, role: traceWriterRole, member: pulumi.interpolate`serviceAccount:${traces.gsaEmail}` },
-      { parent: traces },
+      // Project IAM is a Cloud Resource Manager call; the spans go to Cloud Trace (enabled with tracing).
+      { parent: traces, dependsOn: env.apis.for("cloudresourcemanager", "cloudtrace") },
     );
     services[collectorName] = traces;
   }

@@ -53,7 +53,9 @@ export default async function main() {
       },
     },
     // Same project, region and labels as the environment: every child inherits this provider.
-    { providers: [project.provider] },
+    // The VPC calls the APIs the environment enables: wait for them (the creation-order check
+    // fails the plan otherwise, as the first `pulumi up` on a fresh project would).
+    { providers: [project.provider], dependsOn: project.environment.apis.for("compute", "dns", "servicenetworking") },
   );
 
   return {

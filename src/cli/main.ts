@@ -63,7 +63,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
       io.stderr(`brume: ${(err as Error).message}\n\n${usageText()}`);
       return 2;
     }
-    if ((err as Error).name === "PlanError") {
+    if ((err as Error).name === "PlanError" || (err as Error).name === "CreationOrderError") {
       io.stderr(`${(err as Error).message}\n`);
       return 1;
     }

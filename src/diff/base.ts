@@ -104,7 +104,8 @@ export async function planAtGitRef(options: GitBaseOptions): Promise<Plan> {
     const baseProjectDir = join(tmp, relProjectDir);
     const project = projectName(join(baseProjectDir, "Pulumi.yaml")) ?? projectName(join(projectDir, "Pulumi.yaml")) ?? "brume";
     if (!existsSync(baseConfig) || !existsSync(join(baseProjectDir, `Pulumi.${options.stack}.yaml`))) return emptyPlan(project, options.stack);
-    const { plan } = await planStack({ stack: options.stack, configFile: baseConfig, projectDir: baseProjectDir });
+    // The base is what is deployed: its creation order is history, not this change's business.
+    const { plan } = await planStack({ stack: options.stack, configFile: baseConfig, projectDir: baseProjectDir, creationOrder: false });
     return plan;
   } finally {
     rmSync(tmp, { recursive: true, force: true });

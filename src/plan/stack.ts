@@ -10,6 +10,7 @@ import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../config/errors.js";
 import { findConfigFile, loadStack, type LoadedStack } from "../config/load.js";
 import { checkImages, renderImageViolations } from "./images.js";
+import { checkCreationOrder, CreationOrderError } from "./creation-order.js";
 import { PlanError, runProgram, type Plan, type PlannedResource } from "./run.js";
 
 export interface StackConfig {
@@ -63,6 +64,13 @@ export interface PlanStackOptions {
    * @default true
    */
   checkImages?: boolean;
+  /**
+   * Check the plan's creation order (./creation-order.ts): a resource the engine would create
+   * before something it needs fails the plan with a CreationOrderError. Turn it off only when
+   * something outside the plan orders those resources (or to plan a deployed base for a diff).
+   * @default true
+   */
+  creationOrder?: boolean;
 }
 
 export interface StackPlan {
@@ -101,6 +109,10 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
     const plans: Plan[] = [];
     for (const onlyServices of groups) plans.push(await runProgram(() => program({ onlyServices, loaded }), runOptions));
     plan = mergePlans(plans);
+  }
+  if (options.creationOrder ?? true) {
+    const violations = checkCreationOrder(plan);
+    if (violations.length > 0) throw new CreationOrderError(violations);
   }
   if (options.checkImages ?? true) {
     const violations = checkImages(plan, { readableRegistries: loaded.environment.cluster.readableRegistries });

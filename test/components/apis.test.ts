@@ -12,6 +12,7 @@ describe("API helpers", () => {
       "compute",
       "container",
       "sqladmin",
+      "storage",
       "servicenetworking",
       "redis",
       "pubsub",

@@ -164,12 +164,15 @@ beforeAll(async () => {
   // 5. Plan the compiled program with the installed package, the way Pulumi loads it.
   writeFileSync(
     join(app, "plan.mjs"),
-    `import { planContract, runProgram } from "@brume/infra/plan";
+    `import { checkCreationOrder, planContract, runProgram } from "@brume/infra/plan";
 const entry = new URL(${JSON.stringify(`./${pulumiProject.main}`)}, import.meta.url).href;
 const plans = [];
 for (const options of JSON.parse(process.argv[2])) {
   const plan = await runProgram(async () => (await import(entry)).default(), options);
   planContract.parse(plan);
+  // The creation-order check, as a user's stack runs it from the package.
+  const violations = checkCreationOrder(plan);
+  if (violations.length > 0) throw new Error(JSON.stringify(violations, null, 2));
   plans.push(plan);
 }
 const resolved = Object.fromEntries(
@@ -361,9 +364,11 @@ describe("@brume/infra packed, installed and imported by another TypeScript stac
       logConfig: { flowSampling: 0.1 },
       network: "projects/acme-prod-4242/global/networks/acme-prod-sandbox-vpc",
     });
-    // It waits on its own VPC, and on nothing of the Project's environment.
+    // It waits on its own VPC and, of the Project's environment, only on the APIs it calls.
     expect(sandboxNodes.dependencies).toContain(sandboxVpc.urn);
-    for (const dep of sandboxNodes.dependencies) expect(dep).toMatch(/^urn:pulumi:prod::consumer-stack::brume:network:Network\$/);
+    const [own, apis] = [sandboxNodes.dependencies.filter((d) => /^urn:pulumi:prod::consumer-stack::brume:network:Network\$/.test(d)), sandboxNodes.dependencies.filter((d) => !/^urn:pulumi:prod::consumer-stack::brume:network:Network\$/.test(d))];
+    expect(own).toContain(sandboxVpc.urn);
+    expect(apis.map((d) => d.slice(d.lastIndexOf("::") + 2)).sort()).toEqual(["acme-prod-apis-compute", "acme-prod-apis-dns", "acme-prod-apis-servicenetworking"]);
     const sandboxProxy = find(prod, "gcp:compute/subnetwork:Subnetwork", "sandbox-proxy");
     expect(sandboxProxy.inputs).toMatchObject({ ipCidrRange: "10.240.32.0/23", purpose: "REGIONAL_MANAGED_PROXY", role: "ACTIVE" });
     expect(sandboxProxy.inputs).not.toHaveProperty("logConfig");

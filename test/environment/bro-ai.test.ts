@@ -16,7 +16,7 @@ beforeAll(async () => {
 
 /** Counts that differ between the environments come from the preset, never from code paths. */
 const sharedCounts: Record<string, number> = {
-  "gcp:projects/service:Service": 23, // + bigquery, billingbudgets (observability), cloudscheduler (recovery exports)
+  "gcp:projects/service:Service": 25, // defaults 21 (storage included) + bigquery, billingbudgets (observability), cloudscheduler (recovery exports), cloudtrace (tracing)
   "gcp:projects/serviceIdentity:ServiceIdentity": 2,
   "gcp:compute/network:Network": 1,
   "gcp:compute/subnetwork:Subnetwork": 3,
@@ -120,6 +120,10 @@ describe("examples/bro-ai inventory", () => {
     expect(redis).toContain(api("redis"));
     expect(redis).not.toContain(api("sqladmin"));
     expect(deps("gcp:pubsub/topic:Topic", "bro-ai-prod-topic-events-topic")).toContain(api("pubsub"));
+    // Buckets call Cloud Storage (gcp-review 32); project IAM calls Cloud Resource Manager.
+    expect(deps("gcp:storage/bucket:Bucket", "bro-ai-prod-bucket-logs-bucket")).toEqual(expect.arrayContaining([api("storage")]));
+    expect(deps("gcp:projects/iAMMember:IAMMember", "bro-ai-prod-cluster-nodes-logging-logwriter")).toContain(api("cloudresourcemanager"));
+    expect(deps("gcp:projects/iAMMember:IAMMember", "bro-ai-prod-svc-api-db-main")).toContain(api("cloudresourcemanager"));
     expect(deps("gcp:container/cluster:Cluster", "bro-ai-prod-cluster-cluster")).toEqual(expect.arrayContaining([api("container"), api("binaryauthorization")]));
     const edges = prod.resources.reduce((sum, r) => sum + r.dependencies.length, 0);
     expect(edges / prod.resources.length).toBeLessThan(10);

@@ -14,7 +14,9 @@ export const planCommand: Command = {
                         --policy prints the report (per rule, per stateful resource) on stderr; violations and
                         unmet targets are listed with rule and URN and fail the plan
   --quota / --no-quota  Peak quota demand (vCPU per family, SSD GB, addresses): --quota prints the full report
-                        (\`brume quota\`) on stderr; by default the text format prints its summary line there`,
+                        (\`brume quota\`) on stderr; by default the text format prints its summary line there
+  --no-creation-order   Skip the creation-order check (on by default: a resource the engine would create
+                        before something it needs fails the plan with the rule, the resource and the fix)`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -26,6 +28,7 @@ export const planCommand: Command = {
         "no-policy": { type: "boolean" },
         quota: { type: "boolean" },
         "no-quota": { type: "boolean" },
+        "no-creation-order": { type: "boolean" },
       },
       strict: true,
     });
@@ -39,6 +42,7 @@ export const planCommand: Command = {
       stack: values.stack as string,
       ...(values.config ? { configFile: values.config } : {}),
       ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
+      ...(values["no-creation-order"] ? { creationOrder: false } : {}),
     });
     const text = renderPlan(plan, format as "json" | "text" | "md");
     if (values.out) writeFileSync(values.out, text);
