@@ -132,6 +132,7 @@ export class Project extends pulumi.ComponentResource {
         deployBranch: ci.github.deployBranch,
         hostPool: host === this.resolved.name,
         poolProject: args.config.environments[host]!.gcpProject,
+        ...(ci.github.poolProjectNumber !== undefined ? { poolProjectNumber: ci.github.poolProjectNumber } : {}),
         ...(args.transform?.ci ? { transform: args.transform.ci } : {}),
       },
       { parent: this, providers: { gcp: this.provider }, dependsOn: this.environment.apis.for("iam", "iamcredentials", "sts", "cloudresourcemanager") },

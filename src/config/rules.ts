@@ -145,6 +145,18 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   if (config.ci && !Object.hasOwn(config.environments, config.ci.github.identityEnvironment)) {
     const name = config.ci.github.identityEnvironment;
     add("ci.github.identityEnvironment", unknownName("environment", name, Object.keys(config.environments), "environments"), name);
+  } else if (config.ci && config.ci.github.poolProjectNumber === undefined) {
+    // An environment in another project cannot look the pool project's number up: its deploy and
+    // preview identities hold no resourcemanager.projects.get there (gcp-review 6).
+    const poolProject = config.environments[config.ci.github.identityEnvironment]!.gcpProject;
+    const others = Object.entries(config.environments).filter(([, env]) => env.gcpProject !== poolProject).map(([name]) => name);
+    if (others.length > 0) {
+      add(
+        "ci.github.poolProjectNumber",
+        `environments ${others.join(", ")} live outside the pool project "${poolProject}" and cannot look its number up; ` +
+          `set ci.github.poolProjectNumber to the output of: gcloud projects describe ${poolProject} --format='value(projectNumber)'`,
+      );
+    }
   }
   checkOperations(config, add);
   checkMachines(config, add);

@@ -555,6 +555,16 @@ export const ciSchema = strict({
     identityEnvironment: dnsLabel
       .default("prod")
       .meta({ description: "Environment whose GCP project hosts the Workload Identity pool shared by all environments." }),
+    // A project number is an int64 in decimal (Resource Manager `Project.projectNumber`); numbers
+    // of current projects have 12 digits, older ones fewer. A project *id* starts with a letter.
+    poolProjectNumber: z
+      .string()
+      .regex(/^[1-9][0-9]{5,18}$/, { error: 'expected the pool project\'s number (digits only, e.g. "193746405319"), not its id' })
+      .optional()
+      .meta({
+        description:
+          "Number of the identityEnvironment's GCP project (`gcloud projects describe <id> --format='value(projectNumber)'`). Required when environments live in other projects: their credentials cannot look it up.",
+      }),
   }),
 }).meta({ description: "Keyless CI: Workload Identity Federation for GitHub Actions, deploy and preview service accounts." });
 

@@ -1,6 +1,6 @@
 /** Offline planning: run any Pulumi program under deterministic mocks and get its resource graph. */
 export { planContract, plannedResourceContract } from "./contract.js";
 export { countByType, planFormats, renderPlan, type PlanFormat } from "./format.js";
-export { mockPrivateIp, mockProjectNumber, mockPublicIp, PlanMocks, UnmockedInvokeError } from "./mocks.js";
+export { mockAddressIn, mockPrivateIp, mockProjectNumber, mockPublicIp, PlanMocks, UnknowableInvokeError, UnmockedInvokeError } from "./mocks.js";
 export { normalizeWireValue, PlanError, runProgram, SECRET_MASK, UNKNOWN_MASK, type Plan, type PlannedResource, type RunProgramOptions } from "./run.js";
 export { planStack, readStackConfig, type PlanStackOptions, type StackConfig, type StackPlan } from "./stack.js";
