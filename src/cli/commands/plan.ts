@@ -31,11 +31,13 @@ export const planCommand: Command = {
       throw new UsageError(`--format must be one of ${planFormats.join(", ")}, got "${format}"`);
     }
     const { planStack } = await import("../../plan/stack.js");
-    const { plan, loaded } = await planStack({
+    const { plan, loaded, warnings } = await planStack({
       stack: values.stack as string,
       ...(values.config ? { configFile: values.config } : {}),
       ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
     });
+    // What the plan accepts but the environment would not run as declared (secrets without a value).
+    for (const warning of warnings) io.stderr(`warning: ${warning}\n`);
     const text = renderPlan(plan, format as "json" | "text" | "md");
     if (values.out) writeFileSync(values.out, text);
     else io.stdout(text);
