@@ -48,8 +48,11 @@ export function secretsWithoutValue(plan: Plan, options: SecretValueOptions = {}
     if (valued.has(secret.urn)) continue;
     const secretId = String(secret.inputs.secretId ?? secret.name);
     const project = String(secret.inputs.project ?? "");
+    // A grant names its secret by id: the physical id, `projects/<p>/secrets/<id>` (the provider's
+    // resource id), or the offline plan's id of the Secret (`<logical name>-id`, src/plan/mocks.ts).
+    const names = (v: unknown) => typeof v === "string" && (v === secretId || v.endsWith(`/secrets/${secretId}`) || v === `${secret.name}-id`);
     const readers = [
-      ...accessors.filter((r) => r.dependencies.includes(secret.urn)).map((r) => r.name),
+      ...accessors.filter((r) => names(r.inputs.secretId)).map((r) => r.name),
       ...classes.filter((c) => c.text.includes(`/secrets/${secretId}/versions/`)).map((c) => c.name),
     ].sort();
     if (readers.length === 0) continue;
@@ -62,7 +65,7 @@ export function secretsWithoutValue(plan: Plan, options: SecretValueOptions = {}
       readers,
       message:
         `secret "${secretId}" is read by ${readers.join(", ")} but nothing in the stack gives it a value: ` +
-        `what mounts it does not start until it has a version; ${set ? `set it with ${set}, or add one out of band: ${gcloud}` : `add one: ${gcloud}`}`,
+        `whatever mounts or reads it fails until it has a version; ${set ? `set it with ${set}, or add one out of band: ${gcloud}` : `add one: ${gcloud}`}`,
     });
   }
   return out;
