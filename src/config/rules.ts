@@ -412,7 +412,7 @@ function checkOperations(config: BrumeConfig, add: Add): void {
   const envNames = Object.keys(config.environments);
   const slack = config.observability?.notifications.slack;
   if (slack && !has(config.secrets, slack.tokenSecret)) {
-    add("observability.notifications.slack.tokenSecret", `${unknownName("secret", slack.tokenSecret, Object.keys(config.secrets), "secrets")}; declare it under secrets and add the Slack token as its version`, slack.tokenSecret);
+    add("observability.notifications.slack.tokenSecret", `${unknownName("secret", slack.tokenSecret, Object.keys(config.secrets), "secrets")}; declare it under secrets and set the token: pulumi config set --secret --path 'brume:secrets.${slack.tokenSecret}' <token>`, slack.tokenSecret);
   }
   for (const env of Object.keys(config.observability?.budget?.amounts ?? {})) {
     if (!has(config.environments, env)) add(`observability.budget.amounts.${env}`, unknownName("environment", env, envNames, "environments"), env);

@@ -462,11 +462,11 @@ export const observabilitySchema = strict({
       channel: z.string().regex(/^#[a-z0-9][-_a-z0-9]{0,79}$/, { error: 'expected a Slack channel such as "#alerts"' }),
       tokenSecret: dnsLabel.meta({
         description:
-          "Secret (from `secrets`) whose latest version holds the Slack app OAuth token; read from Secret Manager at deploy time, stored only as a secret.",
+          "Secret (from `secrets`) holding the Slack app OAuth token. Its value comes from the stack's secret config (`pulumi config set --secret --path 'brume:secrets.<name>' <token>`), written as the secret's version and passed to the channel; never read back from Secret Manager.",
       }),
     })
       .optional()
-      .meta({ description: "Slack channel; the token stays in Secret Manager." }),
+      .meta({ description: "Slack channel; its token comes from Pulumi secret config (brume:secrets)." }),
   }).default({ emails: [] }),
   thresholds: alertThresholdsSchema.prefault({}),
   logs: strict({

@@ -5,16 +5,17 @@
  * `brume:secrets: { <name>: { secure: v1:… } }`; the tests write such files (the ciphertext is
  * opaque offline: the plan only knows that a value exists and is secret).
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
+import { secretValuesKey, setSecretCommand } from "../../src/config/secret-values.js";
 import { ConfigError } from "../../src/config/errors.js";
 import { PlanError, runProgram } from "../../src/plan/run.js";
 import { secretsWithoutValue } from "../../src/plan/secret-values.js";
 import { planStack, readStackConfig } from "../../src/plan/stack.js";
-import { brume, byUrn, examplePath, one, ofType } from "../harness.js";
+import { brume, byUrn, examplePath, one, ofType, repoRoot } from "../harness.js";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -161,5 +162,17 @@ describe("the Slack token (gcp-review 9: never read back from Secret Manager)", 
     });
     await expect(run).rejects.toBeInstanceOf(PlanError);
     await expect(run).rejects.toThrow(/brume:secrets\.slack-token: the Slack channel needs its token/);
+  });
+});
+
+describe("README: Secret values", () => {
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("### Secret values"), readme.indexOf("### CIDR plan"));
+
+  it("shows the command the errors and warnings give, and the stack config it produces", () => {
+    const command = /```sh\n(.*)\n```/.exec(section)![1]!;
+    expect(command).toBe(setSecretCommand("stripe-key", "prod").replace("<value>", "'sk_live_…'"));
+    const yaml = parse(/```yaml\n([\s\S]*?)```/.exec(section)![1]!) as { config: Record<string, unknown> };
+    expect(yaml.config[secretValuesKey]).toEqual({ "stripe-key": { secure: "v1:…" } });
   });
 });
