@@ -187,10 +187,21 @@ const computed: Record<string, (args: MockArgs, project: string, region: string,
     result: `mock-random-password:${name}`,
     bcryptHash: `$2a$10$mock-bcrypt:${name}`,
   }),
-  "gcp:container/cluster:Cluster": ({ inputs, name }) => ({
-    endpoint: mockPrivateIp(str(inputs.name, name), "172.16"),
-    masterAuth: { clusterCaCertificate: Buffer.from(`mock-ca:${name}`).toString("base64") },
-  }),
+  // A private cluster's control plane has an internal address in its masterIpv4CidrBlock; `endpoint`
+  // is that address only with enablePrivateEndpoint, else the public one
+  // (https://cloud.google.com/kubernetes-engine/docs/concepts/private-cluster-concept#endpoints_in_private_clusters).
+  "gcp:container/cluster:Cluster": ({ inputs, name }) => {
+    const n = str(inputs.name, name);
+    const privateCluster = dig(inputs, "privateClusterConfig") as Record<string, unknown> | undefined;
+    const masterCidr = dig(privateCluster, "masterIpv4CidrBlock");
+    const privateEndpoint = (typeof masterCidr === "string" ? mockAddressIn(masterCidr, `master:${n}`) : undefined) ?? mockPrivateIp(n, "172.16");
+    const publicEndpoint = mockPublicIp(`master:${n}`);
+    return {
+      endpoint: dig(privateCluster, "enablePrivateEndpoint") === true ? privateEndpoint : publicEndpoint,
+      ...(privateCluster ? { privateClusterConfig: { ...privateCluster, privateEndpoint, publicEndpoint } } : {}),
+      masterAuth: { clusterCaCertificate: Buffer.from(`mock-ca:${name}`).toString("base64") },
+    };
+  },
   "gcp:storage/bucket:Bucket": ({ inputs, name }) => ({
     url: `gs://${str(inputs.name, name)}`,
     selfLink: `https://www.googleapis.com/storage/v1/b/${str(inputs.name, name)}`,

@@ -101,6 +101,21 @@ describe("addresses from the plan's own ranges", () => {
     expect(ofType(plan, "gcp:compute/address:Address")).toHaveLength(4);
   });
 
+  it("gives a private control plane its address in masterIpv4CidrBlock; endpoint is the public one unless the private endpoint is on", async () => {
+    const plan = await planProgram(async () => {
+      const gcp = await import("@pulumi/gcp");
+      const make = (name: string, enablePrivateEndpoint: boolean) =>
+        new gcp.container.Cluster(name, { name, location: "europe-west1", privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint, masterIpv4CidrBlock: "172.16.0.16/28" } });
+      const open = make("open", false);
+      const closed = make("closed", true);
+      return { open: open.endpoint, openPrivate: open.privateClusterConfig.apply((c) => c?.privateEndpoint), closed: closed.endpoint };
+    });
+    const out = plan.outputs as { open: string; openPrivate: string; closed: string };
+    expect(out.open).toMatch(/^203\.0\.113\.\d+$/);
+    expect(inCidr(out.openPrivate, "172.16.0.16/28")).toBe(true);
+    expect(inCidr(out.closed, "172.16.0.16/28")).toBe(true);
+  });
+
   it("allocates deterministically: the same seed gives the same address, a taken one moves on", () => {
     const taken = new Set<string>();
     const first = mockAddressIn("10.0.64.0/20", "sql:a", taken)!;
