@@ -1,4 +1,5 @@
 /** The GitHub Actions identity: one pool in the hosting environment, least-privilege service accounts per environment. */
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { deployRoles, previewRoles, principalSet } from "../../components/security/ci-identity.js";
 import { mockProjectNumber } from "../../src/plan/mocks.js";
@@ -79,6 +80,26 @@ describe("the pool project's number (gcp-review 6: no cross-project getProject)"
         ["ci.github.poolProjectNumber", `expected the pool project's number (digits only, e.g. "193746405319"), not its id, got "${bad}"`],
       ]);
     }
+  });
+
+  it("property: any decimal int64 without a leading zero (6 to 19 digits) is accepted, anything with a non-digit refused", () => {
+    const digits = fc.integer({ min: 5, max: 18 }).chain((n) =>
+      fc.tuple(fc.constantFrom(..."123456789"), fc.array(fc.constantFrom(..."0123456789"), { minLength: n, maxLength: n })).map(([first, rest]) => first + rest.join("")),
+    );
+    fc.assert(
+      fc.property(digits, (n) => {
+        expect(() => validateConfig(withCi({ poolProjectNumber: n }))).not.toThrow();
+      }),
+      { numRuns: 50 },
+    );
+    fc.assert(
+      fc.property(digits, fc.nat(), fc.constantFrom(..."abz-_ ."), (n, at, ch) => {
+        const i = at % (n.length + 1);
+        const bad = n.slice(0, i) + ch + n.slice(i);
+        expect(issuesOf(withCi({ poolProjectNumber: bad })).map((issue) => issue.path)).toEqual(["ci.github.poolProjectNumber"]);
+      }),
+      { numRuns: 50 },
+    );
   });
 
   it("is not needed when every environment shares the pool project: the lookup runs through that project's own provider", async () => {
