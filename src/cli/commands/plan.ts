@@ -12,7 +12,8 @@ export const planCommand: Command = {
   --out <file>          Write the plan to a file instead of stdout
   --policy / --no-policy  Check the policy rules and recovery targets (default: on for production stacks);
                         --policy prints the report (per rule, per stateful resource) on stderr; violations and
-                        unmet targets are listed with rule and URN and fail the plan`,
+                        unmet targets are listed with rule and URN and fail the plan
+Warnings (a secret a workload reads that nothing gives a value, with the command that sets it) go to stderr.`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
