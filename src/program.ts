@@ -4,13 +4,16 @@
  *
  * - `brume:environment` — environment name; defaults to the stack name;
  * - `brume:configFile` — config file path; defaults to brume.yaml / brume.toml in the project dir;
- * - `brume:overrides`  — object deep-merged over the file (objects merge, arrays replace, null removes).
+ * - `brume:overrides`  — object deep-merged over the file (objects merge, arrays replace, null removes);
+ * - `brume:secrets`    — values of declared secrets, each set encrypted
+ *   (`pulumi config set --secret --path 'brume:secrets.<name>' <value>`; see src/config/secret-values.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { dirname } from "node:path";
 import { Project } from "../components/project/project.js";
 import { ConfigError } from "./config/errors.js";
 import { loadStack, type LoadedStack } from "./config/load.js";
+import { parseSecretValues, secretValueIssues, secretValuesKey } from "./config/secret-values.js";
 
 /** Reads the stack config and the brume config; bad input becomes a RunError (no stack trace). */
 export function loadStackFromPulumiConfig(): LoadedStack {
@@ -27,6 +30,23 @@ export function loadStackFromPulumiConfig(): LoadedStack {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;
   }
+}
+
+/**
+ * The values of declared secrets from `brume:secrets`, each a Pulumi secret (never a plain value in
+ * the program); names that are no declared secret, or a Slack token without a value, are a RunError
+ * saying which command sets it.
+ */
+export function secretValuesFromPulumiConfig(stack: LoadedStack): Record<string, pulumi.Output<string>> {
+  let values: Record<string, string>;
+  try {
+    values = parseSecretValues(pulumi.runtime.getConfig(secretValuesKey));
+  } catch (err) {
+    throw new pulumi.RunError(err instanceof Error ? err.message : String(err));
+  }
+  const issues = secretValueIssues(stack.config, Object.keys(values), [], pulumi.getStack());
+  if (issues.length > 0) throw new pulumi.RunError(new ConfigError(issues, `Pulumi.${pulumi.getStack()}.yaml`).message);
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, pulumi.secret(value)]));
 }
 
 /** Stack outputs: where things are and how to reach them. Credentials stay in Secret Manager. */
@@ -92,9 +112,11 @@ export interface ProgramOptions {
 
 export default async function main(options: ProgramOptions = {}) {
   const stack = options.loaded ?? loadStackFromPulumiConfig();
+  const secretValues = secretValuesFromPulumiConfig(stack);
   const project = new Project(stack.config.project.name, {
     config: stack.config,
     environment: stack.environment.name,
+    secretValues,
     baseDir: dirname(stack.file),
     ...(options.onlyServices ? { onlyServices: options.onlyServices } : {}),
   });

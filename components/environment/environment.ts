@@ -44,8 +44,13 @@ export interface EnvironmentArgs {
   topics?: Record<string, TopicConfig>;
   /** GCS buckets by name. @default {} */
   buckets?: Record<string, BucketConfig>;
-  /** Secret Manager secrets by name (values are added out of band). @default {} */
+  /** Secret Manager secrets by name. @default {} */
   secrets?: Record<string, SecretConfig>;
+  /**
+   * Values of `secrets` by name, each written as the secret's version (a secret without one is
+   * filled out of band: `gcloud secrets versions add`). @default {}
+   */
+  secretValues?: Record<string, pulumi.Input<string>>;
   /** Ports load balancers health-check and serve on (exposed services, machine groups). */
   servingPorts?: number[];
   /**
@@ -431,8 +436,7 @@ export class Environment extends pulumi.ComponentResource {
         labels: env.labels,
         ...pick(args.transform?.observability),
       },
-      // The Slack token is read from its secret: wait for the secrets.
-      { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), ...Object.values(this.secrets)] },
+      opts,
     );
   }
 
@@ -586,6 +590,7 @@ export class Environment extends pulumi.ComponentResource {
         replicaRegions: this.replicaRegions,
         labels: env.labels,
         protect: env.settings.protect,
+        ...(args.secretValues && Object.hasOwn(args.secretValues, key) ? { value: args.secretValues[key]! } : {}),
         ...(cmek.length > 0 ? { kmsKeyNames: Object.fromEntries(cmek.map(([region, ring]) => [region, ring.keyIds[cmekKeyName]!])) } : {}),
         ...(secret.rotationDays !== undefined && this.secretRotationTopic
           ? { rotation: { periodDays: secret.rotationDays, nextRotationTime: firstRotationTime(new Date()), topic: this.secretRotationTopic.id } }

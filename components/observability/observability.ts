@@ -1,6 +1,6 @@
 /**
  * `brume:observability:Observability` — what an environment needs to be operated: notification
- * channels (email; Slack with its token read from Secret Manager), alert policies built from what
+ * channels (email; Slack with its token from Pulumi secret config), alert policies built from what
  * the environment contains (see ./alerts.ts), uptime checks per public endpoint, a dashboard with
  * the golden signals (./dashboard.ts), log sinks to BigQuery and to a regional GCS archive with
  * retention, a log-based error metric and a billing budget (50 / 90 / 100 %) notifying the channels
@@ -38,10 +38,11 @@ export interface ObservabilityArgs {
     /** Email addresses, one channel each. @default [] */
     emails?: string[];
     /**
-     * Slack channel and the Secret Manager secret id holding the Slack OAuth token (its latest
-     * version is read at deploy time and only ever stored as a secret).
+     * Slack channel and the Slack app's OAuth token (marked secret whatever the caller passed).
+     * Pass the token from Pulumi secret config: reading it back from Secret Manager fails on the
+     * first apply (no version yet) and in every preview (no payload access) — gcp-review 9.
      */
-    slack?: { channel: string; tokenSecretId: string };
+    slack?: { channel: string; token: pulumi.Input<string> };
   };
   /** Alert thresholds; unset values take `defaultThresholds`. @default {} */
   thresholds?: Partial<Thresholds>;
@@ -212,8 +213,7 @@ export class Observability extends pulumi.ComponentResource {
     }
     const slack = args.notifications?.slack;
     if (slack) {
-      // The token never appears in config or code: read from Secret Manager, kept secret in state.
-      const token = gcp.secretmanager.getSecretVersionOutput({ project: args.project, secret: slack.tokenSecretId }, { parent: this });
+      // The token never appears in plain config or code: Pulumi secret config, kept secret in state.
       out.slack = new gcp.monitoring.NotificationChannel(
         ...transformed(
           args.transform?.channel,
@@ -223,7 +223,7 @@ export class Observability extends pulumi.ComponentResource {
             type: "slack",
             displayName: `${args.naming.prefix} Slack ${slack.channel}`,
             labels: { channel_name: slack.channel },
-            sensitiveLabels: { authToken: pulumi.secret(token.secretData) },
+            sensitiveLabels: { authToken: pulumi.secret(slack.token) },
             userLabels: labels,
           },
           childOptions(this, opts),

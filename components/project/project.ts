@@ -22,6 +22,12 @@ export interface ProjectArgs {
   config: BrumeConfig;
   /** The environment to expand (a key of `config.environments`). */
   environment: string;
+  /**
+   * Values of declared secrets by name (the program reads them from `brume:secrets`): each becomes
+   * the secret's version, and the Slack channel's token comes from its `tokenSecret`'s value.
+   * @default {}
+   */
+  secretValues?: Record<string, pulumi.Input<string>>;
   /** Directory relative paths of the config (e.g. `build.context`) start from. @default process.cwd() */
   baseDir?: string;
   /**
@@ -59,7 +65,7 @@ export class Project extends pulumi.ComponentResource {
 
     this.provider = this.createProvider(name, args);
     // Access is added after the services' Namespace exists, so its RoleBindings wait for it.
-    const { access, ...operations } = operationsArgs(args.config, this.resolved);
+    const { access, ...operations } = operationsArgs(args.config, this.resolved, args.secretValues);
     this.environment = new Environment(
       `${name}-${this.resolved.name}`,
       {
@@ -70,6 +76,7 @@ export class Project extends pulumi.ComponentResource {
         topics: args.config.topics,
         buckets: args.config.buckets,
         secrets: args.config.secrets,
+        ...(args.secretValues ? { secretValues: args.secretValues } : {}),
         servingPorts: servingPorts(args.config),
         allowedImagePatterns: imagePatterns(args.config),
         imageRepositories: nodeImageRepositories(args.config, this.resolved),
@@ -140,6 +147,7 @@ export class Project extends pulumi.ComponentResource {
         deployBranch: ci.github.deployBranch,
         hostPool: host === this.resolved.name,
         poolProject: args.config.environments[host]!.gcpProject,
+        ...(ci.github.poolProjectNumber !== undefined ? { poolProjectNumber: ci.github.poolProjectNumber } : {}),
         ...(args.transform?.ci ? { transform: args.transform.ci } : {}),
       },
       { parent: this, providers: { gcp: this.provider }, dependsOn: this.environment.apis.for("iam", "iamcredentials", "sts", "cloudresourcemanager") },
@@ -167,19 +175,28 @@ export class Project extends pulumi.ComponentResource {
 /**
  * The environment's operations args from the `observability`, `access` and `recovery` sections:
  * what to watch (public endpoints, exposed services, machine groups), the budget of this
- * environment, the Slack token's physical secret id.
+ * environment, the Slack token (the value of its `tokenSecret`, from `secretValues`).
  */
-export function operationsArgs(config: BrumeConfig, env: ResolvedEnvironment): Pick<EnvironmentArgs, "observability" | "access" | "recovery"> {
+export function operationsArgs(
+  config: BrumeConfig,
+  env: ResolvedEnvironment,
+  secretValues: Record<string, pulumi.Input<string>> = {},
+): Pick<EnvironmentArgs, "observability" | "access" | "recovery"> {
   const out: Pick<EnvironmentArgs, "observability" | "access" | "recovery"> = {};
   const o = config.observability;
   if (o) {
     const naming = Naming.of(config.project.name, env.name);
     const exposed = Object.entries(config.services).filter(([, svc]) => svc.expose);
     const amount = o.budget && Object.hasOwn(o.budget.amounts, env.name) ? o.budget.amounts[env.name] : undefined;
+    const slack = o.notifications.slack;
+    // The token comes from stack config, never read back from Secret Manager (gcp-review 9).
+    if (slack && !Object.hasOwn(secretValues, slack.tokenSecret)) {
+      throw new Error(`the Slack channel needs the value of secret "${slack.tokenSecret}": pulumi config set --secret --path 'brume:secrets.${slack.tokenSecret}' <token>`);
+    }
     out.observability = {
       notifications: {
         emails: o.notifications.emails,
-        ...(o.notifications.slack ? { slack: { channel: o.notifications.slack.channel, tokenSecretId: naming.name(o.notifications.slack.tokenSecret, "secretId") } } : {}),
+        ...(slack ? { slack: { channel: slack.channel, token: secretValues[slack.tokenSecret]! } } : {}),
       },
       thresholds: o.thresholds,
       logs: o.logs,

@@ -68,6 +68,12 @@ export interface CiIdentityArgs {
   hostPool: boolean;
   /** GCP project hosting the pool (this one when `hostPool`). */
   poolProject: string;
+  /**
+   * Number of `poolProject`. Required when `poolProject` is not `project`: this environment's
+   * credentials cannot read another project (gcp-review 6). When absent, it is looked up through
+   * this environment's provider (only for its own project).
+   */
+  poolProjectNumber?: string;
   /** Pool id. @default "github" */
   poolId?: string;
   /** Provider id. @default "github-actions" */
@@ -100,7 +106,12 @@ export class CiIdentity extends pulumi.ComponentResource {
     const poolId = args.poolId ?? "github";
     const providerId = args.providerId ?? "github-actions";
     const branch = args.deployBranch ?? "main";
-    const poolNumber = projectNumberOf(args.poolProject, this, opts?.dependsOn);
+    if (args.poolProjectNumber === undefined && args.poolProject !== args.project) {
+      throw new Error(
+        `CiIdentity ${name}: the pool project "${args.poolProject}" is not this environment's project "${args.project}", whose credentials cannot look its number up; pass poolProjectNumber (ci.github.poolProjectNumber)`,
+      );
+    }
+    const poolNumber = args.poolProjectNumber !== undefined ? pulumi.output(args.poolProjectNumber) : projectNumberOf(args.poolProject, this, opts?.dependsOn);
 
     if (args.hostPool) {
       this.pool = this.createPool(name, args, poolId, opts);

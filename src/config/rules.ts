@@ -190,6 +190,18 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   if (config.ci && !Object.hasOwn(config.environments, config.ci.github.identityEnvironment)) {
     const name = config.ci.github.identityEnvironment;
     add("ci.github.identityEnvironment", unknownName("environment", name, Object.keys(config.environments), "environments"), name);
+  } else if (config.ci && config.ci.github.poolProjectNumber === undefined) {
+    // An environment in another project cannot look the pool project's number up: its deploy and
+    // preview identities hold no resourcemanager.projects.get there (gcp-review 6).
+    const poolProject = config.environments[config.ci.github.identityEnvironment]!.gcpProject;
+    const others = Object.entries(config.environments).filter(([, env]) => env.gcpProject !== poolProject).map(([name]) => name);
+    if (others.length > 0) {
+      add(
+        "ci.github.poolProjectNumber",
+        `environments ${others.join(", ")} live outside the pool project "${poolProject}" and cannot look its number up; ` +
+          `set ci.github.poolProjectNumber to the output of: gcloud projects describe ${poolProject} --format='value(projectNumber)'`,
+      );
+    }
   }
   checkOperations(config, add);
   checkRbacGroups(config, add);
@@ -447,7 +459,7 @@ function checkOperations(config: BrumeConfig, add: Add): void {
   const envNames = Object.keys(config.environments);
   const slack = config.observability?.notifications.slack;
   if (slack && !has(config.secrets, slack.tokenSecret)) {
-    add("observability.notifications.slack.tokenSecret", `${unknownName("secret", slack.tokenSecret, Object.keys(config.secrets), "secrets")}; declare it under secrets and add the Slack token as its version`, slack.tokenSecret);
+    add("observability.notifications.slack.tokenSecret", `${unknownName("secret", slack.tokenSecret, Object.keys(config.secrets), "secrets")}; declare it under secrets and set the token: pulumi config set --secret --path 'brume:secrets.${slack.tokenSecret}' <token>`, slack.tokenSecret);
   }
   // A budget notifies every channel (allUpdatesRule.monitoringNotificationChannels), and the
   // Billing Budgets API takes "a maximum of 5 channels" (@pulumi/gcp 9.37 types/input.d.ts,

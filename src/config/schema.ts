@@ -480,11 +480,11 @@ export const observabilitySchema = strict({
       channel: z.string().regex(/^#[a-z0-9][-_a-z0-9]{0,79}$/, { error: 'expected a Slack channel such as "#alerts"' }),
       tokenSecret: dnsLabel.meta({
         description:
-          "Secret (from `secrets`) whose latest version holds the Slack app OAuth token; read from Secret Manager at deploy time, stored only as a secret.",
+          "Secret (from `secrets`) holding the Slack app OAuth token. Its value comes from the stack's secret config (`pulumi config set --secret --path 'brume:secrets.<name>' <token>`), written as the secret's version and passed to the channel; never read back from Secret Manager.",
       }),
     })
       .optional()
-      .meta({ description: "Slack channel; the token stays in Secret Manager." }),
+      .meta({ description: "Slack channel; its token comes from Pulumi secret config (brume:secrets)." }),
   }).default({ emails: [] }),
   thresholds: alertThresholdsSchema.prefault({}),
   logs: strict({
@@ -596,6 +596,16 @@ export const ciSchema = strict({
     identityEnvironment: dnsLabel
       .default("prod")
       .meta({ description: "Environment whose GCP project hosts the Workload Identity pool shared by all environments." }),
+    // A project number is an int64 in decimal (Resource Manager `Project.projectNumber`); numbers
+    // of current projects have 12 digits, older ones fewer. A project *id* starts with a letter.
+    poolProjectNumber: z
+      .string()
+      .regex(/^[1-9][0-9]{5,18}$/, { error: 'expected the pool project\'s number (digits only, e.g. "193746405319"), not its id' })
+      .optional()
+      .meta({
+        description:
+          "Number of the identityEnvironment's GCP project (`gcloud projects describe <id> --format='value(projectNumber)'`). Required when environments live in other projects: their credentials cannot look it up.",
+      }),
   }),
 }).meta({ description: "Keyless CI: Workload Identity Federation for GitHub Actions, deploy and preview service accounts." });
 

@@ -16,7 +16,8 @@ export {
 } from "./creation-order.js";
 export { creationOrderRules } from "./creation-order-rules.js";
 export { countByType, planFormats, renderPlan, type PlanFormat } from "./format.js";
-export { mockPrivateIp, mockProjectNumber, mockPublicIp, PlanMocks, UnmockedInvokeError } from "./mocks.js";
+export { mockAddressIn, mockPrivateIp, mockProjectNumber, mockPublicIp, PlanMocks, UnknowableInvokeError, UnmockedInvokeError } from "./mocks.js";
 export { normalizeWireValue, PlanError, runProgram, SECRET_MASK, UNKNOWN_MASK, type Plan, type PlannedResource, type RunProgramOptions } from "./run.js";
-export { planStack, readStackConfig, type PlanStackOptions, type StackConfig, type StackPlan } from "./stack.js";
 export { checkImages, plannedImages, renderImageViolations, type ImageCheckOptions, type ImageViolation } from "./images.js";
+export { secretsWithoutValue, type SecretValueOptions, type SecretWithoutValue } from "./secret-values.js";
+export { offlineSecretPlaceholder, planStack, readStackConfig, stackWarnings, type PlanStackOptions, type StackConfig, type StackPlan } from "./stack.js";

@@ -3,6 +3,17 @@
  * test. Resources get realistic computed outputs (ids, selfLinks, IP addresses, emails, project
  * numbers), derived deterministically from their inputs, so a plan is byte-identical across runs.
  * Any invoke without a mock throws, naming the token: a plan never silently returns nothing.
+ *
+ * Honest where the real answer depends on state or permissions a plan cannot know (README "What
+ * the offline plan can and cannot know"):
+ * - `getProject` answers only for the projects the run's credentials belong to (the environment's
+ *   `defaultProject`, or the project of the provider the invoke runs through); another project's
+ *   number must come from config;
+ * - reading a secret's payload (`getSecretVersion`, `getSecretVersionAccess`) of a secret the same
+ *   stack creates fails the plan (see `PlanMocks.problems`, checked once the run has registered
+ *   everything, because the invoke may run before the Secret registers);
+ * - private addresses come from the plan's own ranges: Cloud SQL and Memorystore inside the
+ *   Private Services Access range of their network, internal addresses inside their subnetwork.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
@@ -33,8 +44,69 @@ export function mockPublicIp(seed: string): string {
 
 const str = (v: unknown, fallback: string): string => (typeof v === "string" && v.length > 0 ? v : fallback);
 
+/** `a.b.c.d/n` → its first address and size, or undefined when not an IPv4 CIDR. */
+function parseCidr(cidr: string): { base: number; size: number } | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m) return undefined;
+  const prefix = Number(m[5]);
+  if (prefix > 30) return undefined;
+  const ip = m.slice(1, 5).reduce((acc, part) => acc * 256 + Number(part), 0);
+  const size = 2 ** (32 - prefix);
+  return { base: ip - (ip % size), size };
+}
+
+const ipText = (n: number) => [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
+
+/**
+ * A usable address of `cidr` derived from `seed`, not in `taken` (which it joins). GCP reserves the
+ * first two and the last two addresses of every subnet range
+ * (https://cloud.google.com/vpc/docs/subnets#unusable-ip-addresses-in-every-subnet), so those are
+ * never handed out. Undefined when the text is no IPv4 CIDR.
+ */
+export function mockAddressIn(cidr: string, seed: string, taken: Set<string> = new Set()): string | undefined {
+  const range = parseCidr(cidr);
+  if (!range) return undefined;
+  const usable = range.size - 4;
+  const start = hashInt(`addr:${seed}`, usable);
+  for (let i = 0; i < usable; i++) {
+    const address = ipText(range.base + 2 + ((start + i) % usable));
+    if (!taken.has(address)) {
+      taken.add(address);
+      return address;
+    }
+  }
+  return undefined;
+}
+
+/** `projects/p/global/networks/n` (id or selfLink) or a bare name → `p/n`. */
+function networkKey(ref: unknown, project: string): string | undefined {
+  if (typeof ref !== "string" || ref === "") return undefined;
+  const m = /projects\/([^/]+)\/global\/networks\/([^/]+)$/.exec(ref);
+  return m ? `${m[1]}/${m[2]}` : ref.includes("/") ? undefined : `${project}/${ref}`;
+}
+
+/** `projects/p/regions/r/subnetworks/n` (id or selfLink) → `p/r/n`; a bare name → `project/region/name`. */
+function subnetworkKey(ref: unknown, project: string, region: string): string | undefined {
+  if (typeof ref !== "string" || ref === "") return undefined;
+  const m = /projects\/([^/]+)\/regions\/([^/]+)\/subnetworks\/([^/]+)$/.exec(ref);
+  return m ? `${m[1]}/${m[2]}/${m[3]}` : ref.includes("/") ? undefined : `${project}/${region}/${ref}`;
+}
+
+const dig = (value: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, key) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined), value);
+
+/** What the computed outputs of one resource may ask of the run so far (ranges registered before it). */
+interface MockContext {
+  project: string;
+  region: string;
+  /** An address inside the PSA range of `network` (the named range when given), if one is registered. */
+  servicesAccessAddress(network: unknown, rangeName: unknown, seed: string): string | undefined;
+  /** An address inside the range of `subnetwork`, if it is registered. */
+  subnetworkAddress(subnetwork: unknown, seed: string): string | undefined;
+}
+
 /** Computed outputs per resource type, on top of the inputs (which the engine echoes back). */
-const computed: Record<string, (args: MockArgs, project: string, region: string) => State> = {
+const computed: Record<string, (args: MockArgs, project: string, region: string, ctx: MockContext) => State> = {
   "gcp:compute/network:Network": ({ inputs, name }, project) => {
     const n = str(inputs.name, name);
     return { selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/networks/${n}`, gatewayIpv4: "" };
@@ -51,8 +123,12 @@ const computed: Record<string, (args: MockArgs, project: string, region: string)
   "gcp:compute/globalAddress:GlobalAddress": ({ inputs, name }) => ({
     address: str(inputs.address, inputs.addressType === "INTERNAL" ? mockPrivateIp(name, "10.255") : mockPublicIp(name)),
   }),
-  "gcp:compute/address:Address": ({ inputs, name }) => ({
-    address: str(inputs.address, inputs.addressType === "INTERNAL" ? mockPrivateIp(name) : mockPublicIp(name)),
+  // An internal address is taken from its subnetwork's range (the API refuses one outside it).
+  "gcp:compute/address:Address": ({ inputs, name }, _project, _region, ctx) => ({
+    address: str(
+      inputs.address,
+      inputs.addressType === "INTERNAL" ? (ctx.subnetworkAddress(inputs.subnetwork, `address:${name}`) ?? mockPrivateIp(name)) : mockPublicIp(name),
+    ),
   }),
   "gcp:compute/router:Router": ({ inputs, name }, project, region) => ({
     selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/regions/${str(inputs.region, region)}/routers/${str(inputs.name, name)}`,
@@ -66,9 +142,13 @@ const computed: Record<string, (args: MockArgs, project: string, region: string)
     const email = `${accountId}@${project}.iam.gserviceaccount.com`;
     return { email, member: `serviceAccount:${email}`, name: `projects/${project}/serviceAccounts/${email}`, uniqueId: String(hashInt(email, 1e15)) };
   },
-  "gcp:sql/databaseInstance:DatabaseInstance": ({ inputs, name }, project, region) => {
+  // A private-IP instance gets its address from the PSA range allocated to its network (the named
+  // `allocatedIpRange` when set): https://cloud.google.com/sql/docs/postgres/configure-private-services-access
+  "gcp:sql/databaseInstance:DatabaseInstance": ({ inputs, name }, project, region, ctx) => {
     const n = str(inputs.name, name);
-    const ip = mockPrivateIp(n, "10.254");
+    const ipConfiguration = dig(inputs, "settings", "ipConfiguration");
+    const ip =
+      ctx.servicesAccessAddress(dig(ipConfiguration, "privateNetwork"), dig(ipConfiguration, "allocatedIpRange"), `sql:${n}`) ?? mockPrivateIp(n, "10.254");
     return {
       connectionName: `${project}:${str(inputs.region, region)}:${n}`,
       privateIpAddress: ip,
@@ -77,8 +157,16 @@ const computed: Record<string, (args: MockArgs, project: string, region: string)
       serviceAccountEmailAddress: `p${mockProjectNumber(project)}-abcdef@gcp-sa-cloud-sql.iam.gserviceaccount.com`,
     };
   },
-  "gcp:redis/instance:Instance": ({ inputs, name }) => ({
-    host: mockPrivateIp(str(inputs.name, name), "10.253"),
+  // PRIVATE_SERVICE_ACCESS: the host is in the network's PSA range (`reservedIpRange` names it);
+  // DIRECT_PEERING: `reservedIpRange` is a CIDR of its own
+  // (https://cloud.google.com/memorystore/docs/redis/networking#connection_modes).
+  "gcp:redis/instance:Instance": ({ inputs, name }, _project, _region, ctx) => ({
+    host:
+      (inputs.connectMode === "PRIVATE_SERVICE_ACCESS"
+        ? ctx.servicesAccessAddress(inputs.authorizedNetwork, inputs.reservedIpRange, `redis:${str(inputs.name, name)}`)
+        : typeof inputs.reservedIpRange === "string"
+          ? mockAddressIn(inputs.reservedIpRange, `redis:${str(inputs.name, name)}`)
+          : undefined) ?? mockPrivateIp(str(inputs.name, name), "10.253"),
     port: 6378,
     currentLocationId: "",
     // The real provider marks authString secret (additionalSecretOutputs); mocks do not, so
@@ -99,10 +187,21 @@ const computed: Record<string, (args: MockArgs, project: string, region: string)
     result: `mock-random-password:${name}`,
     bcryptHash: `$2a$10$mock-bcrypt:${name}`,
   }),
-  "gcp:container/cluster:Cluster": ({ inputs, name }) => ({
-    endpoint: mockPrivateIp(str(inputs.name, name), "172.16"),
-    masterAuth: { clusterCaCertificate: Buffer.from(`mock-ca:${name}`).toString("base64") },
-  }),
+  // A private cluster's control plane has an internal address in its masterIpv4CidrBlock; `endpoint`
+  // is that address only with enablePrivateEndpoint, else the public one
+  // (https://cloud.google.com/kubernetes-engine/docs/concepts/private-cluster-concept#endpoints_in_private_clusters).
+  "gcp:container/cluster:Cluster": ({ inputs, name }) => {
+    const n = str(inputs.name, name);
+    const privateCluster = dig(inputs, "privateClusterConfig") as Record<string, unknown> | undefined;
+    const masterCidr = dig(privateCluster, "masterIpv4CidrBlock");
+    const privateEndpoint = (typeof masterCidr === "string" ? mockAddressIn(masterCidr, `master:${n}`) : undefined) ?? mockPrivateIp(n, "172.16");
+    const publicEndpoint = mockPublicIp(`master:${n}`);
+    return {
+      endpoint: dig(privateCluster, "enablePrivateEndpoint") === true ? privateEndpoint : publicEndpoint,
+      ...(privateCluster ? { privateClusterConfig: { ...privateCluster, privateEndpoint, publicEndpoint } } : {}),
+      masterAuth: { clusterCaCertificate: Buffer.from(`mock-ca:${name}`).toString("base64") },
+    };
+  },
   "gcp:storage/bucket:Bucket": ({ inputs, name }) => ({
     url: `gs://${str(inputs.name, name)}`,
     selfLink: `https://www.googleapis.com/storage/v1/b/${str(inputs.name, name)}`,
@@ -229,22 +328,39 @@ function mockId(args: MockArgs, project: string, region: string): string {
   }
 }
 
+/** What an invoke mock knows of its call: the project its credentials belong to. */
+interface InvokeContext {
+  /** The project of the provider the invoke runs through (the run's default for the default provider). */
+  project: string;
+}
+
+/** A secret payload read (getSecretVersion / getSecretVersionAccess), checked at the end of the run. */
+interface SecretRead {
+  token: string;
+  /** `project/secretId`, the project as given (id or number). */
+  key: string;
+  secret: string;
+}
+
+const secretVersionResult = (inputs: Record<string, unknown>, ctx: InvokeContext) => ({
+  project: str(inputs.project, ctx.project),
+  secret: inputs.secret,
+  version: str(inputs.version, "1"),
+  secretData: `mock-secret-data:${String(inputs.secret)}`,
+  name: `projects/${mockProjectNumber(str(inputs.project, ctx.project))}/secrets/${String(inputs.secret)}/versions/${str(inputs.version, "1")}`,
+  enabled: true,
+});
+
 /** Invokes we mock; anything else throws. */
-const invokes: Record<string, (inputs: Record<string, unknown>, defaults: { project: string }) => Record<string, unknown>> = {
-  "gcp:organizations/getProject:getProject": (inputs, defaults) => {
-    const projectId = str(inputs.projectId, defaults.project);
+const invokes: Record<string, (inputs: Record<string, unknown>, ctx: InvokeContext) => Record<string, unknown>> = {
+  "gcp:organizations/getProject:getProject": (inputs, ctx) => {
+    const projectId = str(inputs.projectId, ctx.project);
     return { projectId, number: mockProjectNumber(projectId), name: projectId, id: `projects/${projectId}` };
   },
-  "gcp:secretmanager/getSecretVersion:getSecretVersion": (inputs, defaults) => ({
-    project: str(inputs.project, defaults.project),
-    secret: inputs.secret,
-    version: "1",
-    secretData: `mock-secret-data:${String(inputs.secret)}`,
-    name: `projects/${mockProjectNumber(str(inputs.project, defaults.project))}/secrets/${String(inputs.secret)}/versions/1`,
-    enabled: true,
-  }),
-  "gcp:organizations/getClientConfig:getClientConfig": (_inputs, defaults) => ({
-    project: defaults.project,
+  "gcp:secretmanager/getSecretVersion:getSecretVersion": secretVersionResult,
+  "gcp:secretmanager/getSecretVersionAccess:getSecretVersionAccess": secretVersionResult,
+  "gcp:organizations/getClientConfig:getClientConfig": (_inputs, ctx) => ({
+    project: ctx.project,
     accessToken: "mock-access-token",
     region: "",
     zone: "",
@@ -252,14 +368,28 @@ const invokes: Record<string, (inputs: Record<string, unknown>, defaults: { proj
   }),
 };
 
+/** Invokes that read a secret's payload. */
+const secretPayloadReads = new Set(["gcp:secretmanager/getSecretVersion:getSecretVersion", "gcp:secretmanager/getSecretVersionAccess:getSecretVersionAccess"]);
+
 export class UnmockedInvokeError extends Error {
   override readonly name = "UnmockedInvokeError";
 }
 
+/** An invoke whose real answer depends on state or permissions the plan cannot know. */
+export class UnknowableInvokeError extends Error {
+  override readonly name = "UnknowableInvokeError";
+}
+
 export interface PlanMocksOptions {
-  /** Project used for resources that name none (the provider default). */
+  /** Project used for resources that name none (the provider default): the environment's project. */
   defaultProject?: string;
   defaultRegion?: string;
+}
+
+/** A PSA range registered in the run: a GlobalAddress with purpose VPC_PEERING. */
+interface ServicesAccessRange {
+  name: string;
+  cidr: string;
 }
 
 /** Deterministic mocks for the GCP and Kubernetes providers. */
@@ -274,6 +404,43 @@ export class PlanMocks implements pulumi.runtime.Mocks {
 
   /** Provider id → its project, so resources that name none get their provider's. */
   private readonly providerProjects = new Map<string, string>();
+  /** Network (`p/n`) → its PSA ranges, in registration order. */
+  private readonly servicesAccessRanges = new Map<string, ServicesAccessRange[]>();
+  /** Subnetwork (`p/r/n`) → its primary range. */
+  private readonly subnetworkRanges = new Map<string, string>();
+  /** Addresses handed out per range, so two instances never share one. */
+  private readonly taken = new Map<string, Set<string>>();
+  /** Secrets the stack creates, as `project/secretId` with the project both as id and as number. */
+  private readonly createdSecrets = new Set<string>();
+  private readonly secretReads: SecretRead[] = [];
+
+  private takenIn(cidr: string): Set<string> {
+    let set = this.taken.get(cidr);
+    if (!set) this.taken.set(cidr, (set = new Set()));
+    return set;
+  }
+
+  private readonly context = (project: string, region: string): MockContext => ({
+    project,
+    region,
+    servicesAccessAddress: (network, rangeName, seed) => {
+      const key = networkKey(network, project);
+      const ranges = key ? this.servicesAccessRanges.get(key) : undefined;
+      const range = typeof rangeName === "string" && rangeName !== "" ? ranges?.find((r) => r.name === rangeName) : ranges?.[0];
+      return range ? mockAddressIn(range.cidr, seed, this.takenIn(range.cidr)) : undefined;
+    },
+    subnetworkAddress: (subnetwork, seed) => {
+      const key = subnetworkKey(subnetwork, project, region);
+      const cidr = key ? this.subnetworkRanges.get(key) : undefined;
+      return cidr ? mockAddressIn(cidr, seed, this.takenIn(cidr)) : undefined;
+    },
+  });
+
+  /** The project a registration or invoke runs as: its provider's, else the run's default. */
+  private providerProject(provider: string | undefined): string {
+    const providerId = provider ? provider.slice(provider.lastIndexOf("::") + 2) : "";
+    return this.providerProjects.get(providerId) ?? this.project;
+  }
 
   newResource(args: MockArgs): { id: string | undefined; state: State } {
     if (args.type.startsWith("pulumi:providers:")) {
@@ -281,11 +448,32 @@ export class PlanMocks implements pulumi.runtime.Mocks {
       if (typeof args.inputs.project === "string") this.providerProjects.set(id, args.inputs.project);
       return { id, state: { ...args.inputs } };
     }
-    const providerId = args.provider ? args.provider.slice(args.provider.lastIndexOf("::") + 2) : "";
-    const project = str(args.inputs.project, this.providerProjects.get(providerId) ?? this.project);
-    const extra = computed[args.type]?.(args, project, this.region) ?? {};
+    const project = str(args.inputs.project, this.providerProject(args.provider));
+    this.remember(args, project);
+    const extra = computed[args.type]?.(args, project, this.region, this.context(project, str(args.inputs.region, this.region))) ?? {};
     const id = (extra.id as string | undefined) ?? mockId(args, project, this.region);
     return { id, state: { ...args.inputs, ...extra } };
+  }
+
+  /** Records what later registrations and the end-of-run checks need: ranges and secrets. */
+  private remember(args: MockArgs, project: string): void {
+    const { inputs } = args;
+    if (args.type === "gcp:compute/globalAddress:GlobalAddress" && inputs.purpose === "VPC_PEERING" && typeof inputs.address === "string") {
+      const key = networkKey(inputs.network, project);
+      if (key && typeof inputs.prefixLength === "number") {
+        const ranges = this.servicesAccessRanges.get(key) ?? [];
+        ranges.push({ name: str(inputs.name, args.name), cidr: `${inputs.address}/${inputs.prefixLength}` });
+        this.servicesAccessRanges.set(key, ranges);
+      }
+    }
+    if (args.type === "gcp:compute/subnetwork:Subnetwork" && typeof inputs.ipCidrRange === "string") {
+      this.subnetworkRanges.set(`${project}/${str(inputs.region, this.region)}/${str(inputs.name, args.name)}`, inputs.ipCidrRange);
+    }
+    if (args.type === "gcp:secretmanager/secret:Secret") {
+      const secretId = str(inputs.secretId, args.name);
+      this.createdSecrets.add(`${project}/${secretId}`);
+      this.createdSecrets.add(`${mockProjectNumber(project)}/${secretId}`);
+    }
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
@@ -295,6 +483,55 @@ export class PlanMocks implements pulumi.runtime.Mocks {
         `unmocked invoke "${args.token}" (inputs ${JSON.stringify(args.inputs)}); add a mock to src/plan/mocks.ts`,
       );
     }
-    return mock(args.inputs as Record<string, unknown>, { project: this.project });
+    const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+    const ctx: InvokeContext = { project: this.providerProject(args.provider) };
+    if (args.token === "gcp:organizations/getProject:getProject") this.refuseForeignProject(inputs, ctx);
+    if (secretPayloadReads.has(args.token)) this.secretReads.push(secretRead(args.token, inputs, ctx));
+    return mock(inputs, ctx);
   }
+
+  /**
+   * `projects.get` of another project needs `resourcemanager.projects.get` there (roles/browser),
+   * which an environment's deploy and preview identities do not hold: the real invoke 403s
+   * (https://cloud.google.com/resource-manager/reference/rest/v3/projects/get, gcp-review 6).
+   */
+  private refuseForeignProject(inputs: Record<string, unknown>, ctx: InvokeContext): void {
+    const projectId = str(inputs.projectId, ctx.project);
+    if (projectId === ctx.project || projectId === this.project) return;
+    throw new UnknowableInvokeError(
+      `getProject("${projectId}") runs with the credentials of project "${ctx.project}", which cannot read another project ` +
+        `(resourcemanager.projects.get on ${projectId}); the plan cannot know its number: take the project number from config ` +
+        `(e.g. ci.github.poolProjectNumber) instead of looking it up`,
+    );
+  }
+
+  /**
+   * What the run asked that a real first apply or preview could not answer, known only once every
+   * resource registered: payload reads of secrets the same stack creates (on the first apply the
+   * secret has no version yet, and previews hold no `secretmanager.versions.access`).
+   */
+  problems(): UnknowableInvokeError[] {
+    const seen = new Set<string>();
+    const out: UnknowableInvokeError[] = [];
+    for (const read of this.secretReads) {
+      if (!this.createdSecrets.has(read.key) || seen.has(`${read.token}|${read.key}`)) continue;
+      seen.add(`${read.token}|${read.key}`);
+      const fn = read.token.slice(read.token.lastIndexOf(":") + 1);
+      out.push(
+        new UnknowableInvokeError(
+          `${fn}("${read.secret}") reads the payload of a secret this stack creates: on the first apply it has no version yet, ` +
+            `and previews cannot read payloads; take the value from Pulumi secret config (pulumi config set --secret) instead of reading it back`,
+        ),
+      );
+    }
+    return out;
+  }
+}
+
+/** `secret` as id or `projects/<p>/secrets/<id>[/versions/<v>]`, with the project it lives in. */
+function secretRead(token: string, inputs: Record<string, unknown>, ctx: InvokeContext): SecretRead {
+  const secret = String(inputs.secret ?? "");
+  const m = /^projects\/([^/]+)\/secrets\/([^/]+)/.exec(secret);
+  const key = m ? `${m[1]}/${m[2]}` : `${str(inputs.project, ctx.project)}/${secret}`;
+  return { token, key, secret };
 }

@@ -272,6 +272,8 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
     process.off("unhandledRejection", onRejection);
     restoreStacks();
   }
+  // Answers only a complete run can refuse (a secret read before the stack's Secret registered).
+  errors.push(...mocks.problems());
   if (errors.length > 0) throw new PlanError(errors);
 
   recorded.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));

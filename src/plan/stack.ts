@@ -11,7 +11,10 @@ import { ConfigError } from "../config/errors.js";
 import { findConfigFile, loadStack, type LoadedStack } from "../config/load.js";
 import { checkImages, renderImageViolations } from "./images.js";
 import { checkCreationOrder, CreationOrderError } from "./creation-order.js";
+import { secretValueIssues, secretValuesKey, setSecretCommand } from "../config/secret-values.js";
+import { Naming } from "../naming.js";
 import { PlanError, runProgram, type Plan, type PlannedResource } from "./run.js";
+import { secretsWithoutValue } from "./secret-values.js";
 
 export interface StackConfig {
   /** Pulumi project name from Pulumi.yaml. */
@@ -34,14 +37,32 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
     const doc = (parseYaml(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     for (const [rawKey, value] of Object.entries(doc.config ?? {})) {
       const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
-      if (value !== null && typeof value === "object" && "secure" in value) {
-        // Encrypted with the stack's secrets provider: offline we only know that it is a secret.
-        config[key] = "offline-secret-placeholder";
-        secretKeys.push(key);
-      } else config[key] = value;
+      // Encrypted with the stack's secrets provider: offline we only know that it is a secret. An
+      // object with an encrypted leaf (`pulumi config set --secret --path`) reaches the program as
+      // one secret key, its leaves decrypted (https://github.com/pulumi/pulumi/pull/3342).
+      const { plain, secure } = withPlaceholders(value);
+      config[key] = plain;
+      if (secure) secretKeys.push(key);
     }
   }
   return { project, config, secretKeys };
+}
+
+/** What an encrypted config value is offline: a secret whose value the plan cannot know. */
+export const offlineSecretPlaceholder = "offline-secret-placeholder";
+
+/** A config value with each `{ secure: … }` replaced by the placeholder; whether there was one. */
+function withPlaceholders(value: unknown): { plain: unknown; secure: boolean } {
+  if (value === null || typeof value !== "object") return { plain: value, secure: false };
+  if (!Array.isArray(value) && "secure" in value) return { plain: offlineSecretPlaceholder, secure: true };
+  let secure = false;
+  const convert = (v: unknown) => {
+    const out = withPlaceholders(v);
+    secure ||= out.secure;
+    return out.plain;
+  };
+  const plain = Array.isArray(value) ? value.map(convert) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v)]));
+  return { plain, secure };
 }
 
 export interface PlanStackOptions {
@@ -76,6 +97,23 @@ export interface PlanStackOptions {
 export interface StackPlan {
   plan: Plan;
   loaded: LoadedStack;
+  /**
+   * What the plan accepts but a real environment would not run as declared, one line each: secrets
+   * a workload mounts or reads that nothing gives a value (`brume plan` prints them on stderr).
+   */
+  warnings: string[];
+}
+
+/** `brume:secrets` of the stack config: the names given, and those stored without `--secret`. */
+function givenSecretValues(stackConfig: StackConfig): { names: string[]; plaintext: string[] } {
+  const value = stackConfig.config[secretValuesKey];
+  if (value === undefined) return { names: [], plaintext: [] };
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    // A top-level `--secret` without --path: one opaque value, not an object of names.
+    return { names: [], plaintext: [] };
+  }
+  const entries = Object.entries(value);
+  return { names: entries.map(([name]) => name), plaintext: entries.filter(([, v]) => v !== offlineSecretPlaceholder).map(([name]) => name) };
 }
 
 export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
@@ -89,6 +127,9 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
   }
   // Validate before running anything: bad input never reaches the program.
   const loaded = loadStack({ configFile, environment, ...(overrides !== undefined ? { overrides } : {}) });
+  const given = givenSecretValues(stackConfig);
+  const valueIssues = secretValueIssues(loaded.config, given.names, given.plaintext, options.stack);
+  if (valueIssues.length > 0) throw new ConfigError(valueIssues, join(projectDir, `Pulumi.${options.stack}.yaml`));
   // The program module creates nothing at import time, so it is loaded before the run: the run
   // can then switch stack traces off (see runProgram's `stackTraces`).
   const { default: program } = await import("../program.js");
@@ -118,7 +159,19 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
     const violations = checkImages(plan, { readableRegistries: loaded.environment.cluster.readableRegistries });
     if (violations.length > 0) throw new PlanError(renderImageViolations(violations));
   }
-  return { plan, loaded };
+  return { plan, loaded, warnings: stackWarnings(plan, loaded, options.stack) };
+}
+
+/** The warnings of a brume stack's plan, each fix naming the `brume:secrets` key of the secret. */
+export function stackWarnings(plan: Plan, loaded: LoadedStack, stack: string): string[] {
+  const naming = Naming.of(loaded.config.project.name, loaded.environment.name);
+  const byId = new Map(Object.keys(loaded.config.secrets).map((name) => [naming.name(name, "secretId"), name]));
+  return secretsWithoutValue(plan, {
+    setCommand: (secretId) => {
+      const name = byId.get(secretId);
+      return name === undefined ? undefined : setSecretCommand(name, stack);
+    },
+  }).map((s) => s.message);
 }
 
 /** Kubernetes service names in groups of `size` (sorted, so a group's members are stable). */

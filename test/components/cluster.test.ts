@@ -349,7 +349,8 @@ describe("brume:cluster:Cluster (defaults: Dataplane V2, protected)", () => {
     expect(provider.dependencies).toEqual(expect.arrayContaining(waitsFor.map((r) => r.urn)));
     const config = parse(kubeconfig);
     expect(config.clusters[0].name).toBe("shop-prod-gke");
-    expect(config.clusters[0].cluster.server).toMatch(/^https:\/\/172\.16\.\d+\.\d+$/);
+    // The public endpoint (private endpoint off): the mocks give a TEST-NET-3 address for it.
+    expect(config.clusters[0].cluster.server).toMatch(/^https:\/\/203\.0\.113\.\d+$/);
     expect(Buffer.from(config.clusters[0].cluster["certificate-authority-data"], "base64").toString()).toBe("mock-ca:gke-cluster");
     expect(config.users[0].user.exec.command).toBe("gke-gcloud-auth-plugin");
   });

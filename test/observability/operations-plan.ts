@@ -33,7 +33,9 @@ export async function planOperations(stack: "prod" | "stage", overrides: unknown
   return runProgram(program, {
     project: "bro-ai",
     stack,
-    config: { "brume:configFile": configFile, "brume:environment": stack, "brume:overrides": overrides },
+    // The Slack token, as `pulumi config set --secret --path 'brume:secrets.slack-token'` gives it.
+    config: { "brume:configFile": configFile, "brume:environment": stack, "brume:overrides": overrides, "brume:secrets": { "slack-token": "xoxb-offline" } },
+    secretKeys: ["brume:secrets"],
     defaultProject: loaded.environment.gcpProject,
     defaultRegion: loaded.environment.region,
   });

@@ -1,9 +1,15 @@
 /** The GitHub Actions identity: one pool in the hosting environment, least-privilege service accounts per environment. */
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { deployRoles, previewRoles, principalSet } from "../../components/security/ci-identity.js";
 import { mockProjectNumber } from "../../src/plan/mocks.js";
-import type { Plan } from "../../src/plan/run.js";
-import { examplePath, one, ofType, planDir } from "../harness.js";
+import { PlanError, type Plan } from "../../src/plan/run.js";
+import { validateConfig } from "../../src/config/load.js";
+import { issuesOf, validBase } from "../config/fixtures.js";
+import { examplePath, one, ofType, planDir, planProgram } from "../harness.js";
+
+/** examples/bro-ai/brume.yaml `ci.github.poolProjectNumber`. */
+const poolNumber = "804519203417";
 
 let prod: Plan;
 let stage: Plan;
@@ -27,8 +33,8 @@ describe("CI identity (bro-ai: ci.github.repository bro-ai/platform, pool in pro
     expect(ofType(stage, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool")).toEqual([]);
   });
 
-  it("deploys only from main, previews from the repository, through the prod pool", () => {
-    const poolNumber = mockProjectNumber("bro-ai-prod");
+  it("deploys only from main, previews from the repository, through the prod pool, its number from config", () => {
+    expect(poolNumber).not.toBe(mockProjectNumber("bro-ai-prod"));
     for (const [plan, env] of [[prod, "prod"], [stage, "stage"]] as const) {
       const deploy = one(plan, "gcp:serviceaccount/iAMMember:IAMMember", `bro-ai-${env}-ci-deploy-wif`);
       expect(deploy.inputs).toMatchObject({
@@ -49,5 +55,100 @@ describe("CI identity (bro-ai: ci.github.repository bro-ai/platform, pool in pro
     expect(byAccount("preview")).toEqual([...previewRoles].sort());
     expect(grants.every((g) => !["roles/owner", "roles/editor", "roles/viewer"].includes(String(g.inputs.role)))).toBe(true);
     expect(grants.every((g) => g.inputs.project === "bro-ai-stage")).toBe(true);
+  });
+});
+
+describe("the pool project's number (gcp-review 6: no cross-project getProject)", () => {
+  const withCi = (github: Record<string, unknown>): Record<string, any> => ({ ...validBase(), ci: { github: { repository: "shop/platform", ...github } } });
+
+  it("is a config error with the gcloud command when environments live outside the pool project", () => {
+    expect(issuesOf(withCi({}))).toEqual([
+      {
+        path: "ci.github.poolProjectNumber",
+        message:
+          'environments dev live outside the pool project "shop-prod-1234" and cannot look its number up; ' +
+          "set ci.github.poolProjectNumber to the output of: gcloud projects describe shop-prod-1234 --format='value(projectNumber)'",
+        value: undefined,
+      },
+    ]);
+    expect(() => validateConfig(withCi({ poolProjectNumber: "123456789012" }))).not.toThrow();
+  });
+
+  it("accepts digits only: a project id or a leading zero is refused with what is expected", () => {
+    for (const bad of ["shop-prod-1234", "0123456789", "12345", "12345678901234567890"]) {
+      expect(issuesOf(withCi({ poolProjectNumber: bad })).map((i) => [i.path, i.message])).toEqual([
+        ["ci.github.poolProjectNumber", `expected the pool project's number (digits only, e.g. "193746405319"), not its id, got "${bad}"`],
+      ]);
+    }
+  });
+
+  it("property: any decimal int64 without a leading zero (6 to 19 digits) is accepted, anything with a non-digit refused", () => {
+    const digits = fc.integer({ min: 5, max: 18 }).chain((n) =>
+      fc.tuple(fc.constantFrom(..."123456789"), fc.array(fc.constantFrom(..."0123456789"), { minLength: n, maxLength: n })).map(([first, rest]) => first + rest.join("")),
+    );
+    fc.assert(
+      fc.property(digits, (n) => {
+        expect(() => validateConfig(withCi({ poolProjectNumber: n }))).not.toThrow();
+      }),
+      { numRuns: 50 },
+    );
+    fc.assert(
+      fc.property(digits, fc.nat(), fc.constantFrom(..."abz-_ ."), (n, at, ch) => {
+        const i = at % (n.length + 1);
+        const bad = n.slice(0, i) + ch + n.slice(i);
+        expect(issuesOf(withCi({ poolProjectNumber: bad })).map((issue) => issue.path)).toEqual(["ci.github.poolProjectNumber"]);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("is not needed when every environment shares the pool project: the lookup runs through that project's own provider", async () => {
+    const config = withCi({});
+    config.environments.dev.gcpProject = "shop-prod-1234";
+    expect(() => validateConfig(config)).not.toThrow();
+    const plan = await planProgram(
+      async () => {
+        const gcp = await import("@pulumi/gcp");
+        const { Naming } = await import("../../src/naming.js");
+        const { CiIdentity } = await import("../../components/security/ci-identity.js");
+        const provider = new gcp.Provider("gcp", { project: "shop-prod-1234" });
+        new CiIdentity("ci", { project: "shop-prod-1234", naming: Naming.of("shop", "dev"), repository: "shop/platform", hostPool: false, poolProject: "shop-prod-1234" }, { provider });
+      },
+      { defaultProject: "shop-prod-1234" },
+    );
+    expect(one(plan, "gcp:serviceaccount/iAMMember:IAMMember", "ci-deploy-wif").inputs.member).toBe(
+      principalSet(mockProjectNumber("shop-prod-1234"), "github", "attribute.ref", "refs/heads/main"),
+    );
+  });
+
+  it("the offline plan refuses getProject of another project, as the real 403 would", async () => {
+    const run = planProgram(
+      async () => {
+        const gcp = await import("@pulumi/gcp");
+        const { projectNumberOf } = await import("../../components/project/apis.js");
+        const provider = new gcp.Provider("gcp", { project: "shop-dev-1234" });
+        const box = new gcp.compute.Network("n", { name: "n" }, { provider });
+        new gcp.compute.Network("m", { name: "m", description: projectNumberOf("shop-prod-1234", box) }, { provider });
+      },
+      { defaultProject: "shop-dev-1234" },
+    );
+    await expect(run).rejects.toBeInstanceOf(PlanError);
+    await expect(run).rejects.toThrow(
+      'getProject("shop-prod-1234") runs with the credentials of project "shop-dev-1234", which cannot read another project ' +
+        "(resourcemanager.projects.get on shop-prod-1234); the plan cannot know its number: take the project number from config " +
+        "(e.g. ci.github.poolProjectNumber) instead of looking it up",
+    );
+  });
+
+  it("the component refuses a foreign pool project without its number, naming the config key", async () => {
+    const run = planProgram(
+      async () => {
+        const { Naming } = await import("../../src/naming.js");
+        const { CiIdentity } = await import("../../components/security/ci-identity.js");
+        new CiIdentity("ci", { project: "shop-dev-1234", naming: Naming.of("shop", "dev"), repository: "shop/platform", hostPool: false, poolProject: "shop-prod-1234" });
+      },
+      { defaultProject: "shop-dev-1234" },
+    );
+    await expect(run).rejects.toThrow(/pass poolProjectNumber \(ci\.github\.poolProjectNumber\)/);
   });
 });

@@ -16,7 +16,9 @@ export const planCommand: Command = {
   --quota / --no-quota  Peak quota demand (vCPU per family, SSD GB, addresses): --quota prints the full report
                         (\`brume quota\`) on stderr; by default the text format prints its summary line there
   --no-creation-order   Skip the creation-order check (on by default: a resource the engine would create
-                        before something it needs fails the plan with the rule, the resource and the fix)`,
+                        before something it needs fails the plan with the rule, the resource and the fix)
+
+Warnings (a secret a workload reads that nothing gives a value, with the command that sets it) go to stderr.`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -38,12 +40,14 @@ export const planCommand: Command = {
       throw new UsageError(`--format must be one of ${planFormats.join(", ")}, got "${format}"`);
     }
     const { planStack } = await import("../../plan/stack.js");
-    const { plan, loaded } = await planStack({
+    const { plan, loaded, warnings } = await planStack({
       stack: values.stack as string,
       ...(values.config ? { configFile: values.config } : {}),
       ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
       ...(values["no-creation-order"] ? { creationOrder: false } : {}),
     });
+    // What the plan accepts but the environment would not run as declared (secrets without a value).
+    for (const warning of warnings) io.stderr(`warning: ${warning}\n`);
     const text = renderPlan(plan, format as "json" | "text" | "md");
     if (values.out) writeFileSync(values.out, text);
     else io.stdout(text);
