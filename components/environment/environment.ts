@@ -458,7 +458,7 @@ export class Environment extends pulumi.ComponentResource {
         ...pick(args.transform?.secret),
       },
       // With CMEK, the Secret Manager agent must hold the key before a secret uses it.
-      { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), ...cmek.flatMap(([, ring]) => Object.values(ring.members))] },
+      { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), ...cmek.flatMap(([, ring]) => [...Object.values(ring.members), ...Object.values(ring.secretManagerReady)])] },
     );
   }
 }
