@@ -10,6 +10,9 @@
  * - `CmekReadiness`: after the KMS grant to the Secret Manager agent, a throwaway CMEK secret and
  *   version until Secret Manager can encrypt with the key (the grant has propagated).
  *
+ * - `IamMemberReadiness`: before a grant to a just-created Google identity, the same grant, retried
+ *   while IAM answers "Service account … does not exist" (no readiness signal exists for that).
+ *
  * Under the offline plan these are ordinary resources: their inputs say what they wait for, and
  * resources that must not start earlier depend on them.
  */
@@ -118,5 +121,44 @@ export class CmekReadiness extends pulumi.dynamic.Resource {
       ...args.bounds,
     };
     super(readinessProvider, name, { ...inputs, polls: undefined, observed: undefined }, opts, "readiness", "CmekReadiness");
+  }
+}
+
+export interface IamMemberReadinessArgs {
+  project: string;
+  /** The policy's resource: a bucket or a resource with `:getIamPolicy` (see `runtime.ts`). */
+  resource: { bucket: pulumi.Input<string> } | { v1Url: pulumi.Input<string> };
+  role: string;
+  /** The just-created identity, e.g. `serviceAccount:service-<n>@cloud-cdn-fill.iam.gserviceaccount.com`. */
+  member: pulumi.Input<string>;
+  /** @default "https://storage.googleapis.com/storage/v1" */
+  storageUrl?: string;
+  /** @default defaultWaitBounds */
+  bounds?: Partial<WaitBounds>;
+}
+
+/** Waits until IAM accepts a just-created identity in a grant (see the module comment). */
+export class IamMemberReadiness extends pulumi.dynamic.Resource {
+  declare readonly polls: pulumi.Output<number>;
+  declare readonly observed: pulumi.Output<string>;
+
+  constructor(name: string, args: IamMemberReadinessArgs, opts?: pulumi.CustomResourceOptions) {
+    const storage = "bucket" in args.resource;
+    const resourceUrl =
+      "bucket" in args.resource
+        ? pulumi.interpolate`${args.storageUrl ?? "https://storage.googleapis.com/storage/v1"}/b/${args.resource.bucket}`
+        : pulumi.output(args.resource.v1Url);
+    const inputs = {
+      kind: "iam-member",
+      what: pulumi.interpolate`IAM to accept ${args.member} for ${args.role}`,
+      project: args.project,
+      resourceUrl,
+      policyStyle: storage ? "storage" : "v1",
+      role: args.role,
+      member: args.member,
+      ...defaultWaitBounds,
+      ...args.bounds,
+    };
+    super(readinessProvider, name, { ...inputs, polls: undefined, observed: undefined }, opts, "readiness", "IamMemberReadiness");
   }
 }

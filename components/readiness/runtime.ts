@@ -69,6 +69,21 @@ export type WaitInputs = WaitBounds &
         /** A throwaway secret: created with the key, given a version, deleted. */
         probeSecretId: string;
       }
+    | {
+        kind: "iam-member";
+        what: string;
+        project: string;
+        /**
+         * The resource whose IAM policy gets the grant: a Cloud Storage bucket
+         * (`https://storage.googleapis.com/storage/v1/b/<bucket>`, policy at `/iam`) or a resource
+         * of an API with `:getIamPolicy`/`:setIamPolicy` (`https://cloudkms.googleapis.com/v1/<key id>`).
+         */
+        resourceUrl: string;
+        policyStyle: "storage" | "v1";
+        role: string;
+        /** The just-created identity (`serviceAccount:service-<n>@…`). */
+        member: string;
+      }
   );
 
 /** What one poll observed. */
@@ -274,10 +289,67 @@ async function waitForCmek(inputs: Extract<WaitInputs, { kind: "cmek" }>, deps: 
   }
 }
 
+/** IAM's answer while a just-created identity is not resolvable yet (see the module comment). */
+export function isMemberNotFound(status: number, body: string): boolean {
+  return status === 400 && /does not exist/i.test(body) && /service account|principal|member/i.test(body);
+}
+
+interface IamPolicy {
+  bindings?: { role: string; members?: string[]; condition?: unknown }[];
+  etag?: string;
+  version?: number;
+}
+
+/**
+ * Google documents no way to ask whether IAM resolves a just-created identity yet, so this wait
+ * makes the grant the IAM member resource owns, on the same policy (read, add the member to the
+ * unconditional binding of the role, write with the etag), retrying while IAM answers 400
+ * "Service account … does not exist" (or an etag conflict). The member resource created after it
+ * then finds its binding present; deleting that resource removes the binding, this wait has
+ * nothing to undo. A member already bound is ready without a write.
+ */
+async function waitForIamMember(inputs: Extract<WaitInputs, { kind: "iam-member" }>, deps: WaitDeps): Promise<WaitResult> {
+  const storage = inputs.policyStyle === "storage";
+  const retryable = (status: number, body: string): PollAnswer | undefined => {
+    const error = googleError(status, body);
+    if (status === 0) return { state: "waiting", observed: body };
+    if (isMemberNotFound(status, body) || status === 409 || status === 412) return { state: "waiting", observed: error.message };
+    if (networkOrServer(status) || isServiceDisabled(status, error.reason, error.message)) return { state: "waiting", observed: error.message };
+    return undefined;
+  };
+  return waitUntilReady(
+    inputs.what,
+    async () => {
+      const read = storage
+        ? await call(deps, inputs.project, "GET", `${inputs.resourceUrl}/iam?optionsRequestedPolicyVersion=3`)
+        : await call(deps, inputs.project, "POST", `${inputs.resourceUrl}:getIamPolicy`, { options: { requestedPolicyVersion: 3 } });
+      if (read.status !== 200) return retryable(read.status, read.body) ?? { state: "failed", observed: `reading the IAM policy: ${googleError(read.status, read.body).message}` };
+      const policy = JSON.parse(read.body) as IamPolicy;
+      const bindings = policy.bindings ?? [];
+      const binding = bindings.find((b) => b.role === inputs.role && b.condition === undefined);
+      if (binding?.members?.includes(inputs.member)) return { state: "ready", observed: `${inputs.member} holds ${inputs.role}` };
+      const updated: IamPolicy = {
+        ...policy,
+        bindings: binding
+          ? bindings.map((b) => (b === binding ? { ...b, members: [...(b.members ?? []), inputs.member] } : b))
+          : [...bindings, { role: inputs.role, members: [inputs.member] }],
+      };
+      const write = storage
+        ? await call(deps, inputs.project, "PUT", `${inputs.resourceUrl}/iam`, updated)
+        : await call(deps, inputs.project, "POST", `${inputs.resourceUrl}:setIamPolicy`, { policy: updated });
+      if (write.status === 200) return { state: "ready", observed: `IAM accepted ${inputs.member} for ${inputs.role}` };
+      return retryable(write.status, write.body) ?? { state: "failed", observed: `writing the IAM policy: ${googleError(write.status, write.body).message}` };
+    },
+    inputs,
+    deps.clock,
+  );
+}
+
 /** Runs the wait its inputs describe. */
 export function runWait(inputs: WaitInputs, deps: WaitDeps): Promise<WaitResult> {
   if (inputs.kind === "api") return waitForApi(inputs, deps);
   if (inputs.kind === "cmek") return waitForCmek(inputs, deps);
+  if (inputs.kind === "iam-member") return waitForIamMember(inputs, deps);
   throw new Error(`readiness: unknown wait kind ${(inputs as { kind: string }).kind}`);
 }
 
@@ -429,7 +501,7 @@ export function processDeps(): WaitDeps {
 }
 
 /** The properties the provider compares: a change of any of them runs the wait again. */
-const identityKeys = ["kind", "project", "service", "probeUrl", "kmsKeyName", "location", "secretManagerUrl", "probeSecretId"];
+const identityKeys = ["kind", "project", "service", "probeUrl", "kmsKeyName", "location", "secretManagerUrl", "probeSecretId", "resourceUrl", "policyStyle", "role", "member"];
 
 /**
  * The dynamic provider (`pulumi.dynamic.ResourceProvider`): create and update run the wait; delete
