@@ -76,7 +76,8 @@ export type WaitInputs = WaitBounds &
         /**
          * The resource whose IAM policy gets the grant: a Cloud Storage bucket
          * (`https://storage.googleapis.com/storage/v1/b/<bucket>`, policy at `/iam`) or a resource
-         * of an API with `:getIamPolicy`/`:setIamPolicy` (`https://cloudkms.googleapis.com/v1/<key id>`).
+         * of an API with `GET :getIamPolicy` / `POST :setIamPolicy` (KMS keys, Pub/Sub topics and
+         * subscriptions: `https://cloudkms.googleapis.com/v1/<key id>`).
          */
         resourceUrl: string;
         policyStyle: "storage" | "v1";
@@ -322,7 +323,8 @@ async function waitForIamMember(inputs: Extract<WaitInputs, { kind: "iam-member"
     async () => {
       const read = storage
         ? await call(deps, inputs.project, "GET", `${inputs.resourceUrl}/iam?optionsRequestedPolicyVersion=3`)
-        : await call(deps, inputs.project, "POST", `${inputs.resourceUrl}:getIamPolicy`, { options: { requestedPolicyVersion: 3 } });
+        : // KMS, Pub/Sub, Secret Manager: `GET …:getIamPolicy` (cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings.cryptoKeys/getIamPolicy).
+          await call(deps, inputs.project, "GET", `${inputs.resourceUrl}:getIamPolicy?options.requestedPolicyVersion=3`);
       if (read.status !== 200) return retryable(read.status, read.body) ?? { state: "failed", observed: `reading the IAM policy: ${googleError(read.status, read.body).message}` };
       const policy = JSON.parse(read.body) as IamPolicy;
       const bindings = policy.bindings ?? [];

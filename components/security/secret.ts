@@ -7,6 +7,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions, statefulOptions } from "../../src/component/options.js";
 import { projectNumberOf, serviceAgentMember } from "../project/apis.js";
+import { IamMemberReadiness } from "../readiness/readiness.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 
 export interface SecretArgs {
@@ -114,6 +115,13 @@ export class Secret extends pulumi.ComponentResource {
     topic: pulumi.Input<string>,
     opts: pulumi.ComponentResourceOptions | undefined,
   ): gcp.pubsub.TopicIAMMember {
+    const member = serviceAgentMember(projectNumberOf(args.project, this, opts?.dependsOn), "secretmanager");
+    // The Secret Manager agent may have just been generated; IAM may not resolve it yet (components/readiness).
+    const agentReady = new IamMemberReadiness(
+      `${name}-rotation-publisher-ready`,
+      { project: args.project, resource: { v1Url: pulumi.interpolate`https://pubsub.googleapis.com/v1/${topic}` }, role: "roles/pubsub.publisher", member },
+      childOptions(this, opts),
+    );
     return new gcp.pubsub.TopicIAMMember(
       ...transformed(
         args.transform?.rotationPublisher,
@@ -122,9 +130,9 @@ export class Secret extends pulumi.ComponentResource {
           project: args.project,
           topic,
           role: "roles/pubsub.publisher",
-          member: serviceAgentMember(projectNumberOf(args.project, this, opts?.dependsOn), "secretmanager"),
+          member,
         },
-        childOptions(this, opts),
+        childOptions(this, opts, { dependsOn: [agentReady] }),
       ),
     );
   }

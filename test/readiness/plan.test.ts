@@ -145,3 +145,38 @@ describe("the Cloud CDN fill agent", () => {
     expect(ready.dependencies).toContain(one(cdnPlan, "gcp:compute/backendBucketSignedUrlKey:BackendBucketSignedUrlKey", "assets-cdn-key").urn);
   });
 });
+
+describe("grants to the Pub/Sub and Secret Manager agents", () => {
+  it("dead-lettering grants wait until IAM accepts the Pub/Sub agent on the dead-letter topic", () => {
+    const publishers = ofType(plan, "gcp:pubsub/topicIAMMember:TopicIAMMember").filter((m) => m.name.endsWith("-dlq-publisher"));
+    expect(publishers.length).toBeGreaterThan(0);
+    for (const publisher of publishers) {
+      const ready = one(plan, T.member, `${publisher.name}-ready`);
+      const subscriber = one(plan, "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember", publisher.name.replace(/-publisher$/, "-subscriber"));
+      expect(ready.inputs).toMatchObject({
+        kind: "iam-member",
+        resourceUrl: `https://pubsub.googleapis.com/v1/projects/${project}/topics/${publisher.inputs.topic as string}`,
+        policyStyle: "v1",
+        role: "roles/pubsub.publisher",
+        member: `serviceAccount:service-${mockProjectNumber(project)}@gcp-sa-pubsub.iam.gserviceaccount.com`,
+      });
+      expect(publisher.inputs.member).toBe(ready.inputs.member);
+      expect(dependsOn(publisher, ready) && dependsOn(subscriber, ready)).toBe(true);
+    }
+  });
+
+  it("the rotation publisher grant waits until IAM accepts the Secret Manager agent on the rotation topic", () => {
+    const grants = ofType(plan, "gcp:pubsub/topicIAMMember:TopicIAMMember").filter((m) => m.name.endsWith("-rotation-publisher"));
+    expect(grants.length).toBeGreaterThan(0);
+    for (const grant of grants) {
+      const ready = one(plan, T.member, `${grant.name}-ready`);
+      expect(ready.inputs).toMatchObject({
+        resourceUrl: `https://pubsub.googleapis.com/v1/${grant.inputs.topic as string}`,
+        role: "roles/pubsub.publisher",
+        member: `serviceAccount:service-${mockProjectNumber(project)}@gcp-sa-secretmanager.iam.gserviceaccount.com`,
+      });
+      expect(grant.inputs.topic).toMatch(/^projects\/bro-ai-prod\/topics\//);
+      expect(dependsOn(grant, ready)).toBe(true);
+    }
+  });
+});

@@ -216,10 +216,16 @@ describe("IamMemberReadiness: the grant to a just-created identity, retried whil
   test("KMS key (v1 style): getIamPolicy / setIamPolicy, an etag conflict retried", async () => {
     const keyPath = "/v1/projects/p/locations/us-central1/keyRings/r/cryptoKeys/secrets";
     fake = await fakeGoogle({
-      [`POST ${keyPath}:getIamPolicy`]: [{ status: 200, body: { etag: "BwY=" } }],
+      [`GET ${keyPath}:getIamPolicy`]: [{ status: 200, body: { etag: "BwY=" } }],
       [`POST ${keyPath}:setIamPolicy`]: [googleErrorAnswer(409, "ABORTED", "There were concurrent policy changes."), { status: 200, body: {} }],
     });
     expect((await runWait(memberWait(`${fake.url}${keyPath}`, "v1"), deps())).polls).toBe(2);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET ${keyPath}:getIamPolicy?options.requestedPolicyVersion=3`,
+      `POST ${keyPath}:setIamPolicy`,
+      `GET ${keyPath}:getIamPolicy?options.requestedPolicyVersion=3`,
+      `POST ${keyPath}:setIamPolicy`,
+    ]);
     expect(JSON.parse(fake.requests[1]!.body)).toEqual({ policy: { etag: "BwY=", bindings: [{ role: "roles/storage.objectViewer", members: [member] }] } });
   });
 
