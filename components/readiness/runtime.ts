@@ -137,7 +137,7 @@ export async function waitUntilReady(
   clock: Clock,
 ): Promise<WaitResult> {
   const started = clock.now();
-  let delay = Math.max(0, bounds.initialDelayMs);
+  let delay = Math.min(bounds.maxDelayMs, Math.max(0, bounds.initialDelayMs));
   let last = "no answer";
   for (let poll = 1; ; poll++) {
     const answer = await probe(poll);

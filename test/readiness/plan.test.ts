@@ -27,7 +27,7 @@ beforeAll(async () => {
 }, 120_000);
 
 const dependsOn = (r: PlannedResource, on: PlannedResource) => r.dependencies.includes(on.urn);
-const serialized = /^\[serialized provider sha256:[0-9a-f]{12}\]$/;
+const serialized = /^\[serialized dynamic provider\]$/;
 
 describe("ApiReadiness in the bro-ai prod plan", () => {
   it("follows every enabled API, probing that API's own cheap read in the environment's project", () => {
@@ -63,7 +63,7 @@ describe("ApiReadiness in the bro-ai prod plan", () => {
     expect(secrets.filter((s) => !dependsOn(s, ready)).map((s) => s.name)).toEqual([]);
   });
 
-  it("shows one serialized provider, by hash, never its source", () => {
+  it("shows a marker for the serialized provider, never its source", () => {
     const hashes = new Set(plan.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).map((r) => r.inputs.__provider));
     expect(hashes.size).toBe(1);
     expect([...hashes][0]).toMatch(serialized);

@@ -285,3 +285,35 @@ describe("credentials: Application Default Credentials without a client library"
     );
   });
 });
+
+describe("waitUntilReady bounds (property)", () => {
+  test("never polls more than maxPolls, never sleeps past timeoutSeconds, delays never exceed maxDelayMs", async () => {
+    const fc = await import("fast-check");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          timeoutSeconds: fc.integer({ min: 0, max: 3600 }),
+          maxPolls: fc.integer({ min: 1, max: 200 }),
+          initialDelayMs: fc.integer({ min: 0, max: 10_000 }),
+          maxDelayMs: fc.integer({ min: 1, max: 60_000 }),
+        }),
+        fc.integer({ min: 1, max: 300 }),
+        async (b, readyAt) => {
+          const clock = fakeClock();
+          let polls = 0;
+          const outcome = await waitUntilReady("p", async (poll) => {
+            polls = poll;
+            return poll >= readyAt ? { state: "ready", observed: "" } : { state: "waiting", observed: "" };
+          }, b, clock).then(() => "ready", (e: Error) => e.message);
+          expect(polls).toBeLessThanOrEqual(b.maxPolls);
+          expect(clock.now()).toBeLessThanOrEqual(b.timeoutSeconds * 1000);
+          expect(clock.sleeps.every((d) => d <= b.maxDelayMs)).toBe(true);
+          // Ready within the bounds means ready; otherwise a timeout naming the bound.
+          if (outcome !== "ready") expect(outcome).toMatch(new RegExp(`^readiness: timed out waiting for p after ${polls} polls .*\\(bound: ${b.maxPolls} polls, ${b.timeoutSeconds}s\\)`));
+          else expect(polls).toBe(readyAt);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
