@@ -603,7 +603,7 @@ export class Environment extends pulumi.ComponentResource {
         ...opts,
         dependsOn: [
           ...dependsOnList(opts.dependsOn),
-          ...cmek.flatMap(([, ring]) => Object.values(ring.members)),
+          ...cmek.flatMap(([, ring]) => [...Object.values(ring.members), ...Object.values(ring.secretManagerReady)]),
           ...(secret.rotationDays !== undefined && this.secretRotationPublisher ? [this.secretRotationPublisher] : []),
         ],
       },

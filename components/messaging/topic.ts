@@ -19,6 +19,7 @@ import { childOptions } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 import type { Naming } from "../../src/naming.js";
 import { projectNumberOf, serviceAgentMember } from "../project/apis.js";
+import { IamMemberReadiness } from "../readiness/readiness.js";
 import { boundedDurationSeconds } from "./duration.js";
 
 export { durationSecondsOf, durationToSeconds } from "./duration.js";
@@ -302,6 +303,12 @@ export class Topic extends pulumi.ComponentResource {
 
   /** The service agent publishes dead letters and acknowledges the originals. */
   private grantDeadLettering(name: string, sub: string, args: TopicArgs, opts: pulumi.ComponentResourceOptions | undefined) {
+    // The Pub/Sub agent may have just been generated; IAM may not resolve it yet (components/readiness).
+    const agentReady = new IamMemberReadiness(
+      `${name}-${sub}-dlq-publisher-ready`,
+      { project: args.project, resource: { v1Url: pulumi.interpolate`https://pubsub.googleapis.com/v1/${this.deadLetterTopics[sub]!.id}` }, role: "roles/pubsub.publisher", member: this.serviceAgent! },
+      childOptions(this, opts),
+    );
     new gcp.pubsub.TopicIAMMember(
       ...transformed(
         args.transform?.deadLetterPublisher,
@@ -312,7 +319,7 @@ export class Topic extends pulumi.ComponentResource {
           role: "roles/pubsub.publisher",
           member: this.serviceAgent!,
         } satisfies gcp.pubsub.TopicIAMMemberArgs,
-        childOptions(this, opts),
+        childOptions(this, opts, { dependsOn: [agentReady] }),
       ),
     );
     new gcp.pubsub.SubscriptionIAMMember(
@@ -325,7 +332,7 @@ export class Topic extends pulumi.ComponentResource {
           role: "roles/pubsub.subscriber",
           member: this.serviceAgent!,
         } satisfies gcp.pubsub.SubscriptionIAMMemberArgs,
-        childOptions(this, opts),
+        childOptions(this, opts, { dependsOn: [agentReady] }),
       ),
     );
   }

@@ -14,6 +14,8 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
+import { ApiReadiness } from "../readiness/readiness.js";
+import type { WaitBounds } from "../readiness/runtime.js";
 
 /** The APIs every brume environment uses. */
 export const defaultApis = [
@@ -115,6 +117,13 @@ export interface ApisArgs {
    * @default defaultServiceIdentities
    */
   serviceIdentities?: readonly string[];
+  /**
+   * Wait after enabling each API until it answers in the project (`ApiReadiness`, a bounded poll;
+   * see components/readiness). `false` skips the waits, for projects whose APIs were enabled long
+   * ago: a first apply right after enablement can then fail with SERVICE_DISABLED.
+   * @default true
+   */
+  readiness?: boolean | { bounds?: Partial<WaitBounds> };
   transform?: {
     service?: Transform<gcp.projects.ServiceArgs>;
     serviceIdentity?: Transform<gcp.projects.ServiceIdentityArgs>;
@@ -130,6 +139,8 @@ export class Apis extends pulumi.ComponentResource {
   readonly identities: Record<string, gcp.projects.ServiceIdentity>;
   /** Service agent emails by full service name (from `identities`). */
   readonly agentEmails: Record<string, pulumi.Output<string>>;
+  /** The wait after each enabled API until it answers, by full service name (unless `readiness: false`). */
+  readonly readiness: Record<string, ApiReadiness>;
 
   /**
    * What a resource calling these APIs waits for: the enabled services (short names such as
@@ -140,6 +151,7 @@ export class Apis extends pulumi.ComponentResource {
     for (const short of shortNames) {
       const full = `${short}.googleapis.com`;
       if (this.services[full]) out.push(this.services[full]);
+      if (this.readiness[full]) out.push(this.readiness[full]);
       if (this.identities[full]) out.push(this.identities[full]);
     }
     return out;
@@ -158,6 +170,18 @@ export class Apis extends pulumi.ComponentResource {
     this.services = {};
     for (const service of services) this.services[service] = this.createService(name, service, args, opts);
     this.all = services.map((s) => this.services[s]!);
+
+    this.readiness = {};
+    if (args.readiness !== false) {
+      const bounds = typeof args.readiness === "object" ? args.readiness.bounds : undefined;
+      for (const service of services) {
+        this.readiness[service] = new ApiReadiness(
+          `${name}-${apiShortName(service)}-ready`,
+          { project: args.project, service, ...(bounds ? { bounds } : {}) },
+          childOptions(this, opts, { dependsOn: [this.services[service]!] }),
+        );
+      }
+    }
 
     this.identities = {};
     this.agentEmails = {};

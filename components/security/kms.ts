@@ -16,6 +16,9 @@ import { transformed, type Transform } from "../../src/component/transform.js";
 import type { Naming } from "../../src/naming.js";
 import { boundedDurationSeconds } from "../messaging/duration.js";
 import { projectNumberOf, serviceAgentMember, type ServiceAgent } from "../project/apis.js";
+import { CmekReadiness, IamMemberReadiness } from "../readiness/readiness.js";
+
+const encrypterDecrypterRole = "roles/cloudkms.cryptoKeyEncrypterDecrypter";
 
 /** Longest rotation period we allow: 90 days, as the CIS benchmark and Checkov require. */
 export const maxRotationPeriod = "90d";
@@ -110,6 +113,11 @@ export class KeyRing extends pulumi.ComponentResource {
   readonly keyRingId: pulumi.Output<string>;
   /** Key ids (`<keyRingId>/cryptoKeys/<name>`) by name: what `kmsKeyName` inputs take. */
   readonly keyIds: Record<string, pulumi.Output<string>>;
+  /**
+   * By key name, for keys granted to the Secret Manager agent: the wait until that grant has
+   * propagated (Secret Manager encrypts a throwaway secret with the key). CMEK secrets depend on it.
+   */
+  readonly secretManagerReady: Record<string, CmekReadiness>;
 
   constructor(name: string, args: KeyRingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("brume:security:KeyRing", name, {}, opts);
@@ -123,6 +131,7 @@ export class KeyRing extends pulumi.ComponentResource {
     this.keys = {};
     this.keyIds = {};
     this.members = {};
+    this.secretManagerReady = {};
     for (const [key, spec] of keys) {
       const cryptoKey = this.createKey(name, key, spec, args, protect, opts);
       this.keys[key] = cryptoKey;
@@ -132,7 +141,28 @@ export class KeyRing extends pulumi.ComponentResource {
         ...Object.entries(spec.encrypterDecrypters),
       ];
       for (const [label, member] of grants) {
-        this.members[`${key}-${label}`] = this.grant(name, key, label, cryptoKey, member, args, opts);
+        // A service agent may have just been generated: IAM may not resolve it yet (components/readiness).
+        const agentReady = spec.serviceAgents.includes(label as ServiceAgent)
+          ? new IamMemberReadiness(
+              `${name}-${key}-${label}-ready`,
+              { project: args.project, resource: { v1Url: pulumi.interpolate`https://cloudkms.googleapis.com/v1/${cryptoKey.id}` }, role: encrypterDecrypterRole, member },
+              childOptions(this, opts),
+            )
+          : undefined;
+        this.members[`${key}-${label}`] = this.grant(name, key, label, cryptoKey, member, args, opts, agentReady);
+      }
+      // IAM propagation after the grant (terraform-provider-google#5103, #15415): see components/readiness.
+      if (spec.serviceAgents.includes("secretmanager")) {
+        this.secretManagerReady[key] = new CmekReadiness(
+          `${name}-${key}-secretmanager-ready`,
+          {
+            project: args.project,
+            kmsKeyName: cryptoKey.id,
+            location: args.location,
+            probeSecretId: args.naming.name([args.keyRing ?? "keys", key, "probe"], "secretId"),
+          },
+          childOptions(this, opts, { dependsOn: [this.members[`${key}-secretmanager`]!] }),
+        );
       }
     }
 
@@ -195,6 +225,7 @@ export class KeyRing extends pulumi.ComponentResource {
     member: pulumi.Input<string>,
     args: KeyRingArgs,
     opts: pulumi.ComponentResourceOptions | undefined,
+    after?: pulumi.Resource,
   ): gcp.kms.CryptoKeyIAMMember {
     return new gcp.kms.CryptoKeyIAMMember(
       ...transformed(
@@ -202,10 +233,10 @@ export class KeyRing extends pulumi.ComponentResource {
         `${name}-${key}-${label}`,
         {
           cryptoKeyId: cryptoKey.id,
-          role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+          role: encrypterDecrypterRole,
           member,
         } satisfies gcp.kms.CryptoKeyIAMMemberArgs,
-        childOptions(this, opts),
+        childOptions(this, opts, after ? { dependsOn: [after] } : {}),
       ),
     );
   }

@@ -5,8 +5,9 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { childOptions, statefulOptions } from "../../src/component/options.js";
+import { childOptions, dependsOnList, statefulOptions } from "../../src/component/options.js";
 import { projectNumberOf, serviceAgentMember } from "../project/apis.js";
+import { IamMemberReadiness } from "../readiness/readiness.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 
 export interface SecretArgs {
@@ -50,17 +51,19 @@ export function rotationPublisher(
   args: { project: string; topic: pulumi.Input<string>; transform?: Transform<gcp.pubsub.TopicIAMMemberArgs> },
   opts: pulumi.CustomResourceOptions & { parent: pulumi.Resource },
 ): gcp.pubsub.TopicIAMMember {
+  const member = serviceAgentMember(projectNumberOf(args.project, opts.parent, opts.dependsOn), "secretmanager");
+  // The Secret Manager agent may have just been generated; IAM may not resolve it yet (components/readiness).
+  const agentReady = new IamMemberReadiness(
+    `${name}-ready`,
+    { project: args.project, resource: { v1Url: pulumi.interpolate`https://pubsub.googleapis.com/v1/${args.topic}` }, role: "roles/pubsub.publisher", member },
+    opts,
+  );
   return new gcp.pubsub.TopicIAMMember(
     ...transformed(
       args.transform,
       name,
-      {
-        project: args.project,
-        topic: args.topic,
-        role: "roles/pubsub.publisher",
-        member: serviceAgentMember(projectNumberOf(args.project, opts.parent, opts.dependsOn), "secretmanager"),
-      },
-      opts,
+      { project: args.project, topic: args.topic, role: "roles/pubsub.publisher", member },
+      { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), agentReady] },
     ),
   );
 }

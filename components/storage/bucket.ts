@@ -27,6 +27,7 @@ import { transformed, type Transform } from "../../src/component/transform.js";
 import { physicalName, type Naming } from "../../src/naming.js";
 import { boundedDurationSeconds } from "../messaging/duration.js";
 import { projectNumberOf, serviceAgentMember } from "../project/apis.js";
+import { IamMemberReadiness } from "../readiness/readiness.js";
 
 export type BucketLocationClass = "regional" | "dual-region" | "multi-region";
 
@@ -368,6 +369,13 @@ export class Bucket extends pulumi.ComponentResource {
 
   /** Cloud CDN's fill agent reads objects on cache misses; it exists once the project has a signed URL key. */
   private grantCdnFill(name: string, args: BucketArgs, opts: pulumi.ComponentResourceOptions | undefined): gcp.storage.BucketIAMMember {
+    const member = serviceAgentMember(projectNumberOf(args.project, this, opts?.dependsOn), "cdnFill");
+    // The fill agent was just created by the signed URL key; IAM may not resolve it yet (components/readiness).
+    const agentReady = new IamMemberReadiness(
+      `${name}-cdn-fill-ready`,
+      { project: args.project, resource: { bucket: this.bucket.name }, role: "roles/storage.objectViewer", member },
+      childOptions(this, opts, { dependsOn: [this.signedUrlKey!] }),
+    );
     return new gcp.storage.BucketIAMMember(
       ...transformed(
         args.transform?.cdnFill,
@@ -375,9 +383,9 @@ export class Bucket extends pulumi.ComponentResource {
         {
           bucket: this.bucket.name,
           role: "roles/storage.objectViewer",
-          member: serviceAgentMember(projectNumberOf(args.project, this, opts?.dependsOn), "cdnFill"),
+          member,
         } satisfies gcp.storage.BucketIAMMemberArgs,
-        childOptions(this, opts, { dependsOn: [this.signedUrlKey!] }),
+        childOptions(this, opts, { dependsOn: [this.signedUrlKey!, agentReady] }),
       ),
     );
   }

@@ -74,6 +74,9 @@ const freeTypes: readonly RegExp[] = [
   /^gcp:pubsub\/subscription:/,
   /^gcp:artifactregistry\/repositoryIamMember:/,
   /^kubernetes:/,
+  // Readiness waits (components/readiness): API reads and IAM writes; the CMEK probe's one secret
+  // version lives for seconds.
+  /^pulumi-nodejs:dynamic\/readiness:/,
 ];
 
 const round = (usd: number) => Math.round(usd * 100) / 100;

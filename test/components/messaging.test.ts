@@ -157,7 +157,9 @@ describe("brume:messaging:Topic", () => {
         role: "roles/pubsub.publisher",
         member: agent,
       });
-      expect(publisher.dependencies).toEqual([one(plan, T.topic, `orders-${sub}-dlq`).urn]);
+      // …once IAM accepts the just-generated agent (components/readiness, test/readiness).
+      const agentReady = one(plan, "pulumi-nodejs:dynamic/readiness:IamMemberReadiness", `orders-${sub}-dlq-publisher-ready`);
+      expect(publisher.dependencies).toEqual([one(plan, T.topic, `orders-${sub}-dlq`).urn, agentReady.urn].sort());
       const subscriber = one(plan, T.subIam, `orders-${sub}-dlq-subscriber`);
       expect(subscriber.inputs).toEqual({
         project,
@@ -165,7 +167,7 @@ describe("brume:messaging:Topic", () => {
         role: "roles/pubsub.subscriber",
         member: agent,
       });
-      expect(subscriber.dependencies).toEqual([one(plan, T.sub, `orders-${sub}`).urn]);
+      expect(subscriber.dependencies).toEqual([one(plan, T.sub, `orders-${sub}`).urn, agentReady.urn].sort());
     }
     // No project-level grants.
     expect(plan.resources.filter((r) => r.type.startsWith("gcp:projects/"))).toEqual([]);

@@ -119,7 +119,9 @@ describe("brume:security:KeyRing", () => {
       role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
       member: `serviceAccount:service-${number}@gcp-sa-secretmanager.iam.gserviceaccount.com`,
     });
-    expect(secretAgent.dependencies).toEqual([one(plan, T.key, "kms-secrets").urn]);
+    // …after IAM accepted the just-generated agent (components/readiness, test/readiness).
+    const agentReady = one(plan, "pulumi-nodejs:dynamic/readiness:IamMemberReadiness", "kms-secrets-secretmanager-ready");
+    expect(secretAgent.dependencies).toEqual([one(plan, T.key, "kms-secrets").urn, agentReady.urn].sort());
     expect(one(plan, T.member, "kms-data-storage").inputs.member).toBe(
       `serviceAccount:service-${number}@gs-project-accounts.iam.gserviceaccount.com`,
     );

@@ -224,7 +224,9 @@ describe("brume:storage:Bucket", () => {
       member: `serviceAccount:service-${mockProjectNumber(project)}@cloud-cdn-fill.iam.gserviceaccount.com`,
     });
     // The fill agent exists only once a signed URL key was added: grant after the key.
-    expect(fill.dependencies).toEqual([assets.urn, key.urn].sort());
+    // …and once IAM accepts the just-created agent (components/readiness, test/readiness).
+    const fillReady = one(plan, "pulumi-nodejs:dynamic/readiness:IamMemberReadiness", "assets-cdn-fill-ready");
+    expect(fill.dependencies).toEqual([assets.urn, key.urn, fillReady.urn].sort());
     expect(ofType(plan, T.backend)).toHaveLength(1);
     expect(ofType(plan, T.member)).toHaveLength(3);
   });
