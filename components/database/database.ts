@@ -16,7 +16,7 @@ import * as random from "@pulumi/random";
 import { childOptions, statefulOptions } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 import type { Naming } from "../../src/naming.js";
-import { Secret, type SecretArgs } from "../security/secret.js";
+import { Secret, secretOptions, type SecretArgs } from "../security/secret.js";
 
 export interface DatabaseArgs {
   /** GCP project id. */
@@ -97,6 +97,13 @@ export interface DatabaseArgs {
   databaseFlags?: Record<string, string>;
   /** Regions holding Secret Manager replicas of the passwords: the primary region first, then the DR region. */
   secretReplicaRegions: string[];
+  /**
+   * KMS key per secret replica region (CMEK on the password secrets); Google-managed when absent.
+   * Secret replication is immutable: adding keys to existing secrets replaces them.
+   */
+  secretKmsKeyNames?: Record<string, pulumi.Input<string>>;
+  /** What the password secrets wait for besides the component's dependencies: the grants of those keys to the Secret Manager agent. */
+  secretKmsGrants?: pulumi.Input<pulumi.Resource>[];
   /**
    * Labels on the instances and the secrets.
    * @default {}
@@ -461,9 +468,10 @@ export class Database extends pulumi.ComponentResource {
         labels: n.labels,
         value,
         protect: args.protect,
+        ...(args.secretKmsKeyNames ? { kmsKeyNames: args.secretKmsKeyNames } : {}),
         ...(args.transform?.passwordSecret ? { transform: args.transform.passwordSecret } : {}),
       },
-      { parent: this, ...(opts?.dependsOn !== undefined ? { dependsOn: opts.dependsOn } : {}) },
+      secretOptions(this, opts, args.secretKmsGrants),
     );
   }
 

@@ -112,7 +112,7 @@ export class Environment extends pulumi.ComponentResource {
     super("brume:environment:Environment", name, {}, opts);
     const env = args.environment;
     this.environment = env;
-    this.naming = Naming.of(args.projectName, env.name);
+    this.naming = Naming.of(args.projectName, env.name, env.generation);
     // Every child waits for the APIs it calls (and their service agents), not for all of them.
     const afterApis = (...apis: string[]) => ({ parent: this, dependsOn: this.apis.for(...apis) });
 
@@ -262,6 +262,7 @@ export class Environment extends pulumi.ComponentResource {
         requireClientCertificates: db.requireClientCertificates,
         ...(s.drReplica && env.drRegion ? { drReplicaRegion: env.drRegion } : {}),
         secretReplicaRegions: this.replicaRegions,
+        ...this.dataSecretsCmek(),
         labels: env.labels,
         ...pick(args.transform?.database),
       },
@@ -285,6 +286,7 @@ export class Environment extends pulumi.ComponentResource {
         readReplicas: cache.readReplicas,
         version: cache.version,
         secretReplicaRegions: this.replicaRegions,
+        ...this.dataSecretsCmek(),
         labels: env.labels,
         ...pick(args.transform?.cache),
       },
@@ -440,9 +442,31 @@ export class Environment extends pulumi.ComponentResource {
     );
   }
 
+  /** The CMEK key of each secret replica region, when the environment has CMEK. */
+  private secretKeys(): Record<string, pulumi.Output<string>> | undefined {
+    const cmek = Object.entries(this.keyRings);
+    return cmek.length > 0 ? Object.fromEntries(cmek.map(([region, ring]) => [region, ring.keyIds[cmekKeyName]!])) : undefined;
+  }
+
+  /** The grants of the CMEK keys to the Secret Manager agent: a secret using a key waits for them. */
+  private secretKeyGrants(): gcp.kms.CryptoKeyIAMMember[] {
+    return Object.values(this.keyRings).flatMap((ring) => Object.values(ring.members));
+  }
+
+  /**
+   * CMEK for the database passwords and the cache AUTH/CA secrets (gcp-review 21), as for the
+   * declared secrets, unless the environment keeps them Google-managed (`cmekDataSecrets: false`:
+   * replication is immutable, so an environment created before keeps its secrets until it migrates).
+   */
+  private dataSecretsCmek(): { secretKmsKeyNames?: Record<string, pulumi.Output<string>>; secretKmsGrants?: pulumi.Resource[] } {
+    const keys = this.secretKeys();
+    if (keys === undefined || this.environment.cmekDataSecrets === false) return {};
+    return { secretKmsKeyNames: keys, secretKmsGrants: this.secretKeyGrants() };
+  }
+
   private createSecret(name: string, key: string, secret: SecretConfig, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): Secret {
     const env = args.environment;
-    const cmek = Object.entries(this.keyRings);
+    const keys = this.secretKeys();
     return new Secret(
       `${name}-secret-${key}`,
       {
@@ -451,14 +475,14 @@ export class Environment extends pulumi.ComponentResource {
         replicaRegions: this.replicaRegions,
         labels: env.labels,
         protect: env.settings.protect,
-        ...(cmek.length > 0 ? { kmsKeyNames: Object.fromEntries(cmek.map(([region, ring]) => [region, ring.keyIds[cmekKeyName]!])) } : {}),
+        ...(keys ? { kmsKeyNames: keys } : {}),
         ...(secret.rotationDays !== undefined && this.secretRotationTopic
           ? { rotation: { periodDays: secret.rotationDays, nextRotationTime: firstRotationTime(new Date()), topic: this.secretRotationTopic.id } }
           : {}),
         ...pick(args.transform?.secret),
       },
       // With CMEK, the Secret Manager agent must hold the key before a secret uses it.
-      { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), ...cmek.flatMap(([, ring]) => Object.values(ring.members))] },
+      { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), ...this.secretKeyGrants()] },
     );
   }
 }

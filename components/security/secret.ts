@@ -5,7 +5,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { childOptions, statefulOptions } from "../../src/component/options.js";
+import { childOptions, dependsOnList, statefulOptions } from "../../src/component/options.js";
 import { projectNumberOf, serviceAgentMember } from "../project/apis.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 
@@ -35,6 +35,21 @@ export interface SecretArgs {
     secret?: Transform<gcp.secretmanager.SecretArgs>;
     version?: Transform<gcp.secretmanager.SecretVersionArgs>;
   };
+}
+
+/**
+ * Options of a Secret created inside another component: the component's dependencies plus the
+ * grants of its CMEK keys. The Secret Manager service agent must hold
+ * `roles/cloudkms.cryptoKeyEncrypterDecrypter` on a key before a secret using it is created
+ * (https://cloud.google.com/secret-manager/docs/cmek).
+ */
+export function secretOptions(
+  parent: pulumi.Resource,
+  opts: pulumi.ComponentResourceOptions | undefined,
+  grants: pulumi.Input<pulumi.Resource>[] | undefined,
+): pulumi.ComponentResourceOptions {
+  const dependsOn = [...dependsOnList(opts?.dependsOn), ...(grants ?? [])];
+  return { parent, ...(dependsOn.length > 0 ? { dependsOn } : {}) };
 }
 
 export class Secret extends pulumi.ComponentResource {
