@@ -14,11 +14,13 @@ import type { BucketConfig, CacheConfig, DatabaseConfig, SecretConfig, TopicConf
 import { childOptions, dependsOnList } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 import { Naming } from "../../src/naming.js";
+import { pgauditJobImages } from "../../src/render/pgaudit.js";
 import { Cache, type CacheArgs } from "../cache/cache.js";
 import { Cluster, type ClusterArgs } from "../cluster/cluster.js";
 import { presetNodePools } from "../cluster/node-pools.js";
 import { DatabaseBackup, type DatabaseBackupArgs } from "../database/backup.js";
-import { Database, type DatabaseArgs } from "../database/database.js";
+import { AuditActivation } from "../database/audit.js";
+import { Database, pgauditLog, type DatabaseArgs } from "../database/database.js";
 import type { MonitoredInventory } from "../observability/alerts.js";
 import { Observability, type ObservabilityArgs } from "../observability/observability.js";
 import { Access, type AccessArgs } from "../security/access.js";
@@ -98,6 +100,8 @@ export class Environment extends pulumi.ComponentResource {
   readonly registry: Registry;
   readonly cluster: Cluster;
   readonly databases: Record<string, Database>;
+  /** The pgAudit activation Job of each database (gcp-review 26), by database. */
+  readonly auditActivations: Record<string, AuditActivation>;
   readonly caches: Record<string, Cache>;
   readonly topics: Record<string, Topic>;
   readonly buckets: Record<string, Bucket>;
@@ -130,6 +134,7 @@ export class Environment extends pulumi.ComponentResource {
     // Cloud SQL and Memorystore reach the VPC through Private Services Access.
     const afterServicesAccess = (...apis: string[]) => ({ parent: this, dependsOn: [...this.apis.for(...apis, "secretmanager"), this.network.servicesAccess] });
     this.databases = mapValues(args.databases, (key, db) => this.createDatabase(name, key, db, args, afterServicesAccess("sqladmin")));
+    this.auditActivations = mapValues(this.databases, (key, db) => this.createAuditActivation(name, key, db, args, afterApis("sqladmin", "iam")));
     this.caches = mapValues(args.caches, (key, cache) => this.createCache(name, key, cache, args, afterServicesAccess("redis")));
     this.topics = mapValues(args.topics, (key, topic) => this.createTopic(name, key, topic, args, afterApis("pubsub", "iam")));
     this.buckets = mapValues(args.buckets, (key, bucket) => this.createBucket(name, key, bucket, args, afterApis("compute")));
@@ -232,7 +237,12 @@ export class Environment extends pulumi.ComponentResource {
         labels: env.labels,
         nodePools: presetNodePools(env.settings),
         artifactRepository: { project: env.gcpProject, location: env.region, repositoryId: this.registry.repositoryId },
-        allowedImagePatterns: [`${env.region}-docker.pkg.dev/${env.gcpProject}/*`, ...(args.allowedImagePatterns ?? [])],
+        allowedImagePatterns: [
+          `${env.region}-docker.pkg.dev/${env.gcpProject}/*`,
+          ...(args.allowedImagePatterns ?? []),
+          // The pgAudit activation Job's images, exactly (digest-pinned): only when it runs.
+          ...(Object.keys(args.databases ?? {}).length > 0 ? pgauditJobImages : []),
+        ],
         ...pick(args.transform?.cluster),
       },
       { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), this.network] },
@@ -267,6 +277,35 @@ export class Environment extends pulumi.ComponentResource {
         ...pick(args.transform?.database),
       },
       opts,
+    );
+  }
+
+  /**
+   * pgAudit activation in every database of the instance, as its first built-in user (a
+   * `cloudsqlsuperuser` member), from a Job on the environment's cluster (src/render/pgaudit.ts).
+   */
+  private createAuditActivation(name: string, key: string, db: Database, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): AuditActivation {
+    const env = args.environment;
+    const config = args.databases![key]!;
+    const user = config.users[0]!;
+    return new AuditActivation(
+      `${name}-db-${key}-audit`,
+      {
+        project: env.gcpProject,
+        naming: this.naming,
+        name: key,
+        instanceName: db.instanceName,
+        connectionName: db.connectionName,
+        databases: config.databases,
+        pgauditLog: pgauditLog,
+        user,
+        password: db.passwords[user]!.result,
+        provider: this.cluster.provider,
+        workloadPool: this.cluster.workloadPool,
+        labels: { environment: env.name },
+      },
+      // The user and the databases exist before the Job logs in to them.
+      { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), db.users[user]!, ...Object.values(db.databases)] },
     );
   }
 

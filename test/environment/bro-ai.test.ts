@@ -29,8 +29,8 @@ const sharedCounts: Record<string, number> = {
   "gcp:dns/policy:Policy": 1,
   "gcp:container/cluster:Cluster": 1,
   "gcp:binaryauthorization/policy:Policy": 1,
-  "gcp:serviceaccount/account:Account": 6, // GKE nodes + one per service (issue 5) + CI deploy and preview
-  "gcp:projects/iAMMember:IAMMember": 40, // nodes 4 + Cloud SQL client of api and worker 2 + CI deploy 18 and preview 16
+  "gcp:serviceaccount/account:Account": 7, // GKE nodes + one per service (issue 5) + CI deploy and preview + pgAudit activation
+  "gcp:projects/iAMMember:IAMMember": 41, // nodes 4 + Cloud SQL client of api and worker 2 + CI deploy 18 and preview 16 + pgAudit activation 1
   "gcp:artifactregistry/repository:Repository": 1,
   "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": 1,
   "gcp:sql/database:Database": 1,
@@ -42,13 +42,16 @@ const sharedCounts: Record<string, number> = {
   "gcp:pubsub/topicIAMMember:TopicIAMMember": 5, // + api publishes to events
   "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": 3, // + worker pulls events/indexer
   // Services (issue 5): web blue/green (1 slot), api canary (stable only), worker rolling.
-  "gcp:serviceaccount/iAMMember:IAMMember": 5, // Workload Identity of 3 services + CI deploy and preview
+  "gcp:serviceaccount/iAMMember:IAMMember": 6, // Workload Identity of 3 services + pgAudit activation + CI deploy and preview
   "gcp:secretmanager/secretIamMember:SecretIamMember": 4,
   "gcp:storage/bucketIAMMember:BucketIAMMember": 3,
   "gcp:compute/securityPolicy:SecurityPolicy": 2,
   "gcp:compute/managedSslCertificate:ManagedSslCertificate": 1,
-  "kubernetes:core/v1:Namespace": 1,
-  "kubernetes:core/v1:ServiceAccount": 3,
+  "kubernetes:core/v1:Namespace": 2, // services + pgAudit activation
+  "kubernetes:batch/v1:Job": 1, // pgAudit activation
+  "kubernetes:core/v1:ConfigMap": 1,
+  "kubernetes:core/v1:Secret": 1,
+  "kubernetes:core/v1:ServiceAccount": 4,
   "kubernetes:apps/v1:Deployment": 3,
   "kubernetes:core/v1:Service": 5,
   "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 3,
