@@ -147,13 +147,13 @@ export function pgauditJobManifest(a: PgauditJobManifestArgs) {
         metadata: { labels: a.labels },
         spec: {
           serviceAccountName: a.serviceAccountName,
-          restartPolicy: "Never",
-          securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, seccompProfile: { type: "RuntimeDefault" } },
+          restartPolicy: "Never" as const,
+          securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, seccompProfile: { type: "RuntimeDefault" as const } },
           initContainers: [
             {
               name: "cloud-sql-proxy",
               image: cloudSqlProxyImage,
-              restartPolicy: "Always",
+              restartPolicy: "Always" as const,
               args: [
                 "--private-ip",
                 `--port=${proxyPort}`,
