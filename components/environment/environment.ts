@@ -134,7 +134,7 @@ export class Environment extends pulumi.ComponentResource {
     // Cloud SQL and Memorystore reach the VPC through Private Services Access.
     const afterServicesAccess = (...apis: string[]) => ({ parent: this, dependsOn: [...this.apis.for(...apis, "secretmanager"), this.network.servicesAccess] });
     this.databases = mapValues(args.databases, (key, db) => this.createDatabase(name, key, db, args, afterServicesAccess("sqladmin")));
-    this.auditActivations = mapValues(this.databases, (key, db) => this.createAuditActivation(name, key, db, args, afterApis("sqladmin", "iam")));
+    this.auditActivations = mapValues(this.databases, (key, db) => this.createAuditActivation(name, key, db, args, afterApis("sqladmin", "iam", "cloudresourcemanager")));
     this.caches = mapValues(args.caches, (key, cache) => this.createCache(name, key, cache, args, afterServicesAccess("redis")));
     this.topics = mapValues(args.topics, (key, topic) => this.createTopic(name, key, topic, args, afterApis("pubsub", "iam")));
     this.buckets = mapValues(args.buckets, (key, bucket) => this.createBucket(name, key, bucket, args, afterApis("compute")));
