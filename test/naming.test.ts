@@ -86,3 +86,19 @@ describe("generations (gcp-review 16)", () => {
     for (const g of [1, 99]) expect(workloadIdentityPoolId(g)).toMatch(/^[a-z0-9-]{4,32}$/);
   });
 });
+
+describe("generations fit the provider limits (property)", () => {
+  it("key ring names stay within KMS's 63 characters of [a-zA-Z0-9_-] and distinct per generation; pool ids within 4-32", () => {
+    const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,40}[a-z0-9]$/);
+    fc.assert(
+      fc.property(label, label, fc.constantFrom("us-central1", "europe-west4", "asia-southeast1"), fc.integer({ min: 1, max: 98 }), (project, env, region, g) => {
+        const ring = Naming.of(project, env, g).generational(`keys-${region}`);
+        expect(ring).toMatch(/^[a-zA-Z0-9_-]{1,63}$/);
+        expect(ring).not.toBe(Naming.of(project, env, g + 1).generational(`keys-${region}`));
+        expect(ring).not.toBe(Naming.of(project, env).generational(`keys-${region}`));
+        expect(workloadIdentityPoolId(g)).toMatch(/^[a-z0-9-]{4,32}$/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
