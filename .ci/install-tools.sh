@@ -7,6 +7,8 @@
 #   systemd        — `systemd-analyze verify` / `security --offline=true` on generated units
 #   caddy          — `caddy validate` / `caddy adapt` on generated Caddyfiles
 #   curl, tar, coreutils — the agent install script is executed by the tests
+#   postgresql-15, postgresql-15-pgaudit — the pgAudit activation SQL runs against a throwaway
+#                  PostgreSQL 15 cluster with pgaudit preloaded (test/database)
 set -euo pipefail
 declare -A package_of=(
   [git]=git
@@ -22,6 +24,9 @@ packages=()
 for tool in git cloud-init shellcheck systemd-analyze caddy curl tar sha256sum; do
   command -v "$tool" >/dev/null 2>&1 || packages+=("${package_of[$tool]}")
 done
+# Not commands on PATH: the server binaries and the extension's control file.
+[ -x /usr/lib/postgresql/15/bin/postgres ] || packages+=(postgresql-15)
+[ -e /usr/share/postgresql/15/extension/pgaudit.control ] || packages+=(postgresql-15-pgaudit)
 if [ "${#packages[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { statefulOptions } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 import type { Naming } from "../../src/naming.js";
-import { Secret, type SecretArgs } from "../security/secret.js";
+import { Secret, secretOptions, type SecretArgs } from "../security/secret.js";
 import { cacheTierProblems } from "./tier.js";
 
 export { cacheTierProblems, redisLimits } from "./tier.js";
@@ -57,6 +57,13 @@ export interface CacheArgs {
   redisConfigs?: Record<string, string>;
   /** Regions holding Secret Manager replicas of the AUTH string and CA: the primary region first, then the DR region. */
   secretReplicaRegions: string[];
+  /**
+   * KMS key per secret replica region (CMEK on the AUTH and CA secrets); Google-managed when
+   * absent. Secret replication is immutable: adding keys to existing secrets replaces them.
+   */
+  secretKmsKeyNames?: Record<string, pulumi.Input<string>>;
+  /** What the secrets wait for besides the component's dependencies: the grants of those keys to the Secret Manager agent. */
+  secretKmsGrants?: pulumi.Input<pulumi.Resource>[];
   /**
    * Labels on the instance and the secrets.
    * @default {}
@@ -172,9 +179,10 @@ export class Cache extends pulumi.ComponentResource {
         labels: args.labels ?? {},
         value: pulumi.secret(value),
         protect: args.protect,
+        ...(args.secretKmsKeyNames ? { kmsKeyNames: args.secretKmsKeyNames } : {}),
         ...(transform ? { transform } : {}),
       },
-      { parent: this, ...(opts?.dependsOn !== undefined ? { dependsOn: opts.dependsOn } : {}) },
+      secretOptions(this, opts, args.secretKmsGrants),
     );
   }
 }

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOptions, statefulOptions } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 import type { Naming } from "../../src/naming.js";
-import { bucketName } from "../storage/bucket.js";
+import { environmentBucketName } from "../storage/bucket.js";
 
 export interface DatabaseBackupArgs {
   project: string;
@@ -85,7 +85,7 @@ export class DatabaseBackup extends pulumi.ComponentResource {
 
   constructor(name: string, args: DatabaseBackupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("brume:database:DatabaseBackup", name, {}, opts);
-    this.bucketName = bucketName(args.project, args.naming.name([args.name, "exports"]));
+    this.bucketName = environmentBucketName(args.project, args.naming, [args.name, "exports"]);
     this.bucket = this.createBucket(name, args, opts);
     this.instanceWriter = new gcp.storage.BucketIAMMember(
       `${name}-instance-writer`,

@@ -16,12 +16,12 @@ import * as random from "@pulumi/random";
 import { childOptions, statefulOptions } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 import type { Naming } from "../../src/naming.js";
-import { Secret, type SecretArgs } from "../security/secret.js";
+import { Secret, secretOptions, type SecretArgs } from "../security/secret.js";
 
 export interface DatabaseArgs {
   /** GCP project id. */
   project: string;
-  /** Region of the primary instance (and of its backups). */
+  /** Region of the primary instance; its automated backups go to the multi-region containing it (see `backupLocation`). */
   region: string;
   /** Naming scope (`<project>-<env>`) for physical names. */
   naming: Naming;
@@ -98,6 +98,13 @@ export interface DatabaseArgs {
   /** Regions holding Secret Manager replicas of the passwords: the primary region first, then the DR region. */
   secretReplicaRegions: string[];
   /**
+   * KMS key per secret replica region (CMEK on the password secrets); Google-managed when absent.
+   * Secret replication is immutable: adding keys to existing secrets replaces them.
+   */
+  secretKmsKeyNames?: Record<string, pulumi.Input<string>>;
+  /** What the password secrets wait for besides the component's dependencies: the grants of those keys to the Secret Manager agent. */
+  secretKmsGrants?: pulumi.Input<pulumi.Resource>[];
+  /**
    * Labels on the instances and the secrets.
    * @default {}
    */
@@ -144,6 +151,33 @@ export function databaseFlags(options: { iamAuthentication: boolean; extra?: Rec
   };
   return Object.entries(flags).map(([name, value]) => ({ name, value }));
 }
+
+/**
+ * Where automated backups (and the PITR logs kept with them) are stored: the Cloud SQL
+ * multi-region that contains the primary region (`us`, `eu`, `asia`), so an outage of that region
+ * does not take the backups with it. Cloud SQL multi-regional locations "are only used for
+ * backups" (https://cloud.google.com/sql/docs/postgres/locations#location-mr), and "Backups are
+ * stored in the closest multi-region location to you by default. Only customize if needed."
+ * (https://cloud.google.com/sdk/gcloud/reference/sql/backups/create, `--location`). Regions outside
+ * those three multi-regions (e.g. `northamerica-*`, `australia-*`) get no location: Cloud SQL
+ * picks the closest multi-region itself.
+ */
+export function backupLocation(region: string): "us" | "eu" | "asia" | undefined {
+  const prefix = region.toLowerCase().split("-")[0];
+  return prefix === "us" ? "us" : prefix === "europe" ? "eu" : prefix === "asia" ? "asia" : undefined;
+}
+
+/**
+ * `ignoreChanges` of both instances. `diskAutoresize` grows the disk behind Pulumi's back; with
+ * `diskSize` set, "future `pulumi up` calls will attempt to delete the instance in order to resize
+ * the disk to the value specified in diskSize if it has been resized. To avoid this, ensure that
+ * `lifecycle.ignore_changes` is applied to `diskSize`" (@pulumi/gcp 9.37 types/input.d.ts,
+ * `sql.DatabaseInstanceSettings.diskAutoresize`). terraform-google-modules/terraform-google-sql-db
+ * (modules/postgresql/main.tf) ignores `disk_size` the same way; Cloud Foundation Fabric
+ * (modules/cloudsql-instance) never combines a fixed size with autoresize. `diskGb` is therefore
+ * the initial size only: raising it later changes nothing (the disk grows on its own).
+ */
+export const instanceIgnoreChanges = ["settings.diskSize"];
 
 /** The Cloud SQL edition a tier belongs to: `db-perf-optimized-*` tiers are Enterprise Plus only. */
 export function sqlEdition(tier: string): "ENTERPRISE" | "ENTERPRISE_PLUS" {
@@ -306,7 +340,7 @@ export class Database extends pulumi.ComponentResource {
             backupConfiguration: {
               enabled: true,
               startTime: "02:00",
-              location: args.region,
+              ...(backupLocation(args.region) ? { location: backupLocation(args.region)! } : {}),
               pointInTimeRecoveryEnabled: true,
               transactionLogRetentionDays: n.transactionLogRetentionDays,
               backupRetentionSettings: { retainedBackups: n.retainedBackups, retentionUnit: "COUNT" },
@@ -321,7 +355,7 @@ export class Database extends pulumi.ComponentResource {
             },
           },
         } satisfies gcp.sql.DatabaseInstanceArgs,
-        statefulOptions(this, opts, args.protect),
+        statefulOptions(this, opts, args.protect, { ignoreChanges: instanceIgnoreChanges }),
       ),
     );
   }
@@ -353,7 +387,7 @@ export class Database extends pulumi.ComponentResource {
           deletionProtection: args.protect,
           settings: { ...this.commonSettings(args, n), availabilityType: "ZONAL" },
         } satisfies gcp.sql.DatabaseInstanceArgs,
-        statefulOptions(this, opts, args.protect),
+        statefulOptions(this, opts, args.protect, { ignoreChanges: instanceIgnoreChanges }),
       ),
     );
   }
@@ -434,9 +468,10 @@ export class Database extends pulumi.ComponentResource {
         labels: n.labels,
         value,
         protect: args.protect,
+        ...(args.secretKmsKeyNames ? { kmsKeyNames: args.secretKmsKeyNames } : {}),
         ...(args.transform?.passwordSecret ? { transform: args.transform.passwordSecret } : {}),
       },
-      { parent: this, ...(opts?.dependsOn !== undefined ? { dependsOn: opts.dependsOn } : {}) },
+      secretOptions(this, opts, args.secretKmsGrants),
     );
   }
 

@@ -14,12 +14,14 @@ import type { BucketConfig, CacheConfig, DatabaseConfig, SecretConfig, TopicConf
 import { childOptions, dependsOnList } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 import { Naming } from "../../src/naming.js";
+import { pgauditJobImages } from "../../src/render/pgaudit.js";
 import { Cache, type CacheArgs } from "../cache/cache.js";
 import { Cluster, type ClusterArgs, type ImageRepository } from "../cluster/cluster.js";
 import { repositoryPattern } from "../cluster/images.js";
 import { presetNodePools } from "../cluster/node-pools.js";
 import { DatabaseBackup, type DatabaseBackupArgs } from "../database/backup.js";
-import { Database, type DatabaseArgs } from "../database/database.js";
+import { AuditActivation } from "../database/audit.js";
+import { Database, pgauditLog, type DatabaseArgs } from "../database/database.js";
 import type { MonitoredInventory } from "../observability/alerts.js";
 import { notificationRetention, Observability, type ObservabilityArgs } from "../observability/observability.js";
 import { Access, type AccessArgs } from "../security/access.js";
@@ -122,6 +124,8 @@ export class Environment extends pulumi.ComponentResource {
   readonly registry: Registry;
   readonly cluster: Cluster;
   readonly databases: Record<string, Database>;
+  /** The pgAudit activation Job of each database (gcp-review 26), by database. */
+  readonly auditActivations: Record<string, AuditActivation>;
   readonly caches: Record<string, Cache>;
   readonly topics: Record<string, Topic>;
   readonly buckets: Record<string, Bucket>;
@@ -145,7 +149,7 @@ export class Environment extends pulumi.ComponentResource {
     super("brume:environment:Environment", name, {}, opts);
     const env = args.environment;
     this.environment = env;
-    this.naming = Naming.of(args.projectName, env.name);
+    this.naming = Naming.of(args.projectName, env.name, env.generation);
     // Every child waits for the APIs it calls (and their service agents), not for all of them.
     const afterApis = (...apis: string[]) => ({ parent: this, dependsOn: this.apis.for(...apis) });
 
@@ -164,6 +168,7 @@ export class Environment extends pulumi.ComponentResource {
     // Cloud SQL and Memorystore reach the VPC through Private Services Access.
     const afterServicesAccess = (...apis: string[]) => ({ parent: this, dependsOn: [...this.apis.for(...apis, "secretmanager"), this.network.servicesAccess] });
     this.databases = mapValues(args.databases, (key, db) => this.createDatabase(name, key, db, args, afterServicesAccess("sqladmin")));
+    this.auditActivations = mapValues(this.databases, (key, db) => this.createAuditActivation(name, key, db, args, afterApis("sqladmin", "iam", "cloudresourcemanager")));
     this.caches = mapValues(args.caches, (key, cache) => this.createCache(name, key, cache, args, afterServicesAccess("redis")));
     this.topics = mapValues(args.topics, (key, topic) => this.createTopic(name, key, topic, args, afterApis("pubsub", "iam")));
     // Cloud Storage is its own API (on for console-created projects, not guaranteed for projects
@@ -289,7 +294,14 @@ export class Environment extends pulumi.ComponentResource {
         // The environment's own repository, images one level below it (built images are
         // `<repository>/<service>`): `*` does not match `/` (see `admits`), so `<project>/*`
         // would admit nothing in Artifact Registry, whose paths always have a repository segment.
-        allowedImagePatterns: [...new Set([repositoryPattern(this.registry.path), ...(args.allowedImagePatterns ?? [])])],
+        // The pgAudit activation Job's images, exactly (digest-pinned): only when it runs.
+        allowedImagePatterns: [
+          ...new Set([
+            repositoryPattern(this.registry.path),
+            ...(args.allowedImagePatterns ?? []),
+            ...(Object.keys(args.databases ?? {}).length > 0 ? pgauditJobImages : []),
+          ]),
+        ],
         ...(args.access?.rbacSecurityGroup ? { rbacSecurityGroup: args.access.rbacSecurityGroup } : {}),
         ...pick(args.transform?.cluster),
       },
@@ -320,10 +332,40 @@ export class Environment extends pulumi.ComponentResource {
         requireClientCertificates: db.requireClientCertificates,
         ...(s.drReplica && env.drRegion ? { drReplicaRegion: env.drRegion } : {}),
         secretReplicaRegions: this.replicaRegions,
+        ...this.dataSecretsCmek(),
         labels: env.labels,
         ...pick(args.transform?.database),
       },
       opts,
+    );
+  }
+
+  /**
+   * pgAudit activation in every database of the instance, as its first built-in user (a
+   * `cloudsqlsuperuser` member), from a Job on the environment's cluster (src/render/pgaudit.ts).
+   */
+  private createAuditActivation(name: string, key: string, db: Database, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): AuditActivation {
+    const env = args.environment;
+    const config = args.databases![key]!;
+    const user = config.users[0]!;
+    return new AuditActivation(
+      `${name}-db-${key}-audit`,
+      {
+        project: env.gcpProject,
+        naming: this.naming,
+        name: key,
+        instanceName: db.instanceName,
+        connectionName: db.connectionName,
+        databases: config.databases,
+        pgauditLog: pgauditLog,
+        user,
+        password: db.passwords[user]!.result,
+        provider: this.cluster.provider,
+        workloadPool: this.cluster.workloadPool,
+        labels: { environment: env.name },
+      },
+      // The user and the databases exist before the Job logs in to them.
+      { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), db.users[user]!, ...Object.values(db.databases)] },
     );
   }
 
@@ -343,6 +385,7 @@ export class Environment extends pulumi.ComponentResource {
         readReplicas: cache.readReplicas,
         version: cache.version,
         secretReplicaRegions: this.replicaRegions,
+        ...this.dataSecretsCmek(),
         labels: env.labels,
         ...pick(args.transform?.cache),
       },
@@ -579,9 +622,34 @@ export class Environment extends pulumi.ComponentResource {
     );
   }
 
+  /** The CMEK key of each secret replica region, when the environment has CMEK. */
+  private secretKeys(): Record<string, pulumi.Output<string>> | undefined {
+    const cmek = Object.entries(this.keyRings);
+    return cmek.length > 0 ? Object.fromEntries(cmek.map(([region, ring]) => [region, ring.keyIds[cmekKeyName]!])) : undefined;
+  }
+
+  /**
+   * The grants of the CMEK keys to the Secret Manager agent, and the waits until Secret Manager can
+   * use each key (components/readiness): a secret using a key waits for both.
+   */
+  private secretKeyGrants(): pulumi.Resource[] {
+    return Object.values(this.keyRings).flatMap((ring) => [...Object.values(ring.members), ...Object.values(ring.secretManagerReady)]);
+  }
+
+  /**
+   * CMEK for the database passwords and the cache AUTH/CA secrets (gcp-review 21), as for the
+   * declared secrets, unless the environment keeps them Google-managed (`cmekDataSecrets: false`:
+   * replication is immutable, so an environment created before keeps its secrets until it migrates).
+   */
+  private dataSecretsCmek(): { secretKmsKeyNames?: Record<string, pulumi.Output<string>>; secretKmsGrants?: pulumi.Resource[] } {
+    const keys = this.secretKeys();
+    if (keys === undefined || this.environment.cmekDataSecrets === false) return {};
+    return { secretKmsKeyNames: keys, secretKmsGrants: this.secretKeyGrants() };
+  }
+
   private createSecret(name: string, key: string, secret: SecretConfig, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): Secret {
     const env = args.environment;
-    const cmek = Object.entries(this.keyRings);
+    const keys = this.secretKeys();
     return new Secret(
       `${name}-secret-${key}`,
       {
@@ -591,7 +659,7 @@ export class Environment extends pulumi.ComponentResource {
         labels: env.labels,
         protect: env.settings.protect,
         ...(args.secretValues && Object.hasOwn(args.secretValues, key) ? { value: args.secretValues[key]! } : {}),
-        ...(cmek.length > 0 ? { kmsKeyNames: Object.fromEntries(cmek.map(([region, ring]) => [region, ring.keyIds[cmekKeyName]!])) } : {}),
+        ...(keys ? { kmsKeyNames: keys } : {}),
         ...(secret.rotationDays !== undefined && this.secretRotationTopic
           ? { rotation: { periodDays: secret.rotationDays, nextRotationTime: firstRotationTime(new Date()), topic: this.secretRotationTopic.id } }
           : {}),
@@ -603,7 +671,7 @@ export class Environment extends pulumi.ComponentResource {
         ...opts,
         dependsOn: [
           ...dependsOnList(opts.dependsOn),
-          ...cmek.flatMap(([, ring]) => [...Object.values(ring.members), ...Object.values(ring.secretManagerReady)]),
+          ...this.secretKeyGrants(),
           ...(secret.rotationDays !== undefined && this.secretRotationPublisher ? [this.secretRotationPublisher] : []),
         ],
       },

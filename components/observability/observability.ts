@@ -22,7 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOptions, statefulOptions } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 import { physicalName, shortHash, type Naming } from "../../src/naming.js";
-import { bucketName } from "../storage/bucket.js";
+import { environmentBucketName } from "../storage/bucket.js";
 import { alertSpecs, defaultThresholds, errorLogFilter, type AlertSpec, type MonitoredInventory, type Thresholds } from "./alerts.js";
 import { environmentDashboard } from "./dashboard.js";
 
@@ -351,7 +351,7 @@ export class Observability extends pulumi.ComponentResource {
         `${name}-logs-archive`,
         {
           project: args.project,
-          name: bucketName(args.project, `${args.naming.prefix}-logs`),
+          name: environmentBucketName(args.project, args.naming, "logs"),
           location: args.region.toUpperCase(),
           storageClass: "STANDARD",
           uniformBucketLevelAccess: true,

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { resolveEnvironment, type ResolvedEnvironment } from "../../src/config/load.js";
 import type { BrumeConfig } from "../../src/config/schema.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
-import { Naming } from "../../src/naming.js";
+import { Naming, workloadIdentityPoolId } from "../../src/naming.js";
 import { Environment, type EnvironmentArgs } from "../environment/environment.js";
 import { Machines, type MachinesArgs } from "../machine/machines.js";
 import { fqdn } from "../network/dns.js";
@@ -148,6 +148,8 @@ export class Project extends pulumi.ComponentResource {
         hostPool: host === this.resolved.name,
         poolProject: args.config.environments[host]!.gcpProject,
         ...(ci.github.poolProjectNumber !== undefined ? { poolProjectNumber: ci.github.poolProjectNumber } : {}),
+        // A deleted pool's id is reserved for 30 days: the host environment's generation renames it (gcp-review 16).
+        poolId: workloadIdentityPoolId(args.config.environments[host]!.generation),
         ...(args.transform?.ci ? { transform: args.transform.ci } : {}),
       },
       { parent: this, providers: { gcp: this.provider }, dependsOn: this.environment.apis.for("iam", "iamcredentials", "sts", "cloudresourcemanager") },

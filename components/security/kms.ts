@@ -6,8 +6,9 @@
  * the project) to the service agents and members that use it.
  *
  * Keys and rings are protected (Pulumi `protect`, and `deletionPolicy: "PREVENT"` on keys) when
- * `protect` is true: destroying a key makes everything encrypted with it unreadable. Note that
- * GCP never deletes key rings and never frees their names; Pulumi only forgets them.
+ * `protect` is true: destroying a key makes everything encrypted with it unreadable. GCP never
+ * deletes key rings or keys and never frees their names: both are `retainOnDelete` (Pulumi only
+ * forgets them), and the ring's name carries the environment's generation when it has one.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -183,9 +184,14 @@ export class KeyRing extends pulumi.ComponentResource {
         {
           project: args.project,
           location: args.location,
-          name: args.naming.name(args.keyRing ?? "keys"),
+          // GCP never deletes a key ring nor frees its name: a recreated environment needs a new
+          // generation (`environments.<env>.generation`, src/naming.ts `generational`).
+          name: args.naming.generational(args.keyRing ?? "keys"),
         } satisfies gcp.kms.KeyRingArgs,
-        statefulOptions(this, opts, protect),
+        // "KeyRings cannot be deleted from Google Cloud Platform. Destroying a provider-managed
+        // KeyRing will remove it from state but will not delete the resource from the project."
+        // (@pulumi/gcp kms/keyRing.d.ts): say so, so `pulumi destroy` plans no delete it cannot do.
+        statefulOptions(this, opts, protect, { retainOnDelete: true }),
       ),
     );
   }
@@ -212,7 +218,10 @@ export class KeyRing extends pulumi.ComponentResource {
           labels: args.labels ?? {},
           deletionPolicy: protect ? "PREVENT" : "DELETE",
         } satisfies gcp.kms.CryptoKeyArgs,
-        statefulOptions(this, opts, protect),
+        // "CryptoKeys cannot be deleted from Google Cloud Platform" (@pulumi/gcp kms/cryptoKey.d.ts):
+        // a destroy only forgets the key, and its versions stay usable for whatever they encrypt
+        // (versions are billed until destroyed by hand: `gcloud kms keys versions destroy`).
+        statefulOptions(this, opts, protect, { retainOnDelete: true }),
       ),
     );
   }

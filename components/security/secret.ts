@@ -68,6 +68,21 @@ export function rotationPublisher(
   );
 }
 
+/**
+ * Options of a Secret created inside another component: the component's dependencies plus the
+ * grants of its CMEK keys. The Secret Manager service agent must hold
+ * `roles/cloudkms.cryptoKeyEncrypterDecrypter` on a key before a secret using it is created
+ * (https://cloud.google.com/secret-manager/docs/cmek).
+ */
+export function secretOptions(
+  parent: pulumi.Resource,
+  opts: pulumi.ComponentResourceOptions | undefined,
+  grants: pulumi.Input<pulumi.Resource>[] | undefined,
+): pulumi.ComponentResourceOptions {
+  const dependsOn = [...dependsOnList(opts?.dependsOn), ...(grants ?? [])];
+  return { parent, ...(dependsOn.length > 0 ? { dependsOn } : {}) };
+}
+
 export class Secret extends pulumi.ComponentResource {
   readonly secret: gcp.secretmanager.Secret;
   readonly version?: gcp.secretmanager.SecretVersion;

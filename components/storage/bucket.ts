@@ -24,7 +24,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { childOptions, statefulOptions } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
-import { physicalName, type Naming } from "../../src/naming.js";
+import { generationSuffix, physicalName, type Naming } from "../../src/naming.js";
 import { boundedDurationSeconds } from "../messaging/duration.js";
 import { projectNumberOf, serviceAgentMember } from "../project/apis.js";
 import { IamMemberReadiness } from "../readiness/readiness.js";
@@ -70,6 +70,21 @@ export function bucketPlacement(kind: BucketLocationClass, region: string, drReg
 /** `<gcpProjectId>-<bucket>`, cut to 63 characters with a hash when too long. */
 export function bucketName(projectId: string, bucket: string): string {
   return physicalName([projectId, bucket], "bucket");
+}
+
+/**
+ * Name of a bucket brume creates for the environment itself (log archive, database exports).
+ * Without a generation: `<gcpProjectId>-<project>-<env>-<part>`, the names environments were
+ * created with (the project and environment appear twice when the GCP project id is
+ * `<project>-<env>`, gcp-review 38); renaming a bucket replaces it and loses its objects, so they
+ * stay. With a generation (a recreated environment, whose buckets are all new):
+ * `<gcpProjectId>-<part>-g<n>`, without the doubled prefix.
+ */
+export function environmentBucketName(projectId: string, naming: Naming, part: string | readonly string[]): string {
+  const parts = typeof part === "string" ? [part] : part;
+  return naming.generation === undefined
+    ? bucketName(projectId, naming.name(parts))
+    : physicalName([projectId, ...parts, generationSuffix(naming.generation)], "bucket");
 }
 
 export interface BucketLifecycleArgs {

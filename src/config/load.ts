@@ -117,6 +117,10 @@ export interface ResolvedEnvironment {
   cluster: EnvironmentConfig["cluster"];
   /** Labels for every GCP resource of this environment. */
   labels: Record<string, string>;
+  /** Generation appended to the names GCP never frees (`environments.<env>.generation`); absent: none. */
+  generation?: number;
+  /** With `settings.cmek`, CMEK on the database and cache secrets too. @default true */
+  cmekDataSecrets?: boolean;
 }
 
 export function resolveEnvironment(config: BrumeConfig, name: string): ResolvedEnvironment {
@@ -146,6 +150,8 @@ export function resolveEnvironment(config: BrumeConfig, name: string): ResolvedE
     network: plannedNetwork(config, name),
     cluster: env.cluster,
     labels: { ...config.project.labels, project: config.project.name, environment: name, "managed-by": "brume" },
+    ...(env.generation !== undefined ? { generation: env.generation } : {}),
+    cmekDataSecrets: env.cmekDataSecrets,
   };
 }
 

@@ -8,6 +8,7 @@ import { maxBudgetChannels } from "../../components/observability/observability.
 import { cidrProblems, defaultIndexes } from "./cidr-plan.js";
 import type { ConfigIssue } from "./errors.js";
 import { defaultPresetFor, presets } from "./presets.js";
+import { joinedName, nameProblem } from "../naming.js";
 import { suggestKey } from "./primitives.js";
 import type { BrumeConfig, ServiceConfig } from "./schema.js";
 
@@ -73,6 +74,7 @@ function checkArtifactRegistryImages(config: BrumeConfig, add: (path: string, me
 export function checkRules(config: BrumeConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const add = (path: string, message: string, value?: unknown) => issues.push({ path, message, value });
+  checkServiceAccountIds(config, add);
 
   const serviceNames = Object.keys(config.services);
   const machineNames = Object.keys(config.machines);
@@ -507,5 +509,27 @@ function checkRetention(svc: ServiceConfig, at: string, add: Add): void {
   }
   if (s.type === "canary" && s.version !== undefined && s.version === s.canary?.version) {
     add(`${p}.version`, `version "${s.version}" is the canary; promote it (brume release promote) instead of pointing version at it`, s.version);
+  }
+}
+
+/**
+ * Each Kubernetes service gets a Google service account `<project>-<env>-<service>`, and a service
+ * account id is 6-30 characters (src/naming.ts `nameMinimums`): longer ids are cut with a hash,
+ * shorter ones cannot be made valid, so they fail here with the service's path (gcp-review 38).
+ */
+function checkServiceAccountIds(config: BrumeConfig, add: Add): void {
+  for (const [name, svc] of Object.entries(config.services)) {
+    if (svc.runner !== "kubernetes") continue;
+    for (const env of Object.keys(config.environments)) {
+      const id = joinedName([config.project.name, env, name]);
+      const problem = nameProblem(id, "serviceAccountId");
+      if (problem === undefined) continue;
+      add(
+        `services.${name}`,
+        `service account id in environment "${env}": ${problem}; use a service name of at least ${6 - id.length + name.length} characters (or a longer project name)`,
+        name,
+      );
+      break;
+    }
   }
 }

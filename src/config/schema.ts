@@ -124,6 +124,27 @@ export const environmentSchema = strict({
     .partial()
     .default({})
     .meta({ description: "Overrides of individual preset values for this environment." }),
+  // gcp-review 16: names GCP never frees (KMS key rings, the Workload Identity pool for 30 days, Cloud
+  // SQL instances for about a week) carry the generation, so a destroyed environment can be recreated.
+  generation: z
+    .int()
+    .min(1)
+    .max(99)
+    .optional()
+    .meta({
+      description:
+        "Generation of this environment: set (or increment) it to recreate a destroyed environment. Appended as `-g<n>` to the names GCP never frees (KMS key rings, the CI Workload Identity pool, Cloud SQL instances) and gives the log and export buckets names without the doubled prefix. Absent: today's names, unchanged.",
+      examples: [2],
+    }),
+  // gcp-review 21: secret replication is immutable, so an environment created without CMEK on these
+  // secrets keeps them (false) until it migrates; see the README upgrade path.
+  cmekDataSecrets: z
+    .boolean()
+    .default(true)
+    .meta({
+      description:
+        "With settings.cmek: encrypt the database password and cache AUTH/CA secrets with the environment's keys too. Set false in an environment created before these secrets had CMEK: replication is immutable, so turning it on replaces them (README, upgrade path).",
+    }),
 });
 
 // ---------------------------------------------------------------------------------------------

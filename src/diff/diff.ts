@@ -5,7 +5,7 @@
  * Pure: plans in, data out. Rendering lives in ./render.ts.
  */
 import type { Plan, PlannedResource } from "../plan/run.js";
-import { replacementReasons } from "./replacements.js";
+import { pathMatches, replacementReasons } from "./replacements.js";
 
 export type ChangeKind = "create" | "update" | "replace" | "delete";
 
@@ -233,7 +233,8 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
       if (d) dangers.push(d);
       continue;
     }
-    const inputChanges = diffInputs(old.inputs, r.inputs);
+    // Paths the resource ignores (`ignoreChanges`) keep their state value: Pulumi plans no change for them.
+    const inputChanges = diffInputs(old.inputs, r.inputs).filter((c) => !(r.ignoreChanges ?? []).some((p) => pathMatches(p, c.path)));
     if (old.protect !== r.protect) inputChanges.push({ path: "<protect>", old: old.protect, new: r.protect });
     const providerChanged = old.provider !== r.provider;
     if (providerChanged) inputChanges.push({ path: "<provider>", old: old.provider, new: r.provider });

@@ -48,6 +48,17 @@ export const replacementRules: Readonly<Record<string, readonly ReplacementRule[
       when: (a, b) => engine(a) !== engine(b),
       reason: "databaseVersion changes engine (only major upgrades of the same engine run in place)",
     },
+    // Disks grow in place and never shrink: the provider plans a new instance for a smaller
+    // `settings.diskSize` ("if diskSize is set, future pulumi up calls will attempt to delete the
+    // instance in order to resize the disk to the value specified in diskSize if it has been
+    // resized", @pulumi/gcp types/input.d.ts, DatabaseInstanceSettings.diskSize). Growth is an
+    // update. The Database component ignores `settings.diskSize` after creation (autoresize owns it),
+    // so this only matters for instances that do not.
+    {
+      path: "settings.diskSize",
+      when: (a, b) => typeof a === "number" && typeof b === "number" && b < a,
+      reason: "settings.diskSize shrinks (Cloud SQL disks only grow; a smaller disk is a new instance)",
+    },
   ],
   // https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/sql_database
   "gcp:sql/database:Database": identity("name", "instance", "project"),

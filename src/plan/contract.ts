@@ -16,6 +16,8 @@ export const plannedResourceContract = z.strictObject({
   provider: z.union([urn, z.literal("")]),
   protect: z.boolean(),
   custom: z.boolean(),
+  ignoreChanges: z.array(z.string().min(1)).min(1).optional(),
+  retainOnDelete: z.literal(true).optional(),
 });
 
 export const planContract = z.strictObject({

@@ -28,6 +28,10 @@ export interface PlannedResource {
   protect: boolean;
   /** true for provider-managed resources, false for components. */
   custom: boolean;
+  /** Input paths Pulumi ignores after creation (`ignoreChanges`), sorted; absent when none. */
+  ignoreChanges?: string[];
+  /** `retainOnDelete`: Pulumi forgets the resource instead of deleting it; absent when false. */
+  retainOnDelete?: true;
 }
 
 export interface Plan {
@@ -171,6 +175,8 @@ interface MonitorRequest {
   getProtect(): boolean;
   getProvider(): string;
   getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
+  getRetainondelete(): boolean | undefined;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 interface MonitorResponse {
@@ -241,6 +247,7 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
     register(req, (err, response) => {
       if (err) errors.push(err);
       else if (response) {
+        const ignoreChanges = [...new Set(req.getIgnorechangesList())].sort();
         recorded.push({
           urn: response.getUrn(),
           type: req.getType(),
@@ -251,6 +258,8 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
           provider: providerUrn(req.getProvider()),
           protect: req.getProtect(),
           custom: req.getCustom(),
+          ...(ignoreChanges.length > 0 ? { ignoreChanges } : {}),
+          ...(req.getRetainondelete() ? { retainOnDelete: true as const } : {}),
         });
       }
       cb(err, response);

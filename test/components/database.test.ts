@@ -98,7 +98,8 @@ describe("brume:database:Database", () => {
         backupConfiguration: {
           enabled: true,
           startTime: "02:00",
-          location: "us-central1",
+          // gcp-review 23: the multi-region containing us-central1, not the primary region.
+          location: "us",
           pointInTimeRecoveryEnabled: true,
           transactionLogRetentionDays: 7,
           backupRetentionSettings: { retainedBackups: 30, retentionUnit: "COUNT" },
@@ -135,6 +136,42 @@ describe("brume:database:Database", () => {
       privateIp: expect.stringMatching(/^10\.254\.\d+\.\d+$/),
       replicaConnectionName: `${project}:us-east1:bro-prod-main-replica`,
     });
+  });
+
+  it("ignores settings.diskSize after creation on the primary and the replica (gcp-review 2: autoresize grows the disk)", async () => {
+    const plan = await planDatabase();
+    for (const name of ["db-instance", "db-replica"]) {
+      const instance = one(plan, INSTANCE, name);
+      expect(instance.ignoreChanges).toEqual(["settings.diskSize"]);
+      expect(instance.inputs).toMatchObject({ settings: { diskSize: 100, diskAutoresize: true } });
+    }
+    // Nothing else of the database ignores changes.
+    expect(plan.resources.filter((r) => r.ignoreChanges).map((r) => r.name).sort()).toEqual(["db-instance", "db-replica"]);
+  });
+
+  it("stores automated backups in the multi-region containing the primary region (gcp-review 23)", async () => {
+    const { backupLocation } = await import("../../components/database/database.js");
+    expect(["us-central1", "us-east4", "europe-west1", "europe-north1", "asia-northeast1", "asia-southeast1"].map(backupLocation)).toEqual([
+      "us",
+      "us",
+      "eu",
+      "eu",
+      "asia",
+      "asia",
+    ]);
+    // No Cloud SQL multi-region contains them: GCP picks the closest one itself.
+    expect(["northamerica-northeast1", "australia-southeast1", "southamerica-east1", "me-west1"].map(backupLocation)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    const eu = await planDatabase({ region: "europe-west1", drReplicaRegion: "europe-west4", secretReplicaRegions: ["europe-west1", "europe-west4"] });
+    expect(one(eu, INSTANCE, "db-instance").inputs).toMatchObject({ settings: { backupConfiguration: { location: "eu" } } });
+    const sydney = await planDatabase({ region: "australia-southeast1", drReplicaRegion: undefined, secretReplicaRegions: ["australia-southeast1"] });
+    const backup = (one(sydney, INSTANCE, "db-instance").inputs.settings as { backupConfiguration: Record<string, unknown> }).backupConfiguration;
+    expect(backup).not.toHaveProperty("location");
+    expect(backup).toMatchObject({ enabled: true, pointInTimeRecoveryEnabled: true });
   });
 
   it("adds a protected cross-region read replica in the DR region, private and SSL-only like the primary", async () => {

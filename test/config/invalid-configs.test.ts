@@ -369,6 +369,17 @@ const cases: Case[] = [
     paths: ["caches.sessions.memoryGb"],
     says: ["expected a finite number, got Infinity"],
   },
+  {
+    // gcp-review 38: a service account id is 6-30 characters; "s-d-w" cannot be made valid.
+    name: "service account id too short",
+    mutate: (c) => {
+      c.project.name = "s";
+      c.environments.d = { gcpProject: "shop-d-1234", index: 4 };
+      c.services.w = { image: "europe-docker.pkg.dev/shop/apps/w:1.0.0" };
+    },
+    paths: ["services.w"],
+    says: ['service account id in environment "d": "s-d-w" has 5 characters; a serviceAccountId needs 6 to 30', "use a service name of at least 2 characters"],
+  },
 ];
 
 describe("invalid configs: exact path and a helpful message", () => {

@@ -36,6 +36,21 @@ describe("diffInputs", () => {
 });
 
 describe("diffPlans", () => {
+  it("plans no change for an input path the resource ignores (a Cloud SQL disk grown by autoresize, gcp-review 2)", () => {
+    const ignore = { ignoreChanges: ["settings.diskSize"] };
+    const grown = (size: number, tier = "db-custom-1-3840") => res(SQL, "db", { ...sqlInputs(tier), settings: { tier, availabilityType: "ZONAL", diskSize: size } }, ignore);
+    // A smaller diskSize in the config would replace the instance, but it is ignored: no change at all.
+    const same = diffPlans(plan(grown(250)), plan(grown(100)));
+    expect(same.changes).toEqual([]);
+    expect(same.dangers).toEqual([]);
+    // Other paths still diff.
+    const tier = diffPlans(plan(grown(250)), plan(grown(100, "db-custom-2-7680")));
+    expect(tier.changes.map((c) => [c.kind, c.changes.map((x) => x.path)])).toEqual([["update", ["settings.tier"]]]);
+    // Without ignoreChanges a shrink replaces it.
+    const shrink = diffPlans(plan(res(SQL, "db", { ...sqlInputs("t"), settings: { tier: "t", diskSize: 250 } })), plan(res(SQL, "db", { ...sqlInputs("t"), settings: { tier: "t", diskSize: 100 } })));
+    expect(shrink.changes.map((c) => c.kind)).toEqual(["replace"]);
+  });
+
   it("classifies create / update / replace / delete keyed by URN and counts unchanged", () => {
     const base = plan(res(SQL, "db", sqlInputs("db-custom-1-3840")), res("gcp:pubsub/topic:Topic", "t", { name: "t" }), res("gcp:compute/subnetwork:Subnetwork", "s", { ipCidrRange: "10.0.0.0/20", name: "s" }), res("gcp:compute/network:Network", "n", { name: "n" }));
     const head = plan(res(SQL, "db", sqlInputs("db-custom-2-7680")), res("gcp:compute/subnetwork:Subnetwork", "s", { ipCidrRange: "10.0.0.0/21", name: "s" }), res("gcp:compute/network:Network", "n", { name: "n" }), res("gcp:pubsub/topic:Topic", "t2", { name: "t2" }));

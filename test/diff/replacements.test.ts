@@ -26,6 +26,9 @@ describe("replacement table", () => {
     [sql, "databaseVersion", "POSTGRES_15", "POSTGRES_16", false],
     [sql, "settings.tier", "db-custom-1-3840", "db-custom-2-7680", false],
     [sql, "settings.availabilityType", "ZONAL", "REGIONAL", false],
+    // gcp-review 2: disks grow in place, never shrink.
+    [sql, "settings.diskSize", 100, 250, false],
+    [sql, "settings.diskSize", 250, 100, true],
     [gke, "location", "europe-west1", "europe-west4", true],
     [gke, "name", "a", "b", true],
     [gke, "privateClusterConfig.masterIpv4CidrBlock", "172.16.0.0/28", "172.16.0.16/28", true],

@@ -1,0 +1,198 @@
+/**
+ * pgAudit activation (gcp-review 26): the SQL that turns pgAudit on in one database, the script
+ * that runs it in every database of an instance, and the Kubernetes Job manifest that runs the
+ * script in the VPC through the Cloud SQL Auth Proxy. Pure: plain values in, text and objects out.
+ *
+ * Cloud SQL "Audit for PostgreSQL using pgAudit" (https://cloud.google.com/sql/docs/postgres/pg-audit):
+ * 1. set the `cloudsql.enable_pgaudit` flag (it loads the library: `shared_preload_libraries`),
+ * 2. run `CREATE EXTENSION pgaudit;` in each database to audit, 3. set `pgaudit.log`. The
+ * Database component sets the flags (1, 3); the Job does 2, idempotently, on every deploy whose
+ * SQL changed.
+ *
+ * Who may run it: `CREATE EXTENSION` on Cloud SQL needs the `cloudsqlsuperuser` role ("Only users
+ * with the cloudsqlsuperuser role can create extensions",
+ * https://cloud.google.com/sql/docs/postgres/extensions#requirements). Built-in users created
+ * through the Cloud SQL API are members of it ("When you create a new user in Cloud SQL for
+ * PostgreSQL, the user is created with the cloudsqlsuperuser role",
+ * https://cloud.google.com/sql/docs/postgres/users#other_postgresql_users); IAM users are not
+ * (they start with no privileges). So the Job logs in with a built-in user's password, and its
+ * Kubernetes identity only needs `roles/cloudsql.client` for the proxy to connect.
+ */
+import { createHash } from "node:crypto";
+import { shQuote } from "./shell.js";
+
+/**
+ * Cloud SQL Auth Proxy v2, pinned by digest (tag 2.14.2; the digest as listed by a public mirror
+ * manifest of gcr.io/cloud-sql-connectors/cloud-sql-proxy, check with
+ * `crane digest gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.2` before changing it).
+ * Flags: https://github.com/GoogleCloudPlatform/cloud-sql-proxy#configuring-the-proxy
+ */
+export const cloudSqlProxyImage =
+  "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.2@sha256:d3f195cb893f2abb2ce8f28a4d3eee9b5589750711b4fbf67c78ce215c520e96";
+
+/** The PostgreSQL 15 client (psql) from the Docker Official Image, Alpine, pinned by digest. */
+export const psqlImage = "docker.io/library/postgres:15-alpine@sha256:fe0737ba566a2c5b2a28f34433c0a423261900ec17b9bf7ad115e1aae7e57f1b";
+
+/** Images the Job runs (Binary Authorization must admit them; they are exact digests). */
+export const pgauditJobImages = [cloudSqlProxyImage, psqlImage] as const;
+
+/** Where the Job mounts the SQL. */
+export const pgauditSqlPath = "/etc/brume/pgaudit/activate.sql";
+
+/** Port the proxy listens on inside the pod (loopback) and its health port. */
+const proxyPort = 5432;
+const proxyHealthPort = 9090;
+
+/**
+ * The activation SQL for one database, idempotent: it fails (and so the Job fails) when the
+ * library is not loaded or `pgaudit.log` is not what the instance flags say, creates the
+ * extension if missing and updates it to the installed version after a minor upgrade.
+ */
+export function pgauditActivationSql(options: { log: string }): string {
+  if (!/^[a-z,\s-]+$/.test(options.log)) throw new RangeError(`pgaudit.log must list classes (e.g. "ddl,role"), got ${JSON.stringify(options.log)}`);
+  const log = options.log.replace(/\s+/g, "");
+  return `-- brume: activate pgAudit in the current database (idempotent).
+-- https://cloud.google.com/sql/docs/postgres/pg-audit: the cloudsql.enable_pgaudit flag loads the
+-- library; each database then needs the extension.
+DO $brume$
+BEGIN
+  -- An unknown setting reads as NULL: the library is not preloaded.
+  IF current_setting('pgaudit.log', true) IS NULL THEN
+    RAISE EXCEPTION 'pgaudit is not loaded: set the cloudsql.enable_pgaudit flag (shared_preload_libraries=pgaudit) and restart the instance';
+  END IF;
+END
+$brume$;
+
+CREATE EXTENSION IF NOT EXISTS pgaudit;
+ALTER EXTENSION pgaudit UPDATE;
+
+DO $brume$
+BEGIN
+  IF replace(current_setting('pgaudit.log'), ' ', '') <> '${log}' THEN
+    RAISE EXCEPTION 'pgaudit.log is "%", expected "${log}": check the pgaudit.log database flag', current_setting('pgaudit.log');
+  END IF;
+END
+$brume$;
+`;
+}
+
+/**
+ * The script the Job's container runs (POSIX sh): the SQL in each database, stopping at the first
+ * error. Connection settings come from the libpq environment (PGHOST, PGPORT, PGUSER, PGPASSWORD,
+ * PGSSLMODE); `PGAUDIT_SQL` overrides the SQL path.
+ */
+export function pgauditJobScript(databases: readonly string[]): string {
+  if (databases.length === 0) throw new RangeError("pgAudit activation needs at least one database");
+  return `set -eu
+sql="\${PGAUDIT_SQL:-${pgauditSqlPath}}"
+for db in ${databases.map(shQuote).join(" ")}; do
+  echo "pgaudit: activating in database $db"
+  psql --no-psqlrc --set=ON_ERROR_STOP=1 --quiet --dbname="$db" --file="$sql"
+done
+echo "pgaudit: active in ${databases.length} database(s)"
+`;
+}
+
+/** The databases of an instance to activate pgAudit in: `postgres` (admin sessions) and the declared ones. */
+export function auditedDatabases(declared: readonly string[]): string[] {
+  return [...new Set(["postgres", ...declared])];
+}
+
+/**
+ * Name of the Job and of its ConfigMap: `pgaudit-<hash>` of what it runs. A Job's pod template is
+ * immutable, so a change never patches a Job: it is a new Job (and the old one is deleted).
+ */
+export function pgauditJobName(sql: string, script: string, instance: string): string {
+  return `pgaudit-${createHash("sha256").update(`${instance}\n${script}\n${sql}`).digest("hex").slice(0, 10)}`;
+}
+
+export interface PgauditJobManifestArgs {
+  name: string;
+  namespace: string;
+  /** Kubernetes service account (Workload Identity → a GSA with roles/cloudsql.client). */
+  serviceAccountName: string;
+  /** `<project>:<region>:<instance>`. */
+  connectionName: string;
+  /** ConfigMap holding `activate.sql`. */
+  configMapName: string;
+  /** Secret holding the login user's password under `password`. */
+  passwordSecretName: string;
+  user: string;
+  script: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * The Job: the proxy as a native sidecar (an init container with `restartPolicy: Always`, started
+ * before and stopped after the main container, Kubernetes ≥ 1.29:
+ * https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/), reaching the instance
+ * on its private IP (`--private-ip`); psql connects to it on loopback. No retries beyond 2, no
+ * service account token besides the one Workload Identity needs, non-root, read-only root fs.
+ */
+export function pgauditJobManifest(a: PgauditJobManifestArgs) {
+  const restricted = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ["ALL"] },
+  };
+  return {
+    apiVersion: "batch/v1" as const,
+    kind: "Job" as const,
+    metadata: { name: a.name, namespace: a.namespace, labels: a.labels },
+    spec: {
+      backoffLimit: 2,
+      activeDeadlineSeconds: 600,
+      template: {
+        metadata: { labels: a.labels },
+        spec: {
+          serviceAccountName: a.serviceAccountName,
+          restartPolicy: "Never" as const,
+          securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, seccompProfile: { type: "RuntimeDefault" as const } },
+          initContainers: [
+            {
+              name: "cloud-sql-proxy",
+              image: cloudSqlProxyImage,
+              restartPolicy: "Always" as const,
+              args: [
+                "--private-ip",
+                `--port=${proxyPort}`,
+                "--address=127.0.0.1",
+                "--structured-logs",
+                "--health-check",
+                "--http-address=0.0.0.0",
+                `--http-port=${proxyHealthPort}`,
+                "--exit-zero-on-sigterm",
+                a.connectionName,
+              ],
+              // The main container starts once the proxy reports it started.
+              startupProbe: { httpGet: { path: "/startup", port: proxyHealthPort }, periodSeconds: 1, failureThreshold: 60 },
+              resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+              securityContext: restricted,
+            },
+          ],
+          containers: [
+            {
+              name: "activate",
+              image: psqlImage,
+              command: ["/bin/sh", "-c", a.script],
+              env: [
+                { name: "PGHOST", value: "127.0.0.1" },
+                { name: "PGPORT", value: String(proxyPort) },
+                { name: "PGUSER", value: a.user },
+                { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: a.passwordSecretName, key: "password" } } },
+                // The proxy encrypts the connection to the instance (mutual TLS); loopback is plain.
+                { name: "PGSSLMODE", value: "disable" },
+                { name: "PGCONNECT_TIMEOUT", value: "10" },
+              ],
+              volumeMounts: [{ name: "sql", mountPath: pgauditSqlPath.slice(0, pgauditSqlPath.lastIndexOf("/")), readOnly: true }],
+              resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+              securityContext: restricted,
+            },
+          ],
+          volumes: [{ name: "sql", configMap: { name: a.configMapName, items: [{ key: "activate.sql", path: "activate.sql" }] } }],
+        },
+      },
+    },
+  };
+}
