@@ -88,6 +88,10 @@ export const publicRepositories: readonly string[] = [
   // Cloud SQL Auth Proxy: "gcr.io/cloud-sql-connectors/cloud-sql-proxy", public
   // (https://github.com/GoogleCloudPlatform/cloud-sql-proxy#container-images).
   "gcr.io/cloud-sql-connectors",
+  // Google's cache of Docker Hub's official images (the pgAudit Job's psql): public, "Stored in a
+  // repository managed by Google Cloud … Kept in sync with Docker Hub"
+  // (https://cloud.google.com/artifact-registry/docs/pull-cached-dockerhub-images).
+  "mirror.gcr.io/library",
 ];
 
 /** Whether `repositoryPath` is `listed` or below it. */

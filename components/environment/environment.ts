@@ -163,7 +163,7 @@ export class Environment extends pulumi.ComponentResource {
     this.keyRings = env.settings.cmek ? this.createKeyRings(name, args, afterApis("cloudkms", "secretmanager")) : {};
     this.registry = this.createRegistry(name, args, afterApis("artifactregistry", "containerscanning"));
     // The node service account's project roles are Cloud Resource Manager calls (gcp-review 32).
-    this.cluster = this.createCluster(name, args, afterApis("container", "binaryauthorization", "compute", "iam", "cloudresourcemanager"));
+    this.cluster = this.createCluster(name, args, afterApis("container", "binaryauthorization", "compute", "iam", "cloudresourcemanager", "artifactregistry"));
 
     // Cloud SQL and Memorystore reach the VPC through Private Services Access.
     const afterServicesAccess = (...apis: string[]) => ({ parent: this, dependsOn: [...this.apis.for(...apis, "secretmanager"), this.network.servicesAccess] });

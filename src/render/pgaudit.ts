@@ -30,8 +30,14 @@ import { shQuote } from "./shell.js";
 export const cloudSqlProxyImage =
   "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.2@sha256:d3f195cb893f2abb2ce8f28a4d3eee9b5589750711b4fbf67c78ce215c520e96";
 
-/** The PostgreSQL 15 client (psql) from the Docker Official Image, Alpine, pinned by digest. */
-export const psqlImage = "docker.io/library/postgres:15-alpine@sha256:fe0737ba566a2c5b2a28f34433c0a423261900ec17b9bf7ad115e1aae7e57f1b";
+/**
+ * The PostgreSQL 15 client (psql) from the Docker Official Image, Alpine, pinned by digest, pulled
+ * through Google's Docker Hub cache: "Artifact Registry caches frequently-accessed public Docker Hub
+ * images on mirror.gcr.io … Kept in sync with Docker Hub"
+ * (https://cloud.google.com/artifact-registry/docs/pull-cached-dockerhub-images). Private nodes reach
+ * it through Private Google Access, without Docker Hub's rate limits; the digest is Docker Hub's.
+ */
+export const psqlImage = "mirror.gcr.io/library/postgres:15-alpine@sha256:fe0737ba566a2c5b2a28f34433c0a423261900ec17b9bf7ad115e1aae7e57f1b";
 
 /** Images the Job runs (Binary Authorization must admit them; they are exact digests). */
 export const pgauditJobImages = [cloudSqlProxyImage, psqlImage] as const;
