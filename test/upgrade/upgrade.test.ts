@@ -1,16 +1,23 @@
 /**
  * Upgrades keep data: the plans of every example stack as they were at the last release (fixtures
  * from commit 0e20f63, see ./stacks.ts) are diffed against the plans of the same configs with the
- * current code, the way `brume diff` sees a change. No stateful resource may be deleted or replaced
- * and no stateful URN may change (a moved name or parent needs an alias); every other replacement
- * must be listed below with its reason, so none happens by accident.
+ * current code, the way `brume diff` sees a change. Each stack is planned as an environment created
+ * with that release which followed the README's upgrade path ("Upgrading an existing environment":
+ * the pins of `upgradePins`, since new environments get defaults an existing one cannot take in
+ * place). No stateful resource may be deleted or replaced and no stateful URN may change (a moved
+ * name or parent needs an alias); every other replacement must be listed below with its reason, so
+ * none happens by accident.
  */
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { deepMerge } from "../../src/config/merge.js";
 import { describe, expect, it } from "vitest";
 import { diffPlans, statefulTypes } from "../../src/diff/diff.js";
 import type { Plan } from "../../src/plan/run.js";
 import { planStack } from "../../src/plan/stack.js";
-import { readFixture, upgradeStacks } from "./stacks.js";
+import { readFixture, upgradeStacks, type UpgradeStack } from "./stacks.js";
 
 /** What holds data or an identity others point at: losing it loses data or breaks DNS. */
 const keptTypes = new Set([
@@ -26,12 +33,45 @@ const keptTypes = new Set([
  */
 const expectedReplacements: Record<string, string> = {};
 
+/**
+ * What an environment created with 0.1.0 pins when it upgrades (README, "Upgrading an existing
+ * environment"): the defaults that changed for new environments and cannot change in place.
+ */
+function upgradePins(environment: string): Record<string, unknown> {
+  return {
+    environments: {
+      [environment]: {
+        // Dataplane V2 is the default for new clusters; the dataplane of a cluster is immutable.
+        cluster: { networkPolicy: "calico" },
+        // CMEK on the database and cache secrets: secret replication is immutable.
+        cmekDataSecrets: false,
+      },
+    },
+  };
+}
+
+/** A copy of the example's config and stack files with the upgrade pins merged into the stack's overrides. */
+function pinnedCopy(s: UpgradeStack): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `brume-upgrade-${s.name}-`));
+  for (const entry of [s.configFile, "Pulumi.yaml", `Pulumi.${s.stack}.yaml`, "services"]) {
+    if (existsSync(join(s.dir, entry))) cpSync(join(s.dir, entry), join(dir, entry), { recursive: true });
+  }
+  const stackFile = join(dir, `Pulumi.${s.stack}.yaml`);
+  const doc = (parseYaml(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const config = doc.config ?? {};
+  const environment = String(config["brume:environment"] ?? s.stack);
+  config["brume:overrides"] = deepMerge(config["brume:overrides"] ?? {}, upgradePins(environment));
+  writeFileSync(stackFile, stringifyYaml({ ...doc, config }));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 describe("upgrades from the last release keep data", () => {
   for (const s of upgradeStacks) {
     it(`${s.name} ${s.stack}: no stateful resource deleted or replaced; every replacement is listed`, async () => {
       const base = readFixture(s);
       expect(base, `fixture of ${s.name}.${s.stack}`).toBeDefined();
-      const { plan: head } = await planStack({ stack: s.stack, configFile: join(s.dir, s.configFile), projectDir: s.dir });
+      const copy = pinnedCopy(s);
+      const { plan: head } = await planStack({ stack: s.stack, configFile: join(copy.dir, s.configFile), projectDir: copy.dir }).finally(copy.cleanup);
       const { lost, unlisted } = upgradeFindings(`${s.name}.${s.stack}`, base!, head);
       expect(lost).toEqual([]);
       expect(unlisted).toEqual([]);
