@@ -17,6 +17,7 @@ import { describe, expect, it } from "vitest";
 import { diffPlans, statefulTypes } from "../../src/diff/diff.js";
 import type { Plan } from "../../src/plan/run.js";
 import { planStack } from "../../src/plan/stack.js";
+import { repoRoot } from "../harness.js";
 import { readFixture, upgradeStacks, type UpgradeStack } from "./stacks.js";
 
 /** What holds data or an identity others point at: losing it loses data or breaks DNS. */
@@ -77,6 +78,13 @@ describe("upgrades from the last release keep data", () => {
       expect(unlisted).toEqual([]);
     });
   }
+
+  it("the README's upgrade section shows exactly these pins", () => {
+    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Upgrading an environment created with 0.1.0"));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(parseYaml(block ?? "")).toEqual(upgradePins("prod"));
+  });
 
   it("the check is live: a renamed database instance and an unlisted replacement are reported", () => {
     const s = upgradeStacks.find((x) => x.name === "bro-ai" && x.stack === "prod")!;
