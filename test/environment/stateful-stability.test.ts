@@ -19,7 +19,9 @@ function planWith(change: unknown): Promise<Plan> {
   return planProgram(
     async () => {
       const { Project } = await import("../../components/project/project.js");
-      new Project("bro-ai", { config, environment: "prod", baseDir: examplePath("bro-ai") });
+      // The example's Slack channel takes its token from brume:secrets (the stack's secret config).
+      const pulumi = await import("@pulumi/pulumi");
+      new Project("bro-ai", { config, environment: "prod", baseDir: examplePath("bro-ai"), secretValues: { "slack-token": pulumi.secret("xoxb-test") } });
     },
     { project: "bro-ai", stack: "prod" },
   );

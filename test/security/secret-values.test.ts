@@ -5,7 +5,7 @@
  * `brume:secrets: { <name>: { secure: v1:… } }`; the tests write such files (the ciphertext is
  * opaque offline: the plan only knows that a value exists and is secret).
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -20,12 +20,17 @@ import { brume, byUrn, examplePath, one, ofType, repoRoot } from "../harness.js"
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** A copy of examples/bro-ai with this Pulumi.prod.yaml `config`. */
-function broAi(config: Record<string, unknown>): string {
+/**
+ * A copy of examples/bro-ai with this Pulumi.prod.yaml `config`. The example's Slack channel needs
+ * its token, so `brume:secrets` gets one unless `slackToken` is false.
+ */
+function broAi(config: Record<string, unknown>, { slackToken = true } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "brume-secret-values-"));
   dirs.push(dir);
   for (const file of ["brume.yaml", "Pulumi.yaml"]) copyFileSync(examplePath("bro-ai", file), join(dir, file));
-  writeFileSync(join(dir, "Pulumi.prod.yaml"), stringify({ config: { "brume:environment": "prod", ...config } }));
+  cpSync(examplePath("bro-ai", "services"), join(dir, "services"), { recursive: true });
+  const secrets = { ...(slackToken ? { "slack-token": secure("xoxb") } : {}), ...((config["brume:secrets"] as Record<string, unknown> | undefined) ?? {}) };
+  writeFileSync(join(dir, "Pulumi.prod.yaml"), stringify({ config: { "brume:environment": "prod", ...config, ...(Object.keys(secrets).length > 0 ? { "brume:secrets": secrets } : {}) } }));
   return dir;
 }
 
@@ -50,7 +55,7 @@ describe("secret values from Pulumi secret config", () => {
   it("reads an object with encrypted leaves as one secret key, each leaf a placeholder", () => {
     const dir = broAi({ "brume:secrets": { "openai-api-key": secure("sk-1"), "jwt-signing-key": secure("jwt") } });
     const stack = readStackConfig(dir, "prod");
-    expect(stack.config["brume:secrets"]).toEqual({ "openai-api-key": "offline-secret-placeholder", "jwt-signing-key": "offline-secret-placeholder" });
+    expect(stack.config["brume:secrets"]).toEqual({ "slack-token": "offline-secret-placeholder", "openai-api-key": "offline-secret-placeholder", "jwt-signing-key": "offline-secret-placeholder" });
     expect(stack.secretKeys).toEqual(["brume:secrets"]);
   });
 
@@ -132,7 +137,7 @@ describe("secret values from Pulumi secret config", () => {
 
 describe("the Slack token (gcp-review 9: never read back from Secret Manager)", () => {
   it("is a config error with the command when Slack is configured and brume:secrets has no token", async () => {
-    const message = await configErrorOf(broAi({ "brume:overrides": slackOverrides }));
+    const message = await configErrorOf(broAi({ "brume:overrides": slackOverrides }, { slackToken: false }));
     expect(message).toContain(
       `brume:secrets.slack-token: the Slack channel needs its token (observability.notifications.slack.tokenSecret "slack-token"), ` +
         `and the plan never reads it back from Secret Manager; set the Slack app's OAuth token: ` +
