@@ -93,7 +93,7 @@ describe("nodeImageRepositories (the node SA's reader grants outside the environ
 
 describe("an existing Calico environment and the new default", () => {
   it("brume diff shows the move to Dataplane V2 as a dangerous cluster replacement; pinning calico keeps the cluster", async () => {
-    const { mkdtempSync, copyFileSync, writeFileSync } = await import("node:fs");
+    const { mkdtempSync, copyFileSync, cpSync, writeFileSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
     const { planStack } = await import("../../src/plan/stack.js");
@@ -102,8 +102,9 @@ describe("an existing Calico environment and the new default", () => {
     const plan = async (overrides: unknown) => {
       const dir = mkdtempSync(join(tmpdir(), "brume-dataplane-"));
       copyFileSync(examplePath("bro-ai", "brume.yaml"), join(dir, "brume.yaml"));
+      cpSync(examplePath("bro-ai", "services"), join(dir, "services"), { recursive: true }); // admin is built from services/admin
       writeFileSync(join(dir, "Pulumi.yaml"), "name: bro-ai\nruntime: nodejs\n");
-      writeFileSync(join(dir, "Pulumi.stage.yaml"), `config:\n  brume:environment: stage\n  brume:overrides: ${JSON.stringify(overrides)}\n`);
+      writeFileSync(join(dir, "Pulumi.stage.yaml"), `config:\n  brume:environment: stage\n  brume:overrides: ${JSON.stringify(overrides)}\n  brume:secrets: { slack-token: { secure: "v1:dGVzdA==" } } # the example's Slack channel needs its token\n`);
       return (await planStack({ stack: "stage", configFile: join(dir, "brume.yaml"), projectDir: dir })).plan;
     };
     const calico = await plan({ environments: { stage: { cluster: { networkPolicy: "calico" } } } });

@@ -2,7 +2,7 @@
  * "Images are admitted and pullable" (issue 12): Binary Authorization pattern semantics, the plan
  * check over every example plan, and failing fixtures (gcp-review findings 3 and 4).
  */
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -66,8 +66,9 @@ describe("checkImages on every example plan", () => {
 function broAiWith(overrides: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), "brume-images-"));
   copyFileSync(examplePath("bro-ai", "brume.yaml"), join(dir, "brume.yaml"));
+  cpSync(examplePath("bro-ai", "services"), join(dir, "services"), { recursive: true }); // admin is built from services/admin
   writeFileSync(join(dir, "Pulumi.yaml"), "name: bro-ai\nruntime: nodejs\n");
-  writeFileSync(join(dir, "Pulumi.prod.yaml"), `config:\n  brume:environment: prod\n  brume:overrides: ${JSON.stringify(overrides)}\n`);
+  writeFileSync(join(dir, "Pulumi.prod.yaml"), `config:\n  brume:environment: prod\n  brume:overrides: ${JSON.stringify(overrides)}\n  brume:secrets: { slack-token: { secure: "v1:dGVzdA==" } } # the example's Slack channel needs its token\n`);
   return dir;
 }
 

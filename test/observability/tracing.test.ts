@@ -15,7 +15,9 @@ beforeAll(async () => {
   plan = await planProgram(
     async () => {
       const { Project } = await import("../../components/project/project.js");
-      new Project("bro-ai", { config, environment: "prod", baseDir: examplePath("bro-ai") });
+      // The example's Slack channel takes its token from brume:secrets (the stack's secret config).
+      const pulumi = await import("@pulumi/pulumi");
+      new Project("bro-ai", { config, environment: "prod", baseDir: examplePath("bro-ai"), secretValues: { "slack-token": pulumi.secret("xoxb-test") } });
     },
     { project: "bro-ai", stack: "prod" },
   );

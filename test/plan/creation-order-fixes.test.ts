@@ -1,16 +1,15 @@
 /**
  * The dependency fixes the creation-order check forced, asserted on the inputs and edges a real
  * apply depends on (gcp-review findings 1, 11, 32; k8s-review 10), in bro-ai with every operations
- * section on (test/plan/creation-order-full).
+ * section on (examples/bro-ai).
  */
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/run.js";
-import { one, ofType, planDir, repoRoot } from "../harness.js";
+import { examplePath, one, ofType, planDir } from "../harness.js";
 
 let plan: Plan;
 beforeAll(async () => {
-  plan = await planDir(join(repoRoot, "test/plan/creation-order-full"), "prod");
+  plan = await planDir(examplePath("bro-ai"), "prod");
 }, 120_000);
 
 const api = (short: string) => one(plan, "gcp:projects/service:Service", `bro-ai-prod-apis-${short}`);
@@ -20,6 +19,8 @@ describe("finding 1: Workload Identity members come from the cluster's workload 
     const cluster = one(plan, "gcp:container/cluster:Cluster", "bro-ai-prod-cluster-cluster");
     const grants = ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember").filter((r) => r.name.endsWith("-workload-identity"));
     expect(grants.map((g) => g.name).sort()).toEqual([
+      "bro-ai-prod-db-main-audit-workload-identity", // the pgAudit activation Job, in its own namespace
+      "bro-ai-prod-svc-admin-workload-identity",
       "bro-ai-prod-svc-api-workload-identity",
       "bro-ai-prod-svc-otel-collector-workload-identity",
       "bro-ai-prod-svc-web-workload-identity",
@@ -27,7 +28,7 @@ describe("finding 1: Workload Identity members come from the cluster's workload 
     ]);
     for (const g of grants) {
       expect(g.dependencies).toContain(cluster.urn);
-      expect(g.inputs.member).toMatch(/^serviceAccount:bro-ai-prod\.svc\.id\.goog\[bro-ai-prod\/[a-z-]+\]$/);
+      expect(g.inputs.member).toMatch(/^serviceAccount:bro-ai-prod\.svc\.id\.goog\[bro-ai-prod(-[a-z-]+)?\/[a-z-]+\]$/);
     }
   });
 });

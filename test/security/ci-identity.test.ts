@@ -9,7 +9,7 @@ import { issuesOf, validBase } from "../config/fixtures.js";
 import { examplePath, one, ofType, planDir, planProgram } from "../harness.js";
 
 /** examples/bro-ai/brume.yaml `ci.github.poolProjectNumber`. */
-const poolNumber = "193746405319"; // examples/bro-ai: the number of bro-ai-prod (the offline plan's, mockProjectNumber)
+const poolNumber = "804519203417";
 
 let prod: Plan;
 let stage: Plan;

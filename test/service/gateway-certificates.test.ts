@@ -5,7 +5,7 @@
  */
 import { Gateway } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1";
 import fc from "fast-check";
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -32,8 +32,9 @@ async function planBroAi(overrides?: unknown): Promise<Plan> {
   if (overrides === undefined) return (await planStack({ stack: "prod", configFile: examplePath("bro-ai", "brume.yaml"), projectDir: examplePath("bro-ai") })).plan;
   const dir = mkdtempSync(join(tmpdir(), "brume-certs-"));
   copyFileSync(examplePath("bro-ai", "brume.yaml"), join(dir, "brume.yaml"));
+  cpSync(examplePath("bro-ai", "services"), join(dir, "services"), { recursive: true }); // admin is built from services/admin
   writeFileSync(join(dir, "Pulumi.yaml"), "name: bro-ai\nruntime: nodejs\n");
-  writeFileSync(join(dir, "Pulumi.prod.yaml"), `config:\n  brume:environment: prod\n  brume:overrides: ${JSON.stringify(overrides)}\n`);
+  writeFileSync(join(dir, "Pulumi.prod.yaml"), `config:\n  brume:environment: prod\n  brume:overrides: ${JSON.stringify(overrides)}\n  brume:secrets: { slack-token: { secure: "v1:dGVzdA==" } } # the example's Slack channel needs its token\n`);
   return (await planStack({ stack: "prod", configFile: join(dir, "brume.yaml"), projectDir: dir })).plan;
 }
 
