@@ -30,6 +30,12 @@
  * Google documents no readiness signal for IAM propagation ("typically … within 2 minutes, can take
  * 7 minutes or longer", https://cloud.google.com/iam/docs/access-change-propagation); the waits
  * therefore observe the effect itself: the API answering, the CMEK operation succeeding.
+ *
+ * The CRD wait is not Google's: pulumi-kubernetes has no await for a CRD's Established condition
+ * and retries "no matches for kind" a few times only, while GKE installs the Gateway API and
+ * Secret Manager add-on CRDs after the cluster update that turns them on returns (k8s-review 28).
+ * It asks the cluster's API server itself (a Google access token is a valid bearer token there),
+ * over TLS verified with the cluster CA only (node:https `ca`).
  */
 
 /** Bounds of a wait: it gives up after `maxPolls` polls or `timeoutSeconds`, whichever comes first. */
