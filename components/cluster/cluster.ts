@@ -25,6 +25,7 @@ import { transformed, type Transform } from "../../src/component/transform.js";
 import type { Naming } from "../../src/naming.js";
 import { networkTags } from "../network/firewall.js";
 import { secondaryRangeNames } from "../network/network.js";
+import { CrdEstablished, gkeFeatureCrds } from "../readiness/readiness.js";
 import { renderKubeconfig } from "./kubeconfig.js";
 import { defaultNodePools, normalizeNodePool, type NodePoolSpec, type NormalizedNodePool } from "./node-pools.js";
 import { assertValidCluster, type AuthorizedNetwork, type MaintenanceWindow } from "./validate.js";
@@ -280,6 +281,11 @@ export class Cluster extends pulumi.ComponentResource {
   readonly binaryAuthorizationPolicy?: gcp.binaryauthorization.Policy;
   /** Kubernetes provider for this cluster (server-side apply). */
   readonly provider: k8s.Provider;
+  /**
+   * Waits until the CRDs GKE installs for the Gateway API and the Secret Manager add-on are
+   * Established (k8s-review 28): custom resources of those kinds depend on it.
+   */
+  readonly crdGate: CrdEstablished;
 
   readonly clusterName: pulumi.Output<string>;
   readonly endpoint: pulumi.Output<string>;
@@ -321,6 +327,7 @@ export class Cluster extends pulumi.ComponentResource {
         ),
     );
     this.provider = this.createProvider(name, args, opts);
+    this.crdGate = this.createCrdGate(name, opts);
 
     this.registerOutputs({
       clusterName: this.clusterName,
@@ -555,6 +562,21 @@ export class Cluster extends pulumi.ComponentResource {
         },
         childOptions(this, opts),
       ),
+    );
+  }
+
+  /** Like the provider, the gate waits for the node pools and the admission policy. */
+  private createCrdGate(name: string, opts: pulumi.ComponentResourceOptions | undefined): CrdEstablished {
+    return new CrdEstablished(
+      `${name}-crds`,
+      {
+        endpoint: this.cluster.endpoint,
+        caCertificate: this.cluster.masterAuth.apply((a) => a.clusterCaCertificate ?? ""),
+        // Both features are always on (createCluster): gatewayApiConfig and secretManagerConfig.
+        establishedCrds: [...gkeFeatureCrds.gatewayApi, ...gkeFeatureCrds.secretManager],
+        clusterName: name,
+      },
+      childOptions(this, opts, { dependsOn: [...Object.values(this.nodePools), ...(this.binaryAuthorizationPolicy ? [this.binaryAuthorizationPolicy] : [])] }),
     );
   }
 

@@ -13,6 +13,11 @@
  * - `IamMemberReadiness`: before a grant to a just-created Google identity, the same grant, retried
  *   while IAM answers "Service account … does not exist" (no readiness signal exists for that).
  *
+ * - `CrdEstablished`: before custom resources of CRDs GKE installs (Gateway API, the Secret Manager
+ *   add-on), the cluster's `customresourcedefinitions/<name>` until each is Established: turning a
+ *   feature on in an existing cluster installs them after the cluster update returns, and
+ *   pulumi-kubernetes retries "no matches for kind" only a few times (k8s-review 28).
+ *
  * Under the offline plan these are ordinary resources: their inputs say what they wait for, and
  * resources that must not start earlier depend on them.
  */
@@ -160,5 +165,58 @@ export class IamMemberReadiness extends pulumi.dynamic.Resource {
       ...args.bounds,
     };
     super(readinessProvider, name, { ...inputs, polls: undefined, observed: undefined }, opts, "readiness", "IamMemberReadiness");
+  }
+}
+
+/**
+ * The CRDs GKE installs that the stack's custom resources use, by the cluster feature that installs
+ * them (components/service: Gateway, HTTPRoute, GCPBackendPolicy, HealthCheckPolicy,
+ * SecretProviderClass). Sources: https://cloud.google.com/kubernetes-engine/docs/how-to/deploying-gateways#enable-gateway ;
+ * https://cloud.google.com/secret-manager/docs/secret-manager-managed-csi-component
+ */
+export const gkeFeatureCrds = {
+  gatewayApi: [
+    "gateways.gateway.networking.k8s.io",
+    "httproutes.gateway.networking.k8s.io",
+    "gcpbackendpolicies.networking.gke.io",
+    "healthcheckpolicies.networking.gke.io",
+  ],
+  secretManager: ["secretproviderclasses.secrets-store.csi.x-k8s.io"],
+} as const;
+
+export interface CrdEstablishedArgs {
+  /** The cluster's API server endpoint (`Cluster.endpoint`: an IP or DNS name, no scheme). */
+  endpoint: pulumi.Input<string>;
+  /** The cluster CA, base64 PEM (`masterAuth.clusterCaCertificate`): the API server's TLS is verified with it. */
+  caCertificate: pulumi.Input<string>;
+  /** CRD names, `<plural>.<group>`. */
+  establishedCrds: string[];
+  /** What the timeout error calls the cluster. */
+  clusterName: string;
+  /** Overrides `https://<endpoint>` (tests). */
+  server?: pulumi.Input<string>;
+  /** @default defaultWaitBounds */
+  bounds?: Partial<WaitBounds>;
+}
+
+/** Waits until CRDs of a cluster are Established (see the module comment). */
+export class CrdEstablished extends pulumi.dynamic.Resource {
+  declare readonly polls: pulumi.Output<number>;
+  declare readonly observed: pulumi.Output<string>;
+
+  constructor(name: string, args: CrdEstablishedArgs, opts?: pulumi.CustomResourceOptions) {
+    if (args.establishedCrds.length === 0) throw new Error(`CrdEstablished ${name}: establishedCrds is empty`);
+    const bad = args.establishedCrds.filter((c) => !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(c));
+    if (bad.length > 0) throw new Error(`CrdEstablished ${name}: ${bad.join(", ")} are not CRD names (<plural>.<group>)`);
+    const inputs = {
+      kind: "crd",
+      what: `the CRDs ${args.establishedCrds.join(", ")} to be Established in cluster ${args.clusterName}`,
+      server: args.server ?? pulumi.interpolate`https://${args.endpoint}`,
+      caCertificate: args.caCertificate,
+      establishedCrds: [...args.establishedCrds],
+      ...defaultWaitBounds,
+      ...args.bounds,
+    };
+    super(readinessProvider, name, { ...inputs, polls: undefined, observed: undefined }, opts, "readiness", "CrdEstablished");
   }
 }

@@ -30,6 +30,12 @@
  * Google documents no readiness signal for IAM propagation ("typically … within 2 minutes, can take
  * 7 minutes or longer", https://cloud.google.com/iam/docs/access-change-propagation); the waits
  * therefore observe the effect itself: the API answering, the CMEK operation succeeding.
+ *
+ * The CRD wait is not Google's: pulumi-kubernetes has no await for a CRD's Established condition
+ * and retries "no matches for kind" a few times only, while GKE installs the Gateway API and
+ * Secret Manager add-on CRDs after the cluster update that turns them on returns (k8s-review 28).
+ * It asks the cluster's API server itself (a Google access token is a valid bearer token there),
+ * over TLS verified with the cluster CA only (node:https `ca`).
  */
 
 /** Bounds of a wait: it gives up after `maxPolls` polls or `timeoutSeconds`, whichever comes first. */
@@ -85,6 +91,16 @@ export type WaitInputs = WaitBounds &
         /** The just-created identity (`serviceAccount:service-<n>@…`). */
         member: string;
       }
+    | {
+        kind: "crd";
+        what: string;
+        /** The cluster's API server, `https://<endpoint>` (the Cluster's `endpoint` output). */
+        server: string;
+        /** The cluster CA certificate, base64 PEM as GKE returns it (`masterAuth.clusterCaCertificate`). */
+        caCertificate: string;
+        /** CRD names (`<plural>.<group>`, e.g. `httproutes.gateway.networking.k8s.io`), all waited for. */
+        establishedCrds: string[];
+      }
   );
 
 /** What one poll observed. */
@@ -113,7 +129,15 @@ export interface WaitDeps {
   clock: Clock;
   /** A bearer token and whether it belongs to a user (then requests name the quota project). */
   token(): Promise<AccessToken>;
+  /** How the CRD wait reaches a cluster's API server. @default httpsGetWith(node:https) */
+  httpsGet?: HttpsGet;
 }
+
+/**
+ * A GET over TLS verified with a given CA (the cluster's own CA: a GKE API server's certificate is
+ * not signed by a public CA). Network and TLS errors are answered as status 0 (retryable).
+ */
+export type HttpsGet = (url: string, headers: Record<string, string>, caPem: string) => Promise<{ status: number; body: string }>;
 
 export interface AccessToken {
   token: string;
@@ -347,11 +371,102 @@ async function waitForIamMember(inputs: Extract<WaitInputs, { kind: "iam-member"
   );
 }
 
+/** The subset of node:https the CRD wait uses (injectable so a test can see the request options). */
+export interface HttpsModule {
+  request(
+    url: string,
+    options: { method: string; headers: Record<string, string>; ca: string; timeout: number },
+    callback: (response: { statusCode?: number; setEncoding(e: string): void; on(event: string, listener: (chunk?: unknown) => void): void }) => void,
+  ): { on(event: string, listener: (error: Error) => void): void; destroy(error?: Error): void; end(): void };
+}
+
+/** A GET verified with `caPem` only (not the public roots): node:https's `ca` option. */
+export function httpsGetWith(https: HttpsModule): HttpsGet {
+  return (url, headers, caPem) =>
+    new Promise((resolve) => {
+      try {
+        const request = https.request(url, { method: "GET", headers, ca: caPem, timeout: 30_000 }, (response) => {
+          let body = "";
+          response.setEncoding("utf8");
+          response.on("data", (chunk) => (body += String(chunk)));
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+          response.on("error", (error) => resolve({ status: 0, body: `request failed: ${(error as Error).message}` }));
+        });
+        request.on("timeout", () => request.destroy(new Error("timed out after 30s")));
+        request.on("error", (error) => resolve({ status: 0, body: `request failed: ${error.message}` }));
+        request.end();
+      } catch (error) {
+        resolve({ status: 0, body: `request failed: ${(error as Error).message}` });
+      }
+    });
+}
+
+/** GKE returns the CA base64-encoded; a PEM passes through. */
+export function caPem(caCertificate: string): string {
+  return caCertificate.includes("-----BEGIN") ? caCertificate : Buffer.from(caCertificate, "base64").toString("utf8");
+}
+
+/** One CRD's answer: Established=True is ready; 404 (not installed yet) and Established≠True wait; 401/403 fail. */
+export function classifyCrdAnswer(name: string, status: number, body: string): PollAnswer {
+  if (status === 200) {
+    let conditions: { type?: string; status?: string; reason?: string }[] = [];
+    try {
+      conditions = ((JSON.parse(body) as { status?: { conditions?: typeof conditions } }).status?.conditions ?? []) as typeof conditions;
+    } catch {
+      return { state: "waiting", observed: `${name}: unparsable answer` };
+    }
+    const established = conditions.find((c) => c.type === "Established");
+    if (established?.status === "True") return { state: "ready", observed: `${name} Established` };
+    return { state: "waiting", observed: `${name} Established=${established?.status ?? "absent"}${established?.reason ? ` (${established.reason})` : ""}` };
+  }
+  if (status === 404) return { state: "waiting", observed: `${name} not found (404)` };
+  if (status === 401 || status === 403) {
+    return {
+      state: "failed",
+      observed:
+        `GET customresourcedefinitions/${name} answered HTTP ${status}: ${body.slice(0, 200)}. ` +
+        "The Google identity running `pulumi up` must be able to read CRDs in the cluster (container.customResourceDefinitions.get, e.g. roles/container.viewer), and its access token must be accepted by the API server",
+    };
+  }
+  if (networkOrServer(status)) return { state: "waiting", observed: `${name}: ${status === 0 ? body : `HTTP ${status}`}` };
+  return { state: "failed", observed: `GET customresourcedefinitions/${name} answered HTTP ${status}: ${body.slice(0, 200)}` };
+}
+
+/**
+ * Polls each CRD (`GET <server>/apis/apiextensions.k8s.io/v1/customresourcedefinitions/<name>`)
+ * with a Google access token as the bearer token (GKE accepts them), TLS verified with the
+ * cluster's CA, until every one is Established; a CRD already Established is not asked again.
+ */
+async function waitForCrds(inputs: Extract<WaitInputs, { kind: "crd" }>, deps: WaitDeps): Promise<WaitResult> {
+  const get = deps.httpsGet ?? httpsGetWith(process.getBuiltinModule("node:https") as unknown as HttpsModule);
+  const ca = caPem(inputs.caCertificate);
+  const pending = new Set(inputs.establishedCrds);
+  return waitUntilReady(
+    inputs.what,
+    async () => {
+      const token = await deps.token();
+      const waiting: string[] = [];
+      for (const name of [...pending]) {
+        const answer = await get(`${inputs.server}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}`, { authorization: `Bearer ${token.token}`, accept: "application/json" }, ca);
+        const state = classifyCrdAnswer(name, answer.status, answer.body);
+        if (state.state === "failed") return state;
+        if (state.state === "ready") pending.delete(name);
+        else waiting.push(state.observed);
+      }
+      if (pending.size === 0) return { state: "ready", observed: `${inputs.establishedCrds.length} CRDs Established` };
+      return { state: "waiting", observed: `still not Established: ${waiting.join("; ")}` };
+    },
+    inputs,
+    deps.clock,
+  );
+}
+
 /** Runs the wait its inputs describe. */
 export function runWait(inputs: WaitInputs, deps: WaitDeps): Promise<WaitResult> {
   if (inputs.kind === "api") return waitForApi(inputs, deps);
   if (inputs.kind === "cmek") return waitForCmek(inputs, deps);
   if (inputs.kind === "iam-member") return waitForIamMember(inputs, deps);
+  if (inputs.kind === "crd") return waitForCrds(inputs, deps);
   throw new Error(`readiness: unknown wait kind ${(inputs as { kind: string }).kind}`);
 }
 
@@ -503,7 +618,7 @@ export function processDeps(): WaitDeps {
 }
 
 /** The properties the provider compares: a change of any of them runs the wait again. */
-const identityKeys = ["kind", "project", "service", "probeUrl", "kmsKeyName", "location", "secretManagerUrl", "probeSecretId", "resourceUrl", "policyStyle", "role", "member"];
+const identityKeys = ["kind", "project", "service", "probeUrl", "kmsKeyName", "location", "secretManagerUrl", "probeSecretId", "resourceUrl", "policyStyle", "role", "member", "server", "caCertificate", "establishedCrds"];
 
 /**
  * The dynamic provider (`pulumi.dynamic.ResourceProvider`): create and update run the wait; delete

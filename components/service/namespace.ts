@@ -25,6 +25,11 @@ type Metadata = k8s.types.input.meta.v1.ObjectMeta;
 export interface NamespaceArgs {
   /** Kubernetes provider of the cluster (any cluster: this component needs nothing else from it). */
   provider: k8s.Provider;
+  /**
+   * The gate that waits for the cluster's CRDs to be Established (`Cluster.crdGate`): the custom
+   * resources (the Gateways) depend on it (k8s-review 28).
+   */
+  crdGate?: pulumi.Resource;
   /** GCP project of the certificates. */
   project: string;
   /** Physical names of GCP resources. */
@@ -130,7 +135,7 @@ export class Namespace extends pulumi.ComponentResource {
     return new k8s.apiextensions.CustomResource(
       ...transformed(args.transform?.gateway, `${name}-gateway-${kind}`, asCustomArgs(manifest), {
         ...base,
-        dependsOn: [...(base.dependsOn as pulumi.Resource[]), ...after],
+        dependsOn: [...(base.dependsOn as pulumi.Resource[]), ...after, ...(args.crdGate ? [args.crdGate] : [])],
       }),
     );
   }

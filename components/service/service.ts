@@ -65,6 +65,11 @@ export interface ServiceTargets {
 export interface ServiceArgs {
   /** Kubernetes provider of the cluster. */
   provider: k8s.Provider;
+  /**
+   * The gate that waits for the cluster's CRDs to be Established (`Cluster.crdGate`): the custom
+   * resources (SecretProviderClass, GCPBackendPolicy, HealthCheckPolicy, HTTPRoute) depend on it (k8s-review 28).
+   */
+  crdGate?: pulumi.Resource;
   /** GCP project of the GSA (and of the cluster when `workloadPool` is not given). */
   project: string;
   /**
@@ -177,6 +182,11 @@ export class Service extends pulumi.ComponentResource {
     this.registerOutputs({ gsaEmail: this.gsaEmail, servingVersion: this.servingVersion });
   }
 
+  /** Options of a custom resource: also waits for the CRD gate. */
+  private crOptions(extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
+    return this.k8sOptions({ ...extra, dependsOn: [...dependsOnList(extra.dependsOn), ...(this.args.crdGate ? [this.args.crdGate] : [])] });
+  }
+
   private k8sOptions(extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
     const ns = this.args.namespaceResource ? [this.args.namespaceResource] : [];
     return childOptions(this, this.opts, { provider: this.args.provider, ...extra, dependsOn: [...ns, ...dependsOnList(extra.dependsOn)] });
@@ -275,7 +285,7 @@ export class Service extends pulumi.ComponentResource {
     const manifest = secretProviderClassManifest({ name: n.secretProviderClass, namespace: args.namespace, files: n.secretFiles, labels: n.labels });
     const grants = Object.entries(this.grants).filter(([k]) => k.startsWith("secret-")).map(([, g]) => g);
     return new k8s.apiextensions.CustomResource(
-      ...transformed(args.transform?.secretProviderClass, `${name}-secrets`, asCustomArgs(manifest), this.k8sOptions({ dependsOn: grants })),
+      ...transformed(args.transform?.secretProviderClass, `${name}-secrets`, asCustomArgs(manifest), this.crOptions({ dependsOn: grants })),
     );
   }
 
@@ -420,7 +430,7 @@ export class Service extends pulumi.ComponentResource {
                   labels: n.labels,
                 }),
               ),
-              this.k8sOptions({ dependsOn: [...(service ? [service] : [this.service]), ...(this.securityPolicy ? [this.securityPolicy] : [])] }),
+              this.crOptions({ dependsOn: [...(service ? [service] : [this.service]), ...(this.securityPolicy ? [this.securityPolicy] : [])] }),
             ),
           )
         : undefined;
@@ -435,7 +445,7 @@ export class Service extends pulumi.ComponentResource {
               asCustomArgs(
                 healthCheckPolicyManifest({ name: w.name, namespace: args.namespace, service: backendService, path: readiness.path, port: healthPort.port, labels: n.labels }),
               ),
-              this.k8sOptions({ dependsOn: [service ?? this.service] }),
+              this.crOptions({ dependsOn: [service ?? this.service] }),
             ),
           )
         : undefined;
@@ -473,7 +483,7 @@ export class Service extends pulumi.ComponentResource {
       .filter((w) => backends.has(w.workload.name))
       .flatMap((w) => [w.deployment, w.service ?? this.service, ...(w.backendPolicy ? [w.backendPolicy] : []), ...(w.healthCheckPolicy ? [w.healthCheckPolicy] : [])]);
     return new k8s.apiextensions.CustomResource(
-      ...transformed(args.transform?.route, `${name}-route`, asCustomArgs(manifest), this.k8sOptions({ dependsOn: after })),
+      ...transformed(args.transform?.route, `${name}-route`, asCustomArgs(manifest), this.crOptions({ dependsOn: after })),
     );
   }
 }

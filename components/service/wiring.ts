@@ -60,6 +60,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
     `${name}-apps`,
     {
       provider: env.cluster.provider,
+      crdGate: env.cluster.crdGate,
       project: resolved.gcpProject,
       naming: env.naming,
       name: env.naming.prefix,
@@ -85,6 +86,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
       `${name}-svc-${key}`,
       {
         provider: env.cluster.provider,
+        crdGate: env.cluster.crdGate,
         project: resolved.gcpProject,
         naming: env.naming,
         namespace: namespace.name,
@@ -113,6 +115,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
       `${name}-svc-${collectorName}`,
       {
         provider: env.cluster.provider,
+        crdGate: env.cluster.crdGate,
         project: resolved.gcpProject,
         naming: env.naming,
         namespace: namespace.name,

@@ -366,7 +366,24 @@ describe("brume:cluster:Cluster (defaults: Dataplane V2, protected)", () => {
       [T.pool]: 3,
       [T.policy]: 1,
       [T.k8s]: 1,
+      "pulumi-nodejs:dynamic/readiness:CrdEstablished": 1,
     });
+  });
+
+  it("gates the GKE-installed CRDs on their Established condition, after the node pools, against the cluster endpoint and CA", () => {
+    const gate = one(plan, "pulumi-nodejs:dynamic/readiness:CrdEstablished", "gke-crds");
+    expect(gate.inputs.kind).toBe("crd");
+    expect(gate.inputs.establishedCrds).toEqual([
+      "gateways.gateway.networking.k8s.io",
+      "httproutes.gateway.networking.k8s.io",
+      "gcpbackendpolicies.networking.gke.io",
+      "healthcheckpolicies.networking.gke.io",
+      "secretproviderclasses.secrets-store.csi.x-k8s.io",
+    ]);
+    expect(gate.inputs.server).toMatch(/^https:\/\/203\.0\.113\.\d+$/);
+    expect(gate.inputs.caCertificate).toBe(Buffer.from("mock-ca:gke-cluster").toString("base64"));
+    const waitsFor = [...ofType(plan, T.pool), one(plan, T.policy, "gke-binauthz"), one(plan, T.cluster, "gke-cluster")];
+    expect(gate.dependencies).toEqual(expect.arrayContaining(waitsFor.map((r) => r.urn)));
   });
 });
 

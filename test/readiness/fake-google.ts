@@ -2,7 +2,12 @@
  * A fake of the Google endpoints the readiness waits poll, served by node:http on 127.0.0.1 (an
  * ephemeral port). Each test scripts the answers per route; the fake records every request.
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 export interface Recorded {
@@ -27,10 +32,11 @@ export interface FakeGoogle {
   close(): Promise<void>;
 }
 
-export async function fakeGoogle(script: Script): Promise<FakeGoogle> {
+/** `tls`: serve HTTPS with this key and certificate (a cluster API server's own CA). */
+export async function fakeGoogle(script: Script, tls?: { key: string; cert: string }): Promise<FakeGoogle> {
   const requests: Recorded[] = [];
   const counts = new Map<string, number>();
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: import("node:http").ServerResponse) => {
     let body = "";
     req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
     req.on("end", () => {
@@ -50,11 +56,12 @@ export async function fakeGoogle(script: Script): Promise<FakeGoogle> {
       res.writeHead(answer.status, { "content-type": "application/json" });
       res.end(typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body));
     });
-  });
+  };
+  const server: Server = tls ? createHttpsServer(tls, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     requests,
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -109,4 +116,16 @@ export function fakeClock(): { now(): number; sleep(ms: number): Promise<void>; 
     },
     sleeps,
   };
+}
+
+/** A self-signed certificate for 127.0.0.1 (it is its own CA), base64 as GKE returns `clusterCaCertificate`. */
+export function selfSigned(cn: string): { key: string; cert: string; caBase64: string } {
+  const dir = mkdtempSync(join(tmpdir(), "crd-ca-"));
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+    "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1",
+    "-subj", `/CN=${cn}`, "-addext", "subjectAltName=IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:TRUE",
+  ], { stdio: "ignore" });
+  const cert = readFileSync(join(dir, "cert.pem"), "utf8");
+  return { key: readFileSync(join(dir, "key.pem"), "utf8"), cert, caBase64: Buffer.from(cert).toString("base64") };
 }

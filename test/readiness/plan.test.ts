@@ -4,7 +4,8 @@
  * plan shows what each waits for in its inputs, deterministically.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { apiProbeUrl, defaultWaitBounds } from "../../components/readiness/readiness.js";
+import { apiProbeUrl, defaultWaitBounds, gkeFeatureCrds } from "../../components/readiness/readiness.js";
+import { checkCreationOrder, PlanIndex, WaitGraph } from "../../src/plan/creation-order.js";
 import { mockProjectNumber } from "../../src/plan/mocks.js";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
 import { examplePath, one, ofType, planDir, planProgram } from "../harness.js";
@@ -14,6 +15,7 @@ const T = {
   api: "pulumi-nodejs:dynamic/readiness:ApiReadiness",
   cmek: "pulumi-nodejs:dynamic/readiness:CmekReadiness",
   member: "pulumi-nodejs:dynamic/readiness:IamMemberReadiness",
+  crd: "pulumi-nodejs:dynamic/readiness:CrdEstablished",
   secret: "gcp:secretmanager/secret:Secret",
   keyMember: "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
   key: "gcp:kms/cryptoKey:CryptoKey",
@@ -178,5 +180,54 @@ describe("grants to the Pub/Sub and Secret Manager agents", () => {
       expect(grant.inputs.topic).toMatch(/^projects\/bro-ai-prod\/topics\//);
       expect(dependsOn(grant, ready)).toBe(true);
     }
+  });
+});
+
+describe("CrdEstablished in the bro-ai prod plan", () => {
+  const builtin = new Set(["", "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io"]);
+  /** The custom resources of the plan (Kubernetes objects outside the built-in API groups). */
+  const customResources = () => {
+    const index = new PlanIndex(plan);
+    return plan.resources.flatMap((r) => {
+      const o = index.kubernetes(r);
+      return o && !builtin.has(o.group) ? [{ r, o }] : [];
+    });
+  };
+  // The CRDs' plurals (English: a consonant + y → ies, s → ses).
+  const plural = (kind: string) => (/[^aeiou]y$/i.test(kind) ? `${kind.slice(0, -1)}ies` : /s$/.test(kind) ? `${kind}es` : `${kind}s`).toLowerCase();
+
+  it("one gate, after the node pools, against the cluster's endpoint and CA, listing the CRDs GKE installs", () => {
+    const [gate, ...more] = ofType(plan, T.crd);
+    expect(more).toEqual([]);
+    expect(gate!.inputs).toMatchObject({
+      __provider: expect.stringMatching(serialized),
+      kind: "crd",
+      server: expect.stringMatching(/^https:\/\/\S+$/),
+      caCertificate: expect.stringMatching(/\S/),
+      establishedCrds: [...gkeFeatureCrds.gatewayApi, ...gkeFeatureCrds.secretManager],
+      ...defaultWaitBounds,
+    });
+    const pools = ofType(plan, "gcp:container/nodePool:NodePool");
+    expect(pools.length).toBeGreaterThan(0);
+    for (const pool of pools) expect(dependsOn(gate!, pool), pool.name).toBe(true);
+  });
+
+  it("lists the CRD of every custom resource kind the stack creates, and every custom resource waits for it", () => {
+    const gate = ofType(plan, T.crd)[0]!;
+    const crs = customResources();
+    const kinds = new Set(crs.map(({ o }) => `${plural(o.kind)}.${o.group}`));
+    // Gateway, HTTPRoute, GCPBackendPolicy, HealthCheckPolicy, SecretProviderClass all occur in bro-ai prod.
+    expect([...kinds].sort()).toEqual([...(gate.inputs.establishedCrds as string[])].sort());
+    const graph = new WaitGraph(new PlanIndex(plan));
+    for (const { r } of crs) expect(graph.waitsFor(r.urn).has(gate.urn), r.name).toBe(true);
+    expect(checkCreationOrder(plan)).toEqual([]);
+  });
+
+  it("without the edges to the gate, the creation-order check fails for every custom resource (crd-established-gate)", () => {
+    const gate = ofType(plan, T.crd)[0]!;
+    const cut: Plan = { ...plan, resources: plan.resources.map((r) => ({ ...r, dependencies: r.dependencies.filter((d) => d !== gate.urn) })) };
+    const violations = checkCreationOrder(cut).filter((v) => v.rule === "crd-established-gate");
+    expect(violations.map((v) => v.urn).sort()).toEqual(customResources().map(({ r }) => r.urn).sort());
+    expect(violations[0]!.missing).toMatch(/the gate that waits for the .* CRDs to be Established/);
   });
 });

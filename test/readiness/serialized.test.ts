@@ -16,7 +16,7 @@ import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as source from "../../components/readiness/runtime.js";
 import { repoRoot } from "../harness.js";
-import { fakeGoogle, serviceDisabled, type FakeGoogle } from "./fake-google.js";
+import { fakeGoogle, selfSigned, serviceDisabled, type FakeGoogle } from "./fake-google.js";
 
 const require = createRequire(import.meta.url);
 const requireFromString = createRequire(require.resolve("@pulumi/pulumi"))("require-from-string") as (code: string) => { handler(): typeof source.readinessProvider };
@@ -90,6 +90,37 @@ describe("the serialized readiness provider", () => {
     }
     const expected = { id: "api:pubsub.googleapis.com to answer in project p", polls: 3, observed: "HTTP 200" };
     expect(results).toEqual(Object.fromEntries(loads.map(([how]) => [how, expected])));
+  });
+
+  test("the CRD wait runs from every way of loading the module: node:https loaded at call time, the cluster CA trusted", async () => {
+    const ca = selfSigned("cluster-ca");
+    const name = "gateways.gateway.networking.k8s.io";
+    const path = `GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
+    const established = { status: 200, body: { status: { conditions: [{ type: "Established", status: "True" }] } } };
+    for (const [how, load] of loads) {
+      const api = await fakeGoogle({ [path]: (_req, n) => (n < 1 ? { status: 404, body: {} } : established) }, ca);
+      try {
+        const provider = await load();
+        const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+        const deserialized = requireFromString(serialized.text).handler();
+        const inputs: source.WaitInputs = {
+          kind: "crd",
+          what: `the CRDs ${name} to be Established in cluster gke`,
+          server: api.url,
+          caCertificate: ca.caBase64,
+          establishedCrds: [name],
+          timeoutSeconds: 60,
+          maxPolls: 5,
+          initialDelayMs: 1,
+          maxDelayMs: 2,
+        };
+        const created = await deserialized.create(inputs);
+        expect({ how, polls: created.outs.polls, observed: created.outs.observed }).toEqual({ how, polls: 2, observed: "1 CRDs Established" });
+        expect(api.requests.map((r) => r.headers.authorization)).toEqual(["Bearer ya29.serialized", "Bearer ya29.serialized"]);
+      } finally {
+        await api.close();
+      }
+    }
   });
 
   test("diff re-runs the wait only when what it waits for changes, not its bounds", async () => {
