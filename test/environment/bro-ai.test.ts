@@ -28,7 +28,7 @@ const sharedCounts: Record<string, number> = {
   "gcp:dns/managedZone:ManagedZone": 2,
   "gcp:container/cluster:Cluster": 1,
   "gcp:binaryauthorization/policy:Policy": 1,
-  "gcp:serviceaccount/account:Account": 9, // GKE nodes + one per service (api, web, worker, admin, otel-collector) + CI deploy and preview + the backup exporter
+  "gcp:serviceaccount/account:Account": 10, // GKE nodes + one per service (api, web, worker, admin, otel-collector) + CI deploy and preview + the backup exporter + the pgAudit activation Job
   "gcp:artifactregistry/repository:Repository": 1,
   "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": 2, // node reader on the own and the shared repository
   "gcp:sql/database:Database": 1,
@@ -40,7 +40,7 @@ const sharedCounts: Record<string, number> = {
   "gcp:pubsub/topicIAMMember:TopicIAMMember": 5, // + api publishes to events; one rotation publisher for both rotating secrets; Cloud Billing publishes to the budget topic
   "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": 3, // + worker pulls events/indexer
   // Services (issue 5): web blue/green (1 slot), api canary (stable only), worker rolling.
-  "gcp:serviceaccount/iAMMember:IAMMember": 7, // Workload Identity of 5 services (admin and the collector included) + CI deploy and preview
+  "gcp:serviceaccount/iAMMember:IAMMember": 8, // Workload Identity of 5 services (admin and the collector included) + the pgAudit Job + CI deploy and preview
   "gcp:secretmanager/secretIamMember:SecretIamMember": 4,
   "gcp:storage/bucketIAMMember:BucketIAMMember": 5, // + the SQL instance writes exports, the log sink writes the archive
   "gcp:compute/securityPolicy:SecurityPolicy": 2,
@@ -49,9 +49,9 @@ const sharedCounts: Record<string, number> = {
   "gcp:certificatemanager/certificate:Certificate": 3,
   "gcp:certificatemanager/certificateMap:CertificateMap": 1,
   "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry": 3,
-  "kubernetes:core/v1:Namespace": 1,
+  "kubernetes:core/v1:Namespace": 2, // the services + the pgAudit activation Job's own
   // + admin (build:, internal) and the OpenTelemetry collector (tracing): one more of each per service
-  "kubernetes:core/v1:ServiceAccount": 5,
+  "kubernetes:core/v1:ServiceAccount": 6, // + the pgAudit Job
   "kubernetes:apps/v1:Deployment": 5,
   "kubernetes:core/v1:Service": 7,
   "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": 5,
@@ -72,8 +72,8 @@ const sharedCounts: Record<string, number> = {
   "gcp:storage/bucket:Bucket": 5, // + the exports bucket (DR region) and the log archive
   "gcp:compute/backendBucket:BackendBucket": 1,
   "gcp:secretmanager/secret:Secret": 7, // + slack-token
-  "gcp:secretmanager/secretVersion:SecretVersion": 4,
-  "pulumi:providers:gcp": 1,
+  "gcp:secretmanager/secretVersion:SecretVersion": 5, // + the Slack token from brume:secrets
+  "pulumi:providers:gcp": 2, // + the budget's (billingProject, userProjectOverride)
   "pulumi:providers:kubernetes": 1,
 };
 
@@ -89,9 +89,9 @@ describe("examples/bro-ai inventory", () => {
       "gcp:kms/cryptoKey:CryptoKey": 2,
       // nodes 4 + Cloud SQL client of api and worker 2 + CI deploy 18 and preview 16 = 40; access groups 78
       // (owners 32, admins 28, developers 9 read-only in production, viewers 9); backup exporter 1; trace writer 1
-      "gcp:projects/iAMMember:IAMMember": 120,
+      "gcp:projects/iAMMember:IAMMember": 118, // nodes now 1 role (container.defaultNodeServiceAccount, was 4) + the pgAudit Job's cloudsql.client
       // 17 (GKE 2, load balancer 5xx 3, Pub/Sub 4, Redis 1, SQL 4 with failover and replica lag, uptime 3) + the backup failure alert
-      "gcp:monitoring/alertPolicy:AlertPolicy": 18,
+      "gcp:monitoring/alertPolicy:AlertPolicy": 19, // + unread secret-rotation reminders
       "gcp:dns/policy:Policy": 1, // DNS query logging in production only
     });
   });
@@ -102,8 +102,8 @@ describe("examples/bro-ai inventory", () => {
       ...sharedCounts,
       "gcp:container/nodePool:NodePool": 2,
       "gcp:sql/databaseInstance:DatabaseInstance": 1,
-      "gcp:projects/iAMMember:IAMMember": 127, // as prod, but developers get 16 roles (read-write) outside production
-      "gcp:monitoring/alertPolicy:AlertPolicy": 16, // as prod without SQL failover and replica lag (no HA, no replica)
+      "gcp:projects/iAMMember:IAMMember": 125, // as prod, but developers get 16 roles (read-write) outside production
+      "gcp:monitoring/alertPolicy:AlertPolicy": 17, // as prod without SQL failover and replica lag (no HA, no replica)
     });
     expect(counts["gcp:kms/keyRing:KeyRing"]).toBeUndefined();
     expect(counts["gcp:dns/policy:Policy"]).toBeUndefined();
@@ -122,11 +122,12 @@ describe("examples/bro-ai inventory", () => {
     expect(deps("gcp:pubsub/topic:Topic", "bro-ai-prod-topic-events-topic")).toContain(api("pubsub"));
     // Buckets call Cloud Storage (gcp-review 32); project IAM calls Cloud Resource Manager.
     expect(deps("gcp:storage/bucket:Bucket", "bro-ai-prod-bucket-logs-bucket")).toEqual(expect.arrayContaining([api("storage")]));
-    expect(deps("gcp:projects/iAMMember:IAMMember", "bro-ai-prod-cluster-nodes-logging-logwriter")).toContain(api("cloudresourcemanager"));
+    expect(deps("gcp:projects/iAMMember:IAMMember", "bro-ai-prod-cluster-nodes-container-defaultnodeserviceaccount")).toContain(api("cloudresourcemanager"));
     expect(deps("gcp:projects/iAMMember:IAMMember", "bro-ai-prod-svc-api-db-main")).toContain(api("cloudresourcemanager"));
     expect(deps("gcp:container/cluster:Cluster", "bro-ai-prod-cluster-cluster")).toEqual(expect.arrayContaining([api("container"), api("binaryauthorization")]));
     const edges = prod.resources.reduce((sum, r) => sum + r.dependencies.length, 0);
-    expect(edges / prod.resources.length).toBeLessThan(10);
+    // Each API a resource calls is two edges (its Service and that API's readiness wait): well under every API's.
+    expect(edges / prod.resources.length).toBeLessThan(14);
   });
 
   it("prod: regional HA Cloud SQL with PITR, 30 backups, SSL only, private IP, replica in the DR region, protected", () => {
@@ -203,7 +204,14 @@ describe("examples/bro-ai inventory", () => {
     const policy = one(prod, "gcp:binaryauthorization/policy:Policy", "bro-ai-prod-cluster-binauthz");
     const patterns = (policy.inputs.admissionWhitelistPatterns as { namePattern: string }[]).map((p) => p.namePattern);
     // gcp-review 4: the own pattern names the repository (`*` does not match `/`).
-    expect(patterns).toEqual(["us-central1-docker.pkg.dev/bro-ai-prod/bro-ai-prod-images/*", "us-docker.pkg.dev/bro-ai-shared/apps/*"]);
+    // Then the add-ons the stack runs: the trace collector's repository and the pgAudit Job's two images, exactly.
+    expect(patterns).toEqual([
+      "us-central1-docker.pkg.dev/bro-ai-prod/bro-ai-prod-images/*",
+      "us-docker.pkg.dev/bro-ai-shared/apps/*",
+      "us-docker.pkg.dev/cloud-ops-agents-artifacts/google-cloud-opentelemetry-collector/*",
+      "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.2@sha256:d3f195cb893f2abb2ce8f28a4d3eee9b5589750711b4fbf67c78ce215c520e96",
+      "mirror.gcr.io/library/postgres:15-alpine@sha256:fe0737ba566a2c5b2a28f34433c0a423261900ec17b9bf7ad115e1aae7e57f1b",
+    ]);
     // gcp-review 3: the nodes can pull from the shared registry the services' images name.
     const nodeSa = "serviceAccount:bro-ai-prod-gke-nodes@bro-ai-prod.iam.gserviceaccount.com";
     const readers = ofType(prod, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").map((m) => m.inputs);
@@ -217,8 +225,8 @@ describe("examples/bro-ai inventory", () => {
 
   it("Pub/Sub: every subscription dead-letters to a kept DLQ", () => {
     const subs = ofType(prod, "gcp:pubsub/subscription:Subscription");
-    // The rotation reminders' subscription is read by people (an alert), not by a consumer: no DLQ.
-    const sources = subs.filter((s) => !s.name.endsWith("-dlq") && s.name !== "bro-ai-prod-secret-rotation-reminders");
+    // The rotation reminders' and the budget messages' subscriptions are read by people (an alert, a look), not by a consumer: no DLQ.
+    const sources = subs.filter((s) => !s.name.endsWith("-dlq") && !["bro-ai-prod-secret-rotation-reminders", "bro-ai-prod-observability-budget-subscription"].includes(s.name));
     expect(sources.map((s) => s.name).sort()).toEqual(["bro-ai-prod-topic-events-analytics", "bro-ai-prod-topic-events-indexer"]);
     for (const sub of sources) {
       expect(sub.inputs.deadLetterPolicy, sub.name).toMatchObject({ maxDeliveryAttempts: 10 });
