@@ -368,7 +368,15 @@ describe("@brume/infra packed, installed and imported by another TypeScript stac
     expect(sandboxNodes.dependencies).toContain(sandboxVpc.urn);
     const [own, apis] = [sandboxNodes.dependencies.filter((d) => /^urn:pulumi:prod::consumer-stack::brume:network:Network\$/.test(d)), sandboxNodes.dependencies.filter((d) => !/^urn:pulumi:prod::consumer-stack::brume:network:Network\$/.test(d))];
     expect(own).toContain(sandboxVpc.urn);
-    expect(apis.map((d) => d.slice(d.lastIndexOf("::") + 2)).sort()).toEqual(["acme-prod-apis-compute", "acme-prod-apis-dns", "acme-prod-apis-servicenetworking"]);
+    // (each API and its readiness wait, README "Waits")
+    expect(apis.map((d) => d.slice(d.lastIndexOf("::") + 2)).sort()).toEqual([
+      "acme-prod-apis-compute",
+      "acme-prod-apis-compute-ready",
+      "acme-prod-apis-dns",
+      "acme-prod-apis-dns-ready",
+      "acme-prod-apis-servicenetworking",
+      "acme-prod-apis-servicenetworking-ready",
+    ]);
     const sandboxProxy = find(prod, "gcp:compute/subnetwork:Subnetwork", "sandbox-proxy");
     expect(sandboxProxy.inputs).toMatchObject({ ipCidrRange: "10.240.32.0/23", purpose: "REGIONAL_MANAGED_PROXY", role: "ACTIVE" });
     expect(sandboxProxy.inputs).not.toHaveProperty("logConfig");
@@ -423,7 +431,9 @@ describe("@brume/infra packed, installed and imported by another TypeScript stac
   it("loads with require in a CommonJS stack (pulumi new typescript), one module instance, and plans it", () => {
     // The stack is CommonJS as Pulumi's template makes it: no "type": "module", tsconfig module commonjs.
     expect(cjsPackage.type).toBeUndefined();
-    const tsconfig = JSON.parse(readFileSync(join(cjsDir, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
+    // tsconfig.json is JSON with comments (as tsc reads it): drop the comment lines.
+    const tsconfigText = readFileSync(join(cjsDir, "tsconfig.json"), "utf8").replace(/^\s*\/\/.*$/gm, "");
+    const tsconfig = JSON.parse(tsconfigText) as { compilerOptions: Record<string, unknown> };
     expect(tsconfig.compilerOptions).toMatchObject({ module: "commonjs", moduleResolution: "node", strict: true, outDir: "bin" });
     expect(readFileSync(join(cjsApp, "bin", "index.js"), "utf8")).toMatch(/require\("@brume\/infra"\)/);
     // The exports map's default condition: require and import reach the same files, hence one copy of the state.
