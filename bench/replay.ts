@@ -11,6 +11,8 @@ type ResourceClass = new (name: string, args: Record<string, unknown>, opts?: ob
 /** The SDK class of a type token (`gcp:compute/network:Network` → gcp.compute.Network), if any. */
 export async function classOf(type: string): Promise<ResourceClass | undefined> {
   const [pkg, middle, kind] = type.split(":") as [string, string, string | undefined];
+  // Dynamic resources (the readiness waits) have no SDK class of their own: replayed as plain custom resources.
+  if (pkg === "pulumi-nodejs") return undefined;
   const lib = (await (pkg === "pulumi"
     ? import(`@pulumi/${middle === "providers" ? kind : ""}`)
     : import(`@pulumi/${pkg}`))) as Record<string, unknown>;
