@@ -90,4 +90,5 @@ export { planAtGitRef, readPlanFile, BaseError } from "./diff/base.js";
 export { estimateCost, costDelta, formatUsd, type CostEstimate, type CostLine, type CostDelta, type NotPriced } from "./cost/estimate.js";
 export { prices, regionFactors, defaultAssumptions, PRICES_AS_OF, type CostAssumptions } from "./cost/prices.js";
 export * from "./render/index.js";
-export { MachineGroup, Machines, machineImages, machineProjectRoles, maxSurgeFor, strategyPlan, specForRelease, machineSpecFor, frontendPlan, maxCertificateDomains, domainsInZone, type FrontendPlan, type MachineGroupArgs, type MachinesArgs, type MachinesFrontend, type MachineRelease, type MachineStrategy } from "../components/machine/index.js";
+export { MachineGroup, Machines, machineImages, machineProjectRoles, maxSurgeFor, strategyPlan, specForRelease, machineSpecFor, frontendPlan, maxCertificateDomains, type FrontendPlan, type MachineGroupArgs, type MachinesArgs, type MachinesFrontend, type MachineRelease, type MachineStrategy } from "../components/machine/index.js";
+export { domainsInZone } from "../components/network/dns.js";

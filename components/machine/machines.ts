@@ -26,7 +26,8 @@ import { transformed, type Transform } from "../../src/component/transform.js";
 import type { BrumeConfig } from "../../src/config/schema.js";
 import type { Naming } from "../../src/naming.js";
 import { Secret } from "../security/secret.js";
-import { certificateSuffix, domainsInZone, frontendPlan, type FrontendPlan } from "./frontend.js";
+import { domainsInZone } from "../network/dns.js";
+import { certificateSuffix, frontendPlan, type FrontendPlan } from "./frontend.js";
 import { groupRateLimits, groupSecretNames, machineSpecFor } from "./from-config.js";
 import { MachineGroup, type MachineGroupArgs } from "./machine-group.js";
 

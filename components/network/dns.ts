@@ -27,3 +27,15 @@ export function zoneDnsNames(domain: string | undefined, privateDomain?: string)
   else if (domain !== undefined) out.private = `internal.${fqdn(domain)}`;
   return out;
 }
+
+/** `api.shop.example.com` is in zone `shop.example.com.` (and so is the apex itself). */
+export function inZone(domain: string, zoneDnsName: string): boolean {
+  const zone = zoneDnsName.replace(/\.$/, "").toLowerCase();
+  const d = domain.replace(/\.$/, "").toLowerCase();
+  return d === zone || d.endsWith(`.${zone}`);
+}
+
+/** The domains that get an A record: those in the zone, sorted, once each. */
+export function domainsInZone(domains: readonly string[], zoneDnsName: string): string[] {
+  return [...new Set(domains.map((d) => d.toLowerCase()))].filter((d) => inZone(d, zoneDnsName)).sort();
+}

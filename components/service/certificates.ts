@@ -32,7 +32,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../../src/component/options.js";
 import { transformed, type Transform } from "../../src/component/transform.js";
 import { shortHash, type Naming } from "../../src/naming.js";
-import { inZone } from "../machine/frontend.js";
+import { inZone } from "../network/dns.js";
 
 /** Physical names of one domain's certificate resources (pure: they change only with the domain). */
 export function certificateNames(naming: Naming, domain: string): { dnsAuthorization: string; certificate: string; mapEntry: string } {

@@ -9,13 +9,12 @@
 import { describe, expect, it } from "vitest";
 import {
   certificateSuffix,
-  domainsInZone,
   firewallPorts,
   frontendPlan,
-  inZone,
   maxCertificateDomains,
   servesLoadBalancer,
 } from "../../components/machine/frontend.js";
+import { domainsInZone, inZone } from "../../components/network/dns.js";
 import { validateConfig } from "../../src/config/load.js";
 import type { Plan } from "../../src/plan/run.js";
 import { one, ofType } from "../harness.js";
