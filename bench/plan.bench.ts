@@ -21,7 +21,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { planStack } from "../src/plan/stack.js";
 import { replay } from "./replay.js";
 import type { Plan } from "../src/plan/run.js";
-import { buildReport, renderReport } from "../src/diff/report.js";
+import { buildReport, renderReport } from "../src/review/diff/report.js";
 
 const { values } = parseArgs({
   options: {

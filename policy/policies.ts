@@ -1,11 +1,11 @@
 /**
- * The CrossGuard policies: one per rule of src/policy/rules.ts (`allPolicyRules`), so `brume plan
+ * The CrossGuard policies: one per rule of src/review/policy/rules.ts (`allPolicyRules`), so `brume plan
  * --policy` offline and `pulumi preview --policy-pack policy` run the SAME implementation. Kept
  * apart from index.ts, which starts the policy server, so tests can import the policies.
  */
 import type { PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import type { PlannedResource } from "../src/plan/run.js";
-import { allPolicyRules, type PolicyRule } from "../src/policy/rules.js";
+import { allPolicyRules, type PolicyRule } from "../src/review/policy/rules.js";
 
 /** Stacks treated as production when the pack config names none. */
 export const defaultProductionStacks = ["prod", "production"];

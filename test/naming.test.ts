@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { joinedName, nameLimits, nameMinimums, nameProblem, Naming, physicalName, shortHash, workloadIdentityPoolId } from "../src/naming.js";
+import { joinedName, nameLimits, nameMinimums, nameProblem, Naming, physicalName, shortHash, workloadIdentityPoolId } from "../src/config/naming.js";
 
 describe("physicalName", () => {
   it.each([

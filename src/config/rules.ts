@@ -2,13 +2,13 @@
  * Cross-field rules: what one field says about another. Pure and synchronous; run after the
  * schema accepted the document, so every value here has its validated type.
  */
-import { cacheTierProblems } from "../../components/cache/tier.js";
-import { maxCertificateDomains, normalizedDomains, servedPort } from "../../components/machine/frontend.js";
-import { maxBudgetChannels } from "../../components/observability/observability.js";
+import { cacheTierProblems } from "./cache-tiers.js";
+import { maxCertificateDomains, normalizedDomains, servedPort } from "./machine-frontend.js";
+import { maxBudgetChannels } from "./cloud-limits.js";
 import { cidrProblems, defaultIndexes } from "./cidr-plan.js";
 import type { ConfigIssue } from "./errors.js";
 import { defaultPresetFor, presets } from "./presets.js";
-import { joinedName, nameProblem } from "../naming.js";
+import { joinedName, nameProblem } from "./naming.js";
 import { suggestKey } from "./primitives.js";
 import type { BrumeConfig, ServiceConfig } from "./schema.js";
 

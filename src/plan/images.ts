@@ -16,7 +16,7 @@
  * image no pattern names), grants made outside the plan other than those declared readable, and
  * images whose reference is unknown until apply.
  */
-import { admits, artifactRepositoryOf, artifactRepositoryPath, publicRepositories, repositoryPathOf, within } from "../../components/cluster/images.js";
+import { admits, artifactRepositoryOf, artifactRepositoryPath, publicRepositories, repositoryPathOf, within } from "../components/cluster/images.js";
 import { UNKNOWN_MASK, type Plan, type PlannedResource } from "./run.js";
 
 export interface ImageCheckOptions {

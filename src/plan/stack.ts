@@ -1,6 +1,6 @@
 /**
  * Plans a brume stack offline as `pulumi up` would run it: Pulumi.yaml names the project,
- * Pulumi.<stack>.yaml gives the stack config, and the real program (src/program.ts) runs under
+ * Pulumi.<stack>.yaml gives the stack config, and the real program (src/program/index.ts) runs under
  * the mocks. The brume config is validated first, so bad input fails before any resource exists;
  * the program is handed that validated config rather than loading it a second time.
  */
@@ -12,7 +12,7 @@ import { findConfigFile, loadStack, type LoadedStack } from "../config/load.js";
 import { checkImages, renderImageViolations } from "./images.js";
 import { checkCreationOrder, CreationOrderError } from "./creation-order.js";
 import { secretValueIssues, secretValuesKey, setSecretCommand } from "../config/secret-values.js";
-import { Naming } from "../naming.js";
+import { Naming } from "../config/naming.js";
 import { PlanError, runProgram, type Plan, type PlannedResource } from "./run.js";
 import { secretsWithoutValue } from "./secret-values.js";
 
@@ -132,7 +132,7 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
   if (valueIssues.length > 0) throw new ConfigError(valueIssues, join(projectDir, `Pulumi.${options.stack}.yaml`));
   // The program module creates nothing at import time, so it is loaded before the run: the run
   // can then switch stack traces off (see runProgram's `stackTraces`).
-  const { default: program } = await import("../program.js");
+  const { default: program } = await import("../program/index.js");
   const runOptions = {
     project: stackConfig.project,
     stack: options.stack,

@@ -19,7 +19,7 @@
  * load balancer's proxies reach it on 443, with the Caddyfile mounted read-only and its internal CA
  * and certificates on the stateful disk.
  */
-import { googleFrontEndRanges } from "../google-ranges.js";
+import { googleFrontEndRanges } from "../config/google-ranges.js";
 import { containerSupervision, healthPort, helperPathsFor, type MachineService } from "./runners.js";
 import { renderUnitFile, systemdQuote } from "./shell.js";
 

@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { nodeImageRepositories } from "../../components/project/project.js";
+import { nodeImageRepositories } from "../../src/components/project/project.js";
 import { resolveEnvironment, validateConfig } from "../../src/config/load.js";
 import { ConfigError, type ConfigIssue } from "../../src/config/errors.js";
 import { validBase } from "../config/fixtures.js";
@@ -97,7 +97,7 @@ describe("an existing Calico environment and the new default", () => {
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
     const { planStack } = await import("../../src/plan/stack.js");
-    const { diffPlans } = await import("../../src/diff/diff.js");
+    const { diffPlans } = await import("../../src/review/diff/diff.js");
     const { examplePath } = await import("../harness.js");
     const plan = async (overrides: unknown) => {
       const dir = mkdtempSync(join(tmpdir(), "brume-dataplane-"));

@@ -6,7 +6,7 @@ import { copyFileSync, cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { admits, artifactRepositoryOf, repositoryPathOf } from "../../components/cluster/images.js";
+import { admits, artifactRepositoryOf, repositoryPathOf } from "../../src/components/cluster/images.js";
 import { checkImages, plannedImages } from "../../src/plan/images.js";
 import { planStack } from "../../src/plan/stack.js";
 import type { Plan } from "../../src/plan/run.js";
@@ -117,8 +117,8 @@ describe("finding 3: the shared registry is granted by the stack, or declared gr
 async function userStack(o: { patterns: string[]; imageRepositories?: { project: string; location: string; repositoryId: string }[]; images: [string, string, string] }): Promise<Plan> {
   return planProgram(async () => {
     const k8s = await import("@pulumi/kubernetes");
-    const { Cluster } = await import("../../components/cluster/cluster.js");
-    const { Naming } = await import("../../src/naming.js");
+    const { Cluster } = await import("../../src/components/cluster/cluster.js");
+    const { Naming } = await import("../../src/config/naming.js");
     const cluster = new Cluster("gke", {
       project: "acme-prod",
       region: "europe-west1",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apiShortName, defaultApis, normalizeServices, serviceAgentEmail } from "../../components/project/apis.js";
+import { apiShortName, defaultApis, normalizeServices, serviceAgentEmail } from "../../src/components/apis/apis.js";
 import { mockProjectNumber } from "../../src/plan/mocks.js";
 import { one, ofType, planProgram } from "../harness.js";
 
@@ -52,7 +52,7 @@ describe("brume:project:Apis", () => {
   it("enables every default API, never disabling it on destroy", async () => {
     const plan = await planProgram(
       async () => {
-        const { Apis } = await import("../../components/project/apis.js");
+        const { Apis } = await import("../../src/components/apis/apis.js");
         const apis = new Apis("apis", { project, extraServices: ["run.googleapis.com"] });
         return { count: apis.all.length, names: Object.keys(apis.services) };
       },
@@ -77,7 +77,7 @@ describe("brume:project:Apis", () => {
   it("generates the Pub/Sub and Secret Manager service agents after their APIs", async () => {
     const plan = await planProgram(
       async () => {
-        const { Apis } = await import("../../components/project/apis.js");
+        const { Apis } = await import("../../src/components/apis/apis.js");
         const apis = new Apis("apis", { project });
         return { agents: apis.agentEmails };
       },
@@ -101,7 +101,7 @@ describe("brume:project:Apis", () => {
     const plan = await planProgram(
       async () => {
         const gcp = await import("@pulumi/gcp");
-        const { Apis } = await import("../../components/project/apis.js");
+        const { Apis } = await import("../../src/components/apis/apis.js");
         const apis = new Apis("apis", { project, services: ["dns.googleapis.com", "iam.googleapis.com"], serviceIdentities: [] });
         new gcp.dns.ManagedZone("zone", { dnsName: "shop.test.", visibility: "public" }, { dependsOn: apis.all });
       },
@@ -117,7 +117,7 @@ describe("brume:project:Apis", () => {
   it("refuses an identity for an API it does not enable", async () => {
     await expect(
       planProgram(async () => {
-        const { Apis } = await import("../../components/project/apis.js");
+        const { Apis } = await import("../../src/components/apis/apis.js");
         new Apis("apis", { project, services: ["dns.googleapis.com"] });
       }),
     ).rejects.toThrow('service identity "pubsub.googleapis.com" needs the API enabled: add it to services or extraServices');

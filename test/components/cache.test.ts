@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cacheTierProblems, caBundle, type CacheArgs } from "../../components/cache/cache.js";
+import { cacheTierProblems, caBundle, type CacheArgs } from "../../src/components/cache/cache.js";
 import { mockProjectNumber } from "../../src/plan/mocks.js";
 import type { Plan } from "../../src/plan/run.js";
 import { one, ofType, planProgram } from "../harness.js";
@@ -16,8 +16,8 @@ async function planCache(overrides: Partial<CacheArgs> = {}): Promise<Plan> {
   return planProgram(
     async () => {
       const gcp = await import("@pulumi/gcp");
-      const { Naming } = await import("../../src/naming.js");
-      const { Cache } = await import("../../components/cache/cache.js");
+      const { Naming } = await import("../../src/config/naming.js");
+      const { Cache } = await import("../../src/components/cache/cache.js");
       const vpc = new gcp.compute.Network("vpc", { name: "bro-prod-vpc", autoCreateSubnetworks: false });
       const psa = new gcp.servicenetworking.Connection("psa", {
         network: vpc.id,

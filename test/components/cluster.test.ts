@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { ClusterArgs } from "../../components/cluster/cluster.js";
-import { renderKubeconfig } from "../../components/cluster/kubeconfig.js";
-import { presetNodePools } from "../../components/cluster/node-pools.js";
+import type { ClusterArgs } from "../../src/components/cluster/cluster.js";
+import { renderKubeconfig } from "../../src/components/cluster/kubeconfig.js";
+import { presetNodePools } from "../../src/components/cluster/node-pools.js";
 import { presets } from "../../src/config/presets.js";
-import { clusterProblems, maintenanceHoursPer32Days } from "../../components/cluster/validate.js";
+import { clusterProblems, maintenanceHoursPer32Days } from "../../src/components/cluster/validate.js";
 import type { Plan } from "../../src/plan/run.js";
 import { one, ofType, planProgram } from "../harness.js";
 
@@ -27,8 +27,8 @@ async function planCluster(overrides: Overrides = {}): Promise<{ plan: Plan; kub
   let kubeconfig = "";
   const plan = await planProgram(
     async () => {
-      const { Cluster } = await import("../../components/cluster/cluster.js");
-      const { Naming } = await import("../../src/naming.js");
+      const { Cluster } = await import("../../src/components/cluster/cluster.js");
+      const { Naming } = await import("../../src/config/naming.js");
       const cluster = new Cluster("gke", {
         project,
         region: "europe-west1",

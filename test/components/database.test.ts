@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DatabaseArgs } from "../../components/database/database.js";
+import type { DatabaseArgs } from "../../src/components/database/database.js";
 import { mockProjectNumber } from "../../src/plan/mocks.js";
 import type { Plan } from "../../src/plan/run.js";
 import { one, ofType, planProgram } from "../harness.js";
@@ -19,8 +19,8 @@ async function planDatabase(overrides: Partial<DatabaseArgs> = {}): Promise<Plan
   return planProgram(
     async () => {
       const gcp = await import("@pulumi/gcp");
-      const { Naming } = await import("../../src/naming.js");
-      const { Database } = await import("../../components/database/database.js");
+      const { Naming } = await import("../../src/config/naming.js");
+      const { Database } = await import("../../src/components/database/database.js");
       const vpc = new gcp.compute.Network("vpc", { name: "bro-prod-vpc", autoCreateSubnetworks: false });
       const psa = new gcp.servicenetworking.Connection("psa", {
         network: vpc.id,
@@ -150,7 +150,7 @@ describe("brume:database:Database", () => {
   });
 
   it("stores automated backups in the multi-region containing the primary region (gcp-review 23)", async () => {
-    const { backupLocation } = await import("../../components/database/database.js");
+    const { backupLocation } = await import("../../src/components/database/database.js");
     expect(["us-central1", "us-east4", "europe-west1", "europe-north1", "asia-northeast1", "asia-southeast1"].map(backupLocation)).toEqual([
       "us",
       "us",

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { durationSecondsOf, durationToSeconds, normalizeSubscription } from "../../components/messaging/topic.js";
+import { durationSecondsOf, durationToSeconds, normalizeSubscription } from "../../src/components/messaging/topic.js";
 import { mockProjectNumber } from "../../src/plan/mocks.js";
 import { one, ofType, planProgram } from "../harness.js";
 
@@ -70,8 +70,8 @@ describe("normalizeSubscription", () => {
 async function planOrders() {
   return planProgram(
     async () => {
-      const { Topic } = await import("../../components/messaging/topic.js");
-      const { Naming } = await import("../../src/naming.js");
+      const { Topic } = await import("../../src/components/messaging/topic.js");
+      const { Naming } = await import("../../src/config/naming.js");
       new Topic("orders", {
         project,
         naming: Naming.of("shop", "prod"),
@@ -200,8 +200,8 @@ describe("brume:messaging:Topic", () => {
   it("creates no service account, grants or invoke when nothing pushes or subscribes", async () => {
     const plan = await planProgram(
       async () => {
-        const { Topic } = await import("../../components/messaging/topic.js");
-        const { Naming } = await import("../../src/naming.js");
+        const { Topic } = await import("../../src/components/messaging/topic.js");
+        const { Naming } = await import("../../src/config/naming.js");
         new Topic("events", { project, naming: Naming.of("shop", "prod"), topic: "events" });
       },
       { defaultProject: project },
@@ -214,8 +214,8 @@ describe("brume:messaging:Topic", () => {
     const plan = await planProgram(
       async () => {
         const gcp = await import("@pulumi/gcp");
-        const { Topic } = await import("../../components/messaging/topic.js");
-        const { Naming } = await import("../../src/naming.js");
+        const { Topic } = await import("../../src/components/messaging/topic.js");
+        const { Naming } = await import("../../src/config/naming.js");
         const api = new gcp.projects.Service("pubsub-api", { project, service: "pubsub.googleapis.com" });
         new Topic(
           "jobs",
@@ -242,8 +242,8 @@ describe("brume:messaging:Topic", () => {
   it("rejects a retention Pub/Sub does not accept", async () => {
     await expect(
       planProgram(async () => {
-        const { Topic } = await import("../../components/messaging/topic.js");
-        const { Naming } = await import("../../src/naming.js");
+        const { Topic } = await import("../../src/components/messaging/topic.js");
+        const { Naming } = await import("../../src/config/naming.js");
         new Topic("t", { project, naming: Naming.of("shop", "prod"), topic: "t", retention: "32d" });
       }),
     ).rejects.toThrow('topic "t": retention must be between 10m and 31d, got "32d"');

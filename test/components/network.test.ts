@@ -1,9 +1,9 @@
 import { containsCidr } from "cidr-tools";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { NetworkArgs } from "../../components/network/network.js";
+import type { NetworkArgs } from "../../src/components/network/network.js";
 import { defaultNetworkPlan } from "../../src/config/cidr-plan.js";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
-import { Naming } from "../../src/naming.js";
+import { Naming } from "../../src/config/naming.js";
 import { one, ofType, planProgram } from "../harness.js";
 
 const T = {
@@ -27,7 +27,7 @@ const subnetId = (n: string) => `projects/${project}/regions/europe-west1/subnet
 function planNetwork(extra: Partial<NetworkArgs> = {}): Promise<Plan> {
   return planProgram(
     async () => {
-      const { Network } = await import("../../components/network/network.js");
+      const { Network } = await import("../../src/components/network/network.js");
       new Network("net", {
         project,
         region: "europe-west1",
@@ -318,7 +318,7 @@ describe("Network options", () => {
     const plan = await planProgram(
       async () => {
         const gcp = await import("@pulumi/gcp");
-        const { Network } = await import("../../components/network/network.js");
+        const { Network } = await import("../../src/components/network/network.js");
         const api = new gcp.projects.Service("compute-api", { project, service: "compute.googleapis.com" });
         new Network(
           "net",

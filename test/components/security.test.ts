@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { maxRotationPeriod, normalizeCryptoKey } from "../../components/security/kms.js";
+import { maxRotationPeriod, normalizeCryptoKey } from "../../src/components/security/kms.js";
 import { mockProjectNumber } from "../../src/plan/mocks.js";
 import { one, ofType, planProgram } from "../harness.js";
 
@@ -50,8 +50,8 @@ describe("normalizeCryptoKey", () => {
 async function planKeys(protect?: boolean) {
   return planProgram(
     async () => {
-      const { KeyRing } = await import("../../components/security/kms.js");
-      const { Naming } = await import("../../src/naming.js");
+      const { KeyRing } = await import("../../src/components/security/kms.js");
+      const { Naming } = await import("../../src/config/naming.js");
       const ring = new KeyRing("kms", {
         project,
         naming: Naming.of("shop", "prod"),

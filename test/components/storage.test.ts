@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { bucketName, bucketPlacement, lifecycleRules } from "../../components/storage/bucket.js";
-import { cleanupPolicies as cleanupPoliciesFor } from "../../components/storage/registry.js";
+import { bucketName, bucketPlacement, lifecycleRules } from "../../src/components/storage/bucket.js";
+import { cleanupPolicies as cleanupPoliciesFor } from "../../src/components/storage/registry.js";
 import { SECRET_MASK } from "../../src/plan/run.js";
 import { mockProjectNumber } from "../../src/plan/mocks.js";
 import { one, ofType, planProgram } from "../harness.js";
@@ -80,8 +80,8 @@ describe("bucketName / lifecycleRules / cleanupPolicies", () => {
 async function planBroAi() {
   return planProgram(
     async () => {
-      const { Bucket } = await import("../../components/storage/bucket.js");
-      const { Naming } = await import("../../src/naming.js");
+      const { Bucket } = await import("../../src/components/storage/bucket.js");
+      const { Naming } = await import("../../src/config/naming.js");
       const naming = Naming.of("bro-ai", "prod");
       const logs = new Bucket("logs", {
         project,
@@ -234,8 +234,8 @@ describe("brume:storage:Bucket", () => {
   it("keeps the CDN signing key secret in outputs", async () => {
     const plan = await planProgram(
       async () => {
-        const { Bucket } = await import("../../components/storage/bucket.js");
-        const { Naming } = await import("../../src/naming.js");
+        const { Bucket } = await import("../../src/components/storage/bucket.js");
+        const { Naming } = await import("../../src/config/naming.js");
         const b = new Bucket("assets", { project, naming: Naming.of("bro-ai", "prod"), bucket: "assets", region: "europe-west1", cdn: { cacheMode: "USE_ORIGIN_HEADERS" } });
         return { key: b.signingKey, link: b.backendBucketSelfLink };
       },
@@ -260,8 +260,8 @@ describe("brume:storage:Registry", () => {
   async function planRegistry(extra: Record<string, unknown> = {}) {
     return planProgram(
       async () => {
-        const { Registry } = await import("../../components/storage/registry.js");
-        const { Naming } = await import("../../src/naming.js");
+        const { Registry } = await import("../../src/components/storage/registry.js");
+        const { Naming } = await import("../../src/config/naming.js");
         const r = new Registry("images", {
           project,
           naming: Naming.of("bro-ai", "prod"),

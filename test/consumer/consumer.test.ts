@@ -231,7 +231,7 @@ describe("@brume/infra packed, installed and imported by another TypeScript stac
       expect(packedFiles, target).toContain(target.replace(/^\.\//, ""));
     }
     // Each component ships its declarations: a consumer types its args from them.
-    expect(packedFiles).toEqual(expect.arrayContaining(["dist/components/network/network.d.ts", "dist/components/project/project.d.ts"]));
+    expect(packedFiles).toEqual(expect.arrayContaining(["dist/src/components/network/network.d.ts", "dist/src/components/project/project.d.ts"]));
 
     const leaked = packedFiles.filter(
       (p) =>

@@ -3,8 +3,8 @@
  * HA doubling, spot discount, not-priced types, and the delta of a tier change.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { costDelta, estimateCost, formatUsd, machineHourly, machineShape } from "../../src/cost/estimate.js";
-import { renderCost } from "../../src/cost/render.js";
+import { costDelta, estimateCost, formatUsd, machineHourly, machineShape } from "../../src/review/cost/estimate.js";
+import { renderCost } from "../../src/review/cost/render.js";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
 import { planDir, repoRoot } from "../harness.js";
 

@@ -4,7 +4,7 @@
  * Plans examples/bro-ai prod with the operations sections on (log archive and export buckets).
  */
 import { describe, expect, it } from "vitest";
-import { diffPlans } from "../../src/diff/diff.js";
+import { diffPlans } from "../../src/review/diff/diff.js";
 import type { Plan } from "../../src/plan/run.js";
 import { ofType, one } from "../harness.js";
 import { operationsOverrides, planOperations } from "../observability/operations-plan.js";

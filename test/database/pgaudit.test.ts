@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Job } from "kubernetes-models/batch/v1";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pgauditLog } from "../../components/database/database.js";
+import { pgauditLog } from "../../src/components/database/database.js";
 import {
   auditedDatabases,
   cloudSqlProxyImage,

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { diffInputs, diffPlans, emptyPlan, roleRank } from "../../src/diff/diff.js";
-import { buildReport, GITHUB_COMMENT_LIMIT, mermaidDiagram, renderReport } from "../../src/diff/report.js";
+import { diffInputs, diffPlans, emptyPlan, roleRank } from "../../src/review/diff/diff.js";
+import { buildReport, GITHUB_COMMENT_LIMIT, mermaidDiagram, renderReport } from "../../src/review/diff/report.js";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
 import { planDir, repoRoot } from "../harness.js";
 

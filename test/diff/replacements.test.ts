@@ -2,8 +2,8 @@
  * The replacement table, row by row: which input changes replace a resource, which update in place.
  */
 import { describe, expect, it } from "vitest";
-import { cidrContains } from "../../src/diff/cidr.js";
-import { pathMatches, readPath, replacementReasons, replacementRules, rulesFor } from "../../src/diff/replacements.js";
+import { cidrContains } from "../../src/review/diff/cidr.js";
+import { pathMatches, readPath, replacementReasons, replacementRules, rulesFor } from "../../src/review/diff/replacements.js";
 
 const replaces = (type: string, path: string, oldValue: unknown, newValue: unknown): boolean => {
   const set = (v: unknown) => path.split(".").reduceRight<unknown>((acc, key) => ({ [key]: acc }), v) as Record<string, unknown>;

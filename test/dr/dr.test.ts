@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadStack } from "../../src/config/load.js";
-import { checkRecovery, cronIntervalMinutes, defaultRecoveryTargets, exportBucketOf } from "../../src/dr/check.js";
-import { runbookOf } from "../../src/dr/index.js";
+import { checkRecovery, cronIntervalMinutes, defaultRecoveryTargets, exportBucketOf } from "../../src/review/recovery/check.js";
+import { runbookOf } from "../../src/review/recovery/index.js";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
-import { allPolicyRules, checkPlan } from "../../src/policy/rules.js";
-import { runGate } from "../../src/policy/gate.js";
+import { allPolicyRules, checkPlan } from "../../src/review/policy/rules.js";
+import { runGate } from "../../src/review/policy/gate.js";
 import { brume, examplePath } from "../harness.js";
 import { operationsOverrides, planOperations } from "../observability/operations-plan.js";
 

@@ -8,7 +8,7 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { deepMerge } from "../../src/config/merge.js";
 import { validateConfig } from "../../src/config/load.js";
-import { statefulTypes } from "../../src/policy/rules.js";
+import { statefulTypes } from "../../src/review/policy/rules.js";
 import type { Plan } from "../../src/plan/run.js";
 import { examplePath, planProgram } from "../harness.js";
 
@@ -18,7 +18,7 @@ function planWith(change: unknown): Promise<Plan> {
   const config = validateConfig(deepMerge(base, change));
   return planProgram(
     async () => {
-      const { Project } = await import("../../components/project/project.js");
+      const { Project } = await import("../../src/components/project/project.js");
       // The example's Slack channel takes its token from brume:secrets (the stack's secret config).
       const pulumi = await import("@pulumi/pulumi");
       new Project("bro-ai", { config, environment: "prod", baseDir: examplePath("bro-ai"), secretValues: { "slack-token": pulumi.secret("xoxb-test") } });

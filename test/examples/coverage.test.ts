@@ -1,6 +1,6 @@
 /**
  * The examples exercise everything (issue 12 item 6): every component class the package defines
- * (each `brume:<module>:<Type>` token passed to `super(...)` under components/ and src/, read from
+ * (each `brume:<module>:<Type>` token passed to `super(...)` under src/, read from
  * the source, not a hand list) and each option below appears in at least one example plan —
  * examples/<name> (every Pulumi.<stack>.yaml) and the root stack. A new component or option that
  * no example turns on fails here, so the examples stay the integration test of the whole package.
@@ -8,8 +8,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { collectorName } from "../../components/observability/trace-collector.js";
-import { gatewayClasses } from "../../components/service/manifests.js";
+import { collectorName } from "../../src/components/observability/trace-collector.js";
+import { gatewayClasses } from "../../src/components/service/manifests.js";
 import { loadStack } from "../../src/config/load.js";
 import type { BrumeConfig } from "../../src/config/schema.js";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
@@ -25,7 +25,7 @@ function componentTokens(): string[] {
       else if (path.endsWith(".ts")) for (const m of readFileSync(path, "utf8").matchAll(/super\(\s*["'`](brume:[a-z-]+:[A-Za-z]+)["'`]/g)) tokens.add(m[1]!);
     }
   };
-  for (const dir of ["components", "src"]) walk(join(repoRoot, dir));
+  for (const dir of ["src"]) walk(join(repoRoot, dir));
   return [...tokens].sort();
 }
 

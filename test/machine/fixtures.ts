@@ -82,8 +82,8 @@ export const machinesExample = () => parse(readFileSync(examplePath("machines", 
 export async function planMachines(doc: unknown, publicZone = true): Promise<Plan> {
   const config = validateConfig(doc);
   return planProgram(async () => {
-    const { Machines } = await import("../../components/machine/machines.js");
-    const { Naming } = await import("../../src/naming.js");
+    const { Machines } = await import("../../src/components/machine/machines.js");
+    const { Naming } = await import("../../src/config/naming.js");
     new Machines("m", {
       config,
       environment: { name: "prod", gcpProject: "tiles-prod-7310", region: "europe-west1", labels: {}, protect: true, replicaRegions: ["europe-west1"] },

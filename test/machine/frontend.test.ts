@@ -13,8 +13,8 @@ import {
   frontendPlan,
   maxCertificateDomains,
   servesLoadBalancer,
-} from "../../components/machine/frontend.js";
-import { domainsInZone, inZone } from "../../components/network/dns.js";
+} from "../../src/components/machine/frontend.js";
+import { domainsInZone, inZone } from "../../src/components/network/dns.js";
 import { validateConfig } from "../../src/config/load.js";
 import type { Plan } from "../../src/plan/run.js";
 import { one, ofType } from "../harness.js";
@@ -229,7 +229,7 @@ describe("Machines: a blue/green switch moves nothing of the shared frontend", a
 });
 
 describe("rate limits of machine services (Cloud Armor on the group's backend service)", async () => {
-  const { rateLimitExpression } = await import("../../components/machine/machine-group.js");
+  const { rateLimitExpression } = await import("../../src/components/machine/machine-group.js");
 
   it("matches the service's hosts and path prefixes as Caddy routes them", () => {
     expect(rateLimitExpression({ domains: ["api.tiles.example.com"], paths: ["/"] })).toBe("request.headers['host'] == 'api.tiles.example.com'");

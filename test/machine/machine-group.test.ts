@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/run.js";
 import { examplePath, one, ofType, planDir, planProgram } from "../harness.js";
-import type { MachineStrategy } from "../../components/machine/releases.js";
+import type { MachineStrategy } from "../../src/components/machine/releases.js";
 import { machineSpec } from "./fixtures.js";
 
 const T = {
@@ -224,8 +224,8 @@ describe("examples/machines", async () => {
 /** Plans one MachineGroup with a strategy. */
 async function planGroup(strategy: MachineStrategy): Promise<Plan> {
   return planProgram(async () => {
-    const { MachineGroup } = await import("../../components/machine/machine-group.js");
-    const { Naming } = await import("../../src/naming.js");
+    const { MachineGroup } = await import("../../src/components/machine/machine-group.js");
+    const { Naming } = await import("../../src/config/naming.js");
     new MachineGroup("web", {
       project: "shop-prod-1234",
       region: "europe-west1",
@@ -340,7 +340,7 @@ describe("rolling", async () => {
 
 describe("specForRelease", () => {
   it("moves what each service's source is: an image, a git ref or an archive; the rest stays the group's", async () => {
-    const { specForRelease } = await import("../../components/machine/releases.js");
+    const { specForRelease } = await import("../../src/components/machine/releases.js");
     const archiveSpec = {
       ...machineSpec,
       services: [

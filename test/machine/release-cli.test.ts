@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { abortMachines, promoteMachines, rollbackMachines, type MachineStrategy } from "../../components/machine/releases.js";
+import { abortMachines, promoteMachines, rollbackMachines, type MachineStrategy } from "../../src/components/machine/releases.js";
 import { brume, examplePath } from "../harness.js";
 
 let dir: string;

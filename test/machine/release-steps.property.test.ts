@@ -6,8 +6,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { abortMachines, MachineReleaseError, promoteMachines, rollbackMachines, type MachineStrategy } from "../../components/machine/releases.js";
-import { diffPlans } from "../../components/strategy/diff.js";
+import { abortMachines, MachineReleaseError, promoteMachines, rollbackMachines, type MachineStrategy } from "../../src/components/machine/releases.js";
+import { diffPlans } from "../../src/review/release/step-diff.js";
 import type { Plan } from "../../src/plan/run.js";
 import { machinesExample, planMachines } from "./fixtures.js";
 

@@ -4,10 +4,10 @@
  * sink exclusions, the `_Default` bucket, Data Access audit logs, the log archive's retention.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { auditLogTypesFor } from "../../components/security/access.js";
+import { auditLogTypesFor } from "../../src/components/security/access.js";
 import { presets } from "../../src/config/presets.js";
-import { estimateCost } from "../../src/cost/estimate.js";
-import { replacementReasons } from "../../src/diff/replacements.js";
+import { estimateCost } from "../../src/review/cost/estimate.js";
+import { replacementReasons } from "../../src/review/diff/replacements.js";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
 import { one, ofType } from "../harness.js";
 import { planOperations } from "./operations-plan.js";

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { alertSpecs } from "../../components/observability/alerts.js";
+import { alertSpecs } from "../../src/components/observability/alerts.js";
 import { ConfigError } from "../../src/config/errors.js";
 import { validateConfig } from "../../src/config/load.js";
 import type { Plan } from "../../src/plan/run.js";
@@ -142,8 +142,8 @@ describe("at most 5 notification channels with a budget (config rule)", () => {
 
   it("the component refuses more than 5 channels too (no silent truncation)", async () => {
     const run = planProgram(async () => {
-      const { Observability } = await import("../../components/observability/observability.js");
-      const { Naming } = await import("../../src/naming.js");
+      const { Observability } = await import("../../src/components/observability/observability.js");
+      const { Naming } = await import("../../src/config/naming.js");
       new Observability("o", {
         project: "p",
         region: "europe-west1",

@@ -1,9 +1,9 @@
 /** Observability, access and backups wired into a real stack (the Bro AI example + operations sections). */
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { alertSpecs, defaultThresholds, type MonitoredInventory, type Thresholds } from "../../components/observability/alerts.js";
-import { environmentDashboard } from "../../components/observability/dashboard.js";
-import { kubernetesClusterRole, projectRoles } from "../../components/security/access.js";
+import { alertSpecs, defaultThresholds, type MonitoredInventory, type Thresholds } from "../../src/components/observability/alerts.js";
+import { environmentDashboard } from "../../src/components/observability/dashboard.js";
+import { kubernetesClusterRole, projectRoles } from "../../src/components/security/access.js";
 import type { Plan } from "../../src/plan/run.js";
 import { one, ofType } from "../harness.js";
 import { planOperations } from "./operations-plan.js";

@@ -29,7 +29,7 @@ export async function planOperations(stack: "prod" | "stage", overrides: unknown
   const dir = examplePath("bro-ai");
   const configFile = join(dir, "brume.yaml");
   const loaded = loadStack({ configFile, environment: stack, overrides });
-  const program = async () => (await import("../../src/program.js")).default();
+  const program = async () => (await import("../../src/program/index.js")).default();
   return runProgram(program, {
     project: "bro-ai",
     stack,

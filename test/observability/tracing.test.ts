@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { collectorConfig } from "../../components/observability/trace-collector.js";
+import { collectorConfig } from "../../src/components/observability/trace-collector.js";
 import { deepMerge } from "../../src/config/merge.js";
 import { validateConfig } from "../../src/config/load.js";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
@@ -14,7 +14,7 @@ beforeAll(async () => {
   const config = validateConfig(deepMerge(base, { observability: { tracing: { samplingPercent: 25 } } }));
   plan = await planProgram(
     async () => {
-      const { Project } = await import("../../components/project/project.js");
+      const { Project } = await import("../../src/components/project/project.js");
       // The example's Slack channel takes its token from brume:secrets (the stack's secret config).
       const pulumi = await import("@pulumi/pulumi");
       new Project("bro-ai", { config, environment: "prod", baseDir: examplePath("bro-ai"), secretValues: { "slack-token": pulumi.secret("xoxb-test") } });

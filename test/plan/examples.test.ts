@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { planContract } from "../../src/plan/contract.js";
 import { renderPlan } from "../../src/plan/format.js";
-import { checkPlan } from "../../src/policy/rules.js";
+import { checkPlan } from "../../src/review/policy/rules.js";
 import { examplePath, planDir } from "../harness.js";
 
 const stacks = readdirSync(examplePath())

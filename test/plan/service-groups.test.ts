@@ -52,7 +52,7 @@ describe("planning in groups of services", () => {
     // planStack hands the program the config it validated; `pulumi up` has the program read it itself.
     const dir = examplePath("bro-ai");
     const viaPlanStack = await planStack({ stack: "stage", configFile: join(dir, "brume.yaml"), projectDir: dir });
-    const { default: program } = await import("../../src/program.js");
+    const { default: program } = await import("../../src/program/index.js");
     const { project, config, secretKeys } = readStackConfig(dir, "stage");
     const own = await runProgram(() => program(), {
       project,

@@ -3,8 +3,8 @@ import type { ResourceValidation, ResourceValidationArgs, ResourceValidationPoli
 import { beforeAll, describe, expect, it } from "vitest";
 import { asPlannedResource, policies, stackOfUrn } from "../../policy/policies.js";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
-import { allPolicyRules, checkPlan, operationsRules } from "../../src/policy/rules.js";
-import { runGate } from "../../src/policy/gate.js";
+import { allPolicyRules, checkPlan, operationsRules } from "../../src/review/policy/rules.js";
+import { runGate } from "../../src/review/policy/gate.js";
 import { loadStack } from "../../src/config/load.js";
 import { examplePath, planDir, repoRoot } from "../harness.js";
 import { join } from "node:path";

@@ -1,6 +1,6 @@
 /** Each hardening rule with a passing and a failing resource, and the example stacks pass them all. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkPlan, policyRules, unprotectedStateful } from "../../src/policy/rules.js";
+import { checkPlan, policyRules, unprotectedStateful } from "../../src/review/policy/rules.js";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
 import { examplePath, planDir } from "../harness.js";
 

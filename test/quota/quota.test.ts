@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
 import { planStack } from "../../src/plan/stack.js";
-import { quotaDemand, quotaLine, type QuotaReport } from "../../src/quota/demand.js";
-import { diskQuotaMetric, machineVcpus } from "../../src/quota/machine-types.js";
-import { renderQuota } from "../../src/quota/render.js";
+import { quotaDemand, quotaLine, type QuotaReport } from "../../src/review/quota/demand.js";
+import { diskQuotaMetric, machineVcpus } from "../../src/review/quota/machine-types.js";
+import { renderQuota } from "../../src/review/quota/render.js";
 import { brume, examplePath, planDir } from "../harness.js";
 
 const r = (type: string, name: string, inputs: Record<string, unknown>, dependencies: string[] = []): PlannedResource => ({

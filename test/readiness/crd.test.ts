@@ -4,7 +4,7 @@
  * naming the CRDs still missing, 401/403 failing at once, TLS verified with the given CA only.
  */
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
-import { caPem, httpsGetWith, runWait, type HttpsModule, type WaitDeps, type WaitInputs } from "../../components/readiness/runtime.js";
+import { caPem, httpsGetWith, runWait, type HttpsModule, type WaitDeps, type WaitInputs } from "../../src/components/readiness/runtime.js";
 import { fakeClock, fakeGoogle, selfSigned, type Answer, type FakeGoogle } from "./fake-google.js";
 
 const bounds = { timeoutSeconds: 600, maxPolls: 10, initialDelayMs: 2000, maxDelayMs: 30_000 };

@@ -4,7 +4,7 @@
  * plan shows what each waits for in its inputs, deterministically.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { apiProbeUrl, defaultWaitBounds, gkeFeatureCrds } from "../../components/readiness/readiness.js";
+import { apiProbeUrl, defaultWaitBounds, gkeFeatureCrds } from "../../src/components/readiness/readiness.js";
 import { checkCreationOrder, PlanIndex, WaitGraph } from "../../src/plan/creation-order.js";
 import { mockProjectNumber } from "../../src/plan/mocks.js";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
@@ -123,8 +123,8 @@ describe("the Cloud CDN fill agent", () => {
     const p = "bro-ai-prod-4411";
     const cdnPlan = await planProgram(
       async () => {
-        const { Bucket } = await import("../../components/storage/bucket.js");
-        const { Naming } = await import("../../src/naming.js");
+        const { Bucket } = await import("../../src/components/storage/bucket.js");
+        const { Naming } = await import("../../src/config/naming.js");
         new Bucket("assets", { project: p, naming: Naming.of("bro-ai", "prod"), bucket: "assets", region: "us-central1", cdn: {} });
       },
       { defaultProject: p },

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { adcToken, processTokenEnv, runWait, waitUntilReady, type WaitDeps, type WaitInputs } from "../../components/readiness/runtime.js";
+import { adcToken, processTokenEnv, runWait, waitUntilReady, type WaitDeps, type WaitInputs } from "../../src/components/readiness/runtime.js";
 import { fakeClock, fakeGoogle, googleErrorAnswer, serviceDisabled, type FakeGoogle } from "./fake-google.js";
 
 const bounds = { timeoutSeconds: 600, maxPolls: 10, initialDelayMs: 2000, maxDelayMs: 30_000 };

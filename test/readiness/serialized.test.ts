@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import * as source from "../../components/readiness/runtime.js";
+import * as source from "../../src/components/readiness/runtime.js";
 import { repoRoot } from "../harness.js";
 import { fakeGoogle, selfSigned, serviceDisabled, type FakeGoogle } from "./fake-google.js";
 
@@ -25,7 +25,7 @@ type Provider = typeof source.readinessProvider;
 
 /** runtime.ts compiled the way a consumer gets it: as an ES module and as CommonJS. */
 function compiled(): { esm: string; cjs: string } {
-  const text = readFileSync(join(repoRoot, "components/readiness/runtime.ts"), "utf8");
+  const text = readFileSync(join(repoRoot, "src/components/readiness/runtime.ts"), "utf8");
   const dir = mkdtempSync(join(tmpdir(), "readiness-"));
   const out = (module: ts.ModuleKind, file: string) => {
     const js = ts.transpileModule(text, { compilerOptions: { target: ts.ScriptTarget.ES2022, module } }).outputText;

@@ -1,7 +1,7 @@
 /** The GitHub Actions identity: one pool in the hosting environment, least-privilege service accounts per environment. */
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { deployRoles, previewRoles, principalSet } from "../../components/security/ci-identity.js";
+import { deployRoles, previewRoles, principalSet } from "../../src/components/security/ci-identity.js";
 import { mockProjectNumber } from "../../src/plan/mocks.js";
 import { PlanError, type Plan } from "../../src/plan/run.js";
 import { validateConfig } from "../../src/config/load.js";
@@ -109,8 +109,8 @@ describe("the pool project's number (gcp-review 6: no cross-project getProject)"
     const plan = await planProgram(
       async () => {
         const gcp = await import("@pulumi/gcp");
-        const { Naming } = await import("../../src/naming.js");
-        const { CiIdentity } = await import("../../components/security/ci-identity.js");
+        const { Naming } = await import("../../src/config/naming.js");
+        const { CiIdentity } = await import("../../src/components/security/ci-identity.js");
         const provider = new gcp.Provider("gcp", { project: "shop-prod-1234" });
         new CiIdentity("ci", { project: "shop-prod-1234", naming: Naming.of("shop", "dev"), repository: "shop/platform", hostPool: false, poolProject: "shop-prod-1234" }, { provider });
       },
@@ -125,7 +125,7 @@ describe("the pool project's number (gcp-review 6: no cross-project getProject)"
     const run = planProgram(
       async () => {
         const gcp = await import("@pulumi/gcp");
-        const { projectNumberOf } = await import("../../components/project/apis.js");
+        const { projectNumberOf } = await import("../../src/components/apis/apis.js");
         const provider = new gcp.Provider("gcp", { project: "shop-dev-1234" });
         const box = new gcp.compute.Network("n", { name: "n" }, { provider });
         new gcp.compute.Network("m", { name: "m", description: projectNumberOf("shop-prod-1234", box) }, { provider });
@@ -143,8 +143,8 @@ describe("the pool project's number (gcp-review 6: no cross-project getProject)"
   it("the component refuses a foreign pool project without its number, naming the config key", async () => {
     const run = planProgram(
       async () => {
-        const { Naming } = await import("../../src/naming.js");
-        const { CiIdentity } = await import("../../components/security/ci-identity.js");
+        const { Naming } = await import("../../src/config/naming.js");
+        const { CiIdentity } = await import("../../src/components/security/ci-identity.js");
         new CiIdentity("ci", { project: "shop-dev-1234", naming: Naming.of("shop", "dev"), repository: "shop/platform", hostPool: false, poolProject: "shop-prod-1234" });
       },
       { defaultProject: "shop-dev-1234" },

@@ -158,7 +158,7 @@ describe("the Slack token (gcp-review 9: never read back from Secret Manager)", 
 
   it("fails `pulumi up` of the program itself (not only the offline plan) when the token is missing", async () => {
     const configFile = examplePath("bro-ai", "brume.yaml");
-    const run = runProgram(async () => (await import("../../src/program.js")).default(), {
+    const run = runProgram(async () => (await import("../../src/program/index.js")).default(), {
       project: "bro-ai",
       stack: "prod",
       config: { "brume:configFile": configFile, "brume:environment": "prod", "brume:overrides": slackOverrides },

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { contextHash } from "../../components/service/image.js";
+import { contextHash } from "../../src/components/service/image.js";
 import { ConfigError } from "../../src/config/errors.js";
 import { validateConfig } from "../../src/config/load.js";
 import type { Plan } from "../../src/plan/run.js";
@@ -24,7 +24,7 @@ function plan(): Promise<Plan> {
   const config = validateConfig(doc);
   return planProgram(
     async () => {
-      const { Project } = await import("../../components/project/project.js");
+      const { Project } = await import("../../src/components/project/project.js");
       new Project("shop", { config, environment: "prod", baseDir: dir });
     },
     { project: "shop", stack: "prod" },

@@ -27,8 +27,8 @@ import {
   serviceManifest,
   type DeploymentSpec,
   type Manifest,
-} from "../../components/service/manifests.js";
-import { defaultNamespaceLimits } from "../../components/service/namespace.js";
+} from "../../src/components/service/manifests.js";
+import { defaultNamespaceLimits } from "../../src/components/service/namespace.js";
 
 const labels = { "app.kubernetes.io/part-of": "shop-prod" };
 const ports = [{ name: "http", port: 8080, protocol: "TCP" as const }];

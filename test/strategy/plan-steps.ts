@@ -4,7 +4,7 @@
  */
 import { serviceSchema, type StrategyConfig } from "../../src/config/schema.js";
 import type { Plan } from "../../src/plan/run.js";
-import { statefulTypes } from "../../src/policy/rules.js";
+import { statefulTypes } from "../../src/review/policy/rules.js";
 import { planProgram } from "../harness.js";
 
 export const image = (v: string) => `europe-docker.pkg.dev/shop-prod/apps/api:${v}`;
@@ -28,8 +28,8 @@ export function planService(strategy: StrategyConfig | Record<string, unknown>, 
   return planProgram(
     async () => {
       const k8s = await import("@pulumi/kubernetes");
-      const { Service } = await import("../../components/service/service.js");
-      const { Naming } = await import("../../src/naming.js");
+      const { Service } = await import("../../src/components/service/service.js");
+      const { Naming } = await import("../../src/config/naming.js");
       const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
       new Service(
         "shop-api",
@@ -49,8 +49,8 @@ export function planService(strategy: StrategyConfig | Record<string, unknown>, 
   );
 }
 
-export { diffPlans, type PlanDiff } from "../../components/strategy/diff.js";
-import type { PlanDiff } from "../../components/strategy/diff.js";
+export { diffPlans, type PlanDiff } from "../../src/review/release/step-diff.js";
+import type { PlanDiff } from "../../src/review/release/step-diff.js";
 
 /** Resources a step touched (added, removed or changed), by logical name. */
 export const touched = (d: PlanDiff) => [...d.added, ...d.removed, ...d.changed].map((u) => u.split("::").at(-1)!).sort();

@@ -19,7 +19,7 @@ import {
   setWeight,
   versionOfImage,
   workloadName,
-} from "../../components/strategy/strategy.js";
+} from "../../src/components/strategy/strategy.js";
 import { ConfigError } from "../../src/config/errors.js";
 import { validateConfig } from "../../src/config/load.js";
 import type { StrategyConfig } from "../../src/config/schema.js";

@@ -4,7 +4,7 @@
  * and rollback change at most 2 resources, replace none, and never touch a stateful resource.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { abort, deploy, promote, ReleaseError, rollback, setWeight } from "../../components/strategy/strategy.js";
+import { abort, deploy, promote, ReleaseError, rollback, setWeight } from "../../src/components/strategy/strategy.js";
 import type { StrategyConfig } from "../../src/config/schema.js";
 import type { Plan } from "../../src/plan/run.js";
 import { one } from "../harness.js";

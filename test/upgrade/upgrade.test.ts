@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { deepMerge } from "../../src/config/merge.js";
 import { describe, expect, it } from "vitest";
-import { diffPlans, statefulTypes } from "../../src/diff/diff.js";
+import { diffPlans, statefulTypes } from "../../src/review/diff/diff.js";
 import type { Plan } from "../../src/plan/run.js";
 import { planStack } from "../../src/plan/stack.js";
 import { repoRoot } from "../harness.js";

@@ -21,11 +21,11 @@ export const costCommand: Command = {
       strict: true,
     });
     const format = values.format as string;
-    const { renderCost, costFormats } = await import("../../cost/render.js");
+    const { renderCost, costFormats } = await import("../../review/cost/render.js");
     if (!(costFormats as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${costFormats.join(", ")}, got "${format}"`);
     const assumptions = await parseAssumptions(values.assume);
     const { planStack } = await import("../../plan/stack.js");
-    const { estimateCost } = await import("../../cost/estimate.js");
+    const { estimateCost } = await import("../../review/cost/estimate.js");
     const { plan, loaded } = await planStack({
       stack: values.stack as string,
       ...(values.config ? { configFile: values.config } : {}),

@@ -1,11 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { UsageError, type CliIO, type Command } from "../command.js";
-import type { CostAssumptions } from "../../cost/prices.js";
+import type { CostAssumptions } from "../../review/cost/prices.js";
 
 /** `--assume natGiB=500` → { natGiB: 500 }; shared by `brume diff` and `brume cost`. */
 export async function parseAssumptions(values: string[] | undefined): Promise<Partial<CostAssumptions>> {
-  const { defaultAssumptions } = await import("../../cost/prices.js");
+  const { defaultAssumptions } = await import("../../review/cost/prices.js");
   const out: Record<string, number> = {};
   for (const item of values ?? []) {
     const m = /^([A-Za-z]+)=(\d+(?:\.\d+)?)$/.exec(item);
@@ -45,13 +45,13 @@ export const diffCommand: Command = {
       },
       strict: true,
     });
-    const { diffFormats, buildReport, renderReport } = await import("../../diff/report.js");
+    const { diffFormats, buildReport, renderReport } = await import("../../review/diff/report.js");
     const format = values.format as string;
     if (!(diffFormats as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${diffFormats.join(", ")}, got "${format}"`);
     const stacks = values.stack && values.stack.length > 0 ? [...new Set(values.stack)] : ["prod"];
     const assumptions = await parseAssumptions(values.assume);
     const base = values.base as string;
-    const { BaseError, isPlanFile, planAtGitRef, readPlanFile } = await import("../../diff/base.js");
+    const { BaseError, isPlanFile, planAtGitRef, readPlanFile } = await import("../../review/diff/base.js");
     const { planStack } = await import("../../plan/stack.js");
     const { findConfigFile } = await import("../../config/load.js");
     try {

@@ -26,8 +26,8 @@ export const historyCommand: Command = {
     const configFile = resolve(values.config ?? findConfigFile("."));
     const { readStackConfig } = await import("../../plan/stack.js");
     const { loadStack } = await import("../../config/load.js");
-    const { deployedReleases, servingVersion, versionOfImage } = await import("../../../components/strategy/strategy.js");
-    const { imageDigest } = await import("../../../components/service/manifests.js");
+    const { deployedReleases, servingVersion, versionOfImage } = await import("../../components/strategy/strategy.js");
+    const { imageDigest } = await import("../../components/service/manifests.js");
     const { dirname } = await import("node:path");
     const stackConfig = readStackConfig(resolve(values["project-dir"] ?? dirname(configFile)), values.stack);
     const overrides = stackConfig.config["brume:overrides"];
@@ -62,7 +62,7 @@ export const historyCommand: Command = {
 async function machineHistory(config: BrumeConfig, group: string, stack: string): Promise<string> {
   const g = Object.hasOwn(config.machines, group) ? config.machines[group] : undefined;
   if (!g) throw new ConfigError([{ path: `machines.${group}`, message: `unknown machine group "${group}"; declared: ${Object.keys(config.machines).join(", ") || "none"}` }]);
-  const { deployedMachineReleases } = await import("../../../components/machine/releases.js");
+  const { deployedMachineReleases } = await import("../../components/machine/releases.js");
   const rows = deployedMachineReleases(g.strategy);
   const pins = (r: (typeof rows)[number]) =>
     [

@@ -52,11 +52,11 @@ Warnings (a secret a workload reads that nothing gives a value, with the command
     if (values.out) writeFileSync(values.out, text);
     else io.stdout(text);
     if (!values["no-quota"] && (values.quota || format === "text")) {
-      const [{ quotaDemand }, { quotaSummary, renderQuota }] = await Promise.all([import("../../quota/demand.js"), import("../../quota/render.js")]);
+      const [{ quotaDemand }, { quotaSummary, renderQuota }] = await Promise.all([import("../../review/quota/demand.js"), import("../../review/quota/render.js")]);
       const report = quotaDemand(plan);
       io.stderr(values.quota ? renderQuota(report, "text") : quotaSummary(report));
     }
-    const { policyOnByDefault, runGate } = await import("../../policy/gate.js");
+    const { policyOnByDefault, runGate } = await import("../../review/policy/gate.js");
     if (values["no-policy"] ? false : (values.policy ?? policyOnByDefault(loaded))) {
       const gate = runGate(plan, loaded);
       // The full report when asked for (--policy) or failing; silence when a default check passes.

@@ -17,10 +17,10 @@ export const quotaCommand: Command = {
       strict: true,
     });
     const format = values.format as string;
-    const { quotaFormats, renderQuota } = await import("../../quota/render.js");
+    const { quotaFormats, renderQuota } = await import("../../review/quota/render.js");
     if (!(quotaFormats as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${quotaFormats.join(", ")}, got "${format}"`);
     const { planStack } = await import("../../plan/stack.js");
-    const { quotaDemand } = await import("../../quota/demand.js");
+    const { quotaDemand } = await import("../../review/quota/demand.js");
     const { plan } = await planStack({
       stack: values.stack as string,
       ...(values.config ? { configFile: values.config } : {}),

@@ -98,7 +98,7 @@ export const releaseCommand: Command = {
     }
     if (values["dry-run"]) writeFileSync(stackFile, original);
 
-    const { diffPlans, renderDiff } = await import("../../../components/strategy/diff.js");
+    const { diffPlans, renderDiff } = await import("../../review/release/step-diff.js");
     const diff = diffPlans(before.plan, after.plan);
     const where = `brume:overrides.${move.target.section}.${move.target.name}.strategy`;
     io.stdout(
@@ -121,7 +121,7 @@ interface Move {
 
 /** A service's step (components/strategy): a ReleaseError becomes a located config error. */
 async function serviceStep(step: Step, service: string, config: BrumeConfig, to: string | undefined, stackFile: string): Promise<Move> {
-  const strategyModule = await import("../../../components/strategy/strategy.js");
+  const strategyModule = await import("../../components/strategy/strategy.js");
   const svc = Object.hasOwn(config.services, service) ? config.services[service] : undefined;
   if (!svc) throw new ConfigError([{ path: `services.${service}`, message: `unknown service "${service}"; declared: ${Object.keys(config.services).join(", ")}` }]);
   const s = svc.strategy;
@@ -138,7 +138,7 @@ async function serviceStep(step: Step, service: string, config: BrumeConfig, to:
 
 /** A machine group's step (components/machine/releases.ts). */
 async function machineStep(step: Step, group: string, config: BrumeConfig, to: string | undefined, stackFile: string): Promise<Move> {
-  const releases = await import("../../../components/machine/releases.js");
+  const releases = await import("../../components/machine/releases.js");
   const g = Object.hasOwn(config.machines, group) ? config.machines[group] : undefined;
   if (!g) throw new ConfigError([{ path: `machines.${group}`, message: `unknown machine group "${group}"; declared: ${Object.keys(config.machines).join(", ") || "none"}` }]);
   const s = g.strategy;

@@ -19,7 +19,7 @@ export const runbookCommand: Command = {
       strict: true,
     });
     const { planStack } = await import("../../plan/stack.js");
-    const { runbookOf } = await import("../../dr/index.js");
+    const { runbookOf } = await import("../../review/recovery/index.js");
     const { plan, loaded } = await planStack({
       stack: values.stack as string,
       ...(values.config ? { configFile: values.config } : {}),
