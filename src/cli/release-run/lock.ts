@@ -66,7 +66,8 @@ export class GcsLock implements ReleaseLock {
         return {
           release: async () => {
             const res = await this.request("DELETE", this.url(this.objectPath(), { ifGenerationMatch: generation }));
-            if (!res.ok && res.status !== 404) throw new Error(`could not release the lock gs://${this.o.bucket}/${this.o.object}: HTTP ${res.status}`);
+            // 404 / 412: the lock was broken (`--break-lock`) and may be held by another driver now: not ours to delete.
+            if (!res.ok && res.status !== 404 && res.status !== 412) throw new Error(`could not release the lock gs://${this.o.bucket}/${this.o.object}: HTTP ${res.status}`);
           },
         };
       }
