@@ -176,7 +176,12 @@ describe("release run collaborators", () => {
       const clock = new FakeClock();
       let step = 0;
       const deployer = new PulumiDeployer({ stack: "prod", workDir: dir, log: () => {} });
-      const counting = { apply: async (c: Parameters<typeof deployer.apply>[0]) => (await deployer.apply(c), (traffic = { ...perStep[Math.min(step++, perStep.length - 1)]!, p95: 300 })) };
+      const counting = {
+        apply: async (c: Parameters<typeof deployer.apply>[0]) => {
+          await deployer.apply(c);
+          traffic = { ...perStep[Math.min(step++, perStep.length - 1)]!, p95: 300 };
+        },
+      };
       writeFileSync(pulumiLog, "");
       const outcome = await runRelease(
         { service: "api", stack: "prod", steps: [10, 25, 50, 100], pauseMs: 300_000, ingestionDelayMs: 210_000, maxInconclusive: 1, thresholds: { maxErrorRatio: 0.01, minRequests: 200 } },

@@ -38,7 +38,8 @@ export interface ReleaseTarget {
 
 export const releaseCommand: Command = {
   summary: "Release step of a blueGreen / canary service or machine group: edits the stack config and prints what the step changes",
-  usage: `brume release promote|abort|rollback <service> --stack <env> [--to <version>] [--config <file>] [--project-dir <dir>] [--dry-run]
+  usage: `brume release run <service> --stack <env> --steps 10,25,50,100 --pause 5m --max-error-ratio 0.01 [--max-latency-p95 800ms] [--min-requests 200] [--lock gs://<bucket>] (docs/release-run.md)
+       brume release promote|abort|rollback <service> --stack <env> [--to <version>] [--config <file>] [--project-dir <dir>] [--dry-run]
        brume release promote|abort|rollback --machines <group> --stack <env> [--to <release>] [...]
   promote               canary → stable (previous stable retained) | blue/green: switch the active slot
                         machines: the canary release becomes stable | blue/green: switch the live group
@@ -53,6 +54,8 @@ export const releaseCommand: Command = {
   --project-dir <dir>   Directory of Pulumi.yaml and Pulumi.<env>.yaml (default: the config's directory)
   --dry-run             print the change without writing the stack config`,
   async run(args, io) {
+    // The automated canary: its own options and collaborators, loaded only for it.
+    if (args[0] === "run") return (await import("../release-run/command.js")).releaseRun(args.slice(1), io);
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,

@@ -79,6 +79,10 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (!Number.isInteger(maxInconclusive) || maxInconclusive < 0) throw new UsageError(`--max-inconclusive takes a whole number ≥ 0, got ${values["max-inconclusive"]}`);
   if (ingestionDelayMs === undefined) throw new UsageError(`--ingestion-delay takes a duration (210s), got ${values["ingestion-delay"]}`);
 
+  const lockAt = values.lock ?? process.env.PULUMI_BACKEND_URL ?? "";
+  if (!lockAt.startsWith("gs://") && !lockAt.startsWith("file://")) {
+    throw new UsageError(`release run needs a lock every driver sees: --lock gs://<state bucket> (or PULUMI_BACKEND_URL=gs://…), or --lock file://<dir> on one machine`);
+  }
   const configFile = resolve(values.config ?? findConfigFile("."));
   const projectDir = resolve(values["project-dir"] ?? dirname(configFile));
   const log = (line: string) => io.stdout(`${line}\n`);
@@ -103,7 +107,6 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const { namespace, services } = await editor.versionServices();
   const token = applicationDefaultToken();
 
-  const lockAt = values.lock ?? process.env.PULUMI_BACKEND_URL ?? "";
   const lockName = `.brume/locks/${values.stack}/${service}.json`;
   let lock: ReleaseLock;
   if (lockAt.startsWith("gs://")) {
@@ -112,7 +115,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   } else if (lockAt.startsWith("file://")) {
     lock = new lockModule.FileLock({ dir: join(lockAt.slice(7), ".brume", "locks", values.stack), name: `${service}.json`, holder, breakLock: values["break-lock"], what });
   } else {
-    throw new UsageError(`release run needs a lock every driver sees: --lock gs://<state bucket> (or PULUMI_BACKEND_URL=gs://…), or --lock file://<dir> on one machine`);
+    throw new UsageError(`unsupported lock ${lockAt}`);
   }
 
   const collaborators: Collaborators = {

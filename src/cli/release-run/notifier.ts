@@ -5,11 +5,11 @@
  * (a log-match alert policy on that log), so the driver needs no channel credentials, only
  * `roles/logging.logWriter`, and the announcements stay in the project's logs for the audit.
  */
+import { releaseLogId } from "../../components/observability/alerts.js";
 import type { Notifier, ReleaseEvent } from "./driver.js";
 import type { AccessToken } from "./google-access.js";
 
-/** The log release announcements are written to (and the alert policy matches). */
-export const releaseLogId = "brume-release";
+export { releaseLogId };
 
 const severity: Record<ReleaseEvent["kind"], string> = { started: "NOTICE", step: "NOTICE", analysis: "INFO", aborted: "ERROR", promoted: "NOTICE" };
 

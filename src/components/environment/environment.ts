@@ -80,6 +80,8 @@ export interface EnvironmentArgs {
   observability?: Omit<ObservabilityArgs, "project" | "region" | "naming" | "inventory" | "protect" | "labels" | "transform"> & {
     endpoints?: MonitoredInventory["endpoints"];
     exposedServices?: string[];
+    /** Services released as canaries (`brume release run` announces their steps). */
+    releasedServices?: string[];
     machineGroups?: string[];
   };
   /** Role-based access and audit logs; none when absent. */
@@ -459,13 +461,14 @@ export class Environment extends pulumi.ComponentResource {
         : [],
       endpoints: o?.endpoints ?? [],
       exposedServices: o?.exposedServices ?? [],
+      releasedServices: o?.releasedServices ?? [],
       machineGroups: o?.machineGroups ?? [],
     };
   }
 
   private createObservability(name: string, args: EnvironmentArgs, o: NonNullable<EnvironmentArgs["observability"]>, opts: pulumi.ComponentResourceOptions): Observability {
     const env = args.environment;
-    const { endpoints: _e, exposedServices: _s, machineGroups: _m, ...rest } = o;
+    const { endpoints: _e, exposedServices: _s, releasedServices: _r, machineGroups: _m, ...rest } = o;
     return new Observability(
       `${name}-observability`,
       {

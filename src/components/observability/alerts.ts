@@ -36,7 +36,15 @@ export interface MonitoredInventory {
   exposedServices: string[];
   /** Managed instance groups: the prefix of their instances' names (the groups' baseInstanceName). */
   machineGroups: string[];
+  /** Services released as canaries: their release announcements notify the channels. @default [] */
+  releasedServices?: string[];
 }
+
+/**
+ * The log `brume release run` announces steps in (src/cli/release-run/notifier.ts); a log-match
+ * policy turns its entries into notifications, so the driver needs no channel credentials.
+ */
+export const releaseLogId = "brume-release";
 
 export type Severity = "CRITICAL" | "ERROR" | "WARNING";
 
@@ -250,6 +258,27 @@ export function alertSpecs(inv: MonitoredInventory, t: Thresholds = defaultThres
         },
       ],
       documentation: `More than ${t.lb5xxPercent}% of the requests to ${service} fail with a 5xx at the load balancer.`,
+    });
+  }
+  if ((inv.releasedServices ?? []).length > 0) {
+    // Log-match conditions (https://cloud.google.com/monitoring/alerts/log-based-alerts): one
+    // incident per announcement, at most one notification per rate-limit period (300 s).
+    const releases = `logName = "projects/${p}/logs/${releaseLogId}"`;
+    out.push({
+      key: "release-steps",
+      displayName: `Releases: a canary step of ${inv.releasedServices!.join(", ")}`,
+      severity: "WARNING",
+      logMatch: true,
+      conditions: [logMatch("brume release run announced a step", `${releases} AND severity = "NOTICE"`)],
+      documentation: "`brume release run` moved a canary to its next step or promoted it. The entry says which service, stack and share.",
+    });
+    out.push({
+      key: "release-aborted",
+      displayName: `Releases: a canary of ${inv.releasedServices!.join(", ")} was aborted`,
+      severity: "ERROR",
+      logMatch: true,
+      conditions: [logMatch("brume release run aborted a canary", `${releases} AND severity >= ERROR`)],
+      documentation: "The canary's analysis failed (5xx share, latency, or too little traffic) and `brume release abort` was applied: traffic is back on the stable version. The entry has the measurements; fix and start a new version.",
     });
   }
   for (const group of inv.machineGroups) {

@@ -207,6 +207,7 @@ export function operationsArgs(
         .filter(([, svc]) => svc.expose!.public && !svc.expose!.iap)
         .flatMap(([, svc]) => svc.expose!.domains.map((host) => ({ host, path: svc.health.readiness?.path ?? svc.expose!.paths[0]! }))),
       exposedServices: exposed.map(([name]) => name),
+      releasedServices: Object.entries(config.services).filter(([, svc]) => svc.strategy.type === "canary").map(([name]) => name),
       machineGroups: Object.keys(config.machines).map((group) => naming.name(group, "instanceTemplatePrefix")),
     };
   }
