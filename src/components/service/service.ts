@@ -164,6 +164,8 @@ export class Service extends pulumi.ComponentResource {
   readonly securityPolicy?: gcp.compute.SecurityPolicy;
   readonly route?: CR;
   readonly gsaEmail: pulumi.Output<string>;
+  /** The digest reference of the image built for this service (`build:`): a stack output `brume render` reads. */
+  readonly builtImage?: pulumi.Output<string>;
   /** Version receiving the default traffic. */
   readonly servingVersion: string;
   private readonly args: ServiceArgs;
@@ -188,6 +190,7 @@ export class Service extends pulumi.ComponentResource {
     this.workloads = objects ? Object.fromEntries(n.workloads.map((w) => [w.version, this.createWorkload(name, w, args, n)])) : {};
     this.route = objects ? this.createRoute(name, args, n) : undefined;
     this.gsaEmail = this.account.email;
+    if (args.builtImage !== undefined) this.builtImage = pulumi.output(args.builtImage);
 
     this.registerOutputs({ gsaEmail: this.gsaEmail, servingVersion: this.servingVersion });
   }
