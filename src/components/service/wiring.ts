@@ -12,6 +12,7 @@ import { collectorName, collectorService, traceWriterRole, tracingEnv } from "..
 import { ServiceImage } from "./image.js";
 import { fqdn } from "../network/dns.js";
 import { kubernetesObjectsFor } from "../../config/rules-gitops.js";
+import { installArgoCd } from "../gitops/install.js";
 import { Namespace, type NamespaceArgs } from "./namespace.js";
 import { Service, type ServiceArgs, type ServiceTargets } from "./service.js";
 
@@ -145,6 +146,8 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
     );
     services[collectorName] = traces;
   }
+  // GitOps delivery: Argo CD syncs what `brume render` writes, one Application per service.
+  installArgoCd(parent, name, { config, environment: env, namespace: namespace.name, namespaceResource: namespace, serviceKeys: [...kube.map(([k]) => k), ...(collector ? [collectorName] : [])] }, { parent, ...providers, dependsOn: [env.cluster, ...env.apis.for("iam", "secretmanager")] });
   return { namespace, services };
 }
 
