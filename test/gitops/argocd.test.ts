@@ -121,3 +121,19 @@ describe("the HTTPRoute health check, executed in Lua 5.1", () => {
     expect(status("{ status = { parents = { { conditions = { { type = 'Accepted', status = 'True' } } }, { conditions = {} } } } }")).toBe("Progressing|Waiting for every parent Gateway to accept the route");
   });
 });
+
+describe("the creation-order check on what Argo CD adds", () => {
+  it("refuses an Application that does not wait for Argo CD's CRD gate, and a SecretSync without Secret Sync on the cluster", async () => {
+    const { checkCreationOrder } = await import("../../src/plan/creation-order.js");
+    const resources = structuredClone(plans.prod!);
+    expect(checkCreationOrder({ project: "bro-ai", stack: "prod", resources, outputs: {} })).toEqual([]);
+    const gate = resources.find((r) => r.name === "bro-ai-prod-argocd-crds")!;
+    // Every Application and the AppProject (which the Applications wait for) lose the gate.
+    for (const r of resources.filter((x) => x.type.startsWith("kubernetes:argoproj.io/"))) r.dependencies = r.dependencies.filter((d) => d !== gate.urn);
+    const cluster = resources.find((r) => r.type === "gcp:container/cluster:Cluster")!;
+    delete cluster.inputs.secretSyncConfig;
+    const rules = checkCreationOrder({ project: "bro-ai", stack: "prod", resources, outputs: {} }).map((v) => `${v.rule} ${v.urn.split("::").at(-1)}`);
+    expect(rules).toContain("crd-established-gate bro-ai-prod-argocd-app-api");
+    expect(rules).toContain("gke-feature-crd bro-ai-prod-argocd-sync-repository");
+  });
+});
