@@ -69,6 +69,8 @@ export const gitopsSchema = strict({
   path: z
     .string()
     .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, { error: "expected a relative directory, e.g. environments" })
+    // `brume render` replaces <path>/<env>/ in the checkout: it must stay inside it.
+    .refine((p) => !p.split("/").some((seg) => seg === "." || seg === ".."), { error: 'expected a directory inside the repository (no "." or ".." segments)' })
     .default("environments")
     .meta({ description: "Directory of the rendered environments: <path>/<env>/<service>/ and <path>/<env>/_namespace/." }),
   credentials: gitopsCredentialsSchema,

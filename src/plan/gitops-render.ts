@@ -122,13 +122,18 @@ export function outputSubstitutions(planned: unknown, deployed: unknown, path = 
   return [];
 }
 
-/** Replaces every stand-in (whole value or inside a longer string, e.g. a registry in an image reference). */
+/**
+ * Replaces every stand-in: a whole value, or inside a longer string when it is a path, reference
+ * or address with a separator (`/`, `@`: a registry in an image reference, a secret's resource
+ * name). A bare value (an IP address, a number) is replaced only whole: 10.0.0.7 must not rewrite
+ * 10.0.0.70.
+ */
 export function substitute<T>(value: T, pairs: readonly { from: string; to: string }[]): T {
   if (pairs.length === 0) return value;
   // Longest first, so a value containing a shorter one is replaced whole.
   const sorted = [...pairs].sort((a, b) => b.from.length - a.from.length);
   const walk = (v: unknown): unknown => {
-    if (typeof v === "string") return sorted.reduce((s, p) => (s === p.from ? p.to : p.from.length >= 8 ? s.split(p.from).join(p.to) : s), v);
+    if (typeof v === "string") return sorted.reduce((s, p) => (s === p.from ? p.to : /[/@]/.test(p.from) ? s.split(p.from).join(p.to) : s), v);
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;

@@ -99,3 +99,14 @@ describe("gitops config", () => {
     );
   });
 });
+
+describe("gitops.path stays inside the repository", () => {
+  for (const path of ["../elsewhere", "environments/../..", "./environments"]) {
+    it(`refuses ${path}`, () => {
+      const doc = base();
+      doc.gitops!.path = path;
+      const found = issues(doc);
+      expect(found.map((i) => i.path)).toContain("gitops.path");
+    });
+  }
+});

@@ -203,3 +203,19 @@ describe("brume render: the CLI", () => {
     expect(badOutputs.err).toMatch(/cannot read \/nonexistent.json: ENOENT; write it with pulumi stack output --json/);
   }, 60_000);
 });
+
+describe("deployed values replace the offline plan's stand-ins", () => {
+  it("whole values always; inside longer strings only for paths and references (never a bare address inside a longer one)", () => {
+    const pairs = [
+      { from: "10.0.0.7", to: "10.0.0.9" },
+      { from: "us-docker.pkg.dev/p/r/admin@sha256:aaa", to: "us-docker.pkg.dev/p/r/admin@sha256:bbb" },
+      { from: "projects/111/secrets", to: "projects/222/secrets" },
+    ];
+    expect(substitute({ ip: "10.0.0.7", other: "10.0.0.70", image: "us-docker.pkg.dev/p/r/admin@sha256:aaa", name: "projects/111/secrets/x" }, pairs)).toEqual({
+      ip: "10.0.0.9",
+      other: "10.0.0.70",
+      image: "us-docker.pkg.dev/p/r/admin@sha256:bbb",
+      name: "projects/222/secrets/x",
+    });
+  });
+});
