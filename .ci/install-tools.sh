@@ -19,9 +19,11 @@ declare -A package_of=(
   [curl]=curl
   [tar]=tar
   [sha256sum]=coreutils
+  # Argo CD's custom health checks are Lua 5.1 (gopher-lua): the HTTPRoute check runs in it (test/gitops).
+  [lua5.1]=lua5.1
 )
 packages=()
-for tool in git cloud-init shellcheck systemd-analyze caddy curl tar sha256sum; do
+for tool in git cloud-init shellcheck systemd-analyze caddy curl tar sha256sum lua5.1; do
   command -v "$tool" >/dev/null 2>&1 || packages+=("${package_of[$tool]}")
 done
 # Not commands on PATH: the server binaries and the extension's control file.

@@ -12,6 +12,7 @@ import { historyCommand } from "./commands/history.js";
 import { planCommand } from "./commands/plan.js";
 import { quotaCommand } from "./commands/quota.js";
 import { releaseCommand } from "./commands/release.js";
+import { renderCommand } from "./commands/render.js";
 import { runbookCommand } from "./commands/runbook.js";
 import { schemaCommand } from "./commands/schema.js";
 import { validateCommand } from "./commands/validate.js";
@@ -29,6 +30,7 @@ export const commands: Record<string, Command> = {
   release: releaseCommand,
   history: historyCommand,
   runbook: runbookCommand,
+  render: renderCommand,
 };
 
 export function usageText(): string {

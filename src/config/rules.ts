@@ -6,6 +6,7 @@ import { cacheTierProblems } from "./cache-tiers.js";
 import { maxCertificateDomains, normalizedDomains, servedPort } from "./machine-frontend.js";
 import { maxBudgetChannels } from "./cloud-limits.js";
 import { cidrProblems, defaultIndexes } from "./cidr-plan.js";
+import { checkGitops } from "./rules-gitops.js";
 import type { ConfigIssue } from "./errors.js";
 import { defaultPresetFor, presets } from "./presets.js";
 import { joinedName, nameProblem } from "./naming.js";
@@ -210,6 +211,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   checkArtifactRegistryImages(config, add);
   checkMachines(config, add);
   checkMachineDomains(config, add);
+  checkGitops(config, add);
 
   return issues;
 }

@@ -21,6 +21,7 @@ import {
   strict,
 } from "./primitives.js";
 import { presetNames, presetSettingsSchema } from "./presets.js";
+import { deliverySchema, gitopsSchema } from "./schema-gitops.js";
 
 /** A SHA-256 as `sha256sum` prints it. */
 const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" });
@@ -138,6 +139,7 @@ export const environmentSchema = strict({
     }),
   // gcp-review 21: secret replication is immutable, so an environment created without CMEK on these
   // secrets keeps them (false) until it migrates; see the README upgrade path.
+  delivery: deliverySchema,
   cmekDataSecrets: z
     .boolean()
     .default(true)
@@ -674,6 +676,7 @@ export const brumeConfigSchema = strict({
   access: accessSchema.optional().meta({ description: "Role-based access (IAM + Kubernetes RBAC) and Data Access audit logs." }),
   recovery: recoverySchema.optional().meta({ description: "Backup and disaster-recovery targets (RPO / RTO) and scheduled exports." }),
   cost: costSchema.prefault({}).meta({ description: "Assumptions of the cost estimate (`brume cost`, the cost delta of `brume diff`)." }),
+  gitops: gitopsSchema.optional().meta({ description: "GitOps delivery with Argo CD for environments with `delivery: gitops` (docs/gitops.md)." }),
 });
 
 /** The config as written by the user (defaults optional). */

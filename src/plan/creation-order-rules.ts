@@ -363,6 +363,13 @@ const gkeFeatureCrds: Array<{ groups: string[]; feature: string; enabled: (clust
     feature: "secretManagerConfig.enabled (the Secret Manager add-on)",
     enabled: (c) => dig(c.inputs, "secretManagerConfig", "enabled") === true,
   },
+  // GKE Secret Sync installs the SecretSync CRD (https://cloud.google.com/secret-manager/docs/sync-k8-secrets):
+  // the GitOps delivery's Argo CD reads its repository credentials through it.
+  {
+    groups: ["secret-sync.gke.io"],
+    feature: "secretSyncConfig.enabled (GKE Secret Sync)",
+    enabled: (c) => dig(c.inputs, "secretSyncConfig", "enabled") === true,
+  },
 ];
 
 /**

@@ -92,6 +92,11 @@ export interface PlanStackOptions {
    * @default true
    */
   creationOrder?: boolean;
+  /**
+   * Plan a gitops environment as if Pulumi delivered its workloads (`brume render` takes the
+   * Kubernetes objects from that plan: one set of renderers for both deliveries, docs/gitops.md).
+   */
+  asPulumiDelivery?: boolean;
 }
 
 export interface StackPlan {
@@ -126,7 +131,8 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
     throw new ConfigError([{ path: "brume:overrides", message: "expected an object deep-merged over the config file", value: overrides }], join(projectDir, `Pulumi.${options.stack}.yaml`));
   }
   // Validate before running anything: bad input never reaches the program.
-  const loaded = loadStack({ configFile, environment, ...(overrides !== undefined ? { overrides } : {}) });
+  const validated = loadStack({ configFile, environment, ...(overrides !== undefined ? { overrides } : {}) });
+  const loaded = options.asPulumiDelivery ? asPulumiDelivery(validated) : validated;
   const given = givenSecretValues(stackConfig);
   const valueIssues = secretValueIssues(loaded.config, given.names, given.plaintext, options.stack);
   if (valueIssues.length > 0) throw new ConfigError(valueIssues, join(projectDir, `Pulumi.${options.stack}.yaml`));
@@ -159,7 +165,8 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
     const violations = checkImages(plan, { readableRegistries: loaded.environment.cluster.readableRegistries });
     if (violations.length > 0) throw new PlanError(renderImageViolations(violations));
   }
-  return { plan, loaded, warnings: stackWarnings(plan, loaded, options.stack) };
+  // The config as validated (asPulumiDelivery changes only what the program ran with).
+  return { plan, loaded: validated, warnings: stackWarnings(plan, loaded, options.stack) };
 }
 
 /** The warnings of a brume stack's plan, each fix naming the `brume:secrets` key of the secret. */
@@ -205,4 +212,11 @@ export function mergePlans(plans: Plan[]): Plan {
   if (conflicts.length > 0) throw new PlanError(conflicts);
   const resources = [...byUrn.values()].map((entry) => entry.resource).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
   return { project: first.project, stack: first.stack, resources, outputs: first.outputs };
+}
+
+/** The stack with its environment delivered by Pulumi (validated as it is; only the delivery differs). */
+function asPulumiDelivery(loaded: LoadedStack): LoadedStack {
+  const name = loaded.environment.name;
+  const environments = { ...loaded.config.environments, [name]: { ...loaded.config.environments[name]!, delivery: "pulumi" as const } };
+  return { ...loaded, config: { ...loaded.config, environments } };
 }

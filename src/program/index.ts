@@ -76,6 +76,8 @@ export function stackOutputs(project: Project) {
     topics: mapOf(e.topics, (t) => t.topicId),
     buckets: mapOf(e.buckets, (b) => b.url),
     secrets: mapOf(e.secrets, (s) => s.secretName),
+    // Digests of the images the stack builds, by service: `brume render --outputs` writes them into the GitOps repository.
+    images: Object.fromEntries(Object.entries(project.services).flatMap(([key, svc]) => (svc.builtImage ? [[key, svc.builtImage]] : []))),
     ...(project.ci
       ? {
           ci: {

@@ -70,6 +70,7 @@ describe("schema/brume.schema.json", () => {
       "access",
       "recovery",
       "cost",
+      "gitops",
     ]);
     expect(schema.required).toEqual(["project", "environments"]);
     expect(schema.additionalProperties).toBe(false);

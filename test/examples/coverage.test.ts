@@ -29,13 +29,20 @@ function componentTokens(): string[] {
   return [...tokens].sort();
 }
 
-/** The example stacks: examples/<dir> with a brume.yaml and the root stack, one per Pulumi.<stack>.yaml. */
-const exampleDirs = [repoRoot, ...readdirSync(examplePath()).map((d) => examplePath(d))].filter((dir) => existsSync(join(dir, "brume.yaml")));
-const stacks = exampleDirs.flatMap((dir) =>
+/**
+ * The example stacks: examples/<dir> with a brume.yaml (or stack files naming another one in
+ * `brume:configFile`, like examples/bro-ai-gitops) and the root stack, one per Pulumi.<stack>.yaml.
+ */
+const configFileOf = (dir: string, stack: string) => (readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8").match(/brume:configFile:\s*(\S+)/) ?? [])[1] ?? "brume.yaml";
+const stackNames = (dir: string) =>
   readdirSync(dir)
     .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
-    .filter((stack): stack is string => stack !== undefined)
-    .map((stack) => ({ dir, stack, label: `${relative(repoRoot, dir) || "root"}/${stack}` })),
+    .filter((stack): stack is string => stack !== undefined);
+const exampleDirs = [repoRoot, ...readdirSync(examplePath()).map((d) => examplePath(d))].filter(
+  (dir) => existsSync(join(dir, "brume.yaml")) || (existsSync(dir) && stackNames(dir).some((stack) => configFileOf(dir, stack) !== "brume.yaml")),
+);
+const stacks = exampleDirs.flatMap((dir) =>
+  stackNames(dir).map((stack) => ({ dir, stack, configFile: configFileOf(dir, stack), label: `${relative(repoRoot, dir) || "root"}/${stack}` })),
 );
 
 interface Example {
@@ -46,10 +53,10 @@ interface Example {
 const examples: Example[] = [];
 
 beforeAll(async () => {
-  for (const { dir, stack, label } of stacks) {
-    const plan = await planDir(dir, stack);
+  for (const { dir, stack, configFile, label } of stacks) {
+    const plan = await planDir(dir, stack, configFile);
     const environment = (readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8").match(/brume:environment:\s*(\S+)/) ?? [])[1] ?? stack;
-    examples.push({ label, plan, config: loadStack({ configFile: join(dir, "brume.yaml"), environment }).config });
+    examples.push({ label, plan, config: loadStack({ configFile: join(dir, configFile), environment }).config });
   }
 }, 600_000);
 

@@ -121,6 +121,12 @@ export interface ClusterArgs {
    * @default []
    */
   allowedImagePatterns?: string[];
+  /**
+   * GKE Secret Sync (Secret Manager → Kubernetes Secrets, `SecretSync` objects): on where a
+   * component needs a Kubernetes Secret it cannot avoid (Argo CD's repository credentials, GitOps
+   * delivery). Requires GKE 1.33+ (https://cloud.google.com/secret-manager/docs/sync-k8-secrets). @default false
+   */
+  secretSync?: boolean;
   /** Attestors (`projects/<p>/attestors/<a>`) whose attestation admits an image. @default [] */
   attestors?: pulumi.Input<string>[];
   /**
@@ -463,6 +469,7 @@ export class Cluster extends pulumi.ComponentResource {
         vulnerabilityMode: args.securityPosture?.vulnerabilityMode ?? "VULNERABILITY_DISABLED",
       },
       secretManagerConfig: { enabled: true },
+      ...(args.secretSync ? { secretSyncConfig: { enabled: true } } : {}),
       monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },
       loggingConfig: { enableComponents: ["SYSTEM_COMPONENTS", "WORKLOADS"] },
       maintenancePolicy: { recurringWindow: args.maintenanceWindow ?? defaultMaintenanceWindow },

@@ -94,6 +94,14 @@ export const publicRepositories: readonly string[] = [
   "mirror.gcr.io/library",
 ];
 
+/**
+ * Argo CD's images at the pinned chart (src/components/gitops/chart.ts), admitted exactly (tag
+ * names, as the chart pins them) by Binary Authorization in gitops environments. They come from
+ * public registries (quay.io/argoproj, ghcr.io/dexidp, AWS ECR Public's Docker official images):
+ * the nodes pull them through the environment's Cloud NAT.
+ */
+export { argocdImagePatterns as gitopsImagePatterns } from "../gitops/chart.js";
+
 /** Whether `repositoryPath` is `listed` or below it. */
 export function within(repositoryPath: string, listed: string): boolean {
   return repositoryPath === listed || repositoryPath.startsWith(`${listed}/`);

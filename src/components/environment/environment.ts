@@ -61,6 +61,8 @@ export interface EnvironmentArgs {
    * @default []
    */
   allowedImagePatterns?: string[];
+  /** GKE Secret Sync on the cluster (`ClusterArgs.secretSync`): the GitOps delivery's Argo CD needs it. @default false */
+  secretSync?: boolean;
   /**
    * Artifact Registry repositories outside the environment the workloads pull from: the node
    * service account gets `roles/artifactregistry.reader` on each (see `imageRepositories`).
@@ -305,6 +307,7 @@ export class Environment extends pulumi.ComponentResource {
           ]),
         ],
         ...(args.access?.rbacSecurityGroup ? { rbacSecurityGroup: args.access.rbacSecurityGroup } : {}),
+        ...(args.secretSync ? { secretSync: true } : {}),
         ...pick(args.transform?.cluster),
       },
       { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), this.network] },

@@ -15,6 +15,7 @@ import { fqdn } from "../network/dns.js";
 import type { ImageRepository } from "../cluster/cluster.js";
 import { artifactRepositoryOf, artifactRepositoryPath, publicRepositories, repositoryPathOf, repositoryPattern, within } from "../cluster/images.js";
 import { CiIdentity, type CiIdentityArgs } from "../security/ci-identity.js";
+import { gitopsImagePatterns } from "../cluster/images.js";
 import { createServices, type ProjectServices } from "../service/wiring.js";
 
 export interface ProjectArgs {
@@ -66,6 +67,7 @@ export class Project extends pulumi.ComponentResource {
     this.provider = this.createProvider(name, args);
     // Access is added after the services' Namespace exists, so its RoleBindings wait for it.
     const { access, ...operations } = operationsArgs(args.config, this.resolved, args.secretValues);
+    const gitops = args.config.environments[this.resolved.name]?.delivery === "gitops";
     this.environment = new Environment(
       `${name}-${this.resolved.name}`,
       {
@@ -78,7 +80,9 @@ export class Project extends pulumi.ComponentResource {
         secrets: args.config.secrets,
         ...(args.secretValues ? { secretValues: args.secretValues } : {}),
         servingPorts: servingPorts(args.config),
-        allowedImagePatterns: imagePatterns(args.config),
+        // GitOps delivery: Argo CD's images (pinned with its chart) and GKE Secret Sync for its repository credentials.
+        allowedImagePatterns: [...imagePatterns(args.config), ...(gitops ? gitopsImagePatterns : [])],
+        ...(gitops ? { secretSync: true } : {}),
         imageRepositories: nodeImageRepositories(args.config, this.resolved),
         // The trace collector exports to Cloud Trace (gcp-review 32).
         ...(args.config.observability?.tracing ? { extraApis: ["cloudtrace.googleapis.com"] } : {}),

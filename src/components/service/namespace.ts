@@ -22,6 +22,9 @@ import {
 
 type Metadata = k8s.types.input.meta.v1.ObjectMeta;
 
+/** Who applies a component's Kubernetes objects (the delivery; see `ServiceArgs.kubernetes`, docs/gitops.md). */
+export type KubernetesObjects = "apply" | "handover" | "none";
+
 export interface NamespaceArgs {
   /** Kubernetes provider of the cluster (any cluster: this component needs nothing else from it). */
   provider: k8s.Provider;
@@ -45,6 +48,8 @@ export interface NamespaceArgs {
   /** The environment's public zone: DNS authorization records of the external domains in it go there. */
   publicZone?: GatewayCertificatesArgs["publicZone"];
   labels?: Record<string, string>;
+  /** `none`: only the Namespace object itself (Argo CD applies the quota, limits, default deny, Gateways). @default "apply" */
+  kubernetes?: KubernetesObjects;
   transform?: {
     namespace?: Transform<k8s.core.v1.NamespaceArgs>;
     quota?: Transform<k8s.core.v1.ResourceQuotaArgs>;
@@ -61,10 +66,11 @@ export const defaultNamespaceLimits: Pick<NamespaceSpec, "quota" | "defaults"> =
 };
 
 export class Namespace extends pulumi.ComponentResource {
+  /** Always Pulumi's (the RoleBindings and Argo CD's destination need it); the objects in it are absent where `kubernetes: "none"`. */
   readonly namespace: k8s.core.v1.Namespace;
-  readonly quota: k8s.core.v1.ResourceQuota;
-  readonly limitRange: k8s.core.v1.LimitRange;
-  readonly defaultDeny: k8s.networking.v1.NetworkPolicy;
+  readonly quota?: k8s.core.v1.ResourceQuota;
+  readonly limitRange?: k8s.core.v1.LimitRange;
+  readonly defaultDeny?: k8s.networking.v1.NetworkPolicy;
   /** Certificate Manager certificates (one per domain) and map of the external gateway. */
   readonly certificates?: GatewayCertificates;
   /** Gateways by kind. */
@@ -77,14 +83,18 @@ export class Namespace extends pulumi.ComponentResource {
     this.name = args.name;
     const spec: NamespaceSpec = { name: args.name, labels: args.labels ?? {}, ...(args.limits ?? defaultNamespaceLimits) };
     const k = (extra: pulumi.CustomResourceOptions = {}) => childOptions(this, opts, { provider: args.provider, ...extra });
-    const inNs = () => k({ dependsOn: [this.namespace] });
+    // Handing the objects in the namespace over to Argo CD (ServiceArgs.kubernetes): forget, never delete.
+    const inNs = () => k({ dependsOn: [this.namespace], ...(args.kubernetes === "handover" ? { retainOnDelete: true } : {}) });
+    const objects = (args.kubernetes ?? "apply") !== "none";
 
     this.namespace = new k8s.core.v1.Namespace(...transformed(args.transform?.namespace, `${name}-namespace`, asArgs(namespaceManifest(spec)), k()));
-    this.quota = new k8s.core.v1.ResourceQuota(...transformed(args.transform?.quota, `${name}-quota`, asArgs(resourceQuotaManifest(spec)), inNs()));
-    this.limitRange = new k8s.core.v1.LimitRange(...transformed(args.transform?.limitRange, `${name}-limits`, asArgs(limitRangeManifest(spec)), inNs()));
-    this.defaultDeny = new k8s.networking.v1.NetworkPolicy(
-      ...transformed(args.transform?.defaultDeny, `${name}-default-deny`, asArgs(defaultDenyPolicy(args.name)), inNs()),
-    );
+    if (objects) {
+      this.quota = new k8s.core.v1.ResourceQuota(...transformed(args.transform?.quota, `${name}-quota`, asArgs(resourceQuotaManifest(spec)), inNs()));
+      this.limitRange = new k8s.core.v1.LimitRange(...transformed(args.transform?.limitRange, `${name}-limits`, asArgs(limitRangeManifest(spec)), inNs()));
+      this.defaultDeny = new k8s.networking.v1.NetworkPolicy(
+        ...transformed(args.transform?.defaultDeny, `${name}-default-deny`, asArgs(defaultDenyPolicy(args.name)), inNs()),
+      );
+    }
 
     const external = [...new Set(args.externalDomains ?? [])].sort();
     const internal = [...new Set(args.internalDomains ?? [])].sort();
@@ -102,11 +112,11 @@ export class Namespace extends pulumi.ComponentResource {
         },
         opts,
       );
-      this.gateways.external = this.createGateway(name, "external", args, this.certificates.mapName, inNs, this.certificates.all);
+      if (objects) this.gateways.external = this.createGateway(name, "external", args, this.certificates.mapName, inNs, this.certificates.all);
     }
     // Internal gateways serve plain HTTP inside the VPC until the deployed-services issue gives
     // them regional Certificate Manager certificates (design in ./certificates.ts and the README).
-    if (internal.length > 0) this.gateways.internal = this.createGateway(name, "internal", args, undefined, inNs, []);
+    if (internal.length > 0 && objects) this.gateways.internal = this.createGateway(name, "internal", args, undefined, inNs, []);
 
     this.registerOutputs({ name: this.name });
   }

@@ -39,7 +39,8 @@ import {
   type PortSpec,
   type SecretFile,
 } from "./manifests.js";
-import { asArgs, asCustomArgs } from "./namespace.js";
+import { asArgs, asCustomArgs, type KubernetesObjects } from "./namespace.js";
+export type { KubernetesObjects } from "./namespace.js";
 
 type CR = k8s.apiextensions.CustomResource;
 type CRArgs = k8s.apiextensions.CustomResourceArgs;
@@ -108,6 +109,13 @@ export interface ServiceArgs {
   builtImage?: pulumi.Input<string>;
   /** Egress to Google APIs on 443. @default true when `uses` implies a grant */
   googleApis?: boolean;
+  /**
+   * Who applies the Kubernetes objects (the delivery, docs/gitops.md): `apply` creates them;
+   * `handover` creates them with `retainOnDelete`, so the next step, `none`, drops them from the
+   * state without deleting them (Argo CD has adopted them); `none` creates only the cloud side
+   * (identity, grants, Cloud Armor policy): `brume render` writes the objects to Git. @default "apply"
+   */
+  kubernetes?: KubernetesObjects;
   transform?: {
     account?: Transform<gcp.serviceaccount.AccountArgs>;
     workloadIdentity?: Transform<gcp.serviceaccount.IAMMemberArgs>;
@@ -145,16 +153,19 @@ export class Service extends pulumi.ComponentResource {
   readonly workloadIdentity: gcp.serviceaccount.IAMMember;
   /** One IAM member per grant, by grant key (`secret-stripe-key`, `topic-events`, …). */
   readonly grants: Record<string, pulumi.CustomResource>;
-  readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  /** The Kubernetes objects below are absent where `kubernetes: "none"` (GitOps delivery: Argo CD applies them). */
+  readonly serviceAccount?: k8s.core.v1.ServiceAccount;
   readonly secretProviderClass?: CR;
-  readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+  readonly networkPolicy?: k8s.networking.v1.NetworkPolicy;
   /** The in-cluster Service callers use (selects the serving version). */
-  readonly service: k8s.core.v1.Service;
-  /** Workloads by version. */
+  readonly service?: k8s.core.v1.Service;
+  /** Workloads by version (none where `kubernetes: "none"`). */
   readonly workloads: Record<string, WorkloadResources>;
   readonly securityPolicy?: gcp.compute.SecurityPolicy;
   readonly route?: CR;
   readonly gsaEmail: pulumi.Output<string>;
+  /** The digest reference of the image built for this service (`build:`): a stack output `brume render` reads. */
+  readonly builtImage?: pulumi.Output<string>;
   /** Version receiving the default traffic. */
   readonly servingVersion: string;
   private readonly args: ServiceArgs;
@@ -170,14 +181,16 @@ export class Service extends pulumi.ComponentResource {
     this.account = this.createAccount(name, args, n);
     this.workloadIdentity = this.createWorkloadIdentity(name, args, n);
     this.grants = this.createGrants(name, args);
-    this.serviceAccount = this.createServiceAccount(name, args, n);
-    this.secretProviderClass = this.createSecretProviderClass(name, args, n);
-    this.networkPolicy = this.createNetworkPolicy(name, args, n);
-    this.service = this.createMainService(name, args, n);
+    const objects = (args.kubernetes ?? "apply") !== "none";
+    this.serviceAccount = objects ? this.createServiceAccount(name, args, n) : undefined;
+    this.secretProviderClass = objects ? this.createSecretProviderClass(name, args, n) : undefined;
+    this.networkPolicy = objects ? this.createNetworkPolicy(name, args, n) : undefined;
+    this.service = objects ? this.createMainService(name, args, n) : undefined;
     this.securityPolicy = this.createSecurityPolicy(name, args);
-    this.workloads = Object.fromEntries(n.workloads.map((w) => [w.version, this.createWorkload(name, w, args, n)]));
-    this.route = this.createRoute(name, args, n);
+    this.workloads = objects ? Object.fromEntries(n.workloads.map((w) => [w.version, this.createWorkload(name, w, args, n)])) : {};
+    this.route = objects ? this.createRoute(name, args, n) : undefined;
     this.gsaEmail = this.account.email;
+    if (args.builtImage !== undefined) this.builtImage = pulumi.output(args.builtImage);
 
     this.registerOutputs({ gsaEmail: this.gsaEmail, servingVersion: this.servingVersion });
   }
@@ -189,7 +202,9 @@ export class Service extends pulumi.ComponentResource {
 
   private k8sOptions(extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
     const ns = this.args.namespaceResource ? [this.args.namespaceResource] : [];
-    return childOptions(this, this.opts, { provider: this.args.provider, ...extra, dependsOn: [...ns, ...dependsOnList(extra.dependsOn)] });
+    // Handing the objects over to Argo CD: the step that drops them from the program only forgets them.
+    const handover = this.args.kubernetes === "handover" ? { retainOnDelete: true } : {};
+    return childOptions(this, this.opts, { provider: this.args.provider, ...extra, ...handover, dependsOn: [...ns, ...dependsOnList(extra.dependsOn)] });
   }
 
   private createAccount(name: string, args: ServiceArgs, n: Normalized): gcp.serviceaccount.Account {
@@ -374,7 +389,7 @@ export class Service extends pulumi.ComponentResource {
         args.transform?.deployment,
         `${base}-deployment`,
         deploymentArgs,
-        this.k8sOptions({ dependsOn: [this.serviceAccount, ...(this.secretProviderClass ? [this.secretProviderClass] : []), ...Object.values(this.grants)] }),
+        this.k8sOptions({ dependsOn: [...(this.serviceAccount ? [this.serviceAccount] : []), ...(this.secretProviderClass ? [this.secretProviderClass] : []), ...Object.values(this.grants)] }),
       ),
     );
     const service = n.versioned
@@ -430,7 +445,7 @@ export class Service extends pulumi.ComponentResource {
                   labels: n.labels,
                 }),
               ),
-              this.crOptions({ dependsOn: [...(service ? [service] : [this.service]), ...(this.securityPolicy ? [this.securityPolicy] : [])] }),
+              this.crOptions({ dependsOn: [...(service ? [service] : this.service ? [this.service] : []), ...(this.securityPolicy ? [this.securityPolicy] : [])] }),
             ),
           )
         : undefined;
@@ -445,7 +460,7 @@ export class Service extends pulumi.ComponentResource {
               asCustomArgs(
                 healthCheckPolicyManifest({ name: w.name, namespace: args.namespace, service: backendService, path: readiness.path, port: healthPort.port, labels: n.labels }),
               ),
-              this.crOptions({ dependsOn: [service ?? this.service] }),
+              this.crOptions({ dependsOn: [...(service ? [service] : this.service ? [this.service] : [])] }),
             ),
           )
         : undefined;
@@ -481,7 +496,7 @@ export class Service extends pulumi.ComponentResource {
     // (k8s-review 10; the creation-order rule httproute-policies).
     const after = Object.values(this.workloads)
       .filter((w) => backends.has(w.workload.name))
-      .flatMap((w) => [w.deployment, w.service ?? this.service, ...(w.backendPolicy ? [w.backendPolicy] : []), ...(w.healthCheckPolicy ? [w.healthCheckPolicy] : [])]);
+      .flatMap((w) => [w.deployment, ...(w.service ? [w.service] : this.service ? [this.service] : []), ...(w.backendPolicy ? [w.backendPolicy] : []), ...(w.healthCheckPolicy ? [w.healthCheckPolicy] : [])]);
     return new k8s.apiextensions.CustomResource(
       ...transformed(args.transform?.route, `${name}-route`, asCustomArgs(manifest), this.crOptions({ dependsOn: after })),
     );

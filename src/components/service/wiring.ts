@@ -11,6 +11,8 @@ import * as gcp from "@pulumi/gcp";
 import { collectorName, collectorService, traceWriterRole, tracingEnv } from "../observability/trace-collector.js";
 import { ServiceImage } from "./image.js";
 import { fqdn } from "../network/dns.js";
+import { kubernetesObjectsFor } from "../../config/rules-gitops.js";
+import { installArgoCd } from "../gitops/install.js";
 import { Namespace, type NamespaceArgs } from "./namespace.js";
 import { Service, type ServiceArgs, type ServiceTargets } from "./service.js";
 
@@ -54,6 +56,8 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
   if (kube.length === 0) return { namespace: undefined, services: {} };
   const resolved = env.environment;
   const providers = parent.provider ? { providers: { gcp: parent.provider } } : {};
+  // The delivery (docs/gitops.md): with gitops, Argo CD applies the objects `brume render` writes.
+  const kubernetes = kubernetesObjectsFor(config, resolved.name);
   const exposed = (pub: boolean) => kube.flatMap(([, s]) => (s.expose && s.expose.public === pub ? s.expose.domains : []));
 
   const namespace = new Namespace(
@@ -69,6 +73,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
       // DNS authorization CNAMEs of the external domains go to the environment's public zone.
       ...(env.network.publicZone && resolved.domain ? { publicZone: { name: env.network.publicZone.name, dnsName: fqdn(resolved.domain) } } : {}),
       labels: { environment: resolved.name },
+      kubernetes,
       ...(args.transform?.namespace ? { transform: args.transform.namespace } : {}),
     },
     // The Gateway certificates call Certificate Manager and Cloud DNS.
@@ -105,6 +110,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
         proxyRange: resolved.network.proxyCidr,
         targets: targetsOf(config, key, env),
         labels: { environment: resolved.name },
+        kubernetes,
         ...(args.transform?.service ? { transform: args.transform.service } : {}),
       },
       { parent, ...providers, dependsOn: env.apis.for("container", "iam", "iamcredentials", "compute", "cloudresourcemanager") },
@@ -126,6 +132,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
         callers: kube.map(([key]) => key).sort(),
         googleApis: true,
         labels: { environment: resolved.name },
+        kubernetes,
         ...(args.transform?.service ? { transform: args.transform.service } : {}),
       },
       { parent, ...providers, dependsOn: env.apis.for("container", "iam", "iamcredentials", "compute", "cloudresourcemanager") },
@@ -139,6 +146,8 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
     );
     services[collectorName] = traces;
   }
+  // GitOps delivery: Argo CD syncs what `brume render` writes, one Application per service.
+  installArgoCd(parent, name, { config, environment: env, namespace: namespace.name, namespaceResource: namespace, serviceKeys: [...kube.map(([k]) => k), ...(collector ? [collectorName] : [])] }, { parent, ...providers, dependsOn: [env.cluster, ...env.apis.for("iam", "secretmanager")] });
   return { namespace, services };
 }
 
