@@ -36,6 +36,8 @@ export const startupScriptMaxBytes = 256 * 1024;
 export const deterministicInstallExitCodes = [3, 4] as const;
 
 export const convergeUnit = "brume-converge.service";
+/** The health responder's system user. */
+export const healthUser = "brume-health";
 export const healthSocketUnit = "brume-health.socket";
 export const healthServiceUnit = "brume-health@.service";
 
@@ -113,8 +115,9 @@ export function renderConvergeUnit(spec: ConvergeSpec): string {
       ["Type", "oneshot"],
       ["RemainAfterExit", true],
       ["ExecStart", bootPaths().converge],
-      // Started without waiting: they are ordered After= this unit. "+": outside the sandbox below.
-      ["ExecStartPost", `+/bin/systemctl --no-block start ${spec.units.join(" ")}`],
+      // Started without waiting: they are ordered After= this unit. "+": outside the sandbox below;
+      // "-": a unit that cannot be queued (its engine missing) does not undo the install.
+      ["ExecStartPost", `-+/bin/systemctl --no-block start ${spec.units.join(" ")}`],
       ["Restart", "on-failure"],
       ["RestartSec", `${convergeRetry.restartSec}s`],
       ["RestartPreventExitStatus", deterministicInstallExitCodes.join(" ")],
@@ -249,7 +252,10 @@ export function renderHealthService(family: ImageFamily = "debian-12"): string {
     ["StandardOutput", "socket"],
     ["StandardError", "journal"],
     ["RuntimeMaxSec", "20s"],
-    ["DynamicUser", true],
+    // A system user of its own, not DynamicUser=: D-Bus (systemctl show) must resolve the uid, and
+    // GCE's Debian image need not have nss-systemd for dynamic users.
+    ["User", healthUser],
+    ["Group", healthUser],
     ["NoNewPrivileges", true],
     ["PrivateTmp", true],
     ["PrivateDevices", true],

@@ -13,7 +13,7 @@
  * pulled through docker-credential-gcr. Process services (vfox toolchains) are Debian only.
  */
 import { stringify } from "yaml";
-import { agentPaths, renderAgentUnit, renderInstallScript, renderTokenFetchScript, renderTokenUnit, type AgentSpec } from "./agent.js";
+import { agentPaths, renderAgentLogrotate, renderAgentUnit, renderInstallScript, renderTokenFetchScript, renderTokenUnit, type AgentSpec } from "./agent.js";
 import { cosCaddy, renderCaddyContainerUnit, renderCaddyfile, renderHostFirewallUnit, type CaddyOptions } from "./caddy.js";
 import { cosAgentUid, type ImageFamily } from "./layout.js";
 import {
@@ -23,6 +23,7 @@ import {
   convergeUnits,
   healthServiceUnit,
   healthSocketUnit,
+  healthUser,
   renderCaddyDropIn,
   renderConvergeScript,
   renderConvergeUnit,
@@ -96,6 +97,7 @@ export function machineFiles(spec: MachineSpec): WriteFile[] {
     file(helperPaths.secretEnv, renderSecretEnvScript(), "0755"),
     file("/etc/caddy/Caddyfile", renderCaddyfile(services, spec.caddy)),
     file(caddyDropInPath, renderCaddyDropIn()),
+    file(p.logrotate, renderAgentLogrotate(spec.agent)),
     file(bootPaths().converge, renderConvergeScript(convergeSpec(spec, services)), "0755"),
     file(`/etc/systemd/system/${convergeUnit}`, renderConvergeUnit(convergeSpec(spec, services))),
     ...healthFiles(spec, services, "debian-12"),
@@ -155,7 +157,7 @@ export function renderStartupScriptFor(spec: MachineSpec): string {
   if (hasProcesses && !spec.vfox) throw new RangeError("process services need vfox (version, url, sha256)");
   const p = agentPaths(spec.agent.name);
   return renderStartupScript({
-    users: [spec.agent.name, ...services.filter((s) => s.runner === "process").map(serviceUser)],
+    users: [spec.agent.name, healthUser, ...services.filter((s) => s.runner === "process").map(serviceUser)],
     packages: ["ca-certificates", "curl", "caddy", ...(hasContainers ? [engine === "docker" ? "docker.io" : "podman"] : []), ...(hasProcesses ? ["git"] : [])],
     files: machineFiles(spec),
     enable: [convergeUnit, healthSocketUnit, p.tokenUnit, p.unit, ...services.map(serviceUnitName), "caddy.service"],
@@ -175,6 +177,7 @@ export function renderUserData(spec: MachineSpec): string {
 
   const users = [
     { name: spec.agent.name, system: true, shell: "/usr/sbin/nologin", lock_passwd: true, no_create_home: true },
+    { name: healthUser, system: true, shell: "/usr/sbin/nologin", lock_passwd: true, no_create_home: true },
     ...services
       .filter((s) => s.runner === "process")
       .map((s) => ({ name: serviceUser(s), system: true, shell: "/usr/sbin/nologin", lock_passwd: true, no_create_home: true })),
@@ -254,7 +257,10 @@ function renderCosUserData(spec: MachineSpec): string {
   const units = [p.tokenUnit, p.unit, ...services.map(serviceUnitName), cosCaddy.firewallUnit, healthSocketUnit, cosCaddy.unit];
   const doc = {
     // /etc/passwd is on the /etc tmpfs: a fixed uid keeps the agent's stateful directories its own.
-    users: [{ name: spec.agent.name, uid: cosAgentUid, system: true, shell: "/usr/sbin/nologin", lock_passwd: true, no_create_home: true }],
+    users: [
+      { name: spec.agent.name, uid: cosAgentUid, system: true, shell: "/usr/sbin/nologin", lock_passwd: true, no_create_home: true },
+      { name: healthUser, system: true, shell: "/usr/sbin/nologin", lock_passwd: true, no_create_home: true },
+    ],
     write_files: machineFiles(spec),
     runcmd: [
       // Every boot: downloads and verifies the pinned release again, installs nothing on failure.

@@ -16,7 +16,7 @@ put() {
   mv -f "$2.brume-new" "$2"
 }
 
-for user in 'dployrd' 'svc-docs'; do
+for user in 'dployrd' 'brume-health' 'svc-docs'; do
   id -u "$user" >/dev/null 2>&1 || useradd --system --user-group --no-create-home --shell /usr/sbin/nologin "$user"
 done
 
@@ -124,14 +124,27 @@ cat >"$work/config.toml" <<'BRUME_CONFIG_EOF'
 # dployrd 0.1.0 — rendered by brume; do not edit on the machine.
 base_url = "https://base.example.com"
 data_dir = "/var/lib/dployrd"
+database = "/var/lib/dployrd/dployrd.db"
 log_file = "/var/log/dployrd/app.log"
 log_format = "json"
+log_level = "info"
 bootstrap_token_file = "/var/lib/dployrd/bootstrap-token"
+access_token_file = "/var/lib/dployrd/access-token"
 
 [labels]
 environment = "prod"
 group = "web"
 project = "shop"
+
+[tls]
+client_cert = "/var/lib/dployrd/tls/client.crt"
+client_key = "/var/lib/dployrd/tls/client.key"
+
+[reconnect]
+initial_delay = "1s"
+max_delay = "60s"
+multiplier = 2
+jitter = 0.2
 
 BRUME_CONFIG_EOF
 
@@ -466,6 +479,21 @@ SystemCallFilter=~@privileged @resources
 SystemCallErrorNumber=EPERM
 BRUME_FILE_EOF
 
+put 0644 '/etc/logrotate.d/dployrd' <<'BRUME_FILE_EOF'
+# /var/log/dployrd/app.log rotation — rendered by brume
+/var/log/dployrd/app.log {
+	su dployrd dployrd
+	daily
+	maxsize 100M
+	rotate 14
+	missingok
+	notifempty
+	compress
+	delaycompress
+	copytruncate
+}
+BRUME_FILE_EOF
+
 put 0755 '/usr/local/lib/brume/converge' <<'BRUME_FILE_EOF'
 #!/bin/bash
 # Installs what this machine runs: dployrd 0.1.0 and vfox. Each step is skipped when the pinned
@@ -516,7 +544,7 @@ StartLimitBurst=6
 Type=oneshot
 RemainAfterExit=yes
 ExecStart=/usr/local/lib/brume/converge
-ExecStartPost=+/bin/systemctl --no-block start dployrd-bootstrap-token.service dployrd.service brume-api.service brume-docs.service
+ExecStartPost=-+/bin/systemctl --no-block start dployrd-bootstrap-token.service dployrd.service brume-api.service brume-docs.service
 Restart=on-failure
 RestartSec=30s
 RestartPreventExitStatus=3 4
@@ -640,7 +668,8 @@ StandardInput=socket
 StandardOutput=socket
 StandardError=journal
 RuntimeMaxSec=20s
-DynamicUser=yes
+User=brume-health
+Group=brume-health
 NoNewPrivileges=yes
 PrivateTmp=yes
 PrivateDevices=yes
