@@ -210,7 +210,7 @@ main_boot() {
     test "$(vm stat -c '%a %U:%G' /var/lib/dployrd/bootstrap-token)" = "600 dployrd:dployrd"
   check "agent logs JSON to /var/log/dployrd/app.log" "no JSON line" bash -c "grep -q '\"msg\": \"started\"' '$merged/var/log/dployrd/app.log'"
   check "logrotate -d accepts the agent's rotation file" "$(vm logrotate -d /etc/logrotate.d/dployrd 2>&1 | tail -3)" \
-    output_has "considering log /var/log/dployrd/app.log" vm logrotate -d /etc/logrotate.d/dployrd
+    output_has "considering log /var/log/dployrd/app.log" vm sh -c 'logrotate -d /etc/logrotate.d/dployrd 2>&1'
   check "process service answers through Caddy at the pinned commit" "$(https_get tiles.example.com / 2>&1)" renderer_answers
   check "/healthz is 200 once installed and the agent runs" "$(health /healthz)" test "$(health_code /healthz)" = 200
   check "/ready asks each service's own check through Caddy" "$(health /ready | tr '\n' ' ')" output_has "renderer: ok" health /ready

@@ -161,6 +161,18 @@ describe("examples/machines", async () => {
     );
   });
 
+  it("alerts on a deterministic install failure of each group (checksum mismatch), from the startup script's log", () => {
+    const alerts = ofType(plan, "gcp:monitoring/alertPolicy:AlertPolicy").filter((r) => r.name.endsWith("-install-alert"));
+    expect(alerts.map((a) => a.name)).toEqual(["tiles-prod-machines-edge-install-alert", "tiles-prod-machines-web-install-alert"]);
+    const edge = alerts[0]!.inputs as Record<string, any>;
+    expect(edge.severity).toBe("CRITICAL");
+    expect(edge.alertStrategy.notificationRateLimit).toEqual({ period: "3600s" });
+    expect(edge.conditions[0].conditionMatchedLog.filter).toBe(
+      'resource.type="gce_instance" AND logName="projects/tiles-prod-7310/logs/google_metadata_script_runner" AND ' +
+        'labels."compute.googleapis.com/resource_name"=~"^tiles-prod-edge-" AND "brume-converge: error:" AND ("checksum mismatch" OR "the release archive is not usable")',
+    );
+  });
+
   it("plans the Container-Optimized OS group: COS image, executables under /var/lib/google, Caddy as a container", () => {
     const cos = one(plan, T.template, "tiles-prod-machines-web-template");
     const i = cos.inputs as Record<string, any>;

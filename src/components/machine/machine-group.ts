@@ -33,6 +33,7 @@ import { networkTags } from "../network/firewall.js";
 import { googleFrontEndRanges } from "../../config/google-ranges.js";
 import { firewallPorts, normalizedDomains, servedPort, servedPortName, servesLoadBalancer } from "./frontend.js";
 import { specForRelease, strategyPlan, type MachineStrategy } from "./releases.js";
+import { installFailureAlertArgs } from "./alerts.js";
 
 export type MachineImage = ImageFamily;
 
@@ -90,6 +91,8 @@ export interface MachineGroupArgs {
   /** Artifact Registry repository the machines pull from (reader role on it only). */
   artifactRepository?: { project: string; location: string; repositoryId: pulumi.Input<string> };
   labels?: Record<string, string>;
+  /** Notification channels of the install-failure alert (the environment's). @default [] */
+  notificationChannels?: pulumi.Input<string>[];
   /**
    * Cloud Armor rate limits of the services the group serves (`expose.rateLimitPerMinute`): one
    * throttle rule per service, matched on its domains and path prefixes, per client IP.
@@ -104,6 +107,7 @@ export interface MachineGroupArgs {
     firewall?: Transform<gcp.compute.FirewallArgs>;
     backendService?: Transform<gcp.compute.BackendServiceArgs>;
     securityPolicy?: Transform<gcp.compute.SecurityPolicyArgs>;
+    installAlert?: Transform<gcp.monitoring.AlertPolicyArgs>;
   };
 }
 
@@ -152,6 +156,8 @@ export class MachineGroup extends pulumi.ComponentResource {
   readonly readyCheck?: gcp.compute.HealthCheck;
   /** Google health checks to the health port, and the load balancer's proxies to 443 when serving. */
   readonly firewall: gcp.compute.Firewall;
+  /** Alert on a deterministic install failure (checksum mismatch): ./alerts.ts. */
+  readonly installAlert: gcp.monitoring.AlertPolicy;
   /** Managed instance groups by slot ("" for rolling / canary, "blue" / "green"). */
   readonly groups: Record<string, gcp.compute.RegionInstanceGroupManager>;
   readonly autoscalers: Record<string, gcp.compute.RegionAutoscaler>;
@@ -189,6 +195,21 @@ export class MachineGroup extends pulumi.ComponentResource {
     );
     this.healthCheck = this.createHealthCheck(name, args, opts);
     this.firewall = this.createFirewall(name, args, opts);
+    this.installAlert = new gcp.monitoring.AlertPolicy(
+      ...transformed(
+        args.transform?.installAlert,
+        `${name}-install-alert`,
+        installFailureAlertArgs({
+          project: args.project,
+          prefix: args.naming.prefix,
+          group: args.group,
+          baseInstanceName: args.naming.name([args.group], "instanceTemplatePrefix"),
+          ...(args.notificationChannels ? { notificationChannels: args.notificationChannels } : {}),
+          ...(args.labels ? { labels: args.labels } : {}),
+        }),
+        childOptions(this, opts),
+      ),
+    );
     this.groups = Object.fromEntries(plan.groups.map((g) => [g.slot, this.createGroup(name, args, g.slot, g.versions, opts)]));
     this.autoscalers = args.autoscaling
       ? Object.fromEntries(Object.entries(this.groups).map(([slot, mig]) => [slot, this.createAutoscaler(name, args, slot, mig, opts)]))
