@@ -475,7 +475,7 @@ install -m 0600 "$work/env" "$out"
 `;
 }
 
-/** Shared helper: `wait-healthy <http-url|tcp:port> <seconds>`. */
+/** Shared helper: `wait-healthy <http-url|tcp:port> <seconds>`; stops early when the unit's main process died. */
 export function renderWaitHealthyScript(): string {
   return `#!/bin/bash
 # Waits until a local HTTP URL answers 2xx/3xx or a TCP port accepts, or fails after a deadline.
@@ -483,6 +483,11 @@ set -euo pipefail
 readonly target="$1" seconds="$2"
 deadline=$((SECONDS + seconds))
 while [ "$SECONDS" -lt "$deadline" ]; do
+  # Run as ExecStartPost=, systemd sets MAINPID: a main process that died at start ends the wait now.
+  if [ -n "\${MAINPID:-}" ] && ! kill -0 "$MAINPID" 2>/dev/null; then
+    echo "wait-healthy: the main process ($MAINPID) exited before $target was healthy" >&2
+    exit 1
+  fi
   case "$target" in
     tcp:*) if (exec 3<>"/dev/tcp/127.0.0.1/\${target#tcp:}") 2>/dev/null; then exit 0; fi ;;
     *) if curl --fail --silent --output /dev/null --max-time 2 "$target"; then exit 0; fi ;;
