@@ -1,6 +1,10 @@
 /**
  * How a Debian 12 machine boots on GCE: google-guest-agent's script runner runs the `startup-script`
- * metadata key at EVERY boot. GCE's public Debian images ship the guest environment
+ * metadata key at EVERY boot, not only the first ("Compute Engine runs startup scripts each time the
+ * VM boots", as root, once the network is up:
+ * https://cloud.google.com/compute/docs/instances/startup-scripts/linux; Debian's package runs it
+ * from google-startup-scripts.service, `google_metadata_script_runner startup`, WantedBy=
+ * multi-user.target). GCE's public Debian images ship the guest environment
  * (google-guest-agent, which "reads the script content or URL from the instance's metadata and
  * initiates execution"; https://cloud.google.com/compute/docs/instances/startup-scripts and
  * https://cloud.google.com/compute/docs/images/guest-environment) and no cloud-init: Debian's image
