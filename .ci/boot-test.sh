@@ -182,8 +182,9 @@ renderer_answers() { https_get tiles.example.com / | grep -q "renderer PINNED"; 
 agent_active() { [ "$(vm systemctl is-active dployrd.service)" = active ]; }
 agent_and_renderer() { agent_active && renderer_answers; }
 renderer_restarted() { [ "$(vm systemctl show --value -p NRestarts brume-renderer.service)" -ge 1 ] && renderer_answers; }
-journal_has() { vm journalctl --no-pager "${@:3}" -u "$1" -o cat | grep -qF -- "$2"; }
-output_has() { local want="$1"; shift; "$@" 2>/dev/null | grep -qF -- "$want"; }
+# Output captured first: `grep -q` ending a pipeline early would fail it under pipefail (SIGPIPE).
+journal_has() { local out; out="$(vm journalctl --no-pager "${@:3}" -u "$1" -o cat)"; grep -qF -- "$2" <<<"$out"; }
+output_has() { local want="$1" out; shift; out="$("$@" 2>/dev/null)"; grep -qF -- "$want" <<<"$out"; }
 not() { ! "$@"; }
 run_filtered() { vm systemd-run --quiet --wait --pipe --collect -p DynamicUser=yes -p Environment=HOME=/tmp -p Environment=GOCACHE=/tmp/go-cache "$@"; }
 
