@@ -7,6 +7,9 @@
 #   systemd        — `systemd-analyze verify` / `security --offline=true` on generated units
 #   caddy          — `caddy validate` / `caddy adapt` on generated Caddyfiles
 #   curl, tar, coreutils — the agent install script is executed by the tests
+#   debootstrap, systemd-container (systemd-nspawn), openssl — the boot test (.ci/boot-test.sh) builds a
+#                  Debian 12 root and boots the rendered machine document in it
+#   logrotate      — `logrotate -d` on the agent's rendered rotation file
 #   postgresql-15, postgresql-15-pgaudit — the pgAudit activation SQL runs against a throwaway
 #                  PostgreSQL 15 cluster with pgaudit preloaded (test/database)
 set -euo pipefail
@@ -21,9 +24,13 @@ declare -A package_of=(
   [sha256sum]=coreutils
   # Argo CD's custom health checks are Lua 5.1 (gopher-lua): the HTTPRoute check runs in it (test/gitops).
   [lua5.1]=lua5.1
+  [debootstrap]=debootstrap
+  [systemd-nspawn]=systemd-container
+  [openssl]=openssl
+  [logrotate]=logrotate
 )
 packages=()
-for tool in git cloud-init shellcheck systemd-analyze caddy curl tar sha256sum lua5.1; do
+for tool in git cloud-init shellcheck systemd-analyze caddy curl tar sha256sum lua5.1 debootstrap systemd-nspawn openssl logrotate; do
   command -v "$tool" >/dev/null 2>&1 || packages+=("${package_of[$tool]}")
 done
 # Not commands on PATH: the server binaries and the extension's control file.

@@ -61,6 +61,12 @@ export function agentPaths(name: string, family: ImageFamily = "debian-12") {
     logDir: `/var/log/${name}`,
     logFile: `/var/log/${name}/app.log`,
     tokenFile: `/var/lib/${name}/bootstrap-token`,
+    /** SQLite database (instance metadata, tokens, deployments). */
+    database: `/var/lib/${name}/${name}.db`,
+    accessTokenFile: `/var/lib/${name}/access-token`,
+    clientCert: `/var/lib/${name}/tls/client.crt`,
+    clientKey: `/var/lib/${name}/tls/client.key`,
+    logrotate: `/etc/logrotate.d/${name}`,
     installScript: `${layout.helperDir}/install-${name}`,
     tokenScript: `${layout.helperDir}/fetch-${name}-token`,
     unit: `${name}.service`,
@@ -84,15 +90,47 @@ function checkSpec(spec: AgentSpec): void {
 /** The agent config file (TOML). The instance name comes from the hostname at runtime (unit Environment=). */
 export function renderAgentConfig(spec: AgentSpec): string {
   const p = agentPaths(spec.name);
+  // What the dployr seed describes: SQLite state, structured JSON logs in /var/log/dployrd/app.log,
+  // a bootstrap token exchanged for short-lived access tokens it refreshes, an mTLS client certificate
+  // it generates, a persistent connection that reconnects. Everything lives in the state directory
+  // only the agent writes (StateDirectory=, 0750; UMask=0077: files it creates are 0600). The key names
+  // are ours: the real dployrd is not run here, so only what we render is tested.
   const doc: Record<string, unknown> = {
     ...(spec.controlPlaneUrl ? { base_url: spec.controlPlaneUrl } : {}),
     data_dir: p.stateDir,
+    database: p.database,
     log_file: p.logFile,
     log_format: "json",
+    log_level: "info",
     bootstrap_token_file: p.tokenFile,
+    access_token_file: p.accessTokenFile,
     labels: Object.fromEntries(Object.entries(spec.labels ?? {}).sort(([a], [b]) => a.localeCompare(b))),
+    tls: { client_cert: p.clientCert, client_key: p.clientKey },
+    reconnect: { initial_delay: "1s", max_delay: "60s", multiplier: 2, jitter: 0.2 },
   };
   return `# ${spec.name} ${spec.version} — rendered by brume; do not edit on the machine.\n${toToml(doc)}\n`;
+}
+
+/**
+ * Rotation of the agent's JSON log (Debian's logrotate, daily timer): daily or past 100 MB, 14
+ * kept, compressed; copytruncate, since the agent keeps the file open and we know no reopen signal
+ * of it; `su` the agent's user, as logrotate requires for a directory that user can write.
+ */
+export function renderAgentLogrotate(spec: Pick<AgentSpec, "name">): string {
+  const p = agentPaths(spec.name);
+  return `# ${p.logFile} rotation — rendered by brume
+${p.logFile} {
+	su ${spec.name} ${spec.name}
+	daily
+	maxsize 100M
+	rotate 14
+	missingok
+	notifempty
+	compress
+	delaycompress
+	copytruncate
+}
+`;
 }
 
 /**
@@ -275,23 +313,43 @@ export function renderTokenUnit(spec: AgentSpec, family: ImageFamily = "debian-1
     Unit: [
       ["Description", `Fetch the ${spec.name} bootstrap token from Secret Manager`],
       ["Wants", "network-online.target"],
-      ["After", "network-online.target"],
+      ["After", `network-online.target${family === "debian-12" ? " brume-converge.service" : ""}`],
       ["Before", p.unit],
+      // Bounded retries (a metadata or Secret Manager outage at boot heals): 10 tries within an hour.
+      ["StartLimitIntervalSec", 3600],
+      ["StartLimitBurst", 10],
     ],
     Service: [
       ["Type", "oneshot"],
       ["RemainAfterExit", true],
       ["ExecStart", p.tokenScript],
+      ["Restart", "on-failure"],
+      ["RestartSec", "20s"],
       ["UMask", "0077"],
       ["NoNewPrivileges", true],
       ["PrivateTmp", true],
       ["ProtectSystem", "strict"],
       ["ProtectHome", true],
-      ["ReadWritePaths", p.stateDir],
+      // "-": a missing directory (the install failed) fails the script with its message, not 226/NAMESPACE.
+      ["ReadWritePaths", `-${p.stateDir}`],
+      ["PrivateDevices", true],
+      ["ProtectKernelTunables", true],
+      ["ProtectKernelModules", true],
+      ["ProtectKernelLogs", true],
+      ["ProtectControlGroups", true],
+      ["ProtectClock", true],
+      ["ProtectHostname", true],
+      ["ProtectProc", "invisible"],
+      ["RestrictSUIDSGID", true],
+      ["RestrictRealtime", true],
+      ["RestrictNamespaces", true],
+      ["LockPersonality", true],
+      ["MemoryDenyWriteExecute", true],
       ["CapabilityBoundingSet", "CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE"],
       ["RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX"],
       ["SystemCallArchitectures", "native"],
       ["SystemCallFilter", "@system-service"],
+      ["SystemCallErrorNumber", "EPERM"],
     ],
     Install: [["WantedBy", "multi-user.target"]],
   });
@@ -307,6 +365,8 @@ export function renderAgentUnit(spec: AgentSpec, family: ImageFamily = "debian-1
     ["Type", "exec"],
     ["User", spec.name],
     ["Group", spec.name],
+    // Until the token unit (bounded retries) has written it, the start fails and Restart= tries again.
+    ["ExecStartPre", `/usr/bin/test -s ${p.tokenFile}`],
     ["ExecStart", exec],
     ["Environment", `${spec.name.toUpperCase().replace(/-/g, "_")}_INSTANCE_NAME=%H`],
     ["Restart", "always"],
@@ -358,8 +418,10 @@ export function renderAgentUnit(spec: AgentSpec, family: ImageFamily = "debian-1
     Unit: [
       ["Description", `${spec.name} ${spec.version} machine agent`],
       ["Wants", "network-online.target"],
-      ["After", `network-online.target ${p.tokenUnit}`],
-      ["Requires", p.tokenUnit],
+      ["After", `network-online.target ${p.tokenUnit}${family === "debian-12" ? " brume-converge.service" : ""}`],
+      // Wants=, not Requires=: a token fetch that fails at first and succeeds on a retry must not
+      // leave the agent's start job failed for good.
+      ["Wants", p.tokenUnit],
       ["StartLimitIntervalSec", 0],
     ],
     Service: merged,

@@ -32,6 +32,11 @@ export interface CaddyOptions {
 
 export const defaultMachineHealthPort = 9000;
 export const machineHealthPath = "/healthz";
+/** Caddy's own liveness (what a Caddy container's start waits for). */
+export const livenessPath = "/livez";
+/** The load balancer's health path and the responder's port (./boot.ts owns the responder). */
+export const readyPath = "/ready";
+export const healthResponderPort = 9001;
 
 /** The official Caddy image run on COS, pinned to a release (docker-library/official-images). */
 export const caddyImage = "docker.io/library/caddy:2.11.4";
@@ -72,6 +77,30 @@ export function renderHostFirewallUnit(options: CaddyOptions = {}): string {
       ["RemainAfterExit", true],
       ["ExecStart", ports.map((p) => rule("-A", p))],
       ["ExecStop", ports.map((p) => rule("-D", p))],
+      // iptables needs CAP_NET_ADMIN/CAP_NET_RAW and netlink, writes its lock under /run only.
+      ["CapabilityBoundingSet", "CAP_NET_ADMIN CAP_NET_RAW"],
+      ["NoNewPrivileges", true],
+      ["ProtectSystem", "strict"],
+      ["ReadWritePaths", "/run"],
+      ["ProtectHome", true],
+      ["PrivateTmp", true],
+      ["PrivateDevices", true],
+      ["ProtectKernelTunables", true],
+      ["ProtectKernelModules", true],
+      ["ProtectKernelLogs", true],
+      ["ProtectControlGroups", true],
+      ["ProtectClock", true],
+      ["ProtectHostname", true],
+      ["ProtectProc", "invisible"],
+      ["RestrictSUIDSGID", true],
+      ["RestrictRealtime", true],
+      ["RestrictNamespaces", true],
+      ["LockPersonality", true],
+      ["MemoryDenyWriteExecute", true],
+      ["RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6 AF_NETLINK"],
+      ["SystemCallArchitectures", "native"],
+      ["SystemCallFilter", "@system-service"],
+      ["SystemCallErrorNumber", "EPERM"],
     ],
     Install: [["WantedBy", "multi-user.target"]],
   });
@@ -99,7 +128,7 @@ export function renderCaddyContainerUnit(options: CaddyOptions = {}): string {
     "caddy", "run", "--config", caddyfile, "--adapter", "caddyfile",
   ];
   const exec = (args: string[]) => args.map((a, i) => (i === 0 ? a : systemdQuote(a))).join(" ");
-  const health = `http://127.0.0.1:${options.healthPort ?? defaultMachineHealthPort}${machineHealthPath}`;
+  const health = `http://127.0.0.1:${options.healthPort ?? defaultMachineHealthPort}${livenessPath}`;
   return renderUnitFile(`# ${cosCaddy.unit} — Caddy (container ${image}) — rendered by brume`, {
     Unit: [
       ["Description", `Caddy (container ${image})`],
@@ -158,7 +187,20 @@ export function renderCaddyfile(services: readonly MachineService[], options: Ca
     ...(domains.length > 0 ? [`\tdefault_sni ${domains[0]}`] : []),
     "}",
   ];
-  out.push("", `:${options.healthPort ?? defaultMachineHealthPort} {`, `\trespond ${machineHealthPath} "ok" 200`, `\trespond 404`, "}");
+  // Health (plain HTTP, the health checks' port): /healthz (autohealing) and /ready (load balancer)
+  // from the health responder (./boot.ts), /healthz/<service> each service's own check, /livez Caddy's own.
+  out.push("", `:${options.healthPort ?? defaultMachineHealthPort} {`);
+  for (const svc of [...services].sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!svc.health?.path) continue;
+    out.push(`\thandle ${machineHealthPath}/${svc.name} {`, `\t\trewrite * ${svc.health.path}`, `\t\treverse_proxy 127.0.0.1:${healthPort(svc)}`, "\t}");
+  }
+  out.push(
+    `\thandle ${machineHealthPath} {`, `\t\treverse_proxy 127.0.0.1:${healthResponderPort}`, "\t}",
+    `\thandle ${readyPath} {`, `\t\treverse_proxy 127.0.0.1:${healthResponderPort}`, "\t}",
+    `\thandle ${livenessPath} {`, `\t\trespond "ok" 200`, "\t}",
+    "\thandle {", "\t\trespond 404", "\t}",
+    "}",
+  );
   for (const domain of domains) {
     out.push("", `${domain} {`, "\ttls internal", "\tencode zstd gzip");
     const routes = byDomain.get(domain)!;

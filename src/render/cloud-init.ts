@@ -13,9 +13,25 @@
  * pulled through docker-credential-gcr. Process services (vfox toolchains) are Debian only.
  */
 import { stringify } from "yaml";
-import { agentPaths, renderAgentUnit, renderInstallScript, renderTokenFetchScript, renderTokenUnit, type AgentSpec } from "./agent.js";
+import { agentPaths, renderAgentLogrotate, renderAgentUnit, renderInstallScript, renderTokenFetchScript, renderTokenUnit, type AgentSpec } from "./agent.js";
 import { cosCaddy, renderCaddyContainerUnit, renderCaddyfile, renderHostFirewallUnit, type CaddyOptions } from "./caddy.js";
 import { cosAgentUid, type ImageFamily } from "./layout.js";
+import {
+  bootPaths,
+  caddyDropInPath,
+  convergeUnit,
+  convergeUnits,
+  healthServiceUnit,
+  healthSocketUnit,
+  healthUser,
+  renderCaddyDropIn,
+  renderConvergeScript,
+  renderConvergeUnit,
+  renderHealthScript,
+  renderHealthService,
+  renderHealthSocket,
+  renderStartupScript,
+} from "./boot.js";
 import {
   helperPaths,
   helperPathsFor,
@@ -80,6 +96,11 @@ export function machineFiles(spec: MachineSpec): WriteFile[] {
     file(helperPaths.waitHealthy, renderWaitHealthyScript(), "0755"),
     file(helperPaths.secretEnv, renderSecretEnvScript(), "0755"),
     file("/etc/caddy/Caddyfile", renderCaddyfile(services, spec.caddy)),
+    file(caddyDropInPath, renderCaddyDropIn()),
+    file(p.logrotate, renderAgentLogrotate(spec.agent)),
+    file(bootPaths().converge, renderConvergeScript(convergeSpec(spec, services)), "0755"),
+    file(`/etc/systemd/system/${convergeUnit}`, renderConvergeUnit(convergeSpec(spec, services))),
+    ...healthFiles(spec, services, "debian-12"),
   ];
   if (services.some((s) => s.runner === "container")) files.push(file(helperPaths.registryLogin, renderRegistryLoginScript(), "0755"));
   if (services.some((s) => s.runner === "process")) files.push(file(helperPaths.fetchVerified, renderFetchVerifiedScript(), "0755"));
@@ -98,7 +119,53 @@ export function machineFiles(spec: MachineSpec): WriteFile[] {
   return files;
 }
 
-/** The `#cloud-config` document. */
+function convergeSpec(spec: MachineSpec, services: MachineService[]) {
+  return {
+    agent: spec.agent,
+    ...(spec.vfox && services.some((s) => s.runner === "process")
+      ? { vfox: { url: spec.vfox.url.replaceAll("{version}", spec.vfox.version), sha256: spec.vfox.sha256 } }
+      : {}),
+    units: convergeUnits(spec.agent.name, services),
+  };
+}
+
+function healthFiles(spec: MachineSpec, services: MachineService[], family: ImageFamily): WriteFile[] {
+  const p = agentPaths(spec.agent.name, family);
+  const health = {
+    agentUnit: p.unit,
+    ...(family === "debian-12" ? { installUnit: convergeUnit } : {}),
+    services,
+    ...(spec.caddy?.healthPort ? { healthPort: spec.caddy.healthPort } : {}),
+  };
+  return [
+    { path: bootPaths(family).health, permissions: "0755", owner: "root:root", content: renderHealthScript(health) },
+    { path: `/etc/systemd/system/${healthSocketUnit}`, permissions: "0644", owner: "root:root", content: renderHealthSocket() },
+    { path: `/etc/systemd/system/${healthServiceUnit}`, permissions: "0644", owner: "root:root", content: renderHealthService(family) },
+  ];
+}
+
+/**
+ * Debian 12 on GCE: the `startup-script` metadata value (./boot.ts), run by google-guest-agent at
+ * every boot. The same files, users and packages as the cloud-config document below.
+ */
+export function renderStartupScriptFor(spec: MachineSpec): string {
+  if ((spec.image ?? "debian-12") !== "debian-12") throw new RangeError("the startup script is Debian's; Container-Optimized OS boots from user-data");
+  const services = [...(spec.services ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const engine = spec.engine ?? "docker";
+  const hasContainers = services.some((s) => s.runner === "container");
+  const hasProcesses = services.some((s) => s.runner === "process");
+  if (hasProcesses && !spec.vfox) throw new RangeError("process services need vfox (version, url, sha256)");
+  const p = agentPaths(spec.agent.name);
+  return renderStartupScript({
+    users: [spec.agent.name, healthUser, ...services.filter((s) => s.runner === "process").map(serviceUser)],
+    packages: ["ca-certificates", "curl", "caddy", ...(hasContainers ? [engine === "docker" ? "docker.io" : "podman"] : []), ...(hasProcesses ? ["git"] : [])],
+    files: machineFiles(spec),
+    enable: [convergeUnit, healthSocketUnit, p.tokenUnit, p.unit, ...services.map(serviceUnitName), "caddy.service"],
+    directories: [p.configDir],
+  });
+}
+
+/** The `#cloud-config` document (an image with cloud-init; GCE's Debian has none: renderStartupScriptFor). */
 export function renderUserData(spec: MachineSpec): string {
   if ((spec.image ?? "debian-12") === "cos-stable") return renderCosUserData(spec);
   const services = [...(spec.services ?? [])].sort((a, b) => a.name.localeCompare(b.name));
@@ -107,10 +174,10 @@ export function renderUserData(spec: MachineSpec): string {
   const hasProcesses = services.some((s) => s.runner === "process");
   if (hasProcesses && !spec.vfox) throw new RangeError("process services need vfox (version, url, sha256)");
   const p = agentPaths(spec.agent.name);
-  const vfoxUrl = spec.vfox ? spec.vfox.url.replaceAll("{version}", spec.vfox.version) : "";
 
   const users = [
     { name: spec.agent.name, system: true, shell: "/usr/sbin/nologin", lock_passwd: true, no_create_home: true },
+    { name: healthUser, system: true, shell: "/usr/sbin/nologin", lock_passwd: true, no_create_home: true },
     ...services
       .filter((s) => s.runner === "process")
       .map((s) => ({ name: serviceUser(s), system: true, shell: "/usr/sbin/nologin", lock_passwd: true, no_create_home: true })),
@@ -128,12 +195,14 @@ export function renderUserData(spec: MachineSpec): string {
     ],
     write_files: machineFiles(spec),
     runcmd: [
-      // Fails loudly (cloud-init reports the error) and installs nothing when the release is not verified.
-      [p.installScript],
-      ...(hasProcesses ? [[helperPaths.fetchVerified, vfoxUrl, spec.vfox!.sha256, "/usr/local/bin/vfox"]] : []),
+      // The install runs in the converge unit (bounded retries, skipped when installed); its
+      // failure is the last command's, so cloud-init reports it.
+      ["install", "-d", "-m", "0750", p.configDir],
       ["systemctl", "daemon-reload"],
-      ["systemctl", "enable", "--now", ...units],
+      ["systemctl", "enable", convergeUnit, healthSocketUnit, ...units],
       ["systemctl", "reload-or-restart", "caddy.service"],
+      ["systemctl", "start", healthSocketUnit],
+      ["systemctl", "start", convergeUnit],
     ],
   };
   return `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`;
@@ -169,6 +238,7 @@ function cosMachineFiles(spec: MachineSpec): WriteFile[] {
     file(`${cosCaddy.configDir}/Caddyfile`, renderCaddyfile(services, spec.caddy)),
     file(`/etc/systemd/system/${cosCaddy.firewallUnit}`, renderHostFirewallUnit(spec.caddy)),
     file(`/etc/systemd/system/${cosCaddy.unit}`, renderCaddyContainerUnit(spec.caddy)),
+    ...healthFiles(spec, services, family),
   ];
   for (const svc of services) {
     files.push(
@@ -184,10 +254,13 @@ function renderCosUserData(spec: MachineSpec): string {
   checkCosSpec(spec);
   const services = [...(spec.services ?? [])].sort((a, b) => a.name.localeCompare(b.name));
   const p = agentPaths(spec.agent.name, "cos-stable");
-  const units = [p.tokenUnit, p.unit, ...services.map(serviceUnitName), cosCaddy.firewallUnit, cosCaddy.unit];
+  const units = [p.tokenUnit, p.unit, ...services.map(serviceUnitName), cosCaddy.firewallUnit, healthSocketUnit, cosCaddy.unit];
   const doc = {
     // /etc/passwd is on the /etc tmpfs: a fixed uid keeps the agent's stateful directories its own.
-    users: [{ name: spec.agent.name, uid: cosAgentUid, system: true, shell: "/usr/sbin/nologin", lock_passwd: true, no_create_home: true }],
+    users: [
+      { name: spec.agent.name, uid: cosAgentUid, system: true, shell: "/usr/sbin/nologin", lock_passwd: true, no_create_home: true },
+      { name: healthUser, system: true, shell: "/usr/sbin/nologin", lock_passwd: true, no_create_home: true },
+    ],
     write_files: machineFiles(spec),
     runcmd: [
       // Every boot: downloads and verifies the pinned release again, installs nothing on failure.

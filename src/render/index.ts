@@ -1,5 +1,6 @@
 /** Pure renderers of what runs on machines: cloud-init, scripts, systemd units, Caddyfile. */
 export * from "./agent.js";
+export * from "./boot.js";
 export * from "./caddy.js";
 export * from "./cloud-init.js";
 export * from "./layout.js";

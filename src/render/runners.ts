@@ -109,7 +109,15 @@ function healthCheckCommand(svc: MachineService, family: ImageFamily = "debian-1
  * the helper for a token at each pull. Images from other registries are pulled anonymously on COS.
  */
 function registryLoginLines(svc: MachineService, engine: ContainerEngine, family: ImageFamily, registry: string): UnitSection {
-  if (family === "debian-12") return [["ExecStartPre", `${helperPathsFor(family).registryLogin} ${engine} ${systemdQuote(registry)}`]];
+  if (family === "debian-12") {
+    // ProtectHome= leaves /root read-only: the engine keeps the login in the unit's runtime directory
+    // (docker: $DOCKER_CONFIG/config.json; podman: $REGISTRY_AUTH_FILE, read by login and pull alike).
+    return [
+      ["Environment", `DOCKER_CONFIG=/run/brume-${svc.name}/docker`],
+      ["Environment", `REGISTRY_AUTH_FILE=/run/brume-${svc.name}/auth.json`],
+      ["ExecStartPre", `${helperPathsFor(family).registryLogin} ${engine} ${systemdQuote(registry)}`],
+    ];
+  }
   if (!isGoogleRegistry(registry)) return [];
   return [
     ["Environment", `HOME=/run/brume-${svc.name}`],
@@ -129,11 +137,79 @@ export function containerSupervision(bin: string, container: string): UnitSectio
     ["RestartSec", "5s"],
     ["TimeoutStartSec", "10min"],
     ["TimeoutStopSec", "45s"],
-    ["NoNewPrivileges", true],
-    ["PrivateTmp", true],
-    ["ProtectHome", true],
+    // podman is the engine itself (no daemon): it needs root's capabilities and writes
+    // /var/lib/containers, so only docker's client gets the sandbox (podman units stay unrated: report).
+    ...(bin.endsWith("/podman") ? podmanClientHardening : containerClientHardening),
   ];
 }
+
+/**
+ * podman (rootful, no daemon): it creates the container's namespaces and cgroups and unpacks images
+ * (set-uid files included) itself, so it keeps root's capabilities, namespaces and cgroups; what it
+ * never needs is closed. Not booted here (crun needs CAP_SYS_RESOURCE, which the test machine lacks).
+ */
+const podmanClientHardening: UnitSection = [
+  ["NoNewPrivileges", true],
+  ["PrivateTmp", true],
+  ["ProtectHome", true],
+  ["ProtectKernelModules", true],
+  ["ProtectKernelLogs", true],
+  ["ProtectClock", true],
+  ["ProtectHostname", true],
+  ["ProtectSystem", "full"],
+  ["LockPersonality", true],
+  ["RestrictRealtime", true],
+  ["RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6 AF_NETLINK"],
+  ["CapabilityBoundingSet", "~CAP_SYS_MODULE CAP_SYS_TIME CAP_SYS_BOOT CAP_SYS_RAWIO CAP_SYS_PACCT CAP_LINUX_IMMUTABLE CAP_WAKE_ALARM CAP_BLOCK_SUSPEND CAP_SYSLOG CAP_MAC_ADMIN CAP_MAC_OVERRIDE CAP_AUDIT_CONTROL CAP_AUDIT_READ CAP_IPC_LOCK CAP_LEASE CAP_SYS_TTY_CONFIG CAP_SYS_PTRACE CAP_BPF CAP_PERFMON CAP_CHECKPOINT_RESTORE CAP_NET_BROADCAST"],
+  ["SystemCallArchitectures", "native"],
+  ["SystemCallFilter", "~@clock @cpu-emulation @debug @module @obsolete @raw-io @reboot @swap"],
+  ["SystemCallErrorNumber", "EPERM"],
+  ["UMask", "0077"],
+];
+
+/**
+ * The sandbox of a container engine's client (docker/podman CLI and our ExecStartPre helpers): root
+ * without capabilities (the engine's socket is root's), nothing writable but the runtime directory,
+ * no kernel, clock or hostname changes, denied system calls fail with EPERM. The container's own
+ * confinement is the engine's: `containerRunHardening`. Rated by `systemd-analyze security`
+ * (test/machine/unit-security.test.ts prints the figure per unit).
+ */
+export const containerClientHardening: UnitSection = [
+  ["NoNewPrivileges", true],
+  ["PrivateTmp", true],
+  ["ProtectHome", true],
+  ["ProtectSystem", "strict"],
+  ["PrivateDevices", true],
+  ["ProtectKernelTunables", true],
+  ["ProtectKernelModules", true],
+  ["ProtectKernelLogs", true],
+  ["ProtectControlGroups", true],
+  ["ProtectClock", true],
+  ["ProtectHostname", true],
+  ["ProtectProc", "invisible"],
+  ["RestrictSUIDSGID", true],
+  ["RestrictRealtime", true],
+  ["RestrictNamespaces", true],
+  ["LockPersonality", true],
+  ["MemoryDenyWriteExecute", true],
+  ["CapabilityBoundingSet", ""],
+  ["RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6"],
+  ["SystemCallArchitectures", "native"],
+  ["SystemCallFilter", "@system-service"],
+  ["SystemCallErrorNumber", "EPERM"],
+  ["UMask", "0077"],
+];
+
+/**
+ * What confines the container itself: tini as PID 1 (`--init`: signals are forwarded, zombies
+ * reaped, `stop` does not wait the full 30 s for an image whose PID 1 ignores SIGTERM), read-only
+ * root with a /tmp tmpfs, every capability dropped, no privilege gain, the engine's default seccomp
+ * profile (never `seccomp=unconfined`), and the engine's default user-namespace setting: docker
+ * 20.10 remaps only with a daemon-wide `userns-remap`, which breaks bind-mount ownership for every
+ * container, so it is not turned on here (https://docs.docker.com/engine/security/userns-remap/);
+ * podman runs rootful containers in the host user namespace unless `--userns=auto` is given.
+ */
+export const containerRunHardening = ["--init", "--read-only", "--tmpfs", "/tmp", "--cap-drop=ALL", "--security-opt=no-new-privileges"] as const;
 
 /**
  * A container service's unit. The same on both image families but for the registry login and the
@@ -149,8 +225,7 @@ export function renderContainerUnit(svc: MachineService, engine: ContainerEngine
   const run = [
     bin, "run", "--rm", "--name", container,
     "--log-driver=journald",
-    "--read-only", "--tmpfs", "/tmp",
-    "--cap-drop=ALL", "--security-opt=no-new-privileges",
+    ...containerRunHardening,
     "--pull=always",
     ...svc.ports.flatMap((p) => ["--publish", `127.0.0.1:${p.port}:${p.port}`]),
     "--env-file", serviceEnvFile(svc),
@@ -176,7 +251,7 @@ export function renderContainerUnit(svc: MachineService, engine: ContainerEngine
     Unit: [
       ["Description", `${svc.name} (container ${svc.image})`],
       ["Wants", "network-online.target"],
-      ["After", `network-online.target ${engine === "docker" ? "docker.service" : ""}`.trim()],
+      ["After", `network-online.target ${engine === "docker" ? "docker.service" : ""}${family === "debian-12" ? " brume-converge.service" : ""}`.replace(/ +/g, " ").trim()],
       ...(engine === "docker" ? ([["Requires", "docker.service"]] as UnitSection) : []),
       ["StartLimitIntervalSec", 0],
     ],
@@ -196,7 +271,8 @@ export function renderProcessUnit(svc: MachineService): string {
     Unit: [
       ["Description", `${svc.name} (process ${svc.source.runtime}, ${sourceVersion(svc.source)})`],
       ["Wants", "network-online.target"],
-      ["After", "network-online.target"],
+      // vfox is installed by the converge unit.
+      ["After", "network-online.target brume-converge.service"],
       ["StartLimitIntervalSec", 0],
     ],
     Service: [
@@ -241,11 +317,24 @@ export function renderProcessUnit(svc: MachineService): string {
       ["CapabilityBoundingSet", ""],
       ["RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX AF_NETLINK"],
       ["SystemCallArchitectures", "native"],
-      ["SystemCallFilter", "@system-service"],
+      ...processSystemCallFilter,
     ],
     Install: [["WantedBy", "multi-user.target"]],
   });
 }
+
+/**
+ * The process runner's system-call filter. `@system-service` of systemd 252 (Debian 12) lacks
+ * `@pkey`, which V8 calls at startup (`pkey_alloc`, syscall 330: Node.js was killed with SIGSYS,
+ * status 159, in the boot check) and glibc 2.36 probes; a call outside the list fails with EPERM
+ * instead of killing the process, as in the agent unit, so a runtime that probes a newer call
+ * (Go's, Ruby's, Python's) falls back as it does on an older kernel. The boot test runs Debian's
+ * node, python3, go and ruby under exactly these lines.
+ */
+export const processSystemCallFilter: UnitSection = [
+  ["SystemCallFilter", "@system-service @pkey"],
+  ["SystemCallErrorNumber", "EPERM"],
+];
 
 /**
  * vfox (0.6) keys its per-shell environment cache on the parent PID and the day, under
@@ -285,9 +374,13 @@ if [ ! -f "$HOME/.fetched-$version" ]; then
 fi`
     : `readonly GIT_URL=${shQuote(source.git)}
 readonly GIT_REF=${shQuote(source.ref)}
-if [ ! -d "$src/.git" ]; then git init --quiet "$src"; fi
-git -C "$src" fetch --quiet --depth 1 "$GIT_URL" "$GIT_REF"
-git -C "$src" checkout --quiet --force --detach FETCH_HEAD
+# The pinned ref already checked out: no fetch, so a restart does not need the git host.
+if [ "$(cat "$HOME/.checked-out-ref" 2>/dev/null)" != "$GIT_REF" ] || ! git -C "$src" rev-parse --quiet --verify HEAD >/dev/null 2>&1; then
+  if [ ! -d "$src/.git" ]; then git init --quiet "$src"; fi
+  git -C "$src" fetch --quiet --depth 1 "$GIT_URL" "$GIT_REF"
+  git -C "$src" checkout --quiet --force --detach FETCH_HEAD
+  printf '%s\\n' "$GIT_REF" >"$HOME/.checked-out-ref"
+fi
 version="$(git -C "$src" rev-parse HEAD)"`;
   const what = source.artifact ? `${source.artifact.url} (SHA-256 verified)` : `${source.git} at ${source.ref}`;
   return `#!/bin/bash
@@ -382,7 +475,7 @@ install -m 0600 "$work/env" "$out"
 `;
 }
 
-/** Shared helper: `wait-healthy <http-url|tcp:port> <seconds>`. */
+/** Shared helper: `wait-healthy <http-url|tcp:port> <seconds>`; stops early when the unit's main process died. */
 export function renderWaitHealthyScript(): string {
   return `#!/bin/bash
 # Waits until a local HTTP URL answers 2xx/3xx or a TCP port accepts, or fails after a deadline.
@@ -390,6 +483,11 @@ set -euo pipefail
 readonly target="$1" seconds="$2"
 deadline=$((SECONDS + seconds))
 while [ "$SECONDS" -lt "$deadline" ]; do
+  # Run as ExecStartPost=, systemd sets MAINPID: a main process that died at start ends the wait now.
+  if [ -n "\${MAINPID:-}" ] && ! kill -0 "$MAINPID" 2>/dev/null; then
+    echo "wait-healthy: the main process ($MAINPID) exited before $target was healthy" >&2
+    exit 1
+  fi
   case "$target" in
     tcp:*) if (exec 3<>"/dev/tcp/127.0.0.1/\${target#tcp:}") 2>/dev/null; then exit 0; fi ;;
     *) if curl --fail --silent --output /dev/null --max-time 2 "$target"; then exit 0; fi ;;

@@ -43,10 +43,13 @@ describe("examples/machines", async () => {
     expect(i.metadata["enable-oslogin"]).toBe("TRUE");
     expect(i.metadata["block-project-ssh-keys"]).toBe("TRUE");
     expect(i.metadata["serial-port-enable"]).toBe("FALSE");
-    expect(i.metadata["user-data"]).toMatch(/^#cloud-config\n/);
-    expect(i.metadata["user-data"]).toContain("brume-api.service");
-    expect(i.metadata["user-data"]).toContain("brume-renderer.service");
-    expect(i.metadata["user-data"]).toContain("api.tiles.example.com {");
+    // GCE's Debian 12 image runs `startup-script` (google-guest-agent) and has no cloud-init.
+    expect(i.metadata["user-data"]).toBeUndefined();
+    expect(i.metadata["startup-script"]).toMatch(/^#!\/bin\/bash\n/);
+    expect(i.metadata["startup-script"]).toContain("put 0644 '/etc/systemd/system/brume-api.service' <<'BRUME_FILE_EOF'");
+    expect(i.metadata["startup-script"]).toContain("brume-renderer.service");
+    expect(i.metadata["startup-script"]).toContain("api.tiles.example.com {");
+    expect(i.metadata["startup-script"]).toContain("systemctl start brume-converge.service");
     expect(i.serviceAccount).toEqual({ email: "tiles-prod-edge-vm@tiles-prod-7310.iam.gserviceaccount.com", scopes: ["cloud-platform"] });
     expect(i.disks[0].sourceImage).toBe("debian-cloud/debian-12");
     expect(template.protect).toBe(false);
@@ -108,14 +111,17 @@ describe("examples/machines", async () => {
       loadBalancingScheme: "EXTERNAL_MANAGED",
       protocol: "HTTPS",
       portName: "p443",
-      healthChecks: "tiles-prod-edge-health-id",
+      // The load balancer asks /ready (each routed service's own check, through Caddy), not /healthz.
+      healthChecks: "tiles-prod-edge-ready-id",
       timeoutSec: 30,
       connectionDrainingTimeoutSec: 60,
       logConfig: { enable: true, sampleRate: 1 },
     });
     expect(backend.inputs.region).toBeUndefined();
     expect(backend.inputs.backends).toEqual([{ balancingMode: "UTILIZATION", capacityScaler: 1, group: edgeGroupUrl, maxUtilization: 0.8 }]);
-    expect(backend.dependencies).toEqual(expect.arrayContaining([mig.urn, one(plan, T.healthCheck, "tiles-prod-machines-edge-health").urn]));
+    const ready = one(plan, T.healthCheck, "tiles-prod-machines-edge-ready");
+    expect(ready.inputs.httpHealthCheck).toEqual({ port: 9000, requestPath: "/ready" });
+    expect(backend.dependencies).toEqual(expect.arrayContaining([mig.urn, ready.urn]));
     // The shared frontend routes the group's domains to it; no passthrough piece is left.
     const map = one(plan, T.urlMap, "tiles-prod-machines-url-map");
     expect(map.inputs.hostRules).toEqual([
@@ -155,6 +161,18 @@ describe("examples/machines", async () => {
     );
   });
 
+  it("alerts on a deterministic install failure of each group (checksum mismatch), from the startup script's log", () => {
+    const alerts = ofType(plan, "gcp:monitoring/alertPolicy:AlertPolicy").filter((r) => r.name.endsWith("-install-alert"));
+    expect(alerts.map((a) => a.name)).toEqual(["tiles-prod-machines-edge-install-alert", "tiles-prod-machines-web-install-alert"]);
+    const edge = alerts[0]!.inputs as Record<string, any>;
+    expect(edge.severity).toBe("CRITICAL");
+    expect(edge.alertStrategy.notificationRateLimit).toEqual({ period: "3600s" });
+    expect(edge.conditions[0].conditionMatchedLog.filter).toBe(
+      'resource.type="gce_instance" AND logName="projects/tiles-prod-7310/logs/google_metadata_script_runner" AND ' +
+        'labels."compute.googleapis.com/resource_name"=~"^tiles-prod-edge-" AND "brume-converge: error:" AND ("checksum mismatch" OR "the release archive is not usable")',
+    );
+  });
+
   it("plans the Container-Optimized OS group: COS image, executables under /var/lib/google, Caddy as a container", () => {
     const cos = one(plan, T.template, "tiles-prod-machines-web-template");
     const i = cos.inputs as Record<string, any>;
@@ -180,7 +198,8 @@ describe("examples/machines", async () => {
     const versions = ofType(plan, "gcp:secretmanager/secretVersion:SecretVersion").filter((r) => String(r.inputs.secret).includes("bootstrap"));
     expect(versions).toEqual([]);
     for (const t of ofType(plan, T.template)) {
-      const text = JSON.stringify(t.inputs);
+      // JSON escapes the script's newlines: one word per line again.
+      const text = JSON.stringify(t.inputs).replaceAll("\\n", " ");
       expect(text).not.toContain("[secret]");
       // The only mentions: the secret's resource name (read at boot) and the 0600 file it lands in.
       const mentions = [...text.matchAll(/[^\s"']*bootstrap[^\s"'\\]*/g)].map((m) => m[0]);
@@ -189,7 +208,7 @@ describe("examples/machines", async () => {
           "$ROOT/var/lib/dployrd/bootstrap-token",
           "/var/lib/dployrd/bootstrap-token",
           "/etc/systemd/system/dployrd-bootstrap-token.service",
-          "Requires=dployrd-bootstrap-token.service",
+          "Wants=dployrd-bootstrap-token.service",
           "dployrd-bootstrap-token.service",
           "bootstrap",
           "bootstrap_token_file",
@@ -267,7 +286,7 @@ describe("canary: two versions in one group", async () => {
     const versions = one(started, T.mig, "web-group").inputs.versions as any[];
     expect(versions.map((v) => [v.name, v.targetSize])).toEqual([["v1", undefined], ["v2", { percent: 10 }]]);
     expect(versions[1].instanceTemplate).toBe(one(started, T.template, "web-template-v2").inputs && versions[1].instanceTemplate);
-    const canaryData = String((one(started, T.template, "web-template-v2").inputs.metadata as any)["user-data"]);
+    const canaryData = String((one(started, T.template, "web-template-v2").inputs.metadata as any)["startup-script"]);
     expect(canaryData).toContain("api:1.5.0");
     expect(canaryData).toContain("dployrd 0.2.0");
   });

@@ -14,6 +14,7 @@ import {
   renderAgentConfig,
   renderAgentUnit,
   renderCaddyfile,
+  renderStartupScriptFor,
   renderUserData,
   systemdQuote,
   type ImageFamily,
@@ -31,19 +32,29 @@ const families: Record<ImageFamily, { spec: MachineSpec; provided: string[]; uni
   // docker.io from apt: the engine and its unit.
   "debian-12": {
     spec: machineSpec,
-    provided: [agentPaths("dployrd").binary, "/usr/bin/docker", "/usr/bin/dockerd"],
-    units: ["dployrd-bootstrap-token.service", "dployrd.service", "brume-api.service", "brume-docs.service"],
+    provided: [agentPaths("dployrd").binary, "/usr/bin/docker", "/usr/bin/dockerd", "/usr/bin/test", "/bin/systemctl"],
+    units: [
+      "dployrd-bootstrap-token.service",
+      "dployrd.service",
+      "brume-converge.service",
+      "brume-health.socket",
+      "brume-health@.service",
+      "brume-api.service",
+      "brume-docs.service",
+    ],
     minScripts: 8,
   },
   // COS ships docker, docker-credential-gcr and iptables; the agent binary is what the install script puts under /var/lib/google.
   "cos-stable": {
     spec: cosMachineSpec,
-    provided: [agentPaths("dployrd", "cos-stable").binary, "/usr/bin/docker", "/usr/bin/dockerd", "/usr/bin/docker-credential-gcr", "/sbin/iptables"],
+    provided: [agentPaths("dployrd", "cos-stable").binary, "/usr/bin/test", "/usr/bin/docker", "/usr/bin/dockerd", "/usr/bin/docker-credential-gcr", "/sbin/iptables"],
     units: [
       "dployrd-bootstrap-token.service",
       "dployrd.service",
       "brume-host-firewall.service",
       "brume-caddy.service",
+      "brume-health.socket",
+      "brume-health@.service",
       "brume-api.service",
       "brume-echo.service",
     ],
@@ -69,6 +80,9 @@ function systemRoot(family: ImageFamily): string {
 }
 
 describe("snapshots (debian-12)", () => {
+  it("renders the startup script byte for byte", async () => {
+    await expect(renderStartupScriptFor(machineSpec)).toMatchFileSnapshot("__snapshots__/startup-script.sh");
+  });
   it("renders the user-data byte for byte", async () => {
     await expect(renderUserData(machineSpec)).toMatchFileSnapshot("__snapshots__/user-data.yaml");
   });
@@ -189,7 +203,10 @@ describe("caddy", () => {
     expect(caddyfile).toContain("@docs path /docs /docs/*");
     // The client address the load balancer puts in X-Forwarded-For reaches the service.
     expect(caddyfile).toContain("reverse_proxy 127.0.0.1:8080 {\n\t\t\ttrusted_proxies 35.191.0.0/16 130.211.0.0/22\n\t\t\thealth_uri /healthz");
-    expect(caddyfile).toContain(':9000 {\n\trespond /healthz "ok" 200');
+    // Health: each service's own check at /healthz/<service>; /healthz and /ready from the responder.
+    expect(caddyfile).toContain(":9000 {\n\thandle /healthz/api {\n\t\trewrite * /healthz\n\t\treverse_proxy 127.0.0.1:8080\n\t}\n\thandle /healthz/docs {\n\t\trewrite * /\n\t\treverse_proxy 127.0.0.1:3000\n\t}\n");
+    expect(caddyfile).toContain("\thandle /healthz {\n\t\treverse_proxy 127.0.0.1:9001\n\t}\n\thandle /ready {\n\t\treverse_proxy 127.0.0.1:9001\n\t}\n");
+    expect(caddyfile).not.toContain('respond /healthz "ok"');
   });
   it("terminates the load balancer's HTTPS with its internal CA: no ACME, no port 80, a default SNI, 404 for other hosts", () => {
     const caddyfile = renderCaddyfile(machineSpec.services!);
@@ -212,7 +229,7 @@ describe.each(Object.keys(families) as ImageFamily[])("real tools (%s)", (family
   const { spec, units: expectedUnits, minScripts } = families[family];
   const familyFiles = machineFiles(spec);
   const scripts = familyFiles.filter((f) => f.permissions === "0755");
-  const units = familyFiles.filter((f) => f.path.endsWith(".service"));
+  const units = familyFiles.filter((f) => /^\/etc\/systemd\/system\/[^/]+\.(service|socket)$/.test(f.path));
 
   it("cloud-init accepts the user-data", () => {
     requireTool("cloud-init");
@@ -241,6 +258,16 @@ describe.each(Object.keys(families) as ImageFamily[])("real tools (%s)", (family
       expect({ script: script.path, out: r.stdout }).toEqual({ script: script.path, out: "" });
       expect(r.status).toBe(0);
     }
+  });
+
+  it("shellcheck passes on the startup script (Debian) with every file in it", () => {
+    requireTool("shellcheck");
+    if (family !== "debian-12") return;
+    const path = join(tmp, "startup-script.sh");
+    writeFileSync(path, renderStartupScriptFor(spec));
+    const r = run("shellcheck", ["--severity=style", "--shell=bash", path]);
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(0);
   });
 
   it("systemd-analyze verify accepts every unit without a warning", () => {

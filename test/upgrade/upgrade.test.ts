@@ -40,6 +40,12 @@ const expectedReplacements: Record<string, string> = {
   "bro-ai.prod: bro-ai-prod-ci-preview-wif": poolNumberFromConfig,
   "bro-ai.stage: bro-ai-stage-ci-deploy-wif": poolNumberFromConfig,
   "bro-ai.stage: bro-ai-stage-ci-preview-wif": poolNumberFromConfig,
+  // Issue 16: the machines boot from a new document (Debian: startup-script run by google-guest-agent;
+  // COS: user-data with the health responder). Templates are immutable and created with a name
+  // prefix before the old one goes (create-before-delete); the MIG rolls VMs over (REPLACE,
+  // maxUnavailable 0), so no capacity or data is lost.
+  "machines.prod: tiles-prod-machines-edge-template": "the machine document changed (issue 16: startup-script on Debian, health responder)",
+  "machines.prod: tiles-prod-machines-web-template": "the machine document changed (issue 16: health responder on COS)",
 };
 
 /**

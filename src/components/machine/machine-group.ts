@@ -26,13 +26,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../child-resources/options.js";
 import { transformed, type Transform } from "../child-resources/transform.js";
 import type { Naming } from "../../config/naming.js";
-import { defaultMachineHealthPort, machineHealthPath } from "../../render/caddy.js";
-import { renderUserData, type MachineSpec } from "../../render/cloud-init.js";
+import { defaultMachineHealthPort, machineHealthPath, readyPath } from "../../render/caddy.js";
+import { renderStartupScriptFor, renderUserData, type MachineSpec } from "../../render/cloud-init.js";
 import type { ImageFamily } from "../../render/layout.js";
 import { networkTags } from "../network/firewall.js";
 import { googleFrontEndRanges } from "../../config/google-ranges.js";
 import { firewallPorts, normalizedDomains, servedPort, servedPortName, servesLoadBalancer } from "./frontend.js";
 import { specForRelease, strategyPlan, type MachineStrategy } from "./releases.js";
+import { installFailureAlertArgs } from "./alerts.js";
 
 export type MachineImage = ImageFamily;
 
@@ -90,6 +91,8 @@ export interface MachineGroupArgs {
   /** Artifact Registry repository the machines pull from (reader role on it only). */
   artifactRepository?: { project: string; location: string; repositoryId: pulumi.Input<string> };
   labels?: Record<string, string>;
+  /** Notification channels of the install-failure alert (the environment's). @default [] */
+  notificationChannels?: pulumi.Input<string>[];
   /**
    * Cloud Armor rate limits of the services the group serves (`expose.rateLimitPerMinute`): one
    * throttle rule per service, matched on its domains and path prefixes, per client IP.
@@ -104,6 +107,7 @@ export interface MachineGroupArgs {
     firewall?: Transform<gcp.compute.FirewallArgs>;
     backendService?: Transform<gcp.compute.BackendServiceArgs>;
     securityPolicy?: Transform<gcp.compute.SecurityPolicyArgs>;
+    installAlert?: Transform<gcp.monitoring.AlertPolicyArgs>;
   };
 }
 
@@ -143,10 +147,17 @@ export class MachineGroup extends pulumi.ComponentResource {
   readonly secretAccessors: gcp.secretmanager.SecretIamMember[];
   /** Instance templates by release ("" for the rolling template). */
   readonly templates: Record<string, gcp.compute.InstanceTemplate>;
-  /** Global health check of autohealing and of the backend service (both take a global one). */
+  /** Global health check of autohealing: the install and the agent (`/healthz`). */
   readonly healthCheck: gcp.compute.HealthCheck;
+  /**
+   * Global health check of the backend service, when serving: `/ready`, which asks each routed
+   * service's own health check through Caddy (a VM stays in rotation while one of them answers).
+   */
+  readonly readyCheck?: gcp.compute.HealthCheck;
   /** Google health checks to the health port, and the load balancer's proxies to 443 when serving. */
   readonly firewall: gcp.compute.Firewall;
+  /** Alert on a deterministic install failure (checksum mismatch): ./alerts.ts. */
+  readonly installAlert: gcp.monitoring.AlertPolicy;
   /** Managed instance groups by slot ("" for rolling / canary, "blue" / "green"). */
   readonly groups: Record<string, gcp.compute.RegionInstanceGroupManager>;
   readonly autoscalers: Record<string, gcp.compute.RegionAutoscaler>;
@@ -184,6 +195,21 @@ export class MachineGroup extends pulumi.ComponentResource {
     );
     this.healthCheck = this.createHealthCheck(name, args, opts);
     this.firewall = this.createFirewall(name, args, opts);
+    this.installAlert = new gcp.monitoring.AlertPolicy(
+      ...transformed(
+        args.transform?.installAlert,
+        `${name}-install-alert`,
+        installFailureAlertArgs({
+          project: args.project,
+          prefix: args.naming.prefix,
+          group: args.group,
+          baseInstanceName: args.naming.name([args.group], "instanceTemplatePrefix"),
+          ...(args.notificationChannels ? { notificationChannels: args.notificationChannels } : {}),
+          ...(args.labels ? { labels: args.labels } : {}),
+        }),
+        childOptions(this, opts),
+      ),
+    );
     this.groups = Object.fromEntries(plan.groups.map((g) => [g.slot, this.createGroup(name, args, g.slot, g.versions, opts)]));
     this.autoscalers = args.autoscaling
       ? Object.fromEntries(Object.entries(this.groups).map(([slot, mig]) => [slot, this.createAutoscaler(name, args, slot, mig, opts)]))
@@ -191,6 +217,7 @@ export class MachineGroup extends pulumi.ComponentResource {
     if (this.serving) {
       // Every group of the plan is a backend; blue/green keeps the standby one at capacity 0.
       const backends = plan.groups.map((g) => ({ mig: this.groups[g.slot]!, live: g.serving }));
+      this.readyCheck = this.createHealthCheck(name, args, opts, "ready");
       if ((args.rateLimits ?? []).length > 0) this.securityPolicy = this.createSecurityPolicy(name, args, args.rateLimits!, opts);
       this.backendService = this.createBackendService(name, args, backends, opts);
     }
@@ -283,7 +310,9 @@ export class MachineGroup extends pulumi.ComponentResource {
             "enable-oslogin": "TRUE",
             "block-project-ssh-keys": "TRUE",
             "serial-port-enable": "FALSE",
-            "user-data": renderUserData(spec),
+            // GCE's Debian 12 image runs `startup-script` (google-guest-agent, every boot) and has no
+            // cloud-init (render/boot.ts cites the image build); COS runs cloud-init's user-data.
+            ...((args.image ?? "debian-12") === "debian-12" ? { "startup-script": renderStartupScriptFor(spec) } : { "user-data": renderUserData(spec) }),
           },
           tags: [this.tag, networkTags.iapSsh, ...(this.serving ? [networkTags.lbBackend] : [])],
           labels: { ...args.labels, "brume-group": args.group, ...(version ? { "brume-release": labelValue(version) } : {}) },
@@ -294,19 +323,19 @@ export class MachineGroup extends pulumi.ComponentResource {
     );
   }
 
-  private createHealthCheck(name: string, args: MachineGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+  private createHealthCheck(name: string, args: MachineGroupArgs, opts?: pulumi.ComponentResourceOptions, kind: "health" | "ready" = "health") {
     return new gcp.compute.HealthCheck(
       ...transformed(
         args.transform?.healthCheck,
-        `${name}-health`,
+        `${name}-${kind}`,
         {
           project: args.project,
-          name: args.naming.name([args.group, "health"]),
+          name: args.naming.name([args.group, kind]),
           checkIntervalSec: 10,
           timeoutSec: 5,
           healthyThreshold: 2,
           unhealthyThreshold: 3,
-          httpHealthCheck: { port: args.healthPort ?? defaultMachineHealthPort, requestPath: machineHealthPath },
+          httpHealthCheck: { port: args.healthPort ?? defaultMachineHealthPort, requestPath: kind === "health" ? machineHealthPath : readyPath },
           logConfig: { enable: true },
         },
         childOptions(this, opts),
@@ -463,7 +492,7 @@ export class MachineGroup extends pulumi.ComponentResource {
           loadBalancingScheme: "EXTERNAL_MANAGED",
           protocol: "HTTPS",
           portName: servedPortName,
-          healthChecks: this.healthCheck.id,
+          healthChecks: (this.readyCheck ?? this.healthCheck).id,
           timeoutSec: 30,
           connectionDrainingTimeoutSec: 60,
           backends: backends.map(({ mig, live }) => ({

@@ -135,7 +135,7 @@ export class Project extends pulumi.ComponentResource {
         ...(e.network.publicZone && env.domain ? { publicZone: { name: e.network.publicZone.name, dnsName: fqdn(env.domain) } } : {}),
         ...(args.transform?.machines ? { transform: args.transform.machines } : {}),
       },
-      { parent: this, providers: { gcp: this.provider }, dependsOn: e.apis.for("compute", "secretmanager", "artifactregistry", "iam", "cloudresourcemanager") },
+      { parent: this, providers: { gcp: this.provider }, dependsOn: e.apis.for("compute", "secretmanager", "artifactregistry", "iam", "cloudresourcemanager", "monitoring") },
     );
   }
 
