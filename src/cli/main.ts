@@ -6,6 +6,7 @@
  */
 import { ConfigError } from "../config/errors.js";
 import { UsageError, type CliIO, type Command } from "./command.js";
+import { bootstrapCommand } from "./commands/bootstrap.js";
 import { costCommand } from "./commands/cost.js";
 import { diffCommand } from "./commands/diff.js";
 import { historyCommand } from "./commands/history.js";
@@ -29,6 +30,7 @@ export const commands: Record<string, Command> = {
   release: releaseCommand,
   history: historyCommand,
   runbook: runbookCommand,
+  bootstrap: bootstrapCommand,
 };
 
 export function usageText(): string {

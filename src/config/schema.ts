@@ -21,6 +21,7 @@ import {
   strict,
 } from "./primitives.js";
 import { presetNames, presetSettingsSchema } from "./presets.js";
+import { ciSchema } from "./schema-ci.js";
 
 /** A SHA-256 as `sha256sum` prints it. */
 const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" });
@@ -607,28 +608,7 @@ export const recoverySchema = strict({
 // The whole file
 // ---------------------------------------------------------------------------------------------
 
-export const ciSchema = strict({
-  github: strict({
-    repository: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'expected a GitHub repository "owner/name"' })
-      .meta({ description: "The only repository whose Actions may impersonate the CI service accounts." }),
-    deployBranch: z.string().min(1).default("main").meta({ description: "Branch whose pushes may deploy." }),
-    identityEnvironment: dnsLabel
-      .default("prod")
-      .meta({ description: "Environment whose GCP project hosts the Workload Identity pool shared by all environments." }),
-    // A project number is an int64 in decimal (Resource Manager `Project.projectNumber`); numbers
-    // of current projects have 12 digits, older ones fewer. A project *id* starts with a letter.
-    poolProjectNumber: z
-      .string()
-      .regex(/^[1-9][0-9]{5,18}$/, { error: 'expected the pool project\'s number (digits only, e.g. "193746405319"), not its id' })
-      .optional()
-      .meta({
-        description:
-          "Number of the identityEnvironment's GCP project (`gcloud projects describe <id> --format='value(projectNumber)'`). Required when environments live in other projects: their credentials cannot look it up.",
-      }),
-  }),
-}).meta({ description: "Keyless CI: Workload Identity Federation for GitHub Actions, deploy and preview service accounts." });
+export { ciSchema };
 
 // ---------------------------------------------------------------------------------------------
 // Cost estimate (issue 7): usage the plan cannot know

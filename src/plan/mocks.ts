@@ -238,6 +238,10 @@ const computed: Record<string, (args: MockArgs, project: string, region: string,
     const email = `service-${mockProjectNumber(project)}@gcp-sa-${str(inputs.service, "x").split(".")[0]}.iam.gserviceaccount.com`;
     return { email, member: `serviceAccount:${email}` };
   },
+  // A custom role's `name` is `projects/<project>/roles/<roleId>` (IAM REST, projects.roles).
+  "gcp:projects/iAMCustomRole:IAMCustomRole": ({ inputs, name }, project) => ({
+    name: `projects/${str(inputs.project, project)}/roles/${str(inputs.roleId, name)}`,
+  }),
   "gcp:kms/keyRing:KeyRing": ({ inputs, name }, project, region) => ({
     id: `projects/${project}/locations/${str(inputs.location, region)}/keyRings/${str(inputs.name, name)}`,
   }),

@@ -76,15 +76,6 @@ export function stackOutputs(project: Project) {
     topics: mapOf(e.topics, (t) => t.topicId),
     buckets: mapOf(e.buckets, (b) => b.url),
     secrets: mapOf(e.secrets, (s) => s.secretName),
-    ...(project.ci
-      ? {
-          ci: {
-            workloadIdentityProvider: project.ci.workloadIdentityProvider,
-            deployServiceAccount: project.ci.deployServiceAccount.email,
-            previewServiceAccount: project.ci.previewServiceAccount.email,
-          },
-        }
-      : {}),
     machines: mapOf(project.machines?.groups ?? {}, (g) => ({
       serviceAccount: g.serviceAccountEmail,
       instanceGroups: Object.fromEntries(Object.entries(g.groups).map(([slot, mig]) => [slot || "default", mig.instanceGroup])),
