@@ -80,6 +80,13 @@ export const clusterConfigSchema = strict({
     .boolean()
     .default(false)
     .meta({ description: "Control plane reachable only from the VPC (private endpoint)." }),
+  kubeconfigEndpoint: z
+    .enum(["dns", "ip"])
+    .default("dns")
+    .meta({
+      description:
+        "Endpoint of the stack's kubeconfig and Kubernetes provider: `dns`, GKE's DNS-based endpoint with IAM authorization (reachable from GitHub-hosted runners, no IP allowlist), or `ip`, the IP endpoint behind masterAuthorizedNetworks. An environment created before pins `ip`: a new provider server can replace every Kubernetes object (docs/pipeline.md).",
+    }),
   networkPolicy: z
     .enum(["calico", "dataplane-v2"])
     .default("dataplane-v2")
@@ -119,7 +126,7 @@ export const environmentSchema = strict({
     }),
   network: networkConfigSchema.default({}).meta({ description: "CIDR overrides; defaults come from the CIDR plan." }),
   cluster: clusterConfigSchema
-    .default({ masterAuthorizedNetworks: [], privateEndpoint: false, networkPolicy: "dataplane-v2", readableRegistries: [] })
+    .default({ masterAuthorizedNetworks: [], privateEndpoint: false, kubeconfigEndpoint: "dns", networkPolicy: "dataplane-v2", readableRegistries: [] })
     .meta({ description: "GKE control plane access and network policy." }),
   settings: presetSettingsSchema
     .partial()

@@ -62,7 +62,8 @@ function upgradePins(environment: string): Record<string, unknown> {
     environments: {
       [environment]: {
         // Dataplane V2 is the default for new clusters; the dataplane of a cluster is immutable.
-        cluster: { networkPolicy: "calico" },
+        // The kubeconfig keeps the IP endpoint: a new server would replace the Kubernetes provider.
+        cluster: { networkPolicy: "calico", kubeconfigEndpoint: "ip" },
         // CMEK on the database and cache secrets: secret replication is immutable.
         cmekDataSecrets: false,
       },
