@@ -201,7 +201,14 @@ export function renderReleaseWorkflow(stacks: readonly WorkflowStack[]): string 
         ...(job.steps.slice(0, -1) as unknown[]),
         {
           name: `brume release on ${s.stack}`,
-          env: { PULUMI_BACKEND_URL: vars(stackVariable(s.stack, "BACKEND_URL")), STEP: "${{ inputs.step }}", SERVICE: "${{ inputs.service }}", STACK: s.stack },
+          env: {
+            PULUMI_BACKEND_URL: vars(stackVariable(s.stack, "BACKEND_URL")),
+            STEP: "${{ inputs.step }}",
+            SERVICE: "${{ inputs.service }}",
+            STACK: s.stack,
+            // checkout keeps no credential: the push authenticates with this job's token only.
+            GH_TOKEN: "${{ github.token }}",
+          },
           run: releaseScript,
         },
       ],
@@ -235,5 +242,5 @@ pulumi up --stack "$STACK" --yes
 git config user.name "brume release"
 git config user.email "brume-release@users.noreply.github.com"
 git commit -am "release: $STEP $SERVICE on $STACK"
-git push
+git push "https://x-access-token:$GH_TOKEN@github.com/$GITHUB_REPOSITORY.git" "HEAD:$GITHUB_REF_NAME"
 `;
