@@ -302,6 +302,8 @@ export class Cluster extends pulumi.ComponentResource {
   readonly nodeNetworkTag: string;
   /** Kubeconfig YAML (secret). */
   readonly kubeconfig: pulumi.Output<string>;
+  /** The API server CI and the readiness gate talk to: the DNS endpoint, or the IP endpoint (`kubeconfigEndpoint`). */
+  readonly apiServer: pulumi.Output<string>;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     const n = normalize(name, args);
@@ -328,14 +330,14 @@ export class Cluster extends pulumi.ComponentResource {
     // The kubeconfig's server decides the Kubernetes provider's identity: pulumi-kubernetes replaces
     // a provider whose cluster changes, and with it every object (k8s-review 29, pulumi/pulumi#4326):
     // existing environments pin `kubeconfigEndpoint: ip` (README, upgrading).
-    const server =
+    const server = (this.apiServer =
       (args.kubeconfigEndpoint ?? "dns") === "dns"
         ? this.cluster.controlPlaneEndpointsConfig.apply((c) => {
             const endpoint = c?.dnsEndpointConfig?.endpoint;
             if (!endpoint) throw new Error(`cluster ${name}: no DNS endpoint (controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint)`);
             return endpoint;
           })
-        : this.cluster.endpoint;
+        : this.cluster.endpoint);
     this.kubeconfig = pulumi.secret(
       pulumi
         .all([this.cluster.name, server, this.cluster.masterAuth])
@@ -593,7 +595,8 @@ export class Cluster extends pulumi.ComponentResource {
     return new CrdEstablished(
       `${name}-crds`,
       {
-        endpoint: this.cluster.endpoint,
+        // The same server as the kubeconfig: from CI only the DNS endpoint is reachable.
+        endpoint: this.apiServer,
         caCertificate: this.cluster.masterAuth.apply((a) => a.clusterCaCertificate ?? ""),
         // Both features are always on (createCluster): gatewayApiConfig and secretManagerConfig.
         establishedCrds: [...gkeFeatureCrds.gatewayApi, ...gkeFeatureCrds.secretManager],
