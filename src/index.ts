@@ -21,7 +21,9 @@ export { Bucket, bucketPlacement, type BucketArgs } from "./components/storage/b
 export { Registry, type RegistryArgs } from "./components/storage/registry.js";
 export { Secret, type SecretArgs } from "./components/security/secret.js";
 export { KeyRing, type KeyRingArgs } from "./components/security/kms.js";
-export { CiIdentity, deployRoles, previewRoles, type CiIdentityArgs } from "./components/security/ci-identity.js";
+export { CiIdentity, ciGrants, githubAttributeCondition, type CiIdentityArgs } from "./components/security/ci-identity.js";
+export { deployRolesFor, delegatedRoles, grantLimitCondition, privilegedRoles } from "./components/security/deploy-roles.js";
+export { Bootstrap, type BootstrapArgs } from "./components/bootstrap/bootstrap.js";
 export { Observability, budgetThresholds, type ObservabilityArgs } from "./components/observability/observability.js";
 export { alertSpecs, defaultThresholds, errorLogFilter, type AlertSpec, type MonitoredInventory, type Thresholds } from "./components/observability/alerts.js";
 export { environmentDashboard, dashboardWidgets, type Dashboard } from "./components/observability/dashboard.js";

@@ -6,9 +6,11 @@
  */
 import { ConfigError } from "../config/errors.js";
 import { UsageError, type CliIO, type Command } from "./command.js";
+import { bootstrapCommand } from "./commands/bootstrap.js";
 import { costCommand } from "./commands/cost.js";
 import { diffCommand } from "./commands/diff.js";
 import { historyCommand } from "./commands/history.js";
+import { initCommand } from "./commands/init.js";
 import { planCommand } from "./commands/plan.js";
 import { quotaCommand } from "./commands/quota.js";
 import { releaseCommand } from "./commands/release.js";
@@ -31,6 +33,8 @@ export const commands: Record<string, Command> = {
   history: historyCommand,
   runbook: runbookCommand,
   render: renderCommand,
+  bootstrap: bootstrapCommand,
+  init: initCommand,
 };
 
 export function usageText(): string {

@@ -3,6 +3,7 @@
  * schema accepted the document, so every value here has its validated type.
  */
 import { cacheTierProblems } from "./cache-tiers.js";
+import { checkCi } from "./rules-ci.js";
 import { maxCertificateDomains, normalizedDomains, servedPort } from "./machine-frontend.js";
 import { maxBudgetChannels } from "./cloud-limits.js";
 import { cidrProblems, defaultIndexes } from "./cidr-plan.js";
@@ -206,6 +207,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
       );
     }
   }
+  checkCi(config, add);
   checkOperations(config, add);
   checkRbacGroups(config, add);
   checkArtifactRegistryImages(config, add);

@@ -22,6 +22,7 @@ import {
 } from "./primitives.js";
 import { presetNames, presetSettingsSchema } from "./presets.js";
 import { deliverySchema, gitopsSchema } from "./schema-gitops.js";
+import { ciSchema } from "./schema-ci.js";
 
 /** A SHA-256 as `sha256sum` prints it. */
 const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" });
@@ -80,6 +81,13 @@ export const clusterConfigSchema = strict({
     .boolean()
     .default(false)
     .meta({ description: "Control plane reachable only from the VPC (private endpoint)." }),
+  kubeconfigEndpoint: z
+    .enum(["dns", "ip"])
+    .default("dns")
+    .meta({
+      description:
+        "Endpoint of the stack's kubeconfig and Kubernetes provider: `dns`, GKE's DNS-based endpoint with IAM authorization (reachable from GitHub-hosted runners, no IP allowlist), or `ip`, the IP endpoint behind masterAuthorizedNetworks. An environment created before pins `ip`: a new provider server can replace every Kubernetes object (docs/pipeline.md).",
+    }),
   networkPolicy: z
     .enum(["calico", "dataplane-v2"])
     .default("dataplane-v2")
@@ -119,7 +127,7 @@ export const environmentSchema = strict({
     }),
   network: networkConfigSchema.default({}).meta({ description: "CIDR overrides; defaults come from the CIDR plan." }),
   cluster: clusterConfigSchema
-    .default({ masterAuthorizedNetworks: [], privateEndpoint: false, networkPolicy: "dataplane-v2", readableRegistries: [] })
+    .default({ masterAuthorizedNetworks: [], privateEndpoint: false, kubeconfigEndpoint: "dns", networkPolicy: "dataplane-v2", readableRegistries: [] })
     .meta({ description: "GKE control plane access and network policy." }),
   settings: presetSettingsSchema
     .partial()
@@ -609,28 +617,7 @@ export const recoverySchema = strict({
 // The whole file
 // ---------------------------------------------------------------------------------------------
 
-export const ciSchema = strict({
-  github: strict({
-    repository: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'expected a GitHub repository "owner/name"' })
-      .meta({ description: "The only repository whose Actions may impersonate the CI service accounts." }),
-    deployBranch: z.string().min(1).default("main").meta({ description: "Branch whose pushes may deploy." }),
-    identityEnvironment: dnsLabel
-      .default("prod")
-      .meta({ description: "Environment whose GCP project hosts the Workload Identity pool shared by all environments." }),
-    // A project number is an int64 in decimal (Resource Manager `Project.projectNumber`); numbers
-    // of current projects have 12 digits, older ones fewer. A project *id* starts with a letter.
-    poolProjectNumber: z
-      .string()
-      .regex(/^[1-9][0-9]{5,18}$/, { error: 'expected the pool project\'s number (digits only, e.g. "193746405319"), not its id' })
-      .optional()
-      .meta({
-        description:
-          "Number of the identityEnvironment's GCP project (`gcloud projects describe <id> --format='value(projectNumber)'`). Required when environments live in other projects: their credentials cannot look it up.",
-      }),
-  }),
-}).meta({ description: "Keyless CI: Workload Identity Federation for GitHub Actions, deploy and preview service accounts." });
+export { ciSchema };
 
 // ---------------------------------------------------------------------------------------------
 // Cost estimate (issue 7): usage the plan cannot know

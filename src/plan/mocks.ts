@@ -190,7 +190,7 @@ const computed: Record<string, (args: MockArgs, project: string, region: string,
   // A private cluster's control plane has an internal address in its masterIpv4CidrBlock; `endpoint`
   // is that address only with enablePrivateEndpoint, else the public one
   // (https://cloud.google.com/kubernetes-engine/docs/concepts/private-cluster-concept#endpoints_in_private_clusters).
-  "gcp:container/cluster:Cluster": ({ inputs, name }) => {
+  "gcp:container/cluster:Cluster": ({ inputs, name }, project, region) => {
     const n = str(inputs.name, name);
     const privateCluster = dig(inputs, "privateClusterConfig") as Record<string, unknown> | undefined;
     const masterCidr = dig(privateCluster, "masterIpv4CidrBlock");
@@ -200,6 +200,19 @@ const computed: Record<string, (args: MockArgs, project: string, region: string,
       endpoint: dig(privateCluster, "enablePrivateEndpoint") === true ? privateEndpoint : publicEndpoint,
       ...(privateCluster ? { privateClusterConfig: { ...privateCluster, privateEndpoint, publicEndpoint } } : {}),
       masterAuth: { clusterCaCertificate: Buffer.from(`mock-ca:${name}`).toString("base64") },
+      // The DNS-based endpoint: `gke-<hash>-<project number>.<region>.gke.goog`
+      // (https://cloud.google.com/kubernetes-engine/docs/concepts/network-isolation#dns-based_endpoint).
+      ...(dig(inputs, "controlPlaneEndpointsConfig", "dnsEndpointConfig") !== undefined
+        ? {
+            controlPlaneEndpointsConfig: {
+              ...(dig(inputs, "controlPlaneEndpointsConfig") as Record<string, unknown>),
+              dnsEndpointConfig: {
+                ...(dig(inputs, "controlPlaneEndpointsConfig", "dnsEndpointConfig") as Record<string, unknown>),
+                endpoint: `gke-${createHash("sha256").update(n).digest("hex").slice(0, 32)}-${mockProjectNumber(str(inputs.project, project))}.${str(inputs.location, region)}.gke.goog`,
+              },
+            },
+          }
+        : {}),
     };
   },
   "gcp:storage/bucket:Bucket": ({ inputs, name }) => ({
@@ -238,6 +251,10 @@ const computed: Record<string, (args: MockArgs, project: string, region: string,
     const email = `service-${mockProjectNumber(project)}@gcp-sa-${str(inputs.service, "x").split(".")[0]}.iam.gserviceaccount.com`;
     return { email, member: `serviceAccount:${email}` };
   },
+  // A custom role's `name` is `projects/<project>/roles/<roleId>` (IAM REST, projects.roles).
+  "gcp:projects/iAMCustomRole:IAMCustomRole": ({ inputs, name }, project) => ({
+    name: `projects/${str(inputs.project, project)}/roles/${str(inputs.roleId, name)}`,
+  }),
   "gcp:kms/keyRing:KeyRing": ({ inputs, name }, project, region) => ({
     id: `projects/${project}/locations/${str(inputs.location, region)}/keyRings/${str(inputs.name, name)}`,
   }),

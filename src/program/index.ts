@@ -78,15 +78,6 @@ export function stackOutputs(project: Project) {
     secrets: mapOf(e.secrets, (s) => s.secretName),
     // Digests of the images the stack builds, by service: `brume render --outputs` writes them into the GitOps repository.
     images: Object.fromEntries(Object.entries(project.services).flatMap(([key, svc]) => (svc.builtImage ? [[key, svc.builtImage]] : []))),
-    ...(project.ci
-      ? {
-          ci: {
-            workloadIdentityProvider: project.ci.workloadIdentityProvider,
-            deployServiceAccount: project.ci.deployServiceAccount.email,
-            previewServiceAccount: project.ci.previewServiceAccount.email,
-          },
-        }
-      : {}),
     machines: mapOf(project.machines?.groups ?? {}, (g) => ({
       serviceAccount: g.serviceAccountEmail,
       instanceGroups: Object.fromEntries(Object.entries(g.groups).map(([slot, mig]) => [slot || "default", mig.instanceGroup])),

@@ -26,7 +26,7 @@ describe("cluster.networkPolicy", () => {
     base.environments.prod.cluster = { masterAuthorizedNetworks: [] };
     const config = validateConfig(base);
     expect(config.environments.prod!.cluster.networkPolicy).toBe("dataplane-v2");
-    expect(config.environments.dev!.cluster).toEqual({ masterAuthorizedNetworks: [], privateEndpoint: false, networkPolicy: "dataplane-v2", readableRegistries: [] });
+    expect(config.environments.dev!.cluster).toEqual({ masterAuthorizedNetworks: [], kubeconfigEndpoint: "dns", privateEndpoint: false, networkPolicy: "dataplane-v2", readableRegistries: [] });
     const pinned = validBase();
     pinned.environments.prod.cluster = { networkPolicy: "calico" };
     expect(validateConfig(pinned).environments.prod!.cluster.networkPolicy).toBe("calico");

@@ -349,8 +349,8 @@ describe("brume:cluster:Cluster (defaults: Dataplane V2, protected)", () => {
     expect(provider.dependencies).toEqual(expect.arrayContaining(waitsFor.map((r) => r.urn)));
     const config = parse(kubeconfig);
     expect(config.clusters[0].name).toBe("shop-prod-gke");
-    // The public endpoint (private endpoint off): the mocks give a TEST-NET-3 address for it.
-    expect(config.clusters[0].cluster.server).toMatch(/^https:\/\/203\.0\.113\.\d+$/);
+    // The DNS-based endpoint (issue 17: reachable from CI with IAM authorization).
+    expect(config.clusters[0].cluster.server).toMatch(/^https:\/\/gke-[0-9a-f]{32}-\d+\.[a-z0-9-]+\.gke\.goog$/);
     expect(Buffer.from(config.clusters[0].cluster["certificate-authority-data"], "base64").toString()).toBe("mock-ca:gke-cluster");
     expect(config.users[0].user.exec.command).toBe("gke-gcloud-auth-plugin");
   });
@@ -380,7 +380,7 @@ describe("brume:cluster:Cluster (defaults: Dataplane V2, protected)", () => {
       "healthcheckpolicies.networking.gke.io",
       "secretproviderclasses.secrets-store.csi.x-k8s.io",
     ]);
-    expect(gate.inputs.server).toMatch(/^https:\/\/203\.0\.113\.\d+$/);
+    expect(gate.inputs.server).toMatch(/^https:\/\/gke-[0-9a-f]{32}-\d+\.[a-z0-9-]+\.gke\.goog$/);
     expect(gate.inputs.caCertificate).toBe(Buffer.from("mock-ca:gke-cluster").toString("base64"));
     const waitsFor = [...ofType(plan, T.pool), one(plan, T.policy, "gke-binauthz"), one(plan, T.cluster, "gke-cluster")];
     expect(gate.dependencies).toEqual(expect.arrayContaining(waitsFor.map((r) => r.urn)));

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { githubVariables } from "../../src/cli/commands/bootstrap.js";
 import { repoRoot } from "../harness.js";
 
 interface Step { uses?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> }
@@ -89,6 +90,55 @@ describe("workflows", () => {
     expect(preview.if).toContain("vars.GCP_WORKLOAD_IDENTITY_PROVIDER");
     expect(preview.permissions).toEqual({ contents: "read", "id-token": "write" });
     expect(preview.steps.find((s) => s.uses?.startsWith("pulumi/actions"))!.with).toMatchObject({ command: "preview" });
+  });
+
+  /**
+   * Per job: the identity it assumes (the service-account variable of its auth step), the GitHub
+   * environment that gates it, and the state backend it uses (issue 17). The deploy accounts admit
+   * only jobs of their GitHub environment and the preview accounts only pull_request runs, so a
+   * mismatch here is a job that cannot authenticate, or one that should not.
+   */
+  it("each job's identity, gating environment and backend", () => {
+    const table: Record<string, { identity?: string; environment?: string; backend?: string }> = {};
+    for (const file of files) {
+      for (const [name, job] of Object.entries(load(file).jobs)) {
+        const auth = job.steps.find((s) => s.uses?.startsWith("google-github-actions/auth"));
+        const pulumi = job.steps.find((s) => s.uses?.startsWith("pulumi/actions"));
+        table[`${file} ${name}`] = {
+          ...(auth ? { identity: String(auth.with!.service_account) } : {}),
+          ...(job.environment ? { environment: job.environment } : {}),
+          ...(pulumi ? { backend: String(pulumi.with!["cloud-url"]) } : {}),
+        };
+      }
+    }
+    expect(table).toEqual({
+      "ci.yml test": {},
+      "pr.yml diff": {},
+      "pr.yml preview": { identity: "${{ vars.GCP_STAGE_PREVIEW_SERVICE_ACCOUNT }}", backend: "${{ vars.PULUMI_BACKEND_URL_STAGE }}" },
+      "deploy.yml stage": { identity: "${{ vars.GCP_STAGE_DEPLOY_SERVICE_ACCOUNT }}", environment: "staging", backend: "${{ vars.PULUMI_BACKEND_URL_STAGE }}" },
+      "deploy.yml prod": { identity: "${{ vars.GCP_PROD_DEPLOY_SERVICE_ACCOUNT }}", environment: "production", backend: "${{ vars.PULUMI_BACKEND_URL_PROD }}" },
+    });
+    // The variable names are the ones `brume bootstrap` prints.
+    for (const env of ["prod", "stage"]) {
+      const { deploy, preview } = githubVariables(env);
+      expect(JSON.stringify(table)).toContain(deploy);
+      if (env === "stage") expect(JSON.stringify(table)).toContain(preview);
+    }
+  });
+
+  it.each(files)("%s: no pull_request_target; every job with an OIDC token authenticates first and installs gke-gcloud-auth-plugin before Pulumi", (file) => {
+    const wf = load(file);
+    expect(Object.keys(wf.on)).not.toContain("pull_request_target");
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      if (job.permissions?.["id-token"] !== "write") continue;
+      const uses = job.steps.map((s) => s.uses?.split("@")[0] ?? "");
+      const at = (action: string) => uses.indexOf(action);
+      expect(at("google-github-actions/auth"), `${file} ${name}`).toBeGreaterThan(-1);
+      expect(at("google-github-actions/setup-gcloud"), `${file} ${name}`).toBeGreaterThan(at("google-github-actions/auth"));
+      expect(job.steps.find((s) => s.uses?.startsWith("google-github-actions/setup-gcloud"))!.with).toEqual({ install_components: "gke-gcloud-auth-plugin" });
+      expect(at("pulumi/actions"), `${file} ${name}`).toBeGreaterThan(at("google-github-actions/setup-gcloud"));
+      expect(JSON.stringify(job), "no Pulumi Cloud token: the state is in Cloud Storage").not.toContain("PULUMI_ACCESS_TOKEN");
+    }
   });
 
   it("deploy: stage first, prod after the production environment's approval", () => {

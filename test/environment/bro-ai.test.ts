@@ -28,7 +28,7 @@ const sharedCounts: Record<string, number> = {
   "gcp:dns/managedZone:ManagedZone": 2,
   "gcp:container/cluster:Cluster": 1,
   "gcp:binaryauthorization/policy:Policy": 1,
-  "gcp:serviceaccount/account:Account": 10, // GKE nodes + one per service (api, web, worker, admin, otel-collector) + CI deploy and preview + the backup exporter + the pgAudit activation Job
+  "gcp:serviceaccount/account:Account": 8, // GKE nodes + one per service (api, web, worker, admin, otel-collector) + the backup exporter + the pgAudit activation Job (CI accounts: brume bootstrap)
   "gcp:artifactregistry/repository:Repository": 1,
   "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": 2, // node reader on the own and the shared repository
   "gcp:sql/database:Database": 1,
@@ -40,7 +40,7 @@ const sharedCounts: Record<string, number> = {
   "gcp:pubsub/topicIAMMember:TopicIAMMember": 5, // + api publishes to events; one rotation publisher for both rotating secrets; Cloud Billing publishes to the budget topic
   "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": 3, // + worker pulls events/indexer
   // Services (issue 5): web blue/green (1 slot), api canary (stable only), worker rolling.
-  "gcp:serviceaccount/iAMMember:IAMMember": 8, // Workload Identity of 5 services (admin and the collector included) + the pgAudit Job + CI deploy and preview
+  "gcp:serviceaccount/iAMMember:IAMMember": 6, // Workload Identity of 5 services (admin and the collector included) + the pgAudit Job (CI impersonation: brume bootstrap)
   "gcp:secretmanager/secretIamMember:SecretIamMember": 4,
   "gcp:storage/bucketIAMMember:BucketIAMMember": 5, // + the SQL instance writes exports, the log sink writes the archive
   "gcp:compute/securityPolicy:SecurityPolicy": 2,
@@ -89,7 +89,9 @@ describe("examples/bro-ai inventory", () => {
       "gcp:kms/cryptoKey:CryptoKey": 2,
       // nodes 4 + Cloud SQL client of api and worker 2 + CI deploy 18 and preview 16 = 40; access groups 78
       // (owners 32, admins 28, developers 9 read-only in production, viewers 9); backup exporter 1; trace writer 1
-      "gcp:projects/iAMMember:IAMMember": 118, // nodes now 1 role (container.defaultNodeServiceAccount, was 4) + the pgAudit Job's cloudsql.client
+      "gcp:projects/iAMMember:IAMMember": 74, // was 118: nodes now 1 role (container.defaultNodeServiceAccount, was 4) + the pgAudit Job's cloudsql.client
+      // issue 17: 74 — the CI accounts' 34 grants and the owners' privileged tier move to brume bootstrap; read-only
+      // humans get the metadata reader instead of cloudsql.viewer + logging.viewer, and no errorreporting.viewer in production
       // 17 (GKE 2, load balancer 5xx 3, Pub/Sub 4, Redis 1, SQL 4 with failover and replica lag, uptime 3) + the backup failure alert
       "gcp:monitoring/alertPolicy:AlertPolicy": 19, // + unread secret-rotation reminders
       "gcp:dns/policy:Policy": 1, // DNS query logging in production only
@@ -102,7 +104,7 @@ describe("examples/bro-ai inventory", () => {
       ...sharedCounts,
       "gcp:container/nodePool:NodePool": 2,
       "gcp:sql/databaseInstance:DatabaseInstance": 1,
-      "gcp:projects/iAMMember:IAMMember": 125, // as prod, but developers get 16 roles (read-write) outside production
+      "gcp:projects/iAMMember:IAMMember": 82, // as prod, but developers get read-write roles outside production (was 125 with the CI accounts' grants)
       "gcp:monitoring/alertPolicy:AlertPolicy": 17, // as prod without SQL failover and replica lag (no HA, no replica)
     });
     expect(counts["gcp:kms/keyRing:KeyRing"]).toBeUndefined();

@@ -14,6 +14,9 @@ import { loadStack } from "../../src/config/load.js";
 import type { BrumeConfig } from "../../src/config/schema.js";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
 import { examplePath, planDir, repoRoot } from "../harness.js";
+import { environmentFacts, planBootstrap } from "../../src/cli/commands/bootstrap.js";
+import { runProgram } from "../../src/plan/run.js";
+import { bootstrapProgram } from "../../src/program/bootstrap.js";
 
 /** Every `brume:*:*` token a component class of the package registers, from the source. */
 function componentTokens(): string[] {
@@ -56,7 +59,11 @@ beforeAll(async () => {
   for (const { dir, stack, configFile, label } of stacks) {
     const plan = await planDir(dir, stack, configFile);
     const environment = (readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8").match(/brume:environment:\s*(\S+)/) ?? [])[1] ?? stack;
-    examples.push({ label, plan, config: loadStack({ configFile: join(dir, configFile), environment }).config });
+    const loaded = loadStack({ configFile: join(dir, configFile), environment });
+    examples.push({ label, plan, config: loaded.config });
+    // `brume bootstrap --stack <env>`'s plan (issue 17): the state bucket, secrets key and CI identity of the environment.
+    const boot = await planBootstrap(runProgram, bootstrapProgram, loaded.config, environment, stack, environmentFacts(plan), loaded.environment.gcpProject, loaded.environment.region);
+    examples.push({ label: `${label} (bootstrap)`, plan: boot, config: loaded.config });
   }
 }, 600_000);
 

@@ -32,14 +32,7 @@ const keptTypes = new Set([
  * Replacements made on purpose, by `<fixture>: <logical name>`, with the reason. A replacement not
  * listed here fails the test.
  */
-const poolNumberFromConfig =
-  "the WIF pool project's number now comes from ci.github.poolProjectNumber (gcp-review 6); the example's number is made up, " +
-  "while 0.1.0 planned the mock's: a real environment configures its real number, so its members do not change";
 const expectedReplacements: Record<string, string> = {
-  "bro-ai.prod: bro-ai-prod-ci-deploy-wif": poolNumberFromConfig,
-  "bro-ai.prod: bro-ai-prod-ci-preview-wif": poolNumberFromConfig,
-  "bro-ai.stage: bro-ai-stage-ci-deploy-wif": poolNumberFromConfig,
-  "bro-ai.stage: bro-ai-stage-ci-preview-wif": poolNumberFromConfig,
   // Issue 16: the machines boot from a new document (Debian: startup-script run by google-guest-agent;
   // COS: user-data with the health responder). Templates are immutable and created with a name
   // prefix before the old one goes (create-before-delete); the MIG rolls VMs over (REPLACE,
@@ -47,6 +40,25 @@ const expectedReplacements: Record<string, string> = {
   "machines.prod: tiles-prod-machines-edge-template": "the machine document changed (issue 16: startup-script on Debian, health responder)",
   "machines.prod: tiles-prod-machines-web-template": "the machine document changed (issue 16: health responder on COS)",
 };
+
+/** Identity and trust: deleting one breaks whoever authenticates through it (CI, workloads). */
+const identityTypes = new Set([
+  "gcp:iam/workloadIdentityPool:WorkloadIdentityPool",
+  "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
+  "gcp:serviceaccount/account:Account",
+]);
+
+/**
+ * Identities the environment stacks no longer hold, by `<fixture>: <logical name>` pattern, with the
+ * reason. An identity deleted and not listed here fails the test. These are not deleted by a real
+ * upgrade: docs/pipeline.md ("Upgrading: the CI identity moves to brume bootstrap") has the owner
+ * `pulumi state delete` them from the environment stack (the cloud resources stay) and import them
+ * into the bootstrap stack before the first deploy with the new version.
+ */
+const ciMovesToBootstrap =
+  "issue 17: the deploy identity must not administer its own trust; the pool, provider and CI accounts move to brume bootstrap " +
+  "(state delete from the environment stack, import into the bootstrap stack: docs/pipeline.md)";
+const expectedDeletions: [RegExp, string][] = [[/^bro-ai\.(prod|stage): bro-ai-(prod|stage)-ci-/, ciMovesToBootstrap]];
 
 /**
  * What an environment created with 0.1.0 pins when it upgrades (README, "Upgrading an existing
@@ -57,7 +69,8 @@ function upgradePins(environment: string): Record<string, unknown> {
     environments: {
       [environment]: {
         // Dataplane V2 is the default for new clusters; the dataplane of a cluster is immutable.
-        cluster: { networkPolicy: "calico" },
+        // The kubeconfig keeps the IP endpoint: a new server would replace the Kubernetes provider.
+        cluster: { networkPolicy: "calico", kubeconfigEndpoint: "ip" },
         // CMEK on the database and cache secrets: secret replication is immutable.
         cmekDataSecrets: false,
       },
@@ -87,9 +100,10 @@ describe("upgrades from the last release keep data", () => {
       expect(base, `fixture of ${s.name}.${s.stack}`).toBeDefined();
       const copy = pinnedCopy(s);
       const { plan: head } = await planStack({ stack: s.stack, configFile: join(copy.dir, s.configFile), projectDir: copy.dir }).finally(copy.cleanup);
-      const { lost, unlisted } = upgradeFindings(`${s.name}.${s.stack}`, base!, head);
+      const { lost, unlisted, identitiesDeleted } = upgradeFindings(`${s.name}.${s.stack}`, base!, head);
       expect(lost).toEqual([]);
       expect(unlisted).toEqual([]);
+      expect(identitiesDeleted).toEqual([]);
     });
   }
 
@@ -98,6 +112,17 @@ describe("upgrades from the last release keep data", () => {
     const section = readme.slice(readme.indexOf("## Upgrading an environment created with 0.1.0"));
     const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
     expect(parseYaml(block ?? "")).toEqual(upgradePins("prod"));
+  });
+
+  it("the identity check is live: a service account the stack drops, outside the listed move, is reported", () => {
+    const s = upgradeStacks.find((x) => x.name === "bro-ai" && x.stack === "prod")!;
+    const base = readFixture(s)!;
+    const head = structuredClone(base);
+    const nodes = head.resources.findIndex((r) => r.type === "gcp:serviceaccount/account:Account" && r.name.endsWith("-cluster-nodes-sa"));
+    const [dropped] = head.resources.splice(nodes, 1);
+    const ci = head.resources.findIndex((r) => r.name === "bro-ai-prod-ci-deploy");
+    head.resources.splice(ci, 1);
+    expect(upgradeFindings("bro-ai.prod", base, head).identitiesDeleted).toEqual([`delete ${dropped!.name}`]);
   });
 
   it("the check is live: a renamed database instance and an unlisted replacement are reported", () => {
@@ -115,7 +140,7 @@ describe("upgrades from the last release keep data", () => {
 });
 
 /** Stateful resources lost, and replacements not listed in `expectedReplacements`. */
-function upgradeFindings(fixture: string, base: Plan, head: Plan): { lost: string[]; unlisted: string[] } {
+function upgradeFindings(fixture: string, base: Plan, head: Plan): { lost: string[]; unlisted: string[]; identitiesDeleted: string[] } {
   const diff = diffPlans(base, head);
   const lost = diff.changes
     .filter((c) => keptTypes.has(c.type) && (c.kind === "delete" || c.kind === "replace"))
@@ -123,5 +148,9 @@ function upgradeFindings(fixture: string, base: Plan, head: Plan): { lost: strin
   const unlisted = diff.changes
     .filter((c) => c.kind === "replace" && !keptTypes.has(c.type) && !expectedReplacements[`${fixture}: ${c.name}`])
     .map((c) => `${c.name}: ${c.replaceReasons.join("; ")}`);
-  return { lost, unlisted };
+  const identitiesDeleted = diff.changes
+    .filter((c) => identityTypes.has(c.type) && (c.kind === "delete" || c.kind === "replace"))
+    .filter((c) => !expectedDeletions.some(([pattern]) => pattern.test(`${fixture}: ${c.name}`)))
+    .map((c) => `${c.kind} ${c.name}`);
+  return { lost, unlisted, identitiesDeleted };
 }

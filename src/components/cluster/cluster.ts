@@ -72,6 +72,12 @@ export interface ClusterArgs {
    */
   privateEndpoint?: boolean;
   /**
+   * Endpoint of the kubeconfig and the Kubernetes provider: "dns" (the DNS-based endpoint, IAM
+   * authorization: `container.clusters.connect`) or "ip" (behind masterAuthorizedNetworks).
+   * @default "dns"
+   */
+  kubeconfigEndpoint?: "dns" | "ip";
+  /**
    * `dataplane-v2` (eBPF, Cilium-based: GKE's default, enforces NetworkPolicy and FQDN policies)
    * or `calico` (network policy add-on). Changing it later replaces the cluster: an existing
    * Calico cluster pins `calico` (README "Upgrading: Dataplane V2").
@@ -302,6 +308,8 @@ export class Cluster extends pulumi.ComponentResource {
   readonly nodeNetworkTag: string;
   /** Kubeconfig YAML (secret). */
   readonly kubeconfig: pulumi.Output<string>;
+  /** The API server CI and the readiness gate talk to: the DNS endpoint, or the IP endpoint (`kubeconfigEndpoint`). */
+  readonly apiServer: pulumi.Output<string>;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     const n = normalize(name, args);
@@ -325,9 +333,20 @@ export class Cluster extends pulumi.ComponentResource {
     this.endpoint = this.cluster.endpoint;
     this.workloadPool = this.cluster.workloadIdentityConfig.apply((c) => c?.workloadPool ?? n.workloadPool);
     this.nodeServiceAccountEmail = this.nodeServiceAccount.email;
+    // The kubeconfig's server decides the Kubernetes provider's identity: pulumi-kubernetes replaces
+    // a provider whose cluster changes, and with it every object (k8s-review 29, pulumi/pulumi#4326):
+    // existing environments pin `kubeconfigEndpoint: ip` (README, upgrading).
+    const server = (this.apiServer =
+      (args.kubeconfigEndpoint ?? "dns") === "dns"
+        ? this.cluster.controlPlaneEndpointsConfig.apply((c) => {
+            const endpoint = c?.dnsEndpointConfig?.endpoint;
+            if (!endpoint) throw new Error(`cluster ${name}: no DNS endpoint (controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint)`);
+            return endpoint;
+          })
+        : this.cluster.endpoint);
     this.kubeconfig = pulumi.secret(
       pulumi
-        .all([this.cluster.name, this.cluster.endpoint, this.cluster.masterAuth])
+        .all([this.cluster.name, server, this.cluster.masterAuth])
         .apply(([clusterName, endpoint, auth]) =>
           renderKubeconfig({ name: clusterName, endpoint, caCertificate: auth.clusterCaCertificate ?? "" }),
         ),
@@ -440,6 +459,12 @@ export class Cluster extends pulumi.ComponentResource {
         masterIpv4CidrBlock: args.masterCidr,
         masterGlobalAccessConfig: { enabled: true },
       },
+      // The DNS-based control-plane endpoint with IAM authorization: CI on GitHub-hosted runners
+      // reaches the API server without an IP allowlist, each request authorized by IAM
+      // (https://cloud.google.com/kubernetes-engine/docs/concepts/network-isolation#dns-based_endpoint).
+      // It can be turned on for an existing cluster in place (`gcloud container clusters update
+      // --enable-dns-access`); the IP endpoint and its authorized networks stay for people.
+      controlPlaneEndpointsConfig: { dnsEndpointConfig: { allowExternalTraffic: true } },
       masterAuthorizedNetworksConfig: {
         cidrBlocks: (args.masterAuthorizedNetworks ?? []).map((a) => ({ cidrBlock: a.cidr, displayName: a.name })),
         gcpPublicCidrsAccessEnabled: false,
@@ -577,7 +602,8 @@ export class Cluster extends pulumi.ComponentResource {
     return new CrdEstablished(
       `${name}-crds`,
       {
-        endpoint: this.cluster.endpoint,
+        // The same server as the kubeconfig: from CI only the DNS endpoint is reachable.
+        endpoint: this.apiServer,
         caCertificate: this.cluster.masterAuth.apply((a) => a.clusterCaCertificate ?? ""),
         // Both features are always on (createCluster): gatewayApiConfig and secretManagerConfig.
         establishedCrds: [...gkeFeatureCrds.gatewayApi, ...gkeFeatureCrds.secretManager],

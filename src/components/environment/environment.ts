@@ -288,6 +288,7 @@ export class Environment extends pulumi.ComponentResource {
         masterCidr: env.network.masterCidr,
         masterAuthorizedNetworks: env.cluster.masterAuthorizedNetworks,
         privateEndpoint: env.cluster.privateEndpoint,
+        kubeconfigEndpoint: env.cluster.kubeconfigEndpoint,
         networkPolicy: env.cluster.networkPolicy,
         intranodeVisibility: env.settings.intranodeVisibility,
         protect: env.settings.protect,

@@ -1,20 +1,20 @@
 /**
  * `brume:project:Project` — one environment of a brume config, expanded: a GCP provider pinned to
  * the environment's project, region and labels; the Environment (infrastructure and data); the
- * services on its cluster; the machine groups; and the CI identity when `ci` is configured.
+ * services on its cluster; the machine groups. The CI identity is not here: `brume bootstrap`
+ * creates it (the deploy identity must not administer its own trust, issue 17).
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveEnvironment, type ResolvedEnvironment } from "../../config/load.js";
 import type { BrumeConfig } from "../../config/schema.js";
 import { transformed, type Transform } from "../child-resources/transform.js";
-import { Naming, workloadIdentityPoolId } from "../../config/naming.js";
+import { Naming } from "../../config/naming.js";
 import { Environment, type EnvironmentArgs } from "../environment/environment.js";
 import { Machines, type MachinesArgs } from "../machine/machines.js";
 import { fqdn } from "../network/dns.js";
 import type { ImageRepository } from "../cluster/cluster.js";
 import { artifactRepositoryOf, artifactRepositoryPath, publicRepositories, repositoryPathOf, repositoryPattern, within } from "../cluster/images.js";
-import { CiIdentity, type CiIdentityArgs } from "../security/ci-identity.js";
 import { gitopsImagePatterns } from "../cluster/images.js";
 import { createServices, type ProjectServices } from "../service/wiring.js";
 
@@ -41,7 +41,6 @@ export interface ProjectArgs {
     environment?: EnvironmentArgs["transform"];
     services?: import("../service/wiring.js").ServicesTransform;
     machines?: MachinesArgs["transform"];
-    ci?: CiIdentityArgs["transform"];
   };
 }
 
@@ -56,8 +55,6 @@ export class Project extends pulumi.ComponentResource {
   /** The namespace and one Service per `runner: kubernetes` service (see components/service). */
   readonly services: ProjectServices["services"];
   readonly namespace: ProjectServices["namespace"];
-  /** Keyless GitHub Actions identity (deploy / preview service accounts), when `ci` is configured. */
-  readonly ci?: CiIdentity;
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.ComponentResourceOptions) {
     super("brume:project:Project", name, {}, opts);
@@ -101,7 +98,6 @@ export class Project extends pulumi.ComponentResource {
 
     if (access) this.environment.addAccess(access, this.namespace);
     if (Object.keys(args.config.machines).length > 0) this.machines = this.createMachines(name, args);
-    if (args.config.ci) this.ci = this.createCiIdentity(name, args, args.config.ci);
 
     this.registerOutputs({
       gcpProject: this.resolved.gcpProject,
@@ -136,27 +132,6 @@ export class Project extends pulumi.ComponentResource {
         ...(args.transform?.machines ? { transform: args.transform.machines } : {}),
       },
       { parent: this, providers: { gcp: this.provider }, dependsOn: e.apis.for("compute", "secretmanager", "artifactregistry", "iam", "cloudresourcemanager", "monitoring") },
-    );
-  }
-
-  /** The GitHub Actions identity; the pool lives in `ci.github.identityEnvironment`'s project. */
-  private createCiIdentity(name: string, args: ProjectArgs, ci: NonNullable<BrumeConfig["ci"]>): CiIdentity {
-    const host = ci.github.identityEnvironment;
-    return new CiIdentity(
-      `${name}-${this.resolved.name}-ci`,
-      {
-        project: this.resolved.gcpProject,
-        naming: this.environment.naming,
-        repository: ci.github.repository,
-        deployBranch: ci.github.deployBranch,
-        hostPool: host === this.resolved.name,
-        poolProject: args.config.environments[host]!.gcpProject,
-        ...(ci.github.poolProjectNumber !== undefined ? { poolProjectNumber: ci.github.poolProjectNumber } : {}),
-        // A deleted pool's id is reserved for 30 days: the host environment's generation renames it (gcp-review 16).
-        poolId: workloadIdentityPoolId(args.config.environments[host]!.generation),
-        ...(args.transform?.ci ? { transform: args.transform.ci } : {}),
-      },
-      { parent: this, providers: { gcp: this.provider }, dependsOn: this.environment.apis.for("iam", "iamcredentials", "sts", "cloudresourcemanager") },
     );
   }
 

@@ -15,22 +15,36 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../child-resources/options.js";
 import { transformed, type Transform } from "../child-resources/transform.js";
 import { physicalName, shortHash } from "../../config/naming.js";
+import { privilegedRoles } from "./deploy-roles.js";
+import { metadataReaderRole } from "./read-only-roles.js";
 
 export const accessRoles = ["owner", "admin", "developer", "viewer"] as const;
 export type AccessRoleName = (typeof accessRoles)[number];
 
+/**
+ * The metadata reader custom role of the environment's project, created by `brume bootstrap`
+ * (read-only-roles.ts): read-only humans get it instead of `roles/cloudsql.viewer` (which carries
+ * `cloudsql.instances.export`) and `roles/logging.viewer` (every log line), gcp-review 17.
+ */
+export const metadataReaderPlaceholder = "brume:metadataReader";
+
+/** The role name a table entry stands for in a project (`metadataReaderPlaceholder` → the custom role). */
+export function projectRoleName(role: string, project: string): string {
+  return role === metadataReaderPlaceholder ? `projects/${project}/roles/${metadataReaderRole.roleId}` : role;
+}
+
 const viewer = [
   "roles/browser",
   "roles/container.clusterViewer",
-  "roles/logging.viewer",
+  metadataReaderPlaceholder,
   "roles/monitoring.viewer",
-  "roles/cloudsql.viewer",
   "roles/pubsub.viewer",
-  "roles/errorreporting.viewer",
   "roles/cloudtrace.user",
   "roles/iap.httpsResourceAccessor",
 ];
 const developerWrite = [
+  // Error events carry log messages (payloads): not for production's read-only humans.
+  "roles/errorreporting.viewer",
   "roles/cloudsql.client",
   "roles/cloudsql.instanceUser",
   "roles/pubsub.editor",
@@ -102,6 +116,20 @@ export function accessGrants(groups: Partial<Record<AccessRoleName, string[]>>, 
   return out;
 }
 
+/** Whether a role is granted by `brume bootstrap` (privileged: no CI identity may grant it). */
+export function isPrivilegedRole(role: string): boolean {
+  return (privilegedRoles as readonly string[]).includes(role);
+}
+
+/**
+ * The grants of the environment stack (what CI applies) and those of `brume bootstrap` (the
+ * privileged owner tier, run by a project owner): gcp-review 20.
+ */
+export function splitAccessGrants(groups: Partial<Record<AccessRoleName, string[]>>, production: boolean) {
+  const all = accessGrants(groups, production);
+  return { stack: all.filter((g) => !isPrivilegedRole(g.role)), bootstrap: all.filter((g) => isPrivilegedRole(g.role)) };
+}
+
 /** Data Access audit log types turned on per service (DATA_READ only for `dataReadAuditLogServices`). */
 export const auditLogTypes = ["ADMIN_READ", "DATA_READ", "DATA_WRITE"] as const;
 
@@ -160,10 +188,11 @@ export class Access extends pulumi.ComponentResource {
 
   private createMembers(name: string, args: AccessArgs, groups: Partial<Record<AccessRoleName, string[]>>, opts?: pulumi.ComponentResourceOptions) {
     const out: Record<string, gcp.projects.IAMMember> = {};
-    for (const { principal, role } of accessGrants(groups, args.production)) {
-      const key = `${physicalName([principal.split("@")[0]!.replace(/^\w+:/, "")]).slice(0, 20)}-${shortHash(principal, 4)}-${role.replace(/^roles\//, "").replace(/\./g, "-")}`;
+    for (const { principal, role } of splitAccessGrants(groups, args.production).stack) {
+      const roleKey = role === metadataReaderPlaceholder ? "metadata-reader" : role.replace(/^roles\//, "").replace(/\./g, "-");
+      const key = `${physicalName([principal.split("@")[0]!.replace(/^\w+:/, "")]).slice(0, 20)}-${shortHash(principal, 4)}-${roleKey}`;
       out[key] = new gcp.projects.IAMMember(
-        ...transformed(args.transform?.member, `${name}-${key}`, { project: args.project, role, member: principal }, childOptions(this, opts)),
+        ...transformed(args.transform?.member, `${name}-${key}`, { project: args.project, role: projectRoleName(role, args.project), member: principal }, childOptions(this, opts)),
       );
     }
     return out;

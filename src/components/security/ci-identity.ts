@@ -1,79 +1,74 @@
 /**
- * `brume:security:CiIdentity` — keyless deploys from GitHub Actions: a Workload Identity pool with
- * a GitHub OIDC provider restricted to one repository (in the environment that hosts it), and per
- * environment a deploy service account (pushes to the deploy branch only) and a read-only preview
- * service account (pull requests of the repository). Only predefined roles: no basic roles, no keys.
+ * `brume:security:CiIdentity` — keyless deploys from GitHub Actions (issue 17). Created by
+ * `brume bootstrap` (run by a project owner), never by the stacks the deploy identity deploys: an
+ * identity that deployed its own pool, provider and bindings could widen its own trust.
+ *
+ * - The pool's provider admits only tokens of one repository, by numeric `repository_id` and
+ *   `repository_owner_id` (names can be re-registered by someone else, gcp-review 19), and never
+ *   a `pull_request_target` run (it runs the base branch's workflow with secrets for code of a fork).
+ * - The deploy account is impersonable only by jobs of the GitHub environment gating that brume
+ *   environment (`attribute.environment`, mapped from the token's `environment` claim): the
+ *   environment's required reviewers become an IAM control (gcp-review 18).
+ * - The preview account (one per environment, gcp-review 7) only by `pull_request` runs
+ *   (`attribute.event_name`); fork pull requests get no OIDC token at all
+ *   (docs.github.com, "Automatic token authentication": `id-token` is never granted to forks).
+ * - Deploy roles come from what the environment contains (deploy-roles.ts); projectIamAdmin is
+ *   conditioned to the roles the stack grants; preview roles read no data (read-only-roles.ts).
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../child-resources/options.js";
 import { transformed, type Transform } from "../child-resources/transform.js";
 import type { Naming } from "../../config/naming.js";
-import { projectNumberOf } from "../apis/apis.js";
-
-/** What `pulumi up` of a brume environment needs: admin of each service we manage, nothing basic. */
-export const deployRoles = [
-  "roles/compute.admin",
-  "roles/container.admin",
-  "roles/cloudsql.admin",
-  "roles/redis.admin",
-  "roles/pubsub.admin",
-  "roles/secretmanager.admin",
-  "roles/storage.admin",
-  "roles/artifactregistry.admin",
-  "roles/dns.admin",
-  "roles/cloudkms.admin",
-  "roles/binaryauthorization.policyEditor",
-  "roles/servicenetworking.networksAdmin",
-  "roles/monitoring.editor",
-  "roles/logging.configWriter",
-  "roles/iam.serviceAccountAdmin",
-  "roles/iam.serviceAccountUser",
-  "roles/resourcemanager.projectIamAdmin",
-  "roles/serviceusage.serviceUsageAdmin",
-] as const;
-
-/** What `pulumi preview` needs: read metadata everywhere, read no secret payload, change nothing. */
-export const previewRoles = [
-  "roles/browser",
-  "roles/compute.viewer",
-  "roles/container.viewer",
-  "roles/cloudsql.viewer",
-  "roles/redis.viewer",
-  "roles/pubsub.viewer",
-  "roles/secretmanager.viewer",
-  "roles/storage.bucketViewer",
-  "roles/artifactregistry.reader",
-  "roles/dns.reader",
-  "roles/cloudkms.viewer",
-  "roles/iam.serviceAccountViewer",
-  "roles/iam.securityReviewer",
-  "roles/serviceusage.serviceUsageViewer",
-  "roles/monitoring.viewer",
-  "roles/logging.viewer",
-] as const;
+import { grantLimitCondition } from "./deploy-roles.js";
+import { metadataReaderRole, previewPredefinedRoles } from "./read-only-roles.js";
 
 /** GitHub's OIDC issuer for Actions tokens. */
 export const githubIssuer = "https://token.actions.githubusercontent.com";
+
+/**
+ * The provider's attribute condition: the repository and its owner by id, no `pull_request_target`.
+ * CEL on the token's claims (https://cloud.google.com/iam/docs/workload-identity-federation-with-deployment-pipelines#conditions).
+ */
+export function githubAttributeCondition(repositoryId: string, ownerId: string): string {
+  return `assertion.repository_id == "${repositoryId}" && assertion.repository_owner_id == "${ownerId}" && assertion.event_name != "pull_request_target"`;
+}
+
+/** Claims of GitHub's token mapped to attributes the bindings name. */
+export const githubAttributeMapping = {
+  "google.subject": "assertion.sub",
+  "attribute.repository_id": "assertion.repository_id",
+  "attribute.repository": "assertion.repository",
+  "attribute.environment": "assertion.environment",
+  "attribute.event_name": "assertion.event_name",
+  "attribute.ref": "assertion.ref",
+  "attribute.actor": "assertion.actor",
+} as const;
 
 export interface CiIdentityArgs {
   /** GCP project of this environment (service accounts and their roles). */
   project: string;
   naming: Naming;
-  /** GitHub repository allowed to impersonate, `owner/name`. */
+  /** GitHub repository `owner/name` (descriptions; the ids decide). */
   repository: string;
-  /** Branch whose pushes may deploy. @default "main" */
-  deployBranch?: string;
+  /** `ci.github.repositoryId`. */
+  repositoryId: string;
+  /** `ci.github.ownerId`. */
+  ownerId: string;
+  /** GitHub environment whose jobs may deploy (the token's `environment` claim). */
+  githubEnvironment: string;
+  /** Project roles of the deploy account (`deployRolesFor` of the environment's resource types). */
+  deployRoles: readonly string[];
+  /** Roles the deploy account may grant and revoke (`delegatedRoles`); none: no projectIamAdmin. */
+  delegatedRoles: readonly string[];
   /** Create the pool and provider here (one environment hosts them). */
   hostPool: boolean;
   /** GCP project hosting the pool (this one when `hostPool`). */
   poolProject: string;
-  /**
-   * Number of `poolProject`. Required when `poolProject` is not `project`: this environment's
-   * credentials cannot read another project (gcp-review 6). When absent, it is looked up through
-   * this environment's provider (only for its own project).
-   */
-  poolProjectNumber?: string;
+  /** Name of the metadata reader custom role (`projects/<p>/roles/brumeMetadataReader`, created by Bootstrap). */
+  metadataReaderRole: pulumi.Input<string>;
+  /** Number of `poolProject` (`ci.github.poolProjectNumber`, or the host's number output). */
+  poolProjectNumber: pulumi.Input<string>;
   /** Pool id. @default "github" */
   poolId?: string;
   /** Provider id. @default "github-actions" */
@@ -92,6 +87,25 @@ export function principalSet(projectNumber: string, poolId: string, attribute: s
   return `principalSet://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${poolId}/${attribute}/${value}`;
 }
 
+/** One project role binding of a CI account, as planned: the identity test lists these. */
+export interface CiGrant {
+  account: "deploy" | "preview";
+  role: string;
+  condition?: { title: string; expression: string };
+}
+
+/** Every project binding a CiIdentity makes, in creation order (pure: the component and the tests share it). */
+export function ciGrants(args: Pick<CiIdentityArgs, "deployRoles" | "delegatedRoles" | "project">): CiGrant[] {
+  const grants: CiGrant[] = args.deployRoles.map((role) => ({ account: "deploy", role }));
+  if (args.delegatedRoles.length > 0) {
+    const { title, expression } = grantLimitCondition(args.delegatedRoles);
+    grants.push({ account: "deploy", role: "roles/resourcemanager.projectIamAdmin", condition: { title, expression } });
+  }
+  for (const role of previewPredefinedRoles) grants.push({ account: "preview", role });
+  grants.push({ account: "preview", role: `projects/${args.project}/roles/${metadataReaderRole.roleId}` });
+  return grants;
+}
+
 export class CiIdentity extends pulumi.ComponentResource {
   readonly pool?: gcp.iam.WorkloadIdentityPool;
   readonly provider?: gcp.iam.WorkloadIdentityPoolProvider;
@@ -105,27 +119,18 @@ export class CiIdentity extends pulumi.ComponentResource {
     super("brume:security:CiIdentity", name, {}, opts);
     const poolId = args.poolId ?? "github";
     const providerId = args.providerId ?? "github-actions";
-    const branch = args.deployBranch ?? "main";
-    if (args.poolProjectNumber === undefined && args.poolProject !== args.project) {
-      throw new Error(
-        `CiIdentity ${name}: the pool project "${args.poolProject}" is not this environment's project "${args.project}", whose credentials cannot look its number up; pass poolProjectNumber (ci.github.poolProjectNumber)`,
-      );
-    }
-    const poolNumber = args.poolProjectNumber !== undefined ? pulumi.output(args.poolProjectNumber) : projectNumberOf(args.poolProject, this, opts?.dependsOn);
+    const poolNumber = pulumi.output(args.poolProjectNumber);
 
     if (args.hostPool) {
       this.pool = this.createPool(name, args, poolId, opts);
-      this.provider = this.createProvider(name, args, poolId, providerId, this.pool, opts);
+      this.provider = this.createProvider(name, args, providerId, this.pool, opts);
     }
-    this.deployServiceAccount = this.createServiceAccount(name, "deploy", args, `Deploys ${args.naming.prefix} from ${args.repository}@${branch}`, opts);
+    this.deployServiceAccount = this.createServiceAccount(name, "deploy", args, `Deploys ${args.naming.prefix} from ${args.repository} (GitHub environment ${args.githubEnvironment})`, opts);
     this.previewServiceAccount = this.createServiceAccount(name, "preview", args, `Previews ${args.naming.prefix} for pull requests of ${args.repository}`, opts);
-    this.roleBindings = [
-      ...deployRoles.map((role) => this.createRole(name, "deploy", role, this.deployServiceAccount, args, opts)),
-      ...previewRoles.map((role) => this.createRole(name, "preview", role, this.previewServiceAccount, args, opts)),
-    ];
-    // Deploys: only workflows running on the deploy branch; previews: any workflow of the repository.
-    this.createImpersonation(name, "deploy", this.deployServiceAccount, poolNumber.apply((n) => principalSet(n, poolId, "attribute.ref", `refs/heads/${branch}`)), args, opts);
-    this.createImpersonation(name, "preview", this.previewServiceAccount, poolNumber.apply((n) => principalSet(n, poolId, "attribute.repository", args.repository)), args, opts);
+    this.roleBindings = ciGrants(args).map((grant) => this.createRole(name, grant, args, opts));
+    // Deploys: only jobs of the gating GitHub environment; previews: only pull_request runs.
+    this.createImpersonation(name, "deploy", this.deployServiceAccount, poolNumber.apply((n) => principalSet(n, poolId, "attribute.environment", args.githubEnvironment)), args, opts);
+    this.createImpersonation(name, "preview", this.previewServiceAccount, poolNumber.apply((n) => principalSet(n, poolId, "attribute.event_name", "pull_request")), args, opts);
 
     this.workloadIdentityProvider = poolNumber.apply((n) => `projects/${n}/locations/global/workloadIdentityPools/${poolId}/providers/${providerId}`);
     this.registerOutputs({
@@ -146,14 +151,7 @@ export class CiIdentity extends pulumi.ComponentResource {
     );
   }
 
-  private createProvider(
-    name: string,
-    args: CiIdentityArgs,
-    poolId: string,
-    providerId: string,
-    pool: gcp.iam.WorkloadIdentityPool,
-    opts: pulumi.ComponentResourceOptions | undefined,
-  ) {
+  private createProvider(name: string, args: CiIdentityArgs, providerId: string, pool: gcp.iam.WorkloadIdentityPool, opts: pulumi.ComponentResourceOptions | undefined) {
     return new gcp.iam.WorkloadIdentityPoolProvider(
       ...transformed(
         args.transform?.provider,
@@ -164,13 +162,8 @@ export class CiIdentity extends pulumi.ComponentResource {
           workloadIdentityPoolProviderId: providerId,
           displayName: "GitHub Actions OIDC",
           // Tokens of any other repository are rejected before any role is even considered.
-          attributeCondition: `assertion.repository == "${args.repository}"`,
-          attributeMapping: {
-            "google.subject": "assertion.sub",
-            "attribute.repository": "assertion.repository",
-            "attribute.ref": "assertion.ref",
-            "attribute.actor": "assertion.actor",
-          },
+          attributeCondition: githubAttributeCondition(args.repositoryId, args.ownerId),
+          attributeMapping: { ...githubAttributeMapping },
           oidc: { issuerUri: githubIssuer },
         },
         childOptions(this, opts),
@@ -189,19 +182,21 @@ export class CiIdentity extends pulumi.ComponentResource {
     );
   }
 
-  private createRole(
-    name: string,
-    part: string,
-    role: string,
-    account: gcp.serviceaccount.Account,
-    args: CiIdentityArgs,
-    opts: pulumi.ComponentResourceOptions | undefined,
-  ) {
+  private createRole(name: string, grant: CiGrant, args: CiIdentityArgs, opts: pulumi.ComponentResourceOptions | undefined) {
+    const account = grant.account === "deploy" ? this.deployServiceAccount : this.previewServiceAccount;
+    const custom = grant.role.startsWith("projects/");
+    const key = custom ? "metadata-reader" : grant.role.replace(/^roles\//, "").replace(/\./g, "-");
     return new gcp.projects.IAMMember(
       ...transformed(
         args.transform?.role,
-        `${name}-${part}-${role.replace(/^roles\//, "").replace(/\./g, "-")}`,
-        { project: args.project, role, member: account.member },
+        `${name}-${grant.account}-${key}`,
+        {
+          project: args.project,
+          // The custom role's name comes from its output, so the binding waits for the role.
+          role: custom ? args.metadataReaderRole : grant.role,
+          member: account.member,
+          ...(grant.condition ? { condition: { ...grant.condition, description: "May grant and revoke only the roles the brume stack grants" } } : {}),
+        },
         childOptions(this, opts),
       ),
     );
