@@ -21,6 +21,7 @@ import {
   strict,
 } from "./primitives.js";
 import { presetNames, presetSettingsSchema } from "./presets.js";
+import { releaseMarks } from "./schema-release.js";
 
 /** A SHA-256 as `sha256sum` prints it. */
 const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" });
@@ -279,6 +280,7 @@ const retention = {
       description:
         "Version that receives the default traffic, when it is not the active slot / stable one: a rollback to a retained version (`brume release rollback --to`).",
     }),
+  ...releaseMarks(versionLabel),
 };
 
 export const strategySchema = z

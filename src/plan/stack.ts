@@ -126,7 +126,8 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
     throw new ConfigError([{ path: "brume:overrides", message: "expected an object deep-merged over the config file", value: overrides }], join(projectDir, `Pulumi.${options.stack}.yaml`));
   }
   // Validate before running anything: bad input never reaches the program.
-  const loaded = loadStack({ configFile, environment, ...(overrides !== undefined ? { overrides } : {}) });
+  const release = stackConfig.config["brume:release"];
+  const loaded = loadStack({ configFile, environment, ...(overrides !== undefined ? { overrides } : {}), ...(release !== undefined ? { release } : {}) });
   const given = givenSecretValues(stackConfig);
   const valueIssues = secretValueIssues(loaded.config, given.names, given.plaintext, options.stack);
   if (valueIssues.length > 0) throw new ConfigError(valueIssues, join(projectDir, `Pulumi.${options.stack}.yaml`));
@@ -159,7 +160,7 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
     const violations = checkImages(plan, { readableRegistries: loaded.environment.cluster.readableRegistries });
     if (violations.length > 0) throw new PlanError(renderImageViolations(violations));
   }
-  return { plan, loaded, warnings: stackWarnings(plan, loaded, options.stack) };
+  return { plan, loaded, warnings: [...(loaded.shadowed ?? []), ...stackWarnings(plan, loaded, options.stack)] };
 }
 
 /** The warnings of a brume stack's plan, each fix naming the `brume:secrets` key of the secret. */

@@ -184,3 +184,37 @@ export function deployedMachineReleases(strategy: MachineStrategy): { version: s
       });
   }
 }
+
+/**
+ * `brume release start --machines`: a canary release on `percent` of the group's instances (the
+ * group's percent when absent), or the blue/green inactive group. A release label names its
+ * template, so a label already deployed with other contents is refused (templates are immutable).
+ */
+export function startMachines(strategy: MachineStrategy, release: MachineRelease, percent?: number): MachineStrategy {
+  const deployed = deployedMachineReleases(strategy).flatMap((r) => (r.release ? [r.release] : []));
+  const known = deployed.find((r) => r.version === release.version);
+  if (known && JSON.stringify(known) !== JSON.stringify(release)) {
+    throw new MachineReleaseError(`release "${release.version}" is deployed with other contents; a release is immutable — give it a new version`);
+  }
+  switch (strategy.type) {
+    case "rolling":
+      throw new MachineReleaseError("a rolling group is released by changing the group's services and `pulumi up`; use canary or blueGreen for release steps");
+    case "canary":
+      if (release.version === strategy.stable.version) throw new MachineReleaseError(`release "${release.version}" is already stable`);
+      return { ...strategy, canary: release, percent: percent ?? strategy.percent };
+    case "blueGreen": {
+      const other = strategy.active === "blue" ? "green" : "blue";
+      if (strategy[strategy.active]?.version === release.version) throw new MachineReleaseError(`release "${release.version}" is already live (${strategy.active})`);
+      if (percent !== undefined) throw new MachineReleaseError("--weight applies to a canary group; a blue/green group switches whole");
+      return { ...strategy, [other]: release };
+    }
+  }
+}
+
+/** `brume release weight --machines`: the canary's share of instances. */
+export function weightMachines(strategy: MachineStrategy, percent: number): MachineStrategy {
+  if (strategy.type !== "canary") throw new MachineReleaseError(`weights apply to canary groups, not "${strategy.type}"`);
+  if (!strategy.canary) throw new MachineReleaseError("there is no canary release; start one first (brume release start --machines)");
+  if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new MachineReleaseError(`weight must be an integer 0-100, got ${percent}`);
+  return { ...strategy, percent };
+}
