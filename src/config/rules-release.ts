@@ -10,7 +10,12 @@ type Add = (path: string, message: string, value?: unknown) => void;
 
 export function checkReleaseState(svc: ServiceConfig, at: string, add: Add): void {
   const s = svc.strategy;
-  if (s.type === "rolling") return;
+  if (s.type === "rolling") {
+    // A rolling Deployment selects its pods by app label only: it would adopt the job's pod, and the
+    // job would run against a pod template that is being rolled already.
+    if (svc.preRelease) add(`${at}.preRelease`, `a pre-release job runs before a version takes traffic, which needs a blueGreen or canary strategy; remove preRelease or change strategy.type`);
+    return;
+  }
   const p = `${at}.strategy`;
   // A rollback pin sends all default traffic to one version: a canary weight would be silently
   // ignored while `history` shows it (k8s-review 11).

@@ -154,3 +154,18 @@ export function shadowWarnings(raw: unknown, overrides: unknown, state: ReleaseS
   if (isPlainObject(overrides)) walk(raw, overrides, []);
   return out;
 }
+
+/**
+ * The pre-release hook of a versioned service: a command run once per version, as a Kubernetes
+ * Job in that version's image (or `image`), with the service's identity, env and secrets, before
+ * the version's Deployment starts and before the route can send it traffic (docs/releases.md).
+ */
+export const preReleaseSchema = z
+  .strictObject({
+    image: z.string().min(1).optional().meta({ description: "Image of the job; defaults to the version's own image." }),
+    command: z.array(z.string().min(1)).min(1).meta({ description: "Command of the job (a migration: expand-only and idempotent)." }),
+    timeoutSeconds: z.int().min(30).max(7200).default(600).meta({ description: "activeDeadlineSeconds of the job: a migration that runs longer fails the step." }),
+    backoffLimit: z.int().min(0).max(6).default(1).meta({ description: "Retries of a failed job before the step fails." }),
+  })
+  .meta({ description: "Pre-release job: runs once per version before it takes traffic (blueGreen / canary only)." });
+export type PreReleaseConfig = z.infer<typeof preReleaseSchema>;

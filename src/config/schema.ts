@@ -21,7 +21,7 @@ import {
   strict,
 } from "./primitives.js";
 import { presetNames, presetSettingsSchema } from "./presets.js";
-import { releaseMarks } from "./schema-release.js";
+import { preReleaseSchema, releaseMarks } from "./schema-release.js";
 
 /** A SHA-256 as `sha256sum` prints it. */
 const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" });
@@ -352,6 +352,7 @@ export const serviceSchema = strict({
   scaling: scalingSchema.default({ min: 1, max: 3, targetCpu: 70 }),
   dependsOn: z.array(dnsLabel).default([]).meta({ description: "Services this one calls (network policy, start order)." }),
   expose: exposureSchema.optional(),
+  preRelease: preReleaseSchema.optional(),
   strategy: strategySchema.default({
     type: "rolling",
     maxSurge: "25%",

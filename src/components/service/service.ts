@@ -23,6 +23,7 @@ import type { ServiceConfig } from "../../config/schema.js";
 import { googleFrontEndRanges } from "../../config/google-ranges.js";
 import type { Naming } from "../../config/naming.js";
 import { headerRulesAllowed, releaseAnnotations, routeOf, servingVersion, workloadsOf, type Workload } from "../strategy/strategy.js";
+import { preReleaseJobManifest } from "../strategy/pre-release.js";
 import { cloudSqlCondition, grantsOf, type Grant } from "./grants.js";
 import {
   backendPolicyManifest,
@@ -135,6 +136,8 @@ export interface WorkloadResources {
   pdb: k8s.policy.v1.PodDisruptionBudget;
   backendPolicy?: CR;
   healthCheckPolicy?: CR;
+  /** The version's pre-release Job (`preRelease`): its Deployment and the route wait for it. */
+  preRelease?: k8s.batch.v1.Job;
 }
 
 /** Cloud SQL (5432, and 3307 for the connector) and Redis with TLS (6378). */
@@ -370,6 +373,24 @@ export class Service extends pulumi.ComponentResource {
     // Versioned workloads: re-awaited every release step, for the replicas their share needs (../strategy).
     if (n.versioned) Object.assign((deploymentManifestValue.metadata as { annotations: Record<string, string> }).annotations, releaseAnnotations(args.service, c, w));
     const deploymentArgs = asArgs<k8s.apps.v1.DeploymentArgs>(deploymentManifestValue);
+    const accessDeps = [this.serviceAccount, ...(this.secretProviderClass ? [this.secretProviderClass] : []), ...Object.values(this.grants)];
+    const preRelease =
+      c.preRelease && n.versioned
+        ? new k8s.batch.v1.Job(
+            `${base}-pre-release`,
+            asArgs<k8s.batch.v1.JobArgs>(
+              preReleaseJobManifest({
+                app: n.app,
+                version: w.version,
+                namespace: args.namespace,
+                labels: n.labels,
+                podTemplate: (deploymentManifestValue.spec as { template: Record<string, any> }).template,
+                hook: c.preRelease,
+              }),
+            ),
+            this.k8sOptions({ dependsOn: accessDeps }),
+          )
+        : undefined;
     if (args.builtImage !== undefined) withImage(deploymentArgs, args.builtImage);
     // The HPA first: a Deployment that waits for its share's replicas needs the raised minimum
     // (an HPA whose target does not exist yet waits for it: ScalingActive False, no error).
@@ -396,7 +417,7 @@ export class Service extends pulumi.ComponentResource {
         args.transform?.deployment,
         `${base}-deployment`,
         deploymentArgs,
-        this.k8sOptions({ dependsOn: [this.serviceAccount, ...(this.secretProviderClass ? [this.secretProviderClass] : []), ...Object.values(this.grants), ...(n.versioned ? [hpa] : [])] }),
+        this.k8sOptions({ dependsOn: [...accessDeps, ...(n.versioned ? [hpa] : []), ...(preRelease ? [preRelease] : [])] }),
       ),
     );
     const service = n.versioned
@@ -461,6 +482,7 @@ export class Service extends pulumi.ComponentResource {
       pdb,
       ...(backendPolicy ? { backendPolicy } : {}),
       ...(healthCheckPolicy ? { healthCheckPolicy } : {}),
+      ...(preRelease ? { preRelease } : {}),
     };
   }
 
