@@ -45,7 +45,8 @@ describe("canary flow of api, CLI only", () => {
     const before = readFileSync(stackFile(), "utf8");
     const out = await step("start", "api", "--image", apiImage, "--version", "v1-15-0");
     expect(out).toContain("start api (stack prod): default traffic api-v1-14-2 100% → api-v1-14-2 100%");
-    expect(out).toContain("8 resource(s) change: 6 added, 2 changed (0 replaced), 0 removed");
+    expect(out).toContain("9 resource(s) change: 7 added, 2 changed (0 replaced), 0 removed");
+    expect(out).toContain("+ kubernetes:batch/v1:Job bro-ai-prod-svc-api-v1-15-0-pre-release");
     expect(out).toContain("pulumi up --stack prod --target-dependents");
     expect(out).toContain("--target 'urn:pulumi:prod::bro-ai::brume:project:Project$brume:service:Service$kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::bro-ai-prod-svc-api-route'");
     const after = readFileSync(stackFile(), "utf8");

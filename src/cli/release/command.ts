@@ -114,7 +114,11 @@ export const releaseCommand: Command = {
       writeFileSync(stackFile, original);
       throw err;
     }
-    if (values["dry-run"]) writeFileSync(stackFile, original);
+    // The step's own plan against the one before it: a version's image never changes in place.
+    const { versionImageMutations } = await import("../../review/release/image-immutability.js");
+    const mutations = versionImageMutations(before.plan, after.plan);
+    if (mutations.length > 0 || values["dry-run"]) writeFileSync(stackFile, original);
+    if (mutations.length > 0) throw new ConfigError(mutations.map((m) => ({ path: `${move.target.section}.${move.target.name}.strategy`, message: m.message })), stackFile);
 
     const { diffPlans, renderDiff, targetCommand } = await import("../../review/release/step-diff.js");
     const diff = diffPlans(before.plan, after.plan);
