@@ -434,6 +434,7 @@ export const machineStrategySchema = z
       active: z.enum(["blue", "green"]).meta({ description: "Group the backend service sends traffic to (capacityScaler 1; the other group 0)." }),
       blue: machineReleaseSchema.optional(),
       green: machineReleaseSchema.optional(),
+      rolledBackFrom: versionLabel.optional().meta({ description: "Set by a rollback: the release it left. A second rollback without `--to` changes nothing." }),
     }),
   ])
   .meta({ description: "Machine rollout: rolling (one template), canary (two versions in one group) or blueGreen (two groups)." });

@@ -66,7 +66,8 @@ describe("brume release --machines: the flows from the CLI alone", () => {
     expect(readFileSync(stackFile(), "utf8")).toBe(before);
     const r = await step("rollback", "--machines", "web", "--to", "v1");
     expect(r).toContain("1 resource(s) change: 0 added, 1 changed (0 replaced), 0 removed");
-    expect(released().web.active).toBe("blue");
+    expect(released().web).toMatchObject({ active: "blue", rolledBackFrom: "v2" });
+    expect(await step("rollback", "--machines", "web")).toContain("nothing to do");
   });
 
   it("canary: start on 10 %, weight 50, promote — the group and templates, nothing replaced", async () => {
@@ -99,8 +100,13 @@ describe("machine release steps", () => {
 
   it("blue/green: promote and rollback switch the active group and nothing else; abort has nothing to abort", () => {
     expect(promoteMachines(bg)).toEqual({ ...bg, active: "green" });
-    expect(rollbackMachines(promoteMachines(bg))).toEqual(bg);
-    expect(rollbackMachines(promoteMachines(bg), "v1")).toEqual(bg);
+    expect(rollbackMachines(promoteMachines(bg))).toEqual({ ...bg, rolledBackFrom: "v2" });
+    expect(rollbackMachines(promoteMachines(bg), "v1")).toEqual({ ...bg, rolledBackFrom: "v2" });
+    // A second rollback changes nothing (it would roll forward to v2); --to still switches; a promote clears the mark.
+    const back = rollbackMachines(promoteMachines(bg));
+    expect(rollbackMachines(back)).toBe(back);
+    expect(rollbackMachines(back, "v2")).toMatchObject({ active: "green", rolledBackFrom: "v1" });
+    expect(promoteMachines(back)).toEqual({ ...bg, active: "green" });
     expect(() => rollbackMachines(bg, "v9")).toThrow('release "v9" is not deployed; deployed: v1 (blue), v2 (green)');
     expect(() => rollbackMachines(bg, "v1")).toThrow('release "v1" is already active (blue)');
     expect(() => abortMachines(bg)).toThrow("nothing is in flight");

@@ -21,7 +21,7 @@ export interface MachineRelease {
 export type MachineStrategy =
   | { type: "rolling" }
   | { type: "canary"; stable: MachineRelease; canary?: MachineRelease; percent: number }
-  | { type: "blueGreen"; active: "blue" | "green"; blue?: MachineRelease; green?: MachineRelease };
+  | { type: "blueGreen"; active: "blue" | "green"; blue?: MachineRelease; green?: MachineRelease; rolledBackFrom?: string };
 
 export interface GroupPlan {
   /** Logical key of the group: "" (one group) or "blue" / "green". */
@@ -120,7 +120,8 @@ export function promoteMachines(strategy: MachineStrategy): MachineStrategy {
     case "blueGreen": {
       const other = strategy.active === "blue" ? "green" : "blue";
       if (!strategy[other]) throw new MachineReleaseError(`the ${other} group has no release; set strategy.${other} first`);
-      return { ...strategy, active: other };
+      const { rolledBackFrom: _r, ...rest } = strategy;
+      return { ...rest, active: other };
     }
   }
 }
@@ -147,6 +148,9 @@ export function rollbackMachines(strategy: MachineStrategy, to?: string): Machin
         : "a rolling group keeps no previous release running; use blueGreen for instant rollbacks",
     );
   }
+  // Idempotent: a second rollback without --to changes nothing (it would switch back to the
+  // release just rolled back from, k8s-review 9).
+  if (to === undefined && strategy.rolledBackFrom !== undefined) return strategy;
   const other = strategy.active === "blue" ? "green" : "blue";
   const target = to === undefined ? other : (["blue", "green"] as const).find((slot) => strategy[slot]?.version === to);
   if (target === undefined) {
@@ -155,7 +159,7 @@ export function rollbackMachines(strategy: MachineStrategy, to?: string): Machin
   }
   if (!strategy[target]) throw new MachineReleaseError(`the ${target} group has no release to roll back to`);
   if (target === strategy.active) throw new MachineReleaseError(`release "${to}" is already active (${target})`);
-  return { ...strategy, active: target };
+  return { ...strategy, active: target, rolledBackFrom: strategy[strategy.active]!.version };
 }
 
 /** The release a group's traffic goes to (the stable one for a canary, most instances). */
@@ -206,7 +210,8 @@ export function startMachines(strategy: MachineStrategy, release: MachineRelease
       const other = strategy.active === "blue" ? "green" : "blue";
       if (strategy[strategy.active]?.version === release.version) throw new MachineReleaseError(`release "${release.version}" is already live (${strategy.active})`);
       if (percent !== undefined) throw new MachineReleaseError("--weight applies to a canary group; a blue/green group switches whole");
-      return { ...strategy, [other]: release };
+      const { rolledBackFrom: _r, ...rest } = strategy;
+      return { ...rest, [other]: release };
     }
   }
 }
