@@ -12,6 +12,7 @@ import { deepMerge } from "./merge.js";
 import { defaultPresetFor, presets, type PresetName, type PresetSettings } from "./presets.js";
 import { suggestKey } from "./primitives.js";
 import { checkRules } from "./rules.js";
+import { applyReleaseState, parseReleaseState, releaseStateKey, shadowWarnings } from "./schema-release.js";
 import { brumeConfigSchema, type BrumeConfig, type EnvironmentConfig } from "./schema.js";
 
 export type ConfigFormat = "yaml" | "toml";
@@ -163,19 +164,28 @@ export interface LoadStackOptions {
   environment: string;
   /** `brume:overrides` from Pulumi.<env>.yaml, deep-merged over the file (see merge.ts). */
   overrides?: unknown;
+  /** `brume:release` from Pulumi.<env>.yaml: the release state, applied over the overrides (see schema-release.ts). */
+  release?: unknown;
 }
 
 export interface LoadedStack {
   file: string;
   config: BrumeConfig;
   environment: ResolvedEnvironment;
+  /** Where the stack file shadows brume.yaml with a different value (`brume plan` prints them). */
+  shadowed?: string[];
 }
 
 /** File → overrides → validation → resolved environment. */
 export function loadStack(options: LoadStackOptions): LoadedStack {
   const file = options.configFile ? resolve(options.cwd ?? ".", options.configFile) : findConfigFile(options.cwd ?? ".");
   const raw = readConfigFile(file);
-  const merged = deepMerge(raw, options.overrides);
-  const config = validateConfig(merged, options.overrides === undefined ? file : `${file} + brume:overrides`);
-  return { file, config, environment: resolveEnvironment(config, options.environment) };
+  // Overrides may set a strategy's shape per stack; the release state has the last word on its keys.
+  const shaped = deepMerge(raw, options.overrides);
+  const release = parseReleaseState(options.release, shaped, `${file} + ${releaseStateKey}`);
+  const merged = applyReleaseState(shaped, release);
+  const layers = [...(options.overrides !== undefined ? ["brume:overrides"] : []), ...(options.release !== undefined ? [releaseStateKey] : [])];
+  const config = validateConfig(merged, layers.length ? `${file} + ${layers.join(" + ")}` : file);
+  const shadowed = shadowWarnings(raw, options.overrides, release, options.environment, shaped);
+  return { file, config, environment: resolveEnvironment(config, options.environment), ...(shadowed.length ? { shadowed } : {}) };
 }

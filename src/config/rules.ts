@@ -2,6 +2,7 @@
  * Cross-field rules: what one field says about another. Pure and synchronous; run after the
  * schema accepted the document, so every value here has its validated type.
  */
+import { checkReleaseState } from "./rules-release.js";
 import { cacheTierProblems } from "./cache-tiers.js";
 import { checkCi } from "./rules-ci.js";
 import { maxCertificateDomains, normalizedDomains, servedPort } from "./machine-frontend.js";
@@ -435,6 +436,7 @@ function checkStrategy(svc: ServiceConfig, at: string, add: Add): void {
       add(`${at}.strategy.canary.version`, `the canary carries the stable version "${s.stable.version}"; give it a new version`, s.canary.version);
     }
   }
+  checkReleaseState(svc, at, add);
   if (svc.expose === undefined && s.type !== "rolling") {
     add(`${at}.strategy.type`, `"${s.type}" shifts traffic at the gateway, so the service needs expose (domains); use "rolling" for internal services`, s.type);
   }

@@ -23,6 +23,7 @@ import {
 import { presetNames, presetSettingsSchema } from "./presets.js";
 import { deliverySchema, gitopsSchema } from "./schema-gitops.js";
 import { ciSchema } from "./schema-ci.js";
+import { preReleaseSchema, releaseMarks } from "./schema-release.js";
 
 /** A SHA-256 as `sha256sum` prints it. */
 const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" });
@@ -289,6 +290,7 @@ const retention = {
       description:
         "Version that receives the default traffic, when it is not the active slot / stable one: a rollback to a retained version (`brume release rollback --to`).",
     }),
+  ...releaseMarks(versionLabel),
 };
 
 export const strategySchema = z
@@ -360,6 +362,7 @@ export const serviceSchema = strict({
   scaling: scalingSchema.default({ min: 1, max: 3, targetCpu: 70 }),
   dependsOn: z.array(dnsLabel).default([]).meta({ description: "Services this one calls (network policy, start order)." }),
   expose: exposureSchema.optional(),
+  preRelease: preReleaseSchema.optional(),
   strategy: strategySchema.default({
     type: "rolling",
     maxSurge: "25%",
@@ -441,6 +444,7 @@ export const machineStrategySchema = z
       active: z.enum(["blue", "green"]).meta({ description: "Group the backend service sends traffic to (capacityScaler 1; the other group 0)." }),
       blue: machineReleaseSchema.optional(),
       green: machineReleaseSchema.optional(),
+      rolledBackFrom: versionLabel.optional().meta({ description: "Set by a rollback: the release it left. A second rollback without `--to` changes nothing." }),
     }),
   ])
   .meta({ description: "Machine rollout: rolling (one template), canary (two versions in one group) or blueGreen (two groups)." });

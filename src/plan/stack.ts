@@ -131,7 +131,8 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
     throw new ConfigError([{ path: "brume:overrides", message: "expected an object deep-merged over the config file", value: overrides }], join(projectDir, `Pulumi.${options.stack}.yaml`));
   }
   // Validate before running anything: bad input never reaches the program.
-  const validated = loadStack({ configFile, environment, ...(overrides !== undefined ? { overrides } : {}) });
+  const release = stackConfig.config["brume:release"];
+  const validated = loadStack({ configFile, environment, ...(overrides !== undefined ? { overrides } : {}), ...(release !== undefined ? { release } : {}) });
   const loaded = options.asPulumiDelivery ? asPulumiDelivery(validated) : validated;
   const given = givenSecretValues(stackConfig);
   const valueIssues = secretValueIssues(loaded.config, given.names, given.plaintext, options.stack);
@@ -166,7 +167,7 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
     if (violations.length > 0) throw new PlanError(renderImageViolations(violations));
   }
   // The config as validated (asPulumiDelivery changes only what the program ran with).
-  return { plan, loaded: validated, warnings: stackWarnings(plan, loaded, options.stack) };
+  return { plan, loaded: validated, warnings: [...(validated.shadowed ?? []), ...stackWarnings(plan, loaded, options.stack)] };
 }
 
 /** The warnings of a brume stack's plan, each fix naming the `brume:secrets` key of the secret. */

@@ -4,6 +4,7 @@
  *
  * - `brume:environment` — environment name; defaults to the stack name;
  * - `brume:configFile` — config file path; defaults to brume.yaml / brume.toml in the project dir;
+ * - `brume:release`    — release state written by `brume release` (src/config/schema-release.ts);
  * - `brume:overrides`  — object deep-merged over the file (objects merge, arrays replace, null removes);
  * - `brume:secrets`    — values of declared secrets, each set encrypted
  *   (`pulumi config set --secret --path 'brume:secrets.<name>' <value>`; see src/config/secret-values.ts).
@@ -20,11 +21,13 @@ export function loadStackFromPulumiConfig(): LoadedStack {
   const cfg = new pulumi.Config("brume");
   const configFile = cfg.get("configFile");
   const overrides = cfg.getObject<unknown>("overrides");
+  const release = cfg.getObject<unknown>("release");
   try {
     return loadStack({
       environment: cfg.get("environment") ?? pulumi.getStack(),
       ...(configFile ? { configFile } : {}),
       ...(overrides !== undefined ? { overrides } : {}),
+      ...(release !== undefined ? { release } : {}),
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);

@@ -6,7 +6,19 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { abortMachines, MachineReleaseError, promoteMachines, rollbackMachines, type MachineStrategy } from "../../src/components/machine/releases.js";
+import {
+  abortMachines,
+  deployedMachineReleases,
+  MachineReleaseError,
+  promoteMachines,
+  rollbackMachines,
+  startMachines,
+  weightMachines,
+  type MachineStrategy,
+} from "../../src/components/machine/releases.js";
+import { stateOf } from "../../src/cli/release/state-file.js";
+import { loadStack, validateConfig } from "../../src/config/load.js";
+import { examplePath } from "../harness.js";
 import { diffPlans } from "../../src/review/release/step-diff.js";
 import type { Plan } from "../../src/plan/run.js";
 import { machinesExample, planMachines } from "./fixtures.js";
@@ -63,4 +75,56 @@ describe("machine release steps (property)", () => {
     // Most draws are steps that apply (the rest are refusals, checked above).
     expect(applied).toBeGreaterThan(15);
   }, 120_000);
+});
+
+describe("machine release sequences (property, pure)", () => {
+  type Move = { kind: "start"; percent?: number } | { kind: "weight"; percent: number } | { kind: "promote" } | { kind: "abort" } | { kind: "rollback" };
+  const move: fc.Arbitrary<Move> = fc.oneof(
+    fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }).map<Move>((percent) => ({ kind: "start", ...(percent !== undefined ? { percent } : {}) })),
+    fc.integer({ min: 0, max: 100 }).map<Move>((percent) => ({ kind: "weight", percent })),
+    fc.constant<Move>({ kind: "promote" }),
+    fc.constant<Move>({ kind: "abort" }),
+    fc.constant<Move>({ kind: "rollback" }),
+  );
+  const starts: MachineStrategy[] = [
+    { type: "canary", stable: { version: "v1" }, percent: 10 },
+    { type: "blueGreen", active: "blue", blue: { version: "v1" } },
+  ];
+
+  it("start / weight / promote / abort / rollback: brume.yaml + the release state validates, the live release is deployed, a repeated rollback changes nothing (300 runs)", () => {
+    let applied = 0;
+    for (const start of starts) {
+      fc.assert(
+        fc.property(fc.array(move, { maxLength: 10 }), (moves) => {
+          let s = start;
+          let n = 1;
+          for (const m of moves) {
+            let next: MachineStrategy;
+            try {
+              if (m.kind === "start") {
+                const r = { version: `v${++n + 100}`, services: { site: { image: `europe-west1-docker.pkg.dev/tiles-prod-7310/apps/site:${n}.0.0` } } };
+                next = startMachines(s, r, s.type === "canary" ? m.percent : undefined);
+              } else if (m.kind === "weight") next = weightMachines(s, m.percent);
+              else next = m.kind === "promote" ? promoteMachines(s) : m.kind === "abort" ? abortMachines(s) : rollbackMachines(s);
+            } catch (err) {
+              expect(err).toBeInstanceOf(MachineReleaseError);
+              continue;
+            }
+            applied++;
+            // The stack's release state over brume.yaml (the first release as a per-stack override) validates.
+            const doc = machinesExample();
+            const state = { machines: { web: stateOf({ section: "machines", name: "web" }, next as Record<string, unknown>) } };
+            const loaded = loadStack({ configFile: examplePath("machines", "brume.yaml"), environment: "prod", overrides: { machines: { web: { strategy: start } } }, release: state });
+            expect(loaded.config.machines.web!.strategy).toEqual(validateConfig({ ...doc, machines: { ...doc.machines, web: { ...doc.machines.web, strategy: next } } }).machines.web!.strategy);
+            const live = deployedMachineReleases(next).filter((r) => r.serving);
+            expect(live.length).toBe(1);
+            if (m.kind === "rollback") expect(rollbackMachines(next)).toBe(next);
+            s = next;
+          }
+        }),
+        { numRuns: 150, seed: 20261202 },
+      );
+    }
+    expect(applied).toBeGreaterThan(300);
+  });
 });

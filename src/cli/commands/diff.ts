@@ -66,6 +66,8 @@ export const diffCommand: Command = {
         // Both sides are priced with the head's assumptions: the delta shows the change, not a new guess.
         const { plan: head, loaded } = await planStack(common);
         pairs.push({ stack, base: basePlan, head, assumptions: loaded.config.cost.assumptions });
+        const { versionImageMutations } = await import("../../review/release/image-immutability.js");
+        for (const m of versionImageMutations(basePlan, head)) io.stderr(`brume diff: ${stack}: ${m.message}\n`);
       }
       const notes = fromFile
         ? [`Base: the saved plan ${base}.`]

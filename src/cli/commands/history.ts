@@ -35,6 +35,7 @@ export const historyCommand: Command = {
       configFile,
       environment: String(stackConfig.config["brume:environment"] ?? values.stack),
       ...(overrides !== undefined ? { overrides } : {}),
+      ...(stackConfig.config["brume:release"] !== undefined ? { release: stackConfig.config["brume:release"] } : {}),
     });
     if (values.machines !== undefined) {
       io.stdout(await machineHistory(loaded.config, values.machines, values.stack));

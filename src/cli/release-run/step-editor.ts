@@ -90,7 +90,9 @@ export class CliStepEditor implements StepEditor {
     const { runCli } = await import("../main.js");
     const out: string[] = [];
     const io: CliIO = { stdout: (t) => out.push(t), stderr: (t) => out.push(t) };
-    const code = await runCli(["release", ...step, "--stack", this.o.stack, "--config", this.o.configFile, "--project-dir", this.o.projectDir], io);
+    // `--base HEAD`: the driver commits every edit itself, so the stack file must match the last commit
+    // (nothing uncommitted), not the default branch it may not have pushed to yet.
+    const code = await runCli(["release", ...step, "--stack", this.o.stack, "--config", this.o.configFile, "--project-dir", this.o.projectDir, "--base", "HEAD"], io);
     if (code !== 0) throw new ReleaseRunError(`\`brume release ${step.join(" ")}\` was refused:\n${out.join("")}`);
     const after = await this.plan();
     const { diffPlans } = await import("../../review/release/step-diff.js");

@@ -21,7 +21,7 @@ export interface MachineRelease {
 export type MachineStrategy =
   | { type: "rolling" }
   | { type: "canary"; stable: MachineRelease; canary?: MachineRelease; percent: number }
-  | { type: "blueGreen"; active: "blue" | "green"; blue?: MachineRelease; green?: MachineRelease };
+  | { type: "blueGreen"; active: "blue" | "green"; blue?: MachineRelease; green?: MachineRelease; rolledBackFrom?: string };
 
 export interface GroupPlan {
   /** Logical key of the group: "" (one group) or "blue" / "green". */
@@ -120,7 +120,8 @@ export function promoteMachines(strategy: MachineStrategy): MachineStrategy {
     case "blueGreen": {
       const other = strategy.active === "blue" ? "green" : "blue";
       if (!strategy[other]) throw new MachineReleaseError(`the ${other} group has no release; set strategy.${other} first`);
-      return { ...strategy, active: other };
+      const { rolledBackFrom: _r, ...rest } = strategy;
+      return { ...rest, active: other };
     }
   }
 }
@@ -147,6 +148,9 @@ export function rollbackMachines(strategy: MachineStrategy, to?: string): Machin
         : "a rolling group keeps no previous release running; use blueGreen for instant rollbacks",
     );
   }
+  // Idempotent: a second rollback without --to changes nothing (it would switch back to the
+  // release just rolled back from, k8s-review 9).
+  if (to === undefined && strategy.rolledBackFrom !== undefined) return strategy;
   const other = strategy.active === "blue" ? "green" : "blue";
   const target = to === undefined ? other : (["blue", "green"] as const).find((slot) => strategy[slot]?.version === to);
   if (target === undefined) {
@@ -155,7 +159,7 @@ export function rollbackMachines(strategy: MachineStrategy, to?: string): Machin
   }
   if (!strategy[target]) throw new MachineReleaseError(`the ${target} group has no release to roll back to`);
   if (target === strategy.active) throw new MachineReleaseError(`release "${to}" is already active (${target})`);
-  return { ...strategy, active: target };
+  return { ...strategy, active: target, rolledBackFrom: strategy[strategy.active]!.version };
 }
 
 /** The release a group's traffic goes to (the stable one for a canary, most instances). */
@@ -183,4 +187,39 @@ export function deployedMachineReleases(strategy: MachineStrategy): { version: s
         return [{ version: release.version, role: live ? `${slot} (live, capacity 1)` : `${slot} (standby, capacity 0)`, serving: live, release }];
       });
   }
+}
+
+/**
+ * `brume release start --machines`: a canary release on `percent` of the group's instances (the
+ * group's percent when absent), or the blue/green inactive group. A release label names its
+ * template, so a label already deployed with other contents is refused (templates are immutable).
+ */
+export function startMachines(strategy: MachineStrategy, release: MachineRelease, percent?: number): MachineStrategy {
+  const deployed = deployedMachineReleases(strategy).flatMap((r) => (r.release ? [r.release] : []));
+  const known = deployed.find((r) => r.version === release.version);
+  if (known && JSON.stringify(known) !== JSON.stringify(release)) {
+    throw new MachineReleaseError(`release "${release.version}" is deployed with other contents; a release is immutable — give it a new version`);
+  }
+  switch (strategy.type) {
+    case "rolling":
+      throw new MachineReleaseError("a rolling group is released by changing the group's services and `pulumi up`; use canary or blueGreen for release steps");
+    case "canary":
+      if (release.version === strategy.stable.version) throw new MachineReleaseError(`release "${release.version}" is already stable`);
+      return { ...strategy, canary: release, percent: percent ?? strategy.percent };
+    case "blueGreen": {
+      const other = strategy.active === "blue" ? "green" : "blue";
+      if (strategy[strategy.active]?.version === release.version) throw new MachineReleaseError(`release "${release.version}" is already live (${strategy.active})`);
+      if (percent !== undefined) throw new MachineReleaseError("--weight applies to a canary group; a blue/green group switches whole");
+      const { rolledBackFrom: _r, ...rest } = strategy;
+      return { ...rest, [other]: release };
+    }
+  }
+}
+
+/** `brume release weight --machines`: the canary's share of instances. */
+export function weightMachines(strategy: MachineStrategy, percent: number): MachineStrategy {
+  if (strategy.type !== "canary") throw new MachineReleaseError(`weights apply to canary groups, not "${strategy.type}"`);
+  if (!strategy.canary) throw new MachineReleaseError("there is no canary release; start one first (brume release start --machines)");
+  if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new MachineReleaseError(`weight must be an integer 0-100, got ${percent}`);
+  return { ...strategy, percent };
 }

@@ -219,6 +219,8 @@ export function clusterImages(config: BrumeConfig): string[] {
     const s = svc.strategy;
     if (s.type === "blueGreen") for (const slot of [s.blue, s.green]) if (slot) images.push(slot.image);
     if (s.type === "canary") for (const slot of [s.stable, s.canary]) if (slot) images.push(slot.image);
+    // Retained versions are rollback targets: their pods must stay admissible (k8s-review 15).
+    if (s.type !== "rolling") for (const r of s.retained) images.push(r.image);
   }
   if (config.observability?.tracing) images.push(config.observability.tracing.image);
   return images;

@@ -524,12 +524,21 @@ export function httpRouteManifest(o: {
       name: o.name,
       namespace: o.namespace,
       labels: o.labels,
-      // HTTPRoute has no built-in await in the Kubernetes provider: wait until the gateway accepted it.
-      annotations: { "pulumi.com/waitFor": "jsonpath={.status.parents[0].conditions[?(@.type==\"Accepted\")].status}=True" },
+      // HTTPRoute has no built-in await in the Kubernetes provider: wait until the gateway accepted
+      // THIS generation and resolved its backends. On an update the previous `Accepted=True` is still
+      // there, so each condition's observedGeneration must equal the object's generation (k8s-review
+      // 23; kubernetes/kubernetes#97408). A JSON list is ANDed; RFC 9535 filters since
+      // pulumi-kubernetes 4.24 (pulumi/pulumi-kubernetes#3935).
+      annotations: { "pulumi.com/waitFor": routeWaitFor },
     },
     spec: { parentRefs: [{ kind: "Gateway", name: o.gateway }], hostnames: o.hostnames, rules },
   };
 }
+
+/** The HTTPRoute's await: Accepted and ResolvedRefs True for the current generation. */
+export const routeWaitFor = JSON.stringify(
+  ["Accepted", "ResolvedRefs"].map((type) => `jsonpath={.status.parents[0].conditions[?@.type=='${type}' && @.status=='True' && @.observedGeneration == $.metadata.generation]}`),
+);
 
 /** GKE backend policy of a Service: Cloud Armor, IAP, connection draining. */
 export function backendPolicyManifest(o: {

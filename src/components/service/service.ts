@@ -22,7 +22,8 @@ import { transformed, type Transform } from "../child-resources/transform.js";
 import type { ServiceConfig } from "../../config/schema.js";
 import { googleFrontEndRanges } from "../../config/google-ranges.js";
 import type { Naming } from "../../config/naming.js";
-import { routeOf, servingVersion, workloadsOf, type Workload } from "../strategy/strategy.js";
+import { headerRulesAllowed, releaseAnnotations, routeOf, servingVersion, workloadsOf, type Workload } from "../strategy/strategy.js";
+import { preReleaseJobManifest } from "../strategy/pre-release.js";
 import { cloudSqlCondition, grantsOf, type Grant } from "./grants.js";
 import {
   backendPolicyManifest,
@@ -143,6 +144,8 @@ export interface WorkloadResources {
   pdb: k8s.policy.v1.PodDisruptionBudget;
   backendPolicy?: CR;
   healthCheckPolicy?: CR;
+  /** The version's pre-release Job (`preRelease`): its Deployment and the route wait for it. */
+  preRelease?: k8s.batch.v1.Job;
 }
 
 /** Cloud SQL (5432, and 3307 for the connector) and Redis with TLS (6378). */
@@ -382,26 +385,30 @@ export class Service extends pulumi.ComponentResource {
       },
       { versionInSelector: n.versioned },
     );
+    // Versioned workloads: re-awaited every release step, for the replicas their share needs (../strategy).
+    if (n.versioned) Object.assign((deploymentManifestValue.metadata as { annotations: Record<string, string> }).annotations, releaseAnnotations(args.service, c, w));
     const deploymentArgs = asArgs<k8s.apps.v1.DeploymentArgs>(deploymentManifestValue);
+    const accessDeps = [...(this.serviceAccount ? [this.serviceAccount] : []), ...(this.secretProviderClass ? [this.secretProviderClass] : []), ...Object.values(this.grants)];
+    const preRelease =
+      c.preRelease && n.versioned
+        ? new k8s.batch.v1.Job(
+            `${base}-pre-release`,
+            asArgs<k8s.batch.v1.JobArgs>(
+              preReleaseJobManifest({
+                app: n.app,
+                version: w.version,
+                namespace: args.namespace,
+                labels: n.labels,
+                podTemplate: (deploymentManifestValue.spec as { template: Record<string, any> }).template,
+                hook: c.preRelease,
+              }),
+            ),
+            this.k8sOptions({ dependsOn: accessDeps }),
+          )
+        : undefined;
     if (args.builtImage !== undefined) withImage(deploymentArgs, args.builtImage);
-    const deployment = new k8s.apps.v1.Deployment(
-      ...transformed(
-        args.transform?.deployment,
-        `${base}-deployment`,
-        deploymentArgs,
-        this.k8sOptions({ dependsOn: [...(this.serviceAccount ? [this.serviceAccount] : []), ...(this.secretProviderClass ? [this.secretProviderClass] : []), ...Object.values(this.grants)] }),
-      ),
-    );
-    const service = n.versioned
-      ? new k8s.core.v1.Service(
-          ...transformed(
-            args.transform?.service,
-            `${base}-service`,
-            asArgs(serviceManifest({ name: w.name, namespace: args.namespace, app: n.app, version: w.version, ports: c.ports, labels: n.labels })),
-            this.k8sOptions(),
-          ),
-        )
-      : undefined;
+    // The HPA first: a Deployment that waits for its share's replicas needs the raised minimum
+    // (an HPA whose target does not exist yet waits for it: ScalingActive False, no error).
     const hpa = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
       ...transformed(
         args.transform?.hpa,
@@ -417,9 +424,27 @@ export class Service extends pulumi.ComponentResource {
             labels: n.labels,
           }),
         ),
-        this.k8sOptions({ dependsOn: [deployment] }),
+        this.k8sOptions(),
       ),
     );
+    const deployment = new k8s.apps.v1.Deployment(
+      ...transformed(
+        args.transform?.deployment,
+        `${base}-deployment`,
+        deploymentArgs,
+        this.k8sOptions({ dependsOn: [...accessDeps, ...(n.versioned ? [hpa] : []), ...(preRelease ? [preRelease] : [])] }),
+      ),
+    );
+    const service = n.versioned
+      ? new k8s.core.v1.Service(
+          ...transformed(
+            args.transform?.service,
+            `${base}-service`,
+            asArgs(serviceManifest({ name: w.name, namespace: args.namespace, app: n.app, version: w.version, ports: c.ports, labels: n.labels })),
+            this.k8sOptions(),
+          ),
+        )
+      : undefined;
     const pdb = new k8s.policy.v1.PodDisruptionBudget(
       ...transformed(
         args.transform?.pdb,
@@ -472,13 +497,14 @@ export class Service extends pulumi.ComponentResource {
       pdb,
       ...(backendPolicy ? { backendPolicy } : {}),
       ...(healthCheckPolicy ? { healthCheckPolicy } : {}),
+      ...(preRelease ? { preRelease } : {}),
     };
   }
 
   private createRoute(name: string, args: ServiceArgs, n: Normalized): CR | undefined {
     const e = args.config.expose;
     if (!e) return undefined;
-    const plan = routeOf(args.service, args.config);
+    const plan = routeOf(args.service, args.config, { headerRules: headerRulesAllowed(args.config) });
     const manifest = httpRouteManifest({
       name: n.app,
       namespace: args.namespace,

@@ -3,6 +3,7 @@
  * `brume:service:Namespace`) and one `brume:service:Service` per `runner: kubernetes` service,
  * wired to the environment's cluster provider and to the ids of the resources each one `uses`.
  */
+import { strategyQuota } from "../strategy/quota.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { BrumeConfig } from "../../config/schema.js";
 import type { Environment } from "../environment/environment.js";
@@ -13,7 +14,7 @@ import { ServiceImage } from "./image.js";
 import { fqdn } from "../network/dns.js";
 import { kubernetesObjectsFor } from "../../config/rules-gitops.js";
 import { installArgoCd } from "../gitops/install.js";
-import { Namespace, type NamespaceArgs } from "./namespace.js";
+import { defaultNamespaceLimits, Namespace, type NamespaceArgs } from "./namespace.js";
 import { Service, type ServiceArgs, type ServiceTargets } from "./service.js";
 
 export interface ServicesTransform {
@@ -74,6 +75,8 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
       ...(env.network.publicZone && resolved.domain ? { publicZone: { name: env.network.publicZone.name, dnsName: fqdn(resolved.domain) } } : {}),
       labels: { environment: resolved.name },
       kubernetes,
+      // The quota admits what the strategies can run at once, with headroom (../strategy/quota.ts).
+      limits: { ...defaultNamespaceLimits, quota: { ...defaultNamespaceLimits.quota, ...strategyQuota(config) } },
       ...(args.transform?.namespace ? { transform: args.transform.namespace } : {}),
     },
     // The Gateway certificates call Certificate Manager and Cloud DNS.

@@ -11,7 +11,7 @@
  * step math is property-tested (test/strategy).
  */
 import type { ServiceConfig, StrategyConfig } from "../../config/schema.js";
-import { physicalName } from "../../config/naming.js";
+import { physicalName, shortHash } from "../../config/naming.js";
 
 export type RollingStrategy = Extract<StrategyConfig, { type: "rolling" }>;
 export type BlueGreenStrategy = Extract<StrategyConfig, { type: "blueGreen" }>;
@@ -51,12 +51,21 @@ export interface RoutePlan {
   preview?: { header: string; value: string; backends: RouteBackend[] };
 }
 
-/** Version label of an image reference: its tag, else a digest prefix, else "latest". */
+/**
+ * Version label of an image reference: its tag, else `sha-<12 hex>` of its digest, else "latest".
+ * A label value is at most 63 characters of [A-Za-z0-9._-] starting and ending alphanumeric
+ * (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set);
+ * Docker tags may have 128 (https://docs.docker.com/reference/cli/docker/image/tag/), so a longer
+ * tag keeps 56 characters and a hash of the whole (k8s-review 26). The digest prefix keeps two
+ * digests from colliding once leading digits would be stripped from a name.
+ */
 export function versionOfImage(image: string): string {
   const at = image.indexOf("@");
-  if (at >= 0) return physicalName([image.slice(at + 1).replace(/^sha256:/, "").slice(0, 12)], "kubernetes").replace(/^[^a-z]+/, "") || "digest";
+  if (at >= 0) return `sha-${image.slice(at + 1).replace(/^sha256:/, "").slice(0, 12).toLowerCase()}`;
   const tag = /:([^/:]+)$/.exec(image)?.[1];
-  return tag ?? "latest";
+  if (!tag) return "latest";
+  if (tag.length <= 63) return tag;
+  return `${tag.slice(0, 56).replace(/[^A-Za-z0-9]+$/, "")}-${shortHash(tag)}`;
 }
 
 /** Kubernetes object name of a version's workload (`api-v1-4-2`). */
@@ -72,18 +81,31 @@ export function canaryScaling(full: Scaling, weight: number): Scaling {
 }
 
 const fullSize = (svc: Pick<ServiceConfig, "scaling">): Scaling => ({ min: Math.max(1, svc.scaling.min), max: Math.max(1, svc.scaling.max) });
+/**
+ * A version that takes no traffic (retained, a preview before its promote, a version that lost its
+ * traffic): one pod, kept ready and attached to the route at weight 0 so its load-balancer backend
+ * and health check stay warm (k8s-review 13, 24). `max` stays the full size: the HPA only scales it
+ * down after its downscale stabilization window (300 s by default,
+ * https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#stabilization-window),
+ * which is the delay before a loser shrinks, like Argo's scaleDownDelaySeconds.
+ */
+const idleSize = (full: Scaling): Scaling => ({ min: 1, max: full.max });
+
+export const badOf = (s: StrategyConfig): string[] => (s.type === "rolling" ? [] : (s.bad ?? []));
 
 /** Every workload a service runs under its strategy, traffic-receiving first. */
 export function workloadsOf(service: string, svc: Pick<ServiceConfig, "strategy" | "scaling" | "image">): Workload[] {
   const s = svc.strategy;
   const full = fullSize(svc);
+  const serving = servingVersion(svc);
   const w = (release: Release, role: WorkloadRole, scaling: Scaling, slot?: "blue" | "green"): Workload => ({
     name: workloadName(service, release.version),
     version: release.version,
     image: release.image,
     role,
     ...(slot ? { slot } : {}),
-    scaling,
+    // The version the default traffic goes to is sized for all of it, whatever its role.
+    scaling: release.version === serving ? full : scaling,
   });
   switch (s.type) {
     case "rolling": {
@@ -94,14 +116,14 @@ export function workloadsOf(service: string, svc: Pick<ServiceConfig, "strategy"
       const other = s.active === "blue" ? "green" : "blue";
       const out: Workload[] = [];
       if (s[s.active]) out.push(w(s[s.active]!, "active", full, s.active));
-      if (s[other]) out.push(w(s[other]!, "preview", full, other));
-      for (const r of s.retained) out.push(w(r, "retained", full));
+      if (s[other]) out.push(w(s[other]!, "preview", idleSize(full), other));
+      for (const r of s.retained) out.push(w(r, "retained", idleSize(full)));
       return out;
     }
     case "canary": {
-      const out = [w(s.stable, "stable", full)];
+      const out = [w(s.stable, "stable", s.version && s.version !== s.stable.version ? idleSize(full) : full)];
       if (s.canary) out.push(w(s.canary, "canary", canaryScaling(full, s.weight)));
-      for (const r of s.retained) out.push(w(r, "retained", full));
+      for (const r of s.retained) out.push(w(r, "retained", idleSize(full)));
       return out;
     }
   }
@@ -116,196 +138,59 @@ export function servingVersion(svc: Pick<ServiceConfig, "strategy" | "image">): 
   return s.stable.version;
 }
 
-/** Gateway routing of a strategy. Weights of the default backends always sum to 100. */
-export function routeOf(service: string, svc: Pick<ServiceConfig, "strategy" | "image">): RoutePlan {
+/** Whether header-matched preview / canary rules may exist on a service's route. */
+export interface RouteOptions {
+  /**
+   * Only when the route is reachable through IAP or only on the internal Gateway: a header value in
+   * an HTTPRoute is plaintext in state and plans, so it is no secret, and a public header rule
+   * hands unreleased builds to anyone (k8s-review 16). @default true (a standalone Service)
+   */
+  headerRules?: boolean;
+}
+
+/** Header rules are allowed for a service exposed through IAP or on the internal Gateway only. */
+export function headerRulesAllowed(svc: Pick<ServiceConfig, "expose">): boolean {
+  return !svc.expose || svc.expose.public === false || svc.expose.iap === true;
+}
+
+/**
+ * Gateway routing of a strategy. Weights of the default backends always sum to 100; every other
+ * running version is listed at weight 0, so its backend service and health check exist before a
+ * rollback sends it traffic (k8s-review 13). The preview rule names a version that has not been
+ * promoted nor marked bad, and exists only when `headerRules` allows it.
+ */
+export function routeOf(service: string, svc: Pick<ServiceConfig, "strategy" | "image">, options: RouteOptions = {}): RoutePlan {
   const s = svc.strategy;
+  const headers = options.headerRules ?? true;
   const to = (version: string, weight = 100): RouteBackend => ({ service: workloadName(service, version), weight });
-  switch (s.type) {
-    case "rolling":
-      return { backends: [{ service: physicalName([service], "kubernetes"), weight: 100 }] };
-    case "blueGreen": {
-      const other = s.active === "blue" ? "green" : "blue";
-      const preview = s[other];
-      return {
-        backends: [to(servingVersion(svc))],
-        ...(preview ? { preview: { header: s.previewHeader, value: "1", backends: [to(preview.version)] } } : {}),
-      };
+  if (s.type === "rolling") return { backends: [{ service: physicalName([service], "kubernetes"), weight: 100 }] };
+  const bad = badOf(s);
+  const serving = servingVersion(svc);
+  const taking: RouteBackend[] = [];
+  let preview: RoutePlan["preview"];
+  if (s.type === "blueGreen") {
+    taking.push(to(serving));
+    const other = s[s.active === "blue" ? "green" : "blue"];
+    if (other && other.version !== serving && !bad.includes(other.version) && headers) {
+      preview = { header: s.previewHeader, value: "1", backends: [to(other.version)] };
     }
-    case "canary": {
-      if (s.version && s.version !== s.stable.version) {
-        return { backends: [to(s.version)], ...(s.canary ? { preview: { header: "x-brume-canary", value: "1", backends: [to(s.canary.version)] } } : {}) };
-      }
-      if (!s.canary) return { backends: [to(s.stable.version)] };
-      return {
-        // Both backends are always listed: a weight change edits numbers, never the rule's shape.
-        backends: [to(s.stable.version, 100 - s.weight), to(s.canary.version, s.weight)],
-        preview: { header: "x-brume-canary", value: "1", backends: [to(s.canary.version)] },
-      };
-    }
+  } else if (s.canary && !(s.version && s.version !== s.stable.version)) {
+    // Both backends are always listed: a weight change edits numbers, never the rule's shape.
+    taking.push(to(s.stable.version, 100 - s.weight), to(s.canary.version, s.weight));
+    if (!bad.includes(s.canary.version) && headers) preview = { header: "x-brume-canary", value: "1", backends: [to(s.canary.version)] };
+  } else {
+    taking.push(to(serving));
   }
+  const listed = new Set(taking.map((b) => b.service));
+  const idle = workloadsOf(service, { ...svc, scaling: { min: 1, max: 1, targetCpu: 70 } } as Pick<ServiceConfig, "strategy" | "scaling" | "image">)
+    .map((w) => w.name)
+    .filter((name) => !listed.has(name))
+    .map((name) => ({ service: name, weight: 0 }));
+  return { backends: [...taking, ...idle], ...(preview ? { preview } : {}) };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Release steps: config → config. Each is what `brume release <step>` writes to the stack config.
-// ---------------------------------------------------------------------------------------------
-
-export class ReleaseError extends Error {
-  override readonly name = "ReleaseError";
-}
-
-/** Versions the strategy keeps deployed, in the order `brume history` lists them. */
-export function deployedReleases(strategy: StrategyConfig): (Release & { role: string })[] {
-  switch (strategy.type) {
-    case "rolling":
-      return [];
-    case "blueGreen": {
-      const out: (Release & { role: string })[] = [];
-      for (const slot of ["blue", "green"] as const) {
-        const r = strategy[slot];
-        if (r) out.push({ ...r, role: `${slot} slot${strategy.active === slot ? " (active)" : " (preview)"}` });
-      }
-      return [...out, ...strategy.retained.map((r) => ({ ...r, role: "retained" }))];
-    }
-    case "canary":
-      return [
-        { ...strategy.stable, role: "stable" },
-        ...(strategy.canary ? [{ ...strategy.canary, role: `canary (${strategy.weight}%)` }] : []),
-        ...strategy.retained.map((r) => ({ ...r, role: "retained" })),
-      ];
-  }
-}
-
-const withoutVersion = <S extends { version?: string | undefined }>(s: S): S => {
-  const { version: _drop, ...rest } = s;
-  return rest as S;
-};
-
-/** Keeps the newest `keep` retained releases, never one that is still in a slot. */
-function retain(list: Release[], keep: number, exclude: string[]): Release[] {
-  const seen = new Set(exclude);
-  const out: Release[] = [];
-  for (const r of list) {
-    if (seen.has(r.version)) continue;
-    seen.add(r.version);
-    out.push(r);
-  }
-  return out.slice(0, keep);
-}
-
-/**
- * Deploys a new version: blue/green puts it in the inactive slot (the version it replaces joins
- * `retained`), canary makes it the canary at weight 0. Rolling strategies change `image` instead.
- */
-export function deploy(strategy: StrategyConfig, release: Release): StrategyConfig {
-  switch (strategy.type) {
-    case "rolling":
-      throw new ReleaseError(`a rolling service is released by changing its image; there is no slot to deploy to`);
-    case "blueGreen": {
-      const other: "blue" | "green" = strategy.active === "blue" ? "green" : "blue";
-      const active = strategy[strategy.active]!;
-      if (release.version === active.version) throw new ReleaseError(`version "${release.version}" is already the active slot`);
-      const replaced = strategy[other];
-      return withoutVersion({
-        ...strategy,
-        [other]: release,
-        retained: retain([...(replaced ? [replaced] : []), ...strategy.retained], strategy.keep, [active.version, release.version]),
-      });
-    }
-    case "canary": {
-      if (release.version === strategy.stable.version) throw new ReleaseError(`version "${release.version}" is already stable`);
-      return withoutVersion({
-        ...strategy,
-        canary: release,
-        weight: 0,
-        retained: strategy.retained.filter((r) => r.version !== release.version),
-      });
-    }
-  }
-}
-
-/** Canary only: moves `weight` percent of the default traffic to the canary. */
-export function setWeight(strategy: StrategyConfig, weight: number): StrategyConfig {
-  if (strategy.type !== "canary") throw new ReleaseError(`weights apply to canary strategies, not "${strategy.type}"`);
-  if (!strategy.canary) throw new ReleaseError(`there is no canary to send traffic to; deploy one first`);
-  if (!Number.isInteger(weight) || weight < 0 || weight > 100) throw new ReleaseError(`weight must be an integer 0-100, got ${weight}`);
-  return withoutVersion({ ...strategy, weight });
-}
-
-/**
- * Makes the new version the one serving: blue/green switches the active slot; canary makes the
- * canary stable and retains the previous stable (the oldest retained beyond `keep` is dropped).
- */
-export function promote(strategy: StrategyConfig): StrategyConfig {
-  switch (strategy.type) {
-    case "rolling":
-      throw new ReleaseError(`a rolling service has nothing to promote: every \`pulumi up\` rolls the new image out`);
-    case "blueGreen": {
-      const other: "blue" | "green" = strategy.active === "blue" ? "green" : "blue";
-      if (!strategy[other]) throw new ReleaseError(`the ${other} slot is empty; deploy a version to it first`);
-      return withoutVersion({ ...strategy, active: other });
-    }
-    case "canary": {
-      if (!strategy.canary) throw new ReleaseError(`there is no canary to promote`);
-      const { canary: _c, ...rest } = strategy;
-      return withoutVersion({
-        ...rest,
-        stable: strategy.canary,
-        weight: 0,
-        retained: retain([strategy.stable, ...strategy.retained], strategy.keep, [strategy.canary.version]),
-      });
-    }
-  }
-}
-
-/** Canary: sends no traffic to the canary (it keeps one pod for inspection). Blue/green: clears a rollback. */
-export function abort(strategy: StrategyConfig): StrategyConfig {
-  switch (strategy.type) {
-    case "rolling":
-      throw new ReleaseError(`a rolling service has no release in progress to abort; roll back by setting the previous image`);
-    case "blueGreen":
-      return strategy;
-    case "canary":
-      return { ...strategy, weight: 0 };
-  }
-}
-
-/** The version a rollback goes to when none is named: the previous one still deployed. */
-export function previousVersion(strategy: StrategyConfig): string | undefined {
-  if (strategy.type === "blueGreen") {
-    const other: "blue" | "green" = strategy.active === "blue" ? "green" : "blue";
-    const serving = strategy.version ?? strategy[strategy.active]?.version;
-    return strategy[other]?.version !== serving ? (strategy[other]?.version ?? strategy.retained[0]?.version) : strategy.retained[0]?.version;
-  }
-  if (strategy.type === "canary") {
-    const serving = strategy.version ?? strategy.stable.version;
-    return strategy.retained.find((r) => r.version !== serving)?.version ?? (serving !== strategy.stable.version ? strategy.stable.version : undefined);
-  }
-  return undefined;
-}
-
-/**
- * Sends the default traffic back to a version the strategy still runs: another blue/green slot
- * (switches `active`), or a retained / the stable version (sets `version`). Routing only.
- */
-export function rollback(strategy: StrategyConfig, to?: string): StrategyConfig {
-  if (strategy.type === "rolling") {
-    throw new ReleaseError(`a rolling service keeps no previous version running; use blueGreen or canary for instant rollbacks, or set the previous image`);
-  }
-  const target = to ?? previousVersion(strategy);
-  const deployed = deployedReleases(strategy).map((r) => r.version);
-  if (target === undefined) throw new ReleaseError(`no previous version is retained (keep: ${strategy.keep}); nothing to roll back to`);
-  if (!deployed.includes(target)) {
-    throw new ReleaseError(`version "${target}" is not retained; deployed versions: ${deployed.join(", ")}`);
-  }
-  if (strategy.type === "blueGreen") {
-    const slot = (["blue", "green"] as const).find((k) => strategy[k]?.version === target);
-    if (slot) return withoutVersion({ ...strategy, active: slot });
-    return { ...strategy, version: target };
-  }
-  if (strategy.canary?.version === target) throw new ReleaseError(`"${target}" is the canary; use \`brume release promote\` to send it all traffic`);
-  if (target === strategy.stable.version) return withoutVersion(strategy);
-  return { ...strategy, version: target };
-}
+// Release steps (deploy, setWeight, promote, abort, rollback): ./steps.ts.
+export { abort, deploy, deployedReleases, previousVersion, promote, ReleaseError, rollback, setWeight } from "./steps.js";
 
 /**
  * What a step can change, as a flat fingerprint: each workload's image and HPA bounds, the route,
@@ -326,4 +211,29 @@ export function fingerprint(service: string, svc: Pick<ServiceConfig, "strategy"
 export function changedKeys(before: Record<string, string>, after: Record<string, string>): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...keys].filter((k) => before[k] !== after[k]).sort();
+}
+
+/**
+ * Metadata annotations of a versioned workload's Deployment, so every release step re-checks that
+ * each version the route names is up (k8s-review 8, 23):
+ *
+ * - `brume.dev/release-step`: a hash of the route and the workloads' sizes. Any step changes it, so
+ *   Pulumi updates every versioned Deployment (metadata only: no generation bump, no rollout,
+ *   https://kubernetes.io/docs/reference/using-api/api-concepts/#generation) and awaits it again,
+ *   even when nothing else of it changes — Pulumi awaits only what it creates or updates;
+ * - `pulumi.com/waitFor`: the await itself. It replaces the built-in Deployment await
+ *   (pulumi/pulumi-kubernetes#3344) and is a RFC 9535 JSONPath since 4.24
+ *   (pulumi/pulumi-kubernetes#3935): the status object is selected only once the controller has
+ *   observed this generation and at least `min` replicas of the current template are available.
+ *   The HPA raised `min` before (the Deployment depends on its HPA), so a step giving this version
+ *   a share s waits for ceil(s × the serving minimum) ready pods before the route, which depends on
+ *   the Deployment, moves.
+ */
+export function releaseAnnotations(service: string, svc: Pick<ServiceConfig, "strategy" | "scaling" | "image" | "expose">, workload: Workload): Record<string, string> {
+  const step = shortHash(JSON.stringify({ route: routeOf(service, svc, { headerRules: headerRulesAllowed(svc) }), sizes: workloadsOf(service, svc).map((w) => [w.name, w.scaling]) }), 12);
+  const n = workload.scaling.min;
+  return {
+    "brume.dev/release-step": step,
+    "pulumi.com/waitFor": `jsonpath={$[?@.observedGeneration == $.metadata.generation && @.updatedReplicas >= ${n} && @.availableReplicas >= ${n}]}`,
+  };
 }

@@ -51,3 +51,14 @@ export function renderDiff(diff: PlanDiff): string {
   const total = diff.added.length + diff.changed.length + diff.removed.length;
   return `${total} resource(s) change: ${diff.added.length} added, ${diff.changed.length} changed (${diff.replaced.length} replaced), ${diff.removed.length} removed\n${lines.join("\n")}${lines.length ? "\n" : ""}`;
 }
+
+/**
+ * The `pulumi up` that applies exactly this step: one `--target` per URN the step adds, changes or
+ * removes (https://www.pulumi.com/docs/iac/cli/commands/pulumi_up/ `--target`), with
+ * `--target-dependents` so a resource that depends on a targeted one is not left behind.
+ */
+export function targetCommand(diff: PlanDiff, stack: string): string {
+  const urns = [...diff.added, ...diff.changed, ...diff.removed];
+  if (urns.length === 0) return "";
+  return `apply this step only:\n  pulumi up --stack ${stack} --target-dependents \\\n${urns.map((u) => `    --target '${u}'`).join(" \\\n")}\n`;
+}
