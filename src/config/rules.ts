@@ -3,6 +3,7 @@
  * schema accepted the document, so every value here has its validated type.
  */
 import { cacheTierProblems } from "./cache-tiers.js";
+import { checkEdge } from "./rules-edge.js";
 import { maxCertificateDomains, normalizedDomains, servedPort } from "./machine-frontend.js";
 import { maxBudgetChannels } from "./cloud-limits.js";
 import { cidrProblems, defaultIndexes } from "./cidr-plan.js";
@@ -210,6 +211,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   checkArtifactRegistryImages(config, add);
   checkMachines(config, add);
   checkMachineDomains(config, add);
+  checkEdge(config, add);
 
   return issues;
 }

@@ -285,6 +285,7 @@ export class Environment extends pulumi.ComponentResource {
         masterAuthorizedNetworks: env.cluster.masterAuthorizedNetworks,
         privateEndpoint: env.cluster.privateEndpoint,
         networkPolicy: env.cluster.networkPolicy,
+        ...(env.cluster.fqdnNetworkPolicy ? { fqdnNetworkPolicy: true } : {}),
         intranodeVisibility: env.settings.intranodeVisibility,
         protect: env.settings.protect,
         labels: env.labels,
