@@ -5,6 +5,7 @@
 import { checkReleaseState } from "./rules-release.js";
 import { cacheTierProblems } from "./cache-tiers.js";
 import { checkCi } from "./rules-ci.js";
+import { checkEdge } from "./rules-edge.js";
 import { maxCertificateDomains, normalizedDomains, servedPort } from "./machine-frontend.js";
 import { maxBudgetChannels } from "./cloud-limits.js";
 import { cidrProblems, defaultIndexes } from "./cidr-plan.js";
@@ -215,6 +216,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   checkMachines(config, add);
   checkMachineDomains(config, add);
   checkGitops(config, add);
+  checkEdge(config, add);
 
   return issues;
 }

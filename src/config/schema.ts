@@ -24,6 +24,7 @@ import { presetNames, presetSettingsSchema } from "./presets.js";
 import { deliverySchema, gitopsSchema } from "./schema-gitops.js";
 import { ciSchema } from "./schema-ci.js";
 import { preReleaseSchema, releaseMarks } from "./schema-release.js";
+import { clusterEdgeFields, exposureEdgeFields, resourcesPoolField, serviceEdgeFields } from "./schema-edge.js";
 
 /** A SHA-256 as `sha256sum` prints it. */
 const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" });
@@ -96,6 +97,7 @@ export const clusterConfigSchema = strict({
       description:
         "Network policy enforcement: GKE Dataplane V2 (the default: GKE's own, NetworkPolicy plus FQDN policies) or Calico. Changing it replaces the cluster: an environment created with Calico pins `calico`.",
     }),
+  ...clusterEdgeFields,
   readableRegistries: z
     .array(imageRepositoryPath)
     .default([])
@@ -261,6 +263,7 @@ export const exposureSchema = strict({
   paths: z.array(z.string().startsWith("/")).min(1).default(["/"]),
   iap: z.boolean().default(false).meta({ description: "Protect with Identity-Aware Proxy (internal apps)." }),
   rateLimitPerMinute: z.int().min(1).optional().meta({ description: "Cloud Armor rate limit per client IP." }),
+  ...exposureEdgeFields,
 });
 
 const versionLabel = z
@@ -350,7 +353,7 @@ export const serviceSchema = strict({
     .record(envVarName, dnsLabel)
     .default({})
     .meta({ description: "Environment variable → secret name (from `secrets`); delivered from Secret Manager." }),
-  resources: strict({ cpu: cpuQuantity.default("250m"), memory: memoryQuantity.default("256Mi") }).default({
+  resources: strict({ cpu: cpuQuantity.default("250m"), memory: memoryQuantity.default("256Mi"), ...resourcesPoolField }).default({
     cpu: "250m",
     memory: "256Mi",
   }),
@@ -363,6 +366,7 @@ export const serviceSchema = strict({
   dependsOn: z.array(dnsLabel).default([]).meta({ description: "Services this one calls (network policy, start order)." }),
   expose: exposureSchema.optional(),
   preRelease: preReleaseSchema.optional(),
+  ...serviceEdgeFields,
   strategy: strategySchema.default({
     type: "rolling",
     maxSurge: "25%",

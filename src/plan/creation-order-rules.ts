@@ -308,6 +308,57 @@ const routeGateway: CreationOrderRule = {
   },
 };
 
+/**
+ * A Gateway's `NamedAddress` must exist when the controller builds its forwarding rules: GKE
+ * reports the Gateway as not programmed ("address ... not found") until it does — "Deploying
+ * Gateways", Gateway IP addressing
+ * (https://cloud.google.com/kubernetes-engine/docs/how-to/deploying-gateways#gateway_ip_addressing).
+ */
+const gatewayAddress: CreationOrderRule = {
+  id: "gateway-named-address",
+  summary: "a Gateway needs the reserved address its spec.addresses names when the plan manages it",
+  source: "https://cloud.google.com/kubernetes-engine/docs/how-to/deploying-gateways#gateway_ip_addressing",
+  *requirements(index) {
+    const addresses = [...index.ofType("gcp:compute/globalAddress:GlobalAddress"), ...index.ofType("gcp:compute/address:Address")];
+    if (addresses.length === 0) return;
+    for (const r of index.ofPackage("kubernetes")) {
+      const o = index.kubernetes(r);
+      if (!o || o.group !== "gateway.networking.k8s.io" || o.kind !== "Gateway") continue;
+      const refs = dig(r.inputs, "spec", "addresses");
+      if (!Array.isArray(refs)) continue;
+      for (const ref of refs) {
+        if (dig(ref, "type") !== "NamedAddress") continue;
+        const found = addresses.filter((a) => a.inputs.name === dig(ref, "value"));
+        if (found.length === 0) continue;
+        yield requirement(this.id, r, found, `its NamedAddress "${String(dig(ref, "value"))}" (${names(found)})`, "make the Gateway depend on the address (dependsOn)");
+      }
+    }
+  },
+};
+
+/**
+ * A GCPGatewayPolicy names its SSL policy by name; the controller fails to attach it (and the
+ * load balancer keeps GCP's default COMPATIBLE policy, TLS 1.0+) while it does not exist — GKE
+ * "Secure a Gateway", SSL policies (https://cloud.google.com/kubernetes-engine/docs/how-to/secure-gateway).
+ */
+const gatewaySslPolicy: CreationOrderRule = {
+  id: "gateway-ssl-policy",
+  summary: "a GCPGatewayPolicy needs the SSL policy it names when the plan manages it",
+  source: "https://cloud.google.com/kubernetes-engine/docs/how-to/secure-gateway",
+  *requirements(index) {
+    const policies = [...index.ofType("gcp:compute/sSLPolicy:SSLPolicy"), ...index.ofType("gcp:compute/regionSslPolicy:RegionSslPolicy")];
+    if (policies.length === 0) return;
+    for (const r of index.ofPackage("kubernetes")) {
+      const o = index.kubernetes(r);
+      if (!o || o.group !== "networking.gke.io" || o.kind !== "GCPGatewayPolicy") continue;
+      const ssl = dig(r.inputs, "spec", "default", "sslPolicy");
+      const found = policies.filter((p) => p.inputs.name === ssl);
+      if (found.length === 0) continue;
+      yield requirement(this.id, r, found, `its SSL policy "${String(ssl)}" (${names(found)})`, "make the GCPGatewayPolicy depend on the SSL policy (dependsOn)");
+    }
+  },
+};
+
 /** Groups served by the API server itself (no CRD). */
 const builtinGroups = new Set([
   "", "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io",
@@ -705,6 +756,8 @@ export const creationOrderRules: readonly CreationOrderRule[] = [
   secretProviderClass,
   routePolicies,
   routeGateway,
+  gatewayAddress,
+  gatewaySslPolicy,
   customResourceDefinition,
   crdEstablishedGate,
   gkeFeatureCrd,

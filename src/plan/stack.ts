@@ -15,6 +15,7 @@ import { secretValueIssues, secretValuesKey, setSecretCommand } from "../config/
 import { Naming } from "../config/naming.js";
 import { PlanError, runProgram, type Plan, type PlannedResource } from "./run.js";
 import { secretsWithoutValue } from "./secret-values.js";
+import { edgeWarnings } from "./edge-warnings.js";
 
 export interface StackConfig {
   /** Pulumi project name from Pulumi.yaml. */
@@ -174,12 +175,16 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
 export function stackWarnings(plan: Plan, loaded: LoadedStack, stack: string): string[] {
   const naming = Naming.of(loaded.config.project.name, loaded.environment.name);
   const byId = new Map(Object.keys(loaded.config.secrets).map((name) => [naming.name(name, "secretId"), name]));
-  return secretsWithoutValue(plan, {
-    setCommand: (secretId) => {
-      const name = byId.get(secretId);
-      return name === undefined ? undefined : setSecretCommand(name, stack);
-    },
-  }).map((s) => s.message);
+  return [
+    ...secretsWithoutValue(plan, {
+      setCommand: (secretId) => {
+        const name = byId.get(secretId);
+        return name === undefined ? undefined : setSecretCommand(name, stack);
+      },
+    }).map((s) => s.message),
+    // Domains outside the zone, egress not restricted by host name (issue 14).
+    ...edgeWarnings(plan, loaded),
+  ];
 }
 
 /** Kubernetes service names in groups of `size` (sorted, so a group's members are stable). */

@@ -70,7 +70,10 @@ export function stackOutputs(project: Project) {
       proxy: e.network.proxySubnet.selfLink,
     },
     ranges: env.network,
+    // Delegate the environment's domain to these (docs/domains.md).
     nameServers: e.network.nameServers,
+    // Each Gateway's reserved IP, and the served domains outside the zone that must point at it.
+    gateways: mapOf(project.namespace?.edges ?? {}, (g) => ({ address: g.address, domainsOutsideZone: g.outsideZone })),
     cluster: { name: e.cluster.clusterName, endpoint: e.cluster.endpoint, workloadPool: e.cluster.workloadPool },
     kubeconfig: e.cluster.kubeconfig,
     registry: e.registry.url,

@@ -100,7 +100,8 @@ describe("presetNodePools", () => {
   it("sizes the general pool from the preset and adds the high-memory and spot pools only when asked", () => {
     expect(presetNodePools(presets.production)).toEqual([
       { name: "general", machineType: "e2-standard-4", min: 1, max: 5, labels: { workload: "general" } },
-      { name: "highmem", machineType: "e2-highmem-4", min: 0, max: 3, labels: { workload: "highmem" } },
+      // Tainted: only `resources.pool: highmem` workloads land there (k8s-review 31).
+      { name: "highmem", machineType: "e2-highmem-4", min: 0, max: 3, taints: [{ key: "workload", value: "highmem", effect: "NO_SCHEDULE" }], labels: { workload: "highmem" } },
       {
         name: "spot",
         machineType: "e2-standard-4",

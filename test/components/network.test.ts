@@ -99,7 +99,9 @@ describe("Network with a domain (defaults)", () => {
       [T.address]: 1,
       [T.connection]: 1,
       [T.firewall]: 5,
-      [T.zone]: 2,
+      // public, private, and googleapis.com (private.googleapis.com, k8s-review 18) with its two records
+      [T.zone]: 3,
+      "gcp:dns/recordSet:RecordSet": 2,
       [T.policy]: 1,
     });
     for (const r of plan.resources.filter((r) => r.custom)) expect(r.parent, r.name).toBe(component.urn);
@@ -259,10 +261,12 @@ describe("Network with a domain (defaults)", () => {
 describe("Network options", () => {
   it("creates no zones without a domain, a private zone for privateDomain alone, and no policy when query logging is off", async () => {
     const bare = await planNetwork({ dnsQueryLogging: false });
-    expect(ofType(bare, T.zone)).toEqual([]);
+    // Only the googleapis.com zone: Google APIs go through private.googleapis.com in every VPC.
+    expect(ofType(bare, T.zone).map((z) => [z.name, z.inputs.dnsName, z.inputs.visibility])).toEqual([["net-googleapis-zone", "googleapis.com.", "private"]]);
     expect(ofType(bare, T.policy)).toEqual([]);
     const internal = await planNetwork({ privateDomain: "Shop-Prod.Internal." });
     expect(ofType(internal, T.zone).map((z) => [z.name, z.inputs.dnsName, z.inputs.visibility])).toEqual([
+      ["net-googleapis-zone", "googleapis.com.", "private"],
       ["net-private-zone", "shop-prod.internal.", "private"],
     ]);
   });
@@ -330,7 +334,7 @@ describe("Network options", () => {
     );
     const api = one(plan, "gcp:projects/service:Service", "compute-api");
     const children = plan.resources.filter((r) => r.custom && r.name.startsWith("net-"));
-    expect(children).toHaveLength(16);
+    expect(children).toHaveLength(19); // 16 + the googleapis.com zone and its two records
     for (const child of children) expect(child.dependencies, child.name).toContain(api.urn);
   });
 

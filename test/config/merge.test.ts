@@ -156,7 +156,7 @@ describe("brume:overrides end to end", () => {
     expect(loaded.config.services.api!.expose).toBeUndefined();
     expect(loaded.config.services.api!.env).toEqual({ LOG_LEVEL: "debug" });
     expect(loaded.config.services.web!.dependsOn).toEqual([]);
-    expect(loaded.config.services.web!.expose).toEqual({ public: true, domains: ["shop.example.com"], paths: ["/"], iap: false });
+    expect(loaded.config.services.web!.expose).toEqual({ public: true, domains: ["shop.example.com"], paths: ["/"], iap: false, timeoutSeconds: 30 });
   });
 
   it("a bad override value is a path-located ConfigError whose source names brume:overrides", () => {

@@ -32,6 +32,7 @@ describe("examples/minimal: YAML and TOML are the same config", () => {
         web: {
           image: "europe-docker.pkg.dev/hello-prod-4821/apps/web:1.0.0",
           ports: [{ name: "http", port: 8080 }],
+          health: { readiness: { path: "/healthz" } },
           expose: { domains: ["hello.example.com"] },
         },
       },

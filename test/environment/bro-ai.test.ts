@@ -23,9 +23,13 @@ const sharedCounts: Record<string, number> = {
   "gcp:compute/router:Router": 1,
   "gcp:compute/routerNat:RouterNat": 1,
   "gcp:compute/firewall:Firewall": 5,
-  "gcp:compute/globalAddress:GlobalAddress": 1,
+  "gcp:compute/globalAddress:GlobalAddress": 2, // + the external Gateway's reserved address
+  "gcp:compute/address:Address": 1, // the internal Gateway's (SHARED_LOADBALANCER_VIP)
+  "gcp:compute/sSLPolicy:SSLPolicy": 1, // external Gateway: MODERN, TLS 1.2
+  "gcp:compute/regionSslPolicy:RegionSslPolicy": 1, // internal Gateway
+  "kubernetes:networking.gke.io/v1:GCPGatewayPolicy": 2,
   "gcp:servicenetworking/connection:Connection": 1,
-  "gcp:dns/managedZone:ManagedZone": 2,
+  "gcp:dns/managedZone:ManagedZone": 3, // public, private, googleapis.com (private.googleapis.com)
   "gcp:container/cluster:Cluster": 1,
   "gcp:binaryauthorization/policy:Policy": 1,
   "gcp:serviceaccount/account:Account": 8, // GKE nodes + one per service (api, web, worker, admin, otel-collector) + the backup exporter + the pgAudit activation Job (CI accounts: brume bootstrap)
@@ -44,9 +48,10 @@ const sharedCounts: Record<string, number> = {
   "gcp:secretmanager/secretIamMember:SecretIamMember": 4,
   "gcp:storage/bucketIAMMember:BucketIAMMember": 5, // + the SQL instance writes exports, the log sink writes the archive
   "gcp:compute/securityPolicy:SecurityPolicy": 2,
-  // The external Gateway's certificates: one per domain (bro.ai, www.bro.ai, api.bro.ai), a map.
-  "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": 3,
-  "gcp:certificatemanager/certificate:Certificate": 3,
+  // The external Gateway's certificates: one per domain (bro.ai, www.bro.ai, api.bro.ai), a map;
+  // the internal Gateway's: one regional certificate (admin).
+  "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": 4,
+  "gcp:certificatemanager/certificate:Certificate": 4,
   "gcp:certificatemanager/certificateMap:CertificateMap": 1,
   "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry": 3,
   "kubernetes:core/v1:Namespace": 2, // the services + the pgAudit activation Job's own
@@ -58,7 +63,7 @@ const sharedCounts: Record<string, number> = {
   "kubernetes:policy/v1:PodDisruptionBudget": 5,
   "kubernetes:networking.k8s.io/v1:NetworkPolicy": 6,
   "kubernetes:gateway.networking.k8s.io/v1:Gateway": 2, // external + internal (admin)
-  "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": 3,
+  "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": 5, // + each Gateway's HTTP → HTTPS redirect
   "docker:index/image:Image": 1, // admin, built from services/admin
   // Operations (observability, access, recovery)
   "gcp:monitoring/notificationChannel:NotificationChannel": 2, // on-call email + Slack
@@ -83,7 +88,9 @@ describe("examples/bro-ai inventory", () => {
     expect(counts).toMatchObject({
       ...sharedCounts,
       "gcp:container/nodePool:NodePool": 3, // general + highmem + spot
-      "gcp:dns/recordSet:RecordSet": 3, // DNS authorization CNAMEs of the domains in the bro.ai zone
+      // DNS authorization CNAMEs of the 4 domains (3 external, admin), A records of the 3 external in
+      // bro.ai and of admin in internal.bro.ai, and the 2 records of the googleapis.com zone
+      "gcp:dns/recordSet:RecordSet": 10,
       "gcp:sql/databaseInstance:DatabaseInstance": 2, // primary + DR replica
       "gcp:kms/keyRing:KeyRing": 2, // CMEK in us-central1 and us-east1
       "gcp:kms/cryptoKey:CryptoKey": 2,

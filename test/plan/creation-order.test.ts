@@ -246,6 +246,28 @@ const cases: RuleCase[] = [
     },
   },
   {
+    rule: "gateway-named-address",
+    build: (edge) => {
+      const address = res("gcp:compute/globalAddress:GlobalAddress", "address", { inputs: { name: "shop-prod-gateway-external" } });
+      const gateway = k8s("kubernetes:gateway.networking.k8s.io/v1:Gateway", "external", "apps", {
+        inputs: { spec: { addresses: [{ type: "NamedAddress", value: "shop-prod-gateway-external" }] } },
+        deps: edge ? [address] : [],
+      });
+      return { plan: planOf(address, gateway), dependent: gateway, missing: /NamedAddress "shop-prod-gateway-external"/ };
+    },
+  },
+  {
+    rule: "gateway-ssl-policy",
+    build: (edge) => {
+      const ssl = res("gcp:compute/regionSslPolicy:RegionSslPolicy", "tls", { inputs: { name: "shop-prod-gateway-internal-tls" } });
+      const policy = k8s("kubernetes:networking.gke.io/v1:GCPGatewayPolicy", "internal", "apps", {
+        inputs: { spec: { default: { sslPolicy: "shop-prod-gateway-internal-tls" } } },
+        deps: edge ? [ssl] : [],
+      });
+      return { plan: planOf(ssl, policy), dependent: policy, missing: /SSL policy "shop-prod-gateway-internal-tls"/ };
+    },
+  },
+  {
     rule: "crd-managed",
     build: (edge) => {
       const crd = k8s("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "widgets.example.com", undefined, { inputs: { spec: { group: "example.com", names: { kind: "Widget", plural: "widgets" } } } });

@@ -232,7 +232,8 @@ describe("CLI", () => {
     const text = await brume("plan", "--stack", "stage", "--config", config, "--no-policy");
     expect(text.code).toBe(0);
     expect(quotaLines(text.stderr)).toEqual([
-      "Quota at peak: CPUS 40 (us-central1), INSTANCES 20 (us-central1), IN_USE_ADDRESSES 1 (us-central1), SSD_TOTAL_GB 2,000 (us-central1), GLOBAL_INTERNAL_ADDRESSES 1 (global), IN_USE_ADDRESSES 1 (global); Cloud SQL: 1 instance(s). Details: brume quota --stack stage",
+      // + the Gateways' reserved addresses: the internal one (INTERNAL_ADDRESSES), the external global one (STATIC_ADDRESSES)
+      "Quota at peak: CPUS 40 (us-central1), INSTANCES 20 (us-central1), INTERNAL_ADDRESSES 1 (us-central1), IN_USE_ADDRESSES 1 (us-central1), SSD_TOTAL_GB 2,000 (us-central1), GLOBAL_INTERNAL_ADDRESSES 1 (global), IN_USE_ADDRESSES 1 (global), STATIC_ADDRESSES 1 (global); Cloud SQL: 1 instance(s). Details: brume quota --stack stage",
     ]);
     const full = await brume("plan", "--stack", "stage", "--config", config, "--no-policy", "--format", "json", "--quota");
     expect(full.stderr).toContain("us-central1    CPUS                       peak     40  (at max 36, surge +4, during creation 6)");

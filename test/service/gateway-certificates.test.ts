@@ -80,7 +80,8 @@ describe("the external Gateway of bro-ai prod", () => {
       const entry = one(plan, T.entry, `bro-ai-prod-apps-certmap-entry-${domain}`);
       expect(entry.inputs).toMatchObject({ name: names.mapEntry, map: certificateMapName(naming), hostname: domain, certificates: [`${names.certificate}-id`] });
     }
-    expect(ofType(plan, T.cert)).toHaveLength(domains.length);
+    // The internal Gateway's certificates are regional (`location`); these are the global ones.
+    expect(ofType(plan, T.cert).filter((c) => c.inputs.location === undefined)).toHaveLength(domains.length);
   });
 
   it("names the certificate map in the Gateway annotation and serves HTTPS without a listener certificate", () => {
@@ -89,6 +90,8 @@ describe("the external Gateway of bro-ai prod", () => {
     expect(gateway.inputs.metadata).toMatchObject({ annotations: { "networking.gke.io/certmap": "bro-ai-prod-gateway-certmap" } });
     expect((gateway.inputs.spec as { listeners: unknown[] }).listeners).toEqual([
       { name: "https", protocol: "HTTPS", port: 443, allowedRoutes: { namespaces: { from: "Same" } } },
+      // Port 80 only redirects (test/service/gateway-edge.test.ts).
+      { name: "http", protocol: "HTTP", port: 80, allowedRoutes: { namespaces: { from: "Same" } } },
     ]);
     // The Gateway waits for every map entry (the load balancer serves what the map holds).
     for (const entry of ofType(plan, T.entry)) expect(gateway.dependencies).toContain(entry.urn);
@@ -104,6 +107,8 @@ describe("the external Gateway of bro-ai prod", () => {
         ["create", "bro-ai-prod-apps-certmap-entry-app.bro.ai"],
         ["create", "bro-ai-prod-apps-dnsauth-app.bro.ai"],
         ["create", "bro-ai-prod-apps-dnsauth-record-app.bro.ai"],
+        // and its A record to the Gateway's reserved address
+        ["create", "bro-ai-prod-apps-dns-external-app.bro.ai"],
       ].sort(),
     );
     expect(one(more, T.cert, "bro-ai-prod-apps-cert-app.bro.ai").inputs.name).toBe(certificateNames(naming, "app.bro.ai").certificate);

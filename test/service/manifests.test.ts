@@ -185,8 +185,24 @@ describe("manifests validate against the upstream schemas", () => {
         },
       }
     `);
-    const bp = backendPolicyManifest({ name: "api-v1", namespace: "n", service: "api-v1", securityPolicy: "shop-prod-api-armor", iap: true, labels });
-    expect(bp.spec).toMatchObject({ default: { securityPolicy: "shop-prod-api-armor", iap: { enabled: true } }, targetRef: { group: "", kind: "Service", name: "api-v1" } });
+    const bp = backendPolicyManifest({
+      name: "api-v1",
+      namespace: "n",
+      service: "api-v1",
+      securityPolicy: "shop-prod-api-armor",
+      iap: { clientId: "1234-abc.apps.googleusercontent.com", secretName: "api-iap-oauth" },
+      labels,
+    });
+    // The CRD: with iap.enabled, clientID and oauth2ClientSecret must be non-empty (k8s-review 10).
+    expect(bp.spec).toMatchObject({
+      default: {
+        securityPolicy: "shop-prod-api-armor",
+        iap: { enabled: true, clientID: "1234-abc.apps.googleusercontent.com", oauth2ClientSecret: { name: "api-iap-oauth" } },
+        timeoutSec: 30,
+        connectionDraining: { drainingTimeoutSec: 30 },
+      },
+      targetRef: { group: "", kind: "Service", name: "api-v1" },
+    });
     const hc = healthCheckPolicyManifest({ name: "api-v1", namespace: "n", service: "api-v1", path: "/readyz", port: 8080, labels });
     expect(hc.spec).toMatchObject({ default: { config: { type: "HTTP", httpHealthCheck: { port: 8080, requestPath: "/readyz" } } } });
   });

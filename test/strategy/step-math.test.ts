@@ -59,7 +59,7 @@ function apply(s: StrategyConfig, m: Move): StrategyConfig {
 const config = (strategy: StrategyConfig) => ({
   project: { name: "shop", region: "europe-west1", drRegion: "europe-west4" },
   environments: { prod: { gcpProject: "shop-prod-1234" } },
-  services: { api: { ports: [{ name: "http", port: 8080 }], expose: { domains: ["api.example.com"] }, strategy } },
+  services: { api: { ports: [{ name: "http", port: 8080 }], health: { readiness: { path: "/readyz" } }, expose: { domains: ["api.example.com"] }, strategy } },
 });
 
 const starts: Record<string, StrategyConfig> = {

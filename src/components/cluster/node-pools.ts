@@ -40,14 +40,32 @@ export interface NormalizedNodePool extends Required<NodePoolSpec> {}
 
 /** Taint and label that keep ordinary workloads off spot nodes. */
 export const spotTaint: NodeTaint = { key: "workload", value: "spot", effect: "NO_SCHEDULE" };
+/**
+ * Taint of the high-memory pool: without it the cluster autoscaler may scale the pricier
+ * e2-highmem pool for ordinary pods (k8s-review 31). Workloads choose it with `resources.pool`.
+ */
+export const highmemTaint: NodeTaint = { key: "workload", value: "highmem", effect: "NO_SCHEDULE" };
+
+/** Node label every brume pool carries (`workload: <pool>`): `resources.pool` selects on it. */
+export const poolLabelKey = "workload";
+
+/** The taint of a targeted pool (`spot`, `highmem`); the general pool has none. */
+export function poolTaint(pool: string): NodeTaint | undefined {
+  return pool === "spot" ? spotTaint : pool === "highmem" ? highmemTaint : undefined;
+}
+
+/** GKE's taint effect in Kubernetes' spelling (a toleration names `NoSchedule`). */
+export function kubernetesEffect(effect: TaintEffect): "NoSchedule" | "PreferNoSchedule" | "NoExecute" {
+  return effect === "NO_SCHEDULE" ? "NoSchedule" : effect === "PREFER_NO_SCHEDULE" ? "PreferNoSchedule" : "NoExecute";
+}
 
 /**
- * The default set: a general pool, a high-memory pool that scales from zero, and a spot pool that
- * only takes pods tolerating `workload=spot:NoSchedule`.
+ * The default set: a general pool, a high-memory pool that scales from zero, and a spot pool; the
+ * last two only take pods tolerating `workload=highmem|spot:NoSchedule` (`resources.pool`).
  */
 export const defaultNodePools: readonly NodePoolSpec[] = [
   { name: "general", machineType: "e2-standard-4", min: 1, max: 5, labels: { workload: "general" } },
-  { name: "highmem", machineType: "e2-highmem-4", min: 0, max: 3, labels: { workload: "highmem" } },
+  { name: "highmem", machineType: "e2-highmem-4", min: 0, max: 3, taints: [highmemTaint], labels: { workload: "highmem" } },
   { name: "spot", machineType: "e2-standard-4", min: 0, max: 5, spot: true, taints: [spotTaint], labels: { workload: "spot" } },
 ];
 

@@ -290,6 +290,7 @@ export class Environment extends pulumi.ComponentResource {
         privateEndpoint: env.cluster.privateEndpoint,
         kubeconfigEndpoint: env.cluster.kubeconfigEndpoint,
         networkPolicy: env.cluster.networkPolicy,
+        ...(env.cluster.fqdnNetworkPolicy ? { fqdnNetworkPolicy: true } : {}),
         intranodeVisibility: env.settings.intranodeVisibility,
         protect: env.settings.protect,
         labels: env.labels,

@@ -39,3 +39,22 @@ export function inZone(domain: string, zoneDnsName: string): boolean {
 export function domainsInZone(domains: readonly string[], zoneDnsName: string): string[] {
   return [...new Set(domains.map((d) => d.toLowerCase()))].filter((d) => inZone(d, zoneDnsName)).sort();
 }
+
+/**
+ * Private Google Access through `private.googleapis.com` (gcp-review/k8s-review 18): a private
+ * zone `googleapis.com.` in the VPC answers every `*.googleapis.com` name with the four addresses
+ * of 199.36.153.8/30, so pods and VMs reach Google APIs on that range only and a NetworkPolicy can
+ * allow exactly it instead of `0.0.0.0/0:443`. The records Google documents ("Configure Private
+ * Google Access", DNS configuration,
+ * https://cloud.google.com/vpc/docs/configure-private-google-access#config-domain): an A record
+ * `private.googleapis.com.` to 199.36.153.8–11 and a CNAME `*.googleapis.com.` to it. The range is
+ * reached through the VPC's default route to the internet gateway (kept: `deleteDefaultRoutesOnCreate: false`).
+ */
+export const privateGoogleApis = {
+  zoneDnsName: "googleapis.com.",
+  cidr: "199.36.153.8/30",
+  records: [
+    { name: "private.googleapis.com.", type: "A", rrdatas: ["199.36.153.8", "199.36.153.9", "199.36.153.10", "199.36.153.11"] },
+    { name: "*.googleapis.com.", type: "CNAME", rrdatas: ["private.googleapis.com."] },
+  ],
+} as const;

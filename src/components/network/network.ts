@@ -9,6 +9,7 @@
  * Ingress is denied by default (./firewall.ts). With a `domain`, Cloud DNS serves a DNSSEC-signed
  * public zone and a private zone for internal names (./dns.ts); DNS queries of the VPC are logged.
  */
+import { createGoogleApisZone, type GoogleApisZone } from "./google-apis-zone.js";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { splitCidr, type NetworkPlan } from "../../config/cidr-plan.js";
@@ -177,6 +178,8 @@ export class Network extends pulumi.ComponentResource {
   readonly privateZone?: gcp.dns.ManagedZone;
   /** DNS policy logging the VPC's queries. */
   readonly dnsPolicy?: gcp.dns.Policy;
+  /** Private zone `googleapis.com.`: Google APIs through private.googleapis.com (./google-apis-zone.ts). */
+  readonly googleApisZone: GoogleApisZone;
   /** Network tags the firewall rules target. */
   readonly tags = networkTags;
   /** The ranges this network was built from (plain values). */
@@ -217,6 +220,7 @@ export class Network extends pulumi.ComponentResource {
     if (n.dns.public) this.publicZone = this.createPublicZone(name, args, n.dns.public, opts);
     if (n.dns.private) this.privateZone = this.createPrivateZone(name, args, n.dns.private, opts);
     if (args.dnsQueryLogging ?? true) this.dnsPolicy = this.createDnsPolicy(name, args, opts);
+    this.googleApisZone = createGoogleApisZone(this, name, { project: args.project, naming: args.naming, networkId: this.network.id }, opts);
 
     this.networkId = this.network.id;
     this.networkSelfLink = this.network.selfLink;

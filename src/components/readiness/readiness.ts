@@ -170,7 +170,7 @@ export class IamMemberReadiness extends pulumi.dynamic.Resource {
 
 /**
  * The CRDs GKE installs that the stack's custom resources use, by the cluster feature that installs
- * them (components/service: Gateway, HTTPRoute, GCPBackendPolicy, HealthCheckPolicy,
+ * them (components/service: Gateway, HTTPRoute, GCPBackendPolicy, GCPGatewayPolicy, HealthCheckPolicy,
  * SecretProviderClass). Sources: https://cloud.google.com/kubernetes-engine/docs/how-to/deploying-gateways#enable-gateway ;
  * https://cloud.google.com/secret-manager/docs/secret-manager-managed-csi-component
  */
@@ -179,6 +179,7 @@ export const gkeFeatureCrds = {
     "gateways.gateway.networking.k8s.io",
     "httproutes.gateway.networking.k8s.io",
     "gcpbackendpolicies.networking.gke.io",
+    "gcpgatewaypolicies.networking.gke.io",
     "healthcheckpolicies.networking.gke.io",
   ],
   secretManager: ["secretproviderclasses.secrets-store.csi.x-k8s.io"],

@@ -24,8 +24,13 @@
  * - **Internal Gateway** (`gke-l7-rilb`, regional): regional Certificate Manager certificates with
  *   regional DNS authorizations, listed in the HTTPS listener's
  *   `tls.options["networking.gke.io/cert-manager-certs"]` (regional Gateways take no certificate
- *   map). Same naming. Delivered with the deployed-services issue; the internal Gateway serves
- *   HTTP until then.
+ *   map). Same naming (`createInternalCertificates`). The DNS authorization's CNAME must resolve
+ *   publicly: it goes to the environment's public zone when the internal name is under it
+ *   (`admin.internal.bro.ai` in `bro.ai.`: the private zone `internal.bro.ai.` answers inside the
+ *   VPC, the public zone answers Google's CA), else the owner of the public parent zone adds it.
+ *   **Decision (issue 14):** names that exist only privately (no public parent zone at all, e.g.
+ *   `*.corp`) would need a private CA (Certificate Authority Service issuance config); brume does
+ *   not build one — such a name never gets its certificate ACTIVE, and docs/domains.md says so.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -149,6 +154,82 @@ export function createExternalCertificates(
       ),
     );
     out.all.push(out.mapEntries[domain]!);
+  }
+  return out;
+}
+
+export interface InternalCertificates {
+  /** Certificate names in the HTTPS listener's `networking.gke.io/cert-manager-certs`. */
+  names: string[];
+  dnsAuthorizations: Record<string, gcp.certificatemanager.DnsAuthorization>;
+  dnsRecords: Record<string, gcp.dns.RecordSet>;
+  certificates: Record<string, gcp.certificatemanager.Certificate>;
+  /** Everything the Gateway must wait for (its listener names the certificates). */
+  all: pulumi.Resource[];
+}
+
+/**
+ * The regional internal Gateway's certificates (children of `parent`): regional DNS
+ * authorizations and Google-managed regional certificates (Certificate Manager, `location` the
+ * Gateway's region — "Deploy a regional internal Application Load Balancer with Certificate
+ * Manager", https://cloud.google.com/certificate-manager/docs/deploy-google-managed-regional).
+ */
+export function createInternalCertificates(
+  parent: pulumi.ComponentResource,
+  name: string,
+  args: GatewayCertificatesArgs & { region: string },
+  opts: pulumi.ComponentResourceOptions | undefined,
+): InternalCertificates {
+  const t = args.transform ?? {};
+  const labels = args.labels ?? {};
+  const out: InternalCertificates = { names: [], dnsAuthorizations: {}, dnsRecords: {}, certificates: {}, all: [] };
+  for (const domain of args.domains) {
+    const names = certificateNames(args.naming, domain);
+    const auth = new gcp.certificatemanager.DnsAuthorization(
+      ...transformed(
+        t.dnsAuthorization,
+        `${name}-dnsauth-internal-${domain}`,
+        { project: args.project, location: args.region, name: names.dnsAuthorization, domain, type: "PER_PROJECT_RECORD", labels },
+        childOptions(parent, opts),
+      ),
+    );
+    out.dnsAuthorizations[domain] = auth;
+    if (args.publicZone && inZone(domain, args.publicZone.dnsName)) {
+      const record = auth.dnsResourceRecords.apply((records) => records[0]);
+      out.dnsRecords[domain] = new gcp.dns.RecordSet(
+        ...transformed(
+          t.dnsAuthorizationRecord,
+          `${name}-dnsauth-internal-record-${domain}`,
+          {
+            project: args.project,
+            managedZone: args.publicZone.name,
+            name: record.apply((r) => r?.name ?? ""),
+            type: record.apply((r) => r?.type ?? "CNAME"),
+            ttl: 300,
+            rrdatas: record.apply((r) => (r ? [r.data] : [])),
+          },
+          childOptions(parent, opts),
+        ),
+      );
+    }
+    const certificate = new gcp.certificatemanager.Certificate(
+      ...transformed(
+        t.certificate,
+        `${name}-cert-internal-${domain}`,
+        {
+          project: args.project,
+          location: args.region,
+          name: names.certificate,
+          description: `${domain} (internal Gateway), managed by brume`,
+          managed: { domains: [domain], dnsAuthorizations: [auth.id] },
+          labels,
+        },
+        childOptions(parent, opts, out.dnsRecords[domain] ? { dependsOn: [out.dnsRecords[domain]!] } : {}),
+      ),
+    );
+    out.certificates[domain] = certificate;
+    out.names.push(names.certificate);
+    out.all.push(certificate);
   }
   return out;
 }

@@ -4,6 +4,8 @@
  * each one against the upstream OpenAPI schemas (kubernetes-models, Gateway API models).
  */
 import { createHash } from "node:crypto";
+import { containerLifecycle, defaultShutdown, terminationGracePeriod, type ShutdownSpec } from "./graceful-shutdown.js";
+import { poolPlacement } from "./node-placement.js";
 
 export type Labels = Record<string, string>;
 
@@ -185,6 +187,10 @@ export interface DeploymentSpec {
   health: { liveness?: ProbeSpec | undefined; readiness?: ProbeSpec | undefined; startup?: ProbeSpec | undefined };
   rolling: RollingParams;
   labels: Labels;
+  /** Shutdown sequence (./graceful-shutdown.ts). @default {@link defaultShutdown} */
+  shutdown?: ShutdownSpec | undefined;
+  /** Node pool (`resources.pool`): tolerations and affinity (./node-placement.ts). */
+  pool?: string | undefined;
 }
 
 function probe(p: ProbeSpec, ports: PortSpec[]): Record<string, unknown> {
@@ -235,6 +241,8 @@ export function podTemplate(spec: DeploymentSpec): Record<string, unknown> {
     mounts.push({ name: "secrets", mountPath: secretsMountPath, readOnly: true });
   }
   const h = spec.health;
+  const shutdown = spec.shutdown ?? defaultShutdown;
+  const lifecycle = containerLifecycle(shutdown);
   return {
     metadata: {
       labels: podLabels,
@@ -244,7 +252,8 @@ export function podTemplate(spec: DeploymentSpec): Record<string, unknown> {
       serviceAccountName: spec.serviceAccountName,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
-      terminationGracePeriodSeconds: 30,
+      terminationGracePeriodSeconds: terminationGracePeriod(shutdown),
+      ...poolPlacement(spec.pool),
       securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
       topologySpreadConstraints: [
         { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...selectorLabels(spec.app), [keys.version]: spec.version } } },
@@ -262,6 +271,7 @@ export function podTemplate(spec: DeploymentSpec): Record<string, unknown> {
           ...(h.liveness ? { livenessProbe: probe(h.liveness, spec.ports) } : {}),
           ...(h.readiness ? { readinessProbe: probe(h.readiness, spec.ports) } : {}),
           ...(h.startup ? { startupProbe: probe(h.startup, spec.ports) } : {}),
+          ...(lifecycle ? { lifecycle } : {}),
           securityContext: {
             runAsNonRoot: true,
             readOnlyRootFilesystem: true,
@@ -393,10 +403,20 @@ export interface NetworkPolicySpec {
   gatewaySources: string[];
   /** Private ranges of the data services it uses, with ports (Cloud SQL 5432 / 3307, Redis 6378). */
   dataEgress: { cidr: string; ports: number[] }[];
-  /** Egress to Google APIs (Secret Manager, Pub/Sub, GCS) on 443. */
+  /** Egress to Google APIs (Secret Manager, Pub/Sub, GCS) on 443, through private.googleapis.com. */
   googleApis: boolean;
+  /**
+   * Ports of the third-party egress (`egress:`) the NetworkPolicy must open to any address outside
+   * the VPC, when no FQDN network policy restricts it by name. @default []
+   */
+  thirdPartyPorts?: number[];
   labels: Labels;
 }
+
+/** private.googleapis.com (components/network/dns.ts `privateGoogleApis`): the only Google APIs range pods reach. */
+export const privateGoogleApisCidr = "199.36.153.8/30";
+/** Everything outside the VPC's private ranges (RFC 1918). */
+const internet = { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] };
 
 /** CIDRs of Google front ends and health checkers (external Application Load Balancers). */
 /** The GKE metadata server (Workload Identity tokens). */
@@ -427,9 +447,10 @@ export function networkPolicyManifest(o: NetworkPolicySpec): Manifest {
     egress.push({ to: [{ podSelector: { matchLabels: selectorLabels(dep.app) } }], ports: dep.ports.map((p) => tcp(p.port, p.protocol)) });
   }
   for (const d of o.dataEgress) egress.push({ to: [{ ipBlock: { cidr: d.cidr } }], ports: d.ports.map((p) => tcp(p)) });
-  if (o.googleApis) {
-    egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }], ports: [tcp(443)] });
-  }
+  // Google APIs resolve to private.googleapis.com in the VPC's googleapis.com zone (k8s-review 18).
+  if (o.googleApis) egress.push({ to: [{ ipBlock: { cidr: privateGoogleApisCidr } }], ports: [tcp(443)] });
+  const third = [...new Set(o.thirdPartyPorts ?? [])].sort((a, b) => a - b);
+  if (third.length > 0) egress.push({ to: [{ ipBlock: internet }], ports: third.map((p) => tcp(p)) });
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
@@ -458,27 +479,48 @@ export function gatewayManifest(o: {
    * it cannot be combined with `certificates` or `tls.certificateRefs` (GKE "Secure a Gateway").
    */
   certificateMap?: string;
-  /** Reserved address name (global static IP). */
+  /**
+   * Certificate Manager certificates (regional, the internal Gateway) by name, in the HTTPS
+   * listener's `tls.options["networking.gke.io/cert-manager-certs"]` (GKE "Secure a Gateway":
+   * regional Gateways take no certificate map).
+   */
+  certManagerCertificates?: string[];
+  /**
+   * Reserved address name: a global static IP (external) or a regional internal address
+   * (internal), as `spec.addresses: [{type: NamedAddress, value}]` (GKE "Deploying Gateways",
+   * Gateway IP addressing: https://cloud.google.com/kubernetes-engine/docs/how-to/deploying-gateways).
+   */
   address?: string | undefined;
   labels: Labels;
 }): Manifest {
   const listeners: Record<string, unknown>[] = [];
   const certificates = o.certificates ?? [];
+  const managed = o.certManagerCertificates ?? [];
+  const sources = [o.certificateMap ? 1 : 0, certificates.length > 0 ? 1 : 0, managed.length > 0 ? 1 : 0].reduce((a, b) => a + b, 0);
+  if (sources > 1) throw new Error(`Gateway ${o.name}: a certificate map, pre-shared certificates and Certificate Manager certificates cannot be combined`);
+  const same = { namespaces: { from: "Same" } };
   if (o.certificateMap) {
-    if (certificates.length > 0) throw new Error(`Gateway ${o.name}: a certificate map cannot be combined with pre-shared certificates`);
     // The map holds the certificates; the listener names none.
-    listeners.push({ name: "https", protocol: "HTTPS", port: 443, allowedRoutes: { namespaces: { from: "Same" } } });
+    listeners.push({ name: "https", protocol: "HTTPS", port: 443, allowedRoutes: same });
   } else if (certificates.length > 0) {
     listeners.push({
       name: "https",
       protocol: "HTTPS",
       port: 443,
       tls: { mode: "Terminate", options: { "networking.gke.io/pre-shared-certs": certificates.join(",") } },
-      allowedRoutes: { namespaces: { from: "Same" } },
+      allowedRoutes: same,
     });
-  } else {
-    listeners.push({ name: "http", protocol: "HTTP", port: 80, allowedRoutes: { namespaces: { from: "Same" } } });
+  } else if (managed.length > 0) {
+    listeners.push({
+      name: "https",
+      protocol: "HTTPS",
+      port: 443,
+      tls: { mode: "Terminate", options: { "networking.gke.io/cert-manager-certs": managed.join(",") } },
+      allowedRoutes: same,
+    });
   }
+  // Port 80 serves only the redirect route (./gateway-manifests.ts) when HTTPS is on.
+  listeners.push({ name: "http", protocol: "HTTP", port: 80, allowedRoutes: same });
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "Gateway",
@@ -531,7 +573,8 @@ export function httpRouteManifest(o: {
       // pulumi-kubernetes 4.24 (pulumi/pulumi-kubernetes#3935).
       annotations: { "pulumi.com/waitFor": routeWaitFor },
     },
-    spec: { parentRefs: [{ kind: "Gateway", name: o.gateway }], hostnames: o.hostnames, rules },
+    // Bound to the HTTPS listener only: the `http` listener's one route redirects (./gateway-manifests.ts).
+    spec: { parentRefs: [{ kind: "Gateway", name: o.gateway, sectionName: "https" }], hostnames: o.hostnames, rules },
   };
 }
 
@@ -540,14 +583,25 @@ export const routeWaitFor = JSON.stringify(
   ["Accepted", "ResolvedRefs"].map((type) => `jsonpath={.status.parents[0].conditions[?@.type=='${type}' && @.status=='True' && @.observedGeneration == $.metadata.generation]}`),
 );
 
-/** GKE backend policy of a Service: Cloud Armor, IAP, connection draining. */
+/**
+ * GKE backend policy of a Service: connection draining and the backend timeout always (k8s-review
+ * 12), Cloud Armor and IAP when asked. The CRD (GoogleCloudPlatform/gke-gateway-api,
+ * `networking.gke.io_gcpbackendpolicies.yaml`): `timeoutSec` "If the field is omitted, a default
+ * value (30s) will be used"; `iap.enabled` "If true, the ClientID and Oauth2ClientSecret fields
+ * must be non-empty" (k8s-review 10) — `oauth2ClientSecret.name` is a Kubernetes Secret in the
+ * namespace holding the client secret under the key `key`.
+ */
 export function backendPolicyManifest(o: {
   name: string;
   namespace: string;
   service: string;
   securityPolicy?: string | undefined;
-  /** Identity-Aware Proxy with the Google-managed OAuth client. */
-  iap?: boolean | undefined;
+  /** Identity-Aware Proxy with this OAuth client (its secret in a Kubernetes Secret). */
+  iap?: { clientId: string; secretName: string } | undefined;
+  /** Backend service timeout (a streamed response is cut after it). @default 30 */
+  timeoutSec?: number | undefined;
+  /** Connection draining of a removed endpoint. @default 30 */
+  drainingTimeoutSec?: number | undefined;
   labels: Labels;
 }): Manifest {
   return {
@@ -557,8 +611,9 @@ export function backendPolicyManifest(o: {
     spec: {
       default: {
         ...(o.securityPolicy ? { securityPolicy: o.securityPolicy } : {}),
-        ...(o.iap ? { iap: { enabled: true } } : {}),
-        connectionDraining: { drainingTimeoutSec: 30 },
+        ...(o.iap ? { iap: { enabled: true, clientID: o.iap.clientId, oauth2ClientSecret: { name: o.iap.secretName } } } : {}),
+        timeoutSec: o.timeoutSec ?? 30,
+        connectionDraining: { drainingTimeoutSec: o.drainingTimeoutSec ?? 30 },
         logging: { enabled: true, sampleRate: 100000 },
       },
       targetRef: { group: "", kind: "Service", name: o.service },

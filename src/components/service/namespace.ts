@@ -1,13 +1,23 @@
 /**
  * `brume:service:Namespace` — the namespace every service of one project+environment runs in:
  * Pod Security Admission `restricted`, a ResourceQuota and LimitRange, a default-deny
- * NetworkPolicy, and the Gateways (external / internal) exposed services attach routes to, the
- * external one with Certificate Manager certificates for its domains (./certificates.ts).
+ * NetworkPolicy, and the Gateways (external / internal) exposed services attach routes to, each
+ * with Certificate Manager certificates for its domains (./certificates.ts), a reserved address,
+ * A records in its zone, a MODERN TLS 1.2 SSL policy (GCPGatewayPolicy) and an HTTP listener
+ * whose only route redirects to HTTPS (./gateway-edge.ts, ./gateway-manifests.ts).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../child-resources/options.js";
-import { createExternalCertificates, type GatewayCertificates, type GatewayCertificatesArgs } from "./certificates.js";
+import {
+  createExternalCertificates,
+  createInternalCertificates,
+  type GatewayCertificates,
+  type GatewayCertificatesArgs,
+  type InternalCertificates,
+} from "./certificates.js";
+import { createGatewayEdge, type GatewayEdge, type GatewayEdgeArgs, type GatewayKind } from "./gateway-edge.js";
+import { gatewayPolicyManifest, httpsRedirectRouteManifest } from "./gateway-manifests.js";
 import { transformed, type Transform } from "../child-resources/transform.js";
 import type { Naming } from "../../config/naming.js";
 import {
@@ -45,8 +55,16 @@ export interface NamespaceArgs {
   externalDomains?: string[];
   /** Domains of the internal gateway (VPC only). @default [] */
   internalDomains?: string[];
-  /** The environment's public zone: DNS authorization records of the external domains in it go there. */
+  /** The environment's public zone: DNS authorization records and A records of the external domains in it go there. */
   publicZone?: GatewayCertificatesArgs["publicZone"];
+  /** The environment's private zone: A records of the internal domains in it go there. */
+  privateZone?: GatewayCertificatesArgs["publicZone"];
+  /** Region of the internal Gateway (its address, SSL policy and certificates). Required with internal domains. */
+  region?: string;
+  /** Nodes subnet (id or self link) the internal Gateway's address is taken from. Required with internal domains. */
+  internalSubnetwork?: pulumi.Input<string>;
+  /** Protect the Gateways' reserved addresses (production). @default false */
+  protect?: boolean;
   labels?: Record<string, string>;
   /** `none`: only the Namespace object itself (Argo CD applies the quota, limits, default deny, Gateways). @default "apply" */
   kubernetes?: KubernetesObjects;
@@ -57,6 +75,9 @@ export interface NamespaceArgs {
     defaultDeny?: Transform<k8s.networking.v1.NetworkPolicyArgs>;
     certificates?: GatewayCertificatesArgs["transform"];
     gateway?: Transform<k8s.apiextensions.CustomResourceArgs>;
+    gatewayEdge?: GatewayEdgeArgs["transform"];
+    gatewayPolicy?: Transform<k8s.apiextensions.CustomResourceArgs>;
+    redirectRoute?: Transform<k8s.apiextensions.CustomResourceArgs>;
   };
 }
 
@@ -73,8 +94,18 @@ export class Namespace extends pulumi.ComponentResource {
   readonly defaultDeny?: k8s.networking.v1.NetworkPolicy;
   /** Certificate Manager certificates (one per domain) and map of the external gateway. */
   readonly certificates?: GatewayCertificates;
+  /** Regional certificates of the internal gateway. */
+  readonly internalCertificates?: InternalCertificates;
   /** Gateways by kind. */
   readonly gateways: { external?: k8s.apiextensions.CustomResource; internal?: k8s.apiextensions.CustomResource };
+  /** Reserved address, A records and SSL policy of each Gateway. */
+  readonly edges: Partial<Record<GatewayKind, GatewayEdge>>;
+  /** GCPGatewayPolicy (SSL policy) of each Gateway. */
+  readonly gatewayPolicies: Partial<Record<GatewayKind, k8s.apiextensions.CustomResource>>;
+  /** The HTTP listener's redirect route of each Gateway. */
+  readonly redirectRoutes: Partial<Record<GatewayKind, k8s.apiextensions.CustomResource>>;
+  /** Each Gateway's IP (stack output `gateways`). */
+  readonly addresses: Partial<Record<GatewayKind, pulumi.Output<string>>>;
   /** Namespace name (plain: it decides structure). */
   readonly name: string;
 
@@ -99,6 +130,10 @@ export class Namespace extends pulumi.ComponentResource {
     const external = [...new Set(args.externalDomains ?? [])].sort();
     const internal = [...new Set(args.internalDomains ?? [])].sort();
     this.gateways = {};
+    this.edges = {};
+    this.gatewayPolicies = {};
+    this.redirectRoutes = {};
+    this.addresses = {};
     if (external.length > 0) {
       this.certificates = createExternalCertificates(
         this,
@@ -112,13 +147,102 @@ export class Namespace extends pulumi.ComponentResource {
         },
         opts,
       );
-      if (objects) this.gateways.external = this.createGateway(name, "external", args, this.certificates.mapName, inNs, this.certificates.all);
+      const edge = this.createEdge(name, "external", external, args, opts);
+      if (objects) {
+        this.gateways.external = this.createGateway(name, "external", args, { certificateMap: this.certificates.mapName }, edge, inNs, this.certificates.all);
+        this.createGatewayExtras(name, "external", args, edge, inNs);
+      }
     }
-    // Internal gateways serve plain HTTP inside the VPC until the deployed-services issue gives
-    // them regional Certificate Manager certificates (design in ./certificates.ts and the README).
-    if (internal.length > 0 && objects) this.gateways.internal = this.createGateway(name, "internal", args, undefined, inNs, []);
+    if (internal.length > 0) {
+      if (args.region === undefined) throw new Error(`namespace ${args.name}: internal domains need args.region (the internal Gateway is regional)`);
+      this.internalCertificates = createInternalCertificates(
+        this,
+        name,
+        {
+          project: args.project,
+          naming: args.naming,
+          domains: internal,
+          region: args.region,
+          ...(args.publicZone ? { publicZone: args.publicZone } : {}),
+          ...(args.transform?.certificates ? { transform: args.transform.certificates } : {}),
+        },
+        opts,
+      );
+      const edge = this.createEdge(name, "internal", internal, args, opts);
+      if (objects) {
+        this.gateways.internal = this.createGateway(
+          name,
+          "internal",
+          args,
+          { certManagerCertificates: this.internalCertificates.names },
+          edge,
+          inNs,
+          this.internalCertificates.all,
+        );
+        this.createGatewayExtras(name, "internal", args, edge, inNs);
+      }
+    }
 
-    this.registerOutputs({ name: this.name });
+    this.registerOutputs({ name: this.name, addresses: this.addresses });
+  }
+
+  private createEdge(name: string, kind: GatewayKind, domains: string[], args: NamespaceArgs, opts: pulumi.ComponentResourceOptions | undefined): GatewayEdge {
+    const zone = kind === "external" ? args.publicZone : args.privateZone;
+    const edge = createGatewayEdge(
+      this,
+      name,
+      {
+        project: args.project,
+        region: args.region ?? "",
+        naming: args.naming,
+        kind,
+        domains,
+        ...(args.internalSubnetwork !== undefined ? { subnetwork: args.internalSubnetwork } : {}),
+        ...(zone ? { zone } : {}),
+        protect: args.protect ?? false,
+        ...(args.labels ? { labels: args.labels } : {}),
+        ...(args.transform?.gatewayEdge ? { transform: args.transform.gatewayEdge } : {}),
+      },
+      opts,
+    );
+    this.edges[kind] = edge;
+    this.addresses[kind] = edge.address;
+    return edge;
+  }
+
+  /** The GCPGatewayPolicy (SSL policy) and the redirect route of a Gateway. */
+  private createGatewayExtras(name: string, kind: GatewayKind, args: NamespaceArgs, edge: GatewayEdge, inNs: () => pulumi.CustomResourceOptions): void {
+    const gateway = this.gateways[kind]!;
+    const cr = (extra: pulumi.Resource[]) => {
+      const base = inNs();
+      return { ...base, dependsOn: [...(base.dependsOn as pulumi.Resource[]), gateway, ...extra, ...(args.crdGate ? [args.crdGate] : [])] };
+    };
+    const labels = args.labels ?? {};
+    this.gatewayPolicies[kind] = new k8s.apiextensions.CustomResource(
+      ...transformed(
+        args.transform?.gatewayPolicy,
+        `${name}-gateway-policy-${kind}`,
+        asCustomArgs(
+          gatewayPolicyManifest({
+            name: Namespace.gatewayName(kind),
+            namespace: args.name,
+            gateway: Namespace.gatewayName(kind),
+            sslPolicy: edge.sslPolicyName,
+            ...(kind === "internal" ? { allowGlobalAccess: false } : {}),
+            labels,
+          }),
+        ),
+        cr([edge.sslPolicy]),
+      ),
+    );
+    this.redirectRoutes[kind] = new k8s.apiextensions.CustomResource(
+      ...transformed(
+        args.transform?.redirectRoute,
+        `${name}-https-redirect-${kind}`,
+        asCustomArgs(httpsRedirectRouteManifest({ namespace: args.name, gateway: Namespace.gatewayName(kind), labels })),
+        cr([]),
+      ),
+    );
   }
 
   /** Gateway name for routes: `external` or `internal`. */
@@ -130,7 +254,8 @@ export class Namespace extends pulumi.ComponentResource {
     name: string,
     kind: "external" | "internal",
     args: NamespaceArgs,
-    certificateMap: string | undefined,
+    tls: { certificateMap?: string; certManagerCertificates?: string[] },
+    edge: GatewayEdge,
     inNs: () => pulumi.CustomResourceOptions,
     after: pulumi.Resource[],
   ): k8s.apiextensions.CustomResource {
@@ -138,14 +263,16 @@ export class Namespace extends pulumi.ComponentResource {
       name: Namespace.gatewayName(kind),
       namespace: args.name,
       external: kind === "external",
-      ...(certificateMap ? { certificateMap } : {}),
+      ...tls,
+      address: edge.addressName,
       labels: args.labels ?? {},
     });
     const base = inNs();
     return new k8s.apiextensions.CustomResource(
       ...transformed(args.transform?.gateway, `${name}-gateway-${kind}`, asCustomArgs(manifest), {
         ...base,
-        dependsOn: [...(base.dependsOn as pulumi.Resource[]), ...after, ...(args.crdGate ? [args.crdGate] : [])],
+        // The NamedAddress must exist before the controller builds the forwarding rules on it.
+        dependsOn: [...(base.dependsOn as pulumi.Resource[]), ...after, edge.addressResource, ...(args.crdGate ? [args.crdGate] : [])],
       }),
     );
   }

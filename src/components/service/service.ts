@@ -42,6 +42,8 @@ import {
 } from "./manifests.js";
 import { asArgs, asCustomArgs, type KubernetesObjects } from "./namespace.js";
 export type { KubernetesObjects } from "./namespace.js";
+import { fqdnNetworkPolicyManifest, parseEgress } from "./egress-manifests.js";
+import { createIapClientSecret, iapClientSecretName } from "./iap-client.js";
 
 type CR = k8s.apiextensions.CustomResource;
 type CRArgs = k8s.apiextensions.CustomResourceArgs;
@@ -108,7 +110,7 @@ export interface ServiceArgs {
    * Deployment runs it, so a rollout waits for the push and pins the exact bytes.
    */
   builtImage?: pulumi.Input<string>;
-  /** Egress to Google APIs on 443. @default true when `uses` implies a grant */
+  /** Egress to Google APIs (private.googleapis.com, 199.36.153.8/30) on 443. @default true when `uses` implies a grant */
   googleApis?: boolean;
   /**
    * Who applies the Kubernetes objects (the delivery, docs/gitops.md): `apply` creates them;
@@ -117,6 +119,18 @@ export interface ServiceArgs {
    * (identity, grants, Cloud Armor policy): `brume render` writes the objects to Git. @default "apply"
    */
   kubernetes?: KubernetesObjects;
+  /**
+   * The least replicas of the version serving an exposed service's default traffic (the
+   * production preset: 2, so a node upgrade or a zone drain is not an outage, k8s-review 25).
+   * @default 1
+   */
+  minServingReplicas?: number;
+  /**
+   * The cluster enforces FQDN network policies: the service's `egress` hosts get a
+   * FQDNNetworkPolicy; without them its NetworkPolicy opens their ports outside the VPC.
+   * @default false
+   */
+  fqdnNetworkPolicy?: boolean;
   transform?: {
     account?: Transform<gcp.serviceaccount.AccountArgs>;
     workloadIdentity?: Transform<gcp.serviceaccount.IAMMemberArgs>;
@@ -130,6 +144,7 @@ export interface ServiceArgs {
     route?: Transform<CRArgs>;
     backendPolicy?: Transform<CRArgs>;
     healthCheckPolicy?: Transform<CRArgs>;
+    fqdnNetworkPolicy?: Transform<CRArgs>;
     securityPolicy?: Transform<gcp.compute.SecurityPolicyArgs>;
   };
 }
@@ -160,12 +175,16 @@ export class Service extends pulumi.ComponentResource {
   readonly serviceAccount?: k8s.core.v1.ServiceAccount;
   readonly secretProviderClass?: CR;
   readonly networkPolicy?: k8s.networking.v1.NetworkPolicy;
+  /** The declared third-party egress by host name (clusters with FQDN network policies). */
+  readonly fqdnNetworkPolicy?: CR;
   /** The in-cluster Service callers use (selects the serving version). */
   readonly service?: k8s.core.v1.Service;
   /** Workloads by version (none where `kubernetes: "none"`). */
   readonly workloads: Record<string, WorkloadResources>;
   readonly securityPolicy?: gcp.compute.SecurityPolicy;
   readonly route?: CR;
+  /** Kubernetes Secret of the IAP OAuth client (`expose.iap`). */
+  readonly iapClientSecret?: k8s.core.v1.Secret;
   readonly gsaEmail: pulumi.Output<string>;
   /** The digest reference of the image built for this service (`build:`): a stack output `brume render` reads. */
   readonly builtImage?: pulumi.Output<string>;
@@ -188,8 +207,10 @@ export class Service extends pulumi.ComponentResource {
     this.serviceAccount = objects ? this.createServiceAccount(name, args, n) : undefined;
     this.secretProviderClass = objects ? this.createSecretProviderClass(name, args, n) : undefined;
     this.networkPolicy = objects ? this.createNetworkPolicy(name, args, n) : undefined;
+    this.fqdnNetworkPolicy = objects ? this.createFqdnNetworkPolicy(name, args, n) : undefined;
     this.service = objects ? this.createMainService(name, args, n) : undefined;
     this.securityPolicy = this.createSecurityPolicy(name, args);
+    this.iapClientSecret = objects ? this.createIapClientSecret(name, args, n) : undefined;
     this.workloads = objects ? Object.fromEntries(n.workloads.map((w) => [w.version, this.createWorkload(name, w, args, n)])) : {};
     this.route = objects ? this.createRoute(name, args, n) : undefined;
     this.gsaEmail = this.account.email;
@@ -322,9 +343,27 @@ export class Service extends pulumi.ComponentResource {
         ...(c.uses.cache && args.dataRange ? [{ cidr: args.dataRange, ports: [...dataPorts.cache] }] : []),
       ],
       googleApis: args.googleApis ?? grantsOf(c).length > 0,
+      thirdPartyPorts: args.fqdnNetworkPolicy ? [] : parseEgress(c.egress).map((e) => e.port),
       labels: n.labels,
     });
     return new k8s.networking.v1.NetworkPolicy(...transformed(args.transform?.networkPolicy, `${name}-network-policy`, asArgs(manifest), this.k8sOptions()));
+  }
+
+  private createIapClientSecret(name: string, args: ServiceArgs, n: Normalized): k8s.core.v1.Secret | undefined {
+    const client = args.config.expose?.iap ? args.config.expose.iapClient : undefined;
+    if (!client) return undefined;
+    const ids = args.targets?.secrets ?? {};
+    const secretId = Object.hasOwn(ids, client.secret) ? ids[client.secret] : undefined;
+    if (secretId === undefined) throw new Error(`service "${args.service}": no secret "${client.secret}" in targets.secrets; pass its secret id`);
+    return createIapClientSecret(name, { project: args.project, namespace: args.namespace, service: args.service, secretId, labels: n.labels }, this.k8sOptions());
+  }
+
+  private createFqdnNetworkPolicy(name: string, args: ServiceArgs, n: Normalized): CR | undefined {
+    if (!args.fqdnNetworkPolicy || args.config.egress.length === 0) return undefined;
+    const manifest = fqdnNetworkPolicyManifest({ name: `${n.app}-egress`, namespace: args.namespace, app: n.app, egress: parseEgress(args.config.egress), labels: n.labels });
+    return new k8s.apiextensions.CustomResource(
+      ...transformed(args.transform?.fqdnNetworkPolicy, `${name}-fqdn-network-policy`, asCustomArgs(manifest), this.crOptions()),
+    );
   }
 
   /** Callers' Service: the rolling workload, or the serving version of a versioned strategy. */
@@ -382,6 +421,8 @@ export class Service extends pulumi.ComponentResource {
         health: c.health,
         rolling: { maxSurge: rolling.maxSurge, minReadySeconds: rolling.minReadySeconds, progressDeadlineSeconds: rolling.progressDeadlineSeconds },
         labels: n.labels,
+        shutdown: c.shutdown,
+        pool: c.resources.pool,
       },
       { versionInSelector: n.versioned },
     );
@@ -417,8 +458,8 @@ export class Service extends pulumi.ComponentResource {
           hpaManifest({
             name: w.name,
             namespace: args.namespace,
-            min: w.scaling.min,
-            max: w.scaling.max,
+            min: servingMin(w, this.servingVersion, args),
+            max: Math.max(w.scaling.max, servingMin(w, this.servingVersion, args)),
             targetCpu: c.scaling.targetCpu,
             targetMemory: c.scaling.targetMemory,
             labels: n.labels,
@@ -454,26 +495,34 @@ export class Service extends pulumi.ComponentResource {
       ),
     );
     const backendService = w.name;
-    const backendPolicy =
-      c.expose && (this.securityPolicy || c.expose.iap)
-        ? new k8s.apiextensions.CustomResource(
-            ...transformed(
-              args.transform?.backendPolicy,
-              `${base}-backend-policy`,
-              asCustomArgs(
-                backendPolicyManifest({
-                  name: w.name,
-                  namespace: args.namespace,
-                  service: backendService,
-                  securityPolicy: this.securityPolicy ? args.naming.name([args.service, "armor"]) : undefined,
-                  iap: c.expose.iap,
-                  labels: n.labels,
-                }),
-              ),
-              this.crOptions({ dependsOn: [...(service ? [service] : this.service ? [this.service] : []), ...(this.securityPolicy ? [this.securityPolicy] : [])] }),
+    // Every exposed backend drains and has its timeout (k8s-review 12): the policy is always there.
+    const backendPolicy = c.expose
+      ? new k8s.apiextensions.CustomResource(
+          ...transformed(
+            args.transform?.backendPolicy,
+            `${base}-backend-policy`,
+            asCustomArgs(
+              backendPolicyManifest({
+                name: w.name,
+                namespace: args.namespace,
+                service: backendService,
+                securityPolicy: this.securityPolicy ? args.naming.name([args.service, "armor"]) : undefined,
+                iap: c.expose.iap && c.expose.iapClient ? { clientId: c.expose.iapClient.clientId, secretName: iapClientSecretName(args.service) } : undefined,
+                timeoutSec: c.expose.timeoutSeconds,
+                drainingTimeoutSec: c.shutdown.drainingSeconds,
+                labels: n.labels,
+              }),
             ),
-          )
-        : undefined;
+            this.crOptions({
+              dependsOn: [
+                ...(service ? [service] : this.service ? [this.service] : []),
+                ...(this.securityPolicy ? [this.securityPolicy] : []),
+                ...(this.iapClientSecret ? [this.iapClientSecret] : []),
+              ],
+            }),
+          ),
+        )
+      : undefined;
     const readiness = c.health.readiness;
     const healthPort = c.ports.find((p) => p.name === readiness?.port || p.port === readiness?.port) ?? c.ports[0];
     const healthCheckPolicy =
@@ -563,6 +612,12 @@ function normalize(args: ServiceArgs): Normalized {
     secretFiles,
     secretProviderClass: `${args.service}-secrets`,
   };
+}
+
+/** HPA minimum of a workload: the serving version of an exposed service gets at least `minServingReplicas`. */
+function servingMin(w: Workload, serving: string, args: ServiceArgs): number {
+  const floor = args.config.expose && w.version === serving ? (args.minServingReplicas ?? 1) : 0;
+  return Math.max(w.scaling.min, floor);
 }
 
 /** Runs `image` in the (single) container of a Deployment built from our manifest. */

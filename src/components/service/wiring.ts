@@ -11,7 +11,7 @@ import { resolve } from "node:path";
 import * as gcp from "@pulumi/gcp";
 import { collectorName, collectorService, traceWriterRole, tracingEnv } from "../observability/trace-collector.js";
 import { ServiceImage } from "./image.js";
-import { fqdn } from "../network/dns.js";
+import { fqdn, zoneDnsNames } from "../network/dns.js";
 import { kubernetesObjectsFor } from "../../config/rules-gitops.js";
 import { installArgoCd } from "../gitops/install.js";
 import { defaultNamespaceLimits, Namespace, type NamespaceArgs } from "./namespace.js";
@@ -71,16 +71,23 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
       name: env.naming.prefix,
       externalDomains: exposed(true),
       internalDomains: exposed(false),
-      // DNS authorization CNAMEs of the external domains go to the environment's public zone.
+      // DNS authorization CNAMEs and A records of the external domains go to the environment's
+      // public zone; A records of the internal domains to its private zone.
       ...(env.network.publicZone && resolved.domain ? { publicZone: { name: env.network.publicZone.name, dnsName: fqdn(resolved.domain) } } : {}),
+      ...(env.network.privateZone && zoneDnsNames(resolved.domain).private
+        ? { privateZone: { name: env.network.privateZone.name, dnsName: zoneDnsNames(resolved.domain).private! } }
+        : {}),
+      region: resolved.region,
+      internalSubnetwork: env.network.nodesSubnet.id,
+      protect: resolved.settings.protect,
       labels: { environment: resolved.name },
       kubernetes,
       // The quota admits what the strategies can run at once, with headroom (../strategy/quota.ts).
       limits: { ...defaultNamespaceLimits, quota: { ...defaultNamespaceLimits.quota, ...strategyQuota(config) } },
       ...(args.transform?.namespace ? { transform: args.transform.namespace } : {}),
     },
-    // The Gateway certificates call Certificate Manager and Cloud DNS.
-    { parent, ...providers, dependsOn: [env.cluster, ...env.apis.for("certificatemanager", "dns")] },
+    // The Gateway certificates call Certificate Manager and Cloud DNS; addresses and SSL policies Compute.
+    { parent, ...providers, dependsOn: [env.cluster, ...env.apis.for("certificatemanager", "dns", "compute")] },
   );
 
   const services: Record<string, Service> = {};
@@ -109,6 +116,9 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
           ...svc.dependsOn.filter((d) => config.services[d]?.runner === "kubernetes").map((d) => [d, config.services[d]!.ports] as const),
           ...(collector ? [[collectorName, collector.ports] as const] : []),
         ]),
+        // Production: 2 pods at least serve an exposed service's default traffic (k8s-review 25).
+        ...(resolved.preset === "production" ? { minServingReplicas: 2 } : {}),
+        ...(resolved.cluster.fqdnNetworkPolicy ? { fqdnNetworkPolicy: true } : {}),
         dataRange: resolved.network.servicesAccessCidr,
         proxyRange: resolved.network.proxyCidr,
         targets: targetsOf(config, key, env),
@@ -190,7 +200,7 @@ function buildImage(
 function targetsOf(config: BrumeConfig, key: string, env: Environment): ServiceTargets {
   const svc = config.services[key]!;
   const u = svc.uses;
-  const secretNames = [...new Set([...u.secrets, ...Object.values(svc.secrets)])];
+  const secretNames = [...new Set([...u.secrets, ...Object.values(svc.secrets), ...(svc.expose?.iap && svc.expose.iapClient ? [svc.expose.iapClient.secret] : [])])];
   const subscriptions: Record<string, pulumi.Input<string>> = {};
   for (const ref of u.subscriptions) {
     const [topic, sub] = ref.split("/") as [string, string];
