@@ -123,7 +123,7 @@ export interface ResolvedEnvironment {
   cmekDataSecrets?: boolean;
 }
 
-export function resolveEnvironment(config: BrumeConfig, name: string): ResolvedEnvironment {
+export function resolveEnvironment(config: BrumeConfig, name: string, source = "brume:environment"): ResolvedEnvironment {
   // Own keys only: an environment named "constructor" must not find Object.prototype.constructor.
   const env = Object.hasOwn(config.environments, name) ? config.environments[name] : undefined;
   if (!env) {
@@ -131,7 +131,7 @@ export function resolveEnvironment(config: BrumeConfig, name: string): ResolvedE
     const hint = suggestKey(name, known);
     throw new ConfigError([
       {
-        path: "brume:environment",
+        path: source,
         message: `unknown environment "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; declared environments: ${known.join(", ")}`,
         value: name,
       },
@@ -163,6 +163,38 @@ export interface LoadStackOptions {
   environment: string;
   /** `brume:overrides` from Pulumi.<env>.yaml, deep-merged over the file (see merge.ts). */
   overrides?: unknown;
+  /** Where the overrides come from, for messages (e.g. `Pulumi.dev.yaml`). @default "brume:overrides" */
+  overridesSource?: string;
+  /** Where the environment name comes from, for messages. @default "brume:environment" */
+  environmentSource?: string;
+}
+
+/** The named records of a config: an override may change their entries, never declare new ones. */
+const overridableRecords = ["services", "machines", "databases", "caches", "topics", "buckets", "secrets", "environments"] as const;
+
+/**
+ * Overrides of names the file does not declare: a stale override (after a rename) would otherwise
+ * create a half-defined entry and fail with a misleading "missing image".
+ */
+export function undeclaredOverrideIssues(raw: unknown, overrides: unknown, source: string): ConfigIssue[] {
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isObject(overrides)) return [];
+  const issues: ConfigIssue[] = [];
+  for (const record of overridableRecords) {
+    const over = overrides[record];
+    if (!isObject(over)) continue;
+    const declared = isObject(raw) && isObject(raw[record]) ? Object.keys(raw[record] as object) : [];
+    for (const name of Object.keys(over)) {
+      if (declared.includes(name) || over[name] === null) continue;
+      const hint = suggestKey(name, declared);
+      const noun = record === "services" ? "service" : record === "machines" ? "machine group" : record.replace(/s$/, "").replace(/ie$/, "y");
+      issues.push({
+        path: `brume:overrides.${record}.${name}`,
+        message: `${source} overrides undeclared ${noun} "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; declared: ${declared.join(", ") || "none"}. Rename or remove the override (overrides change declared entries, they do not declare new ones)`,
+      });
+    }
+  }
+  return issues;
 }
 
 export interface LoadedStack {
@@ -175,7 +207,10 @@ export interface LoadedStack {
 export function loadStack(options: LoadStackOptions): LoadedStack {
   const file = options.configFile ? resolve(options.cwd ?? ".", options.configFile) : findConfigFile(options.cwd ?? ".");
   const raw = readConfigFile(file);
+  const overridesSource = options.overridesSource ?? "brume:overrides";
+  const stale = undeclaredOverrideIssues(raw, options.overrides, overridesSource);
+  if (stale.length > 0) throw new ConfigError(stale, overridesSource);
   const merged = deepMerge(raw, options.overrides);
-  const config = validateConfig(merged, options.overrides === undefined ? file : `${file} + brume:overrides`);
-  return { file, config, environment: resolveEnvironment(config, options.environment) };
+  const config = validateConfig(merged, options.overrides === undefined ? file : `${file} + ${overridesSource === "brume:overrides" ? "" : `${overridesSource} `}brume:overrides`);
+  return { file, config, environment: resolveEnvironment(config, options.environment, options.environmentSource) };
 }

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isMap, parseDocument, type Document } from "yaml";
 import { ConfigError } from "../../config/errors.js";
 import type { BrumeConfig } from "../../config/schema.js";
-import { findConfigFile } from "../../config/load.js";
+import { suggestKey } from "../../config/primitives.js";
+import { resolveStackInputs } from "../../config/stack-file.js";
 import { UsageError, type Command } from "../command.js";
 
 const steps = ["promote", "abort", "rollback"] as const;
@@ -67,16 +67,22 @@ export const releaseCommand: Command = {
       strict: true,
     });
     const [step, service, ...extra] = positionals;
-    if (!step || !(steps as readonly string[]).includes(step)) throw new UsageError(`release needs a step: ${steps.join(" | ")}`);
+    if (!step || !(steps as readonly string[]).includes(step)) {
+      const hint = step ? suggestKey(step, steps) : undefined;
+      throw new UsageError(step ? `unknown release step "${step}"${hint ? ` (did you mean "${hint}"?)` : ""}; steps: ${steps.join(" | ")}` : `release needs a step: ${steps.join(" | ")}`);
+    }
     if (values.machines !== undefined) {
       if (service !== undefined) throw new UsageError(`release ${step} --machines <group> takes no service name`);
     } else if (!service || extra.length > 0) throw new UsageError(`release ${step} needs exactly one service name, or --machines <group>`);
     if (!values.stack) throw new UsageError(`release needs --stack <env>`);
     if (values.to !== undefined && step !== "rollback") throw new UsageError(`--to only applies to rollback`);
 
-    const configFile = resolve(values.config ?? findConfigFile("."));
-    const projectDir = resolve(values["project-dir"] ?? dirname(configFile));
-    const stackFile = join(projectDir, `Pulumi.${values.stack}.yaml`);
+    // The same lookup as every command: --config, else the stack's brume:configFile, else brume.yaml.
+    const { configFile, projectDir, stackFile } = resolveStackInputs({
+      stack: values.stack,
+      ...(values.config ? { configFile: values.config } : {}),
+      ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
+    });
     const original = existsSync(stackFile) ? readFileSync(stackFile, "utf8") : "";
 
     const { planStack } = await import("../../plan/stack.js");
