@@ -186,7 +186,8 @@ export function undeclaredOverrideIssues(raw: unknown, overrides: unknown, sourc
     const declared = isObject(raw) && isObject(raw[record]) ? Object.keys(raw[record] as object) : [];
     for (const name of Object.keys(over)) {
       if (declared.includes(name) || over[name] === null) continue;
-      const hint = suggestKey(name, declared);
+      // A rename usually keeps the old name inside the new one (worker → ledger-worker).
+      const hint = suggestKey(name, declared) ?? declared.find((d) => d.includes(name) || name.includes(d));
       const noun = record === "services" ? "service" : record === "machines" ? "machine group" : record.replace(/s$/, "").replace(/ie$/, "y");
       issues.push({
         path: `brume:overrides.${record}.${name}`,
