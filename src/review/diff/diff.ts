@@ -98,7 +98,8 @@ export const statefulTypes: ReadonlySet<string> = new Set([
   "kubernetes:core/v1:PersistentVolume",
 ]);
 
-const isIamType = (type: string) => /iam(member|binding|policy)/i.test(type.split(":").pop() ?? "");
+/** A cloud IAM grant (not the plan's readiness waits, dynamic resources named after the grant they wait for). */
+const isIamType = (type: string) => !type.startsWith("pulumi-nodejs:") && /iam(member|binding|policy)/i.test(type.split(":").pop() ?? "");
 
 /** Basic roles grant every permission of a project: never a least-privilege grant. */
 export const basicRoles: ReadonlySet<string> = new Set(["roles/owner", "roles/editor", "roles/viewer"]);

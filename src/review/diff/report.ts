@@ -116,6 +116,11 @@ export function showValue(value: unknown, max = 120): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** One line per probable rename (its resources share the fix). */
+function renameFixes(env: EnvironmentDiff): string[] {
+  return [...new Set(env.diff.renames.map((r) => `"${r.from}" → "${r.to}" (${env.diff.renames.filter((x) => x.fix === r.fix).length} resources deleted and created): ${r.fix}`))];
+}
+
 function hasChanges(env: EnvironmentDiff): boolean {
   return env.diff.changes.length > 0;
 }
@@ -132,6 +137,7 @@ function renderText(report: DiffReport): string {
       `${env.stack}: +${c.create} ~${c.update} +-${c.replace} -${c.delete} (${c.unchanged} unchanged); monthly ${formatUsd(env.cost.headUsd)} (${formatUsd(env.cost.deltaUsd, true)})`,
     );
     for (const d of env.diff.dangers) out.push(`  ! ${d.kind} ${d.type} ${d.name}: ${d.message}`);
+    for (const fix of renameFixes(env)) out.push(`  ? probable rename: ${fix}`);
     for (const ch of env.diff.changes) {
       out.push(`  ${symbol[ch.kind].padEnd(2)} ${ch.type}  ${ch.name}${ch.protect ? "  [protected]" : ""}`);
       for (const r of ch.replaceReasons) out.push(`       replaces: ${r}`);
@@ -252,6 +258,8 @@ function renderMarkdownAt(report: DiffReport, level: Level): string {
     }
     if (dangers.length > level.maxDangers) out.push(`- … and ${dangers.length - level.maxDangers} more (see \`brume diff --format json\`)`);
   }
+  const renames = report.environments.flatMap((env) => renameFixes(env).map((fix) => `- **${env.stack}** · ${cell(fix)}`));
+  if (renames.length > 0) out.push("", `### Probable renames (${renames.length})`, "", ...renames);
   for (const env of report.environments) {
     out.push("", `### ${env.stack}`, "");
     if (!hasChanges(env)) {
