@@ -78,10 +78,14 @@ describe("renames (newcomer 13)", () => {
     const unmatched = diff.changes.filter((c) => c.kind === "create" && !diff.renames.some((r) => r.newUrn === c.urn));
     expect(unmatched.map((c) => c.type)).toEqual(["kubernetes:apps/v1:Deployment"]);
     expect(diff.renames).toHaveLength(9);
-    expect(new Set(diff.renames.map((r) => r.fix))).toEqual(new Set(["if it is a rename, add `renamedFrom: worker` to services.ledger-worker (Pulumi aliases: the resources are kept, not recreated)"]));
+    expect(new Set(diff.renames.map((r) => r.fix))).toEqual(
+      new Set([
+        'if services.ledger-worker is "worker" renamed, Pulumi deletes and recreates these resources: keep the name "worker", or move each one in the state before `pulumi up` (`pulumi state rename \'<old urn>\' <new name>`); physical names derived from the name change either way',
+      ]),
+    );
     expect(diff.renames.find((r) => r.type === "gcp:serviceaccount/account:Account")).toMatchObject({ from: "worker", to: "ledger-worker", newUrn: expect.stringContaining("::shop-prod-svc-ledger-worker-gsa") });
     const text = renderReport(buildReport([{ stack: "prod", base, head: await planDir(project(renameWorker), "prod") }], { base: "HEAD" }), "text");
-    expect(text).toContain('  ? probable rename: "worker" → "ledger-worker" (9 resources deleted and created): if it is a rename, add `renamedFrom: worker` to services.ledger-worker');
+    expect(text).toContain('  ? probable rename: "worker" → "ledger-worker" (9 resources deleted and created): if services.ledger-worker is "worker" renamed');
   }, 60_000);
 });
 

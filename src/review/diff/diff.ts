@@ -72,7 +72,7 @@ export interface ProbableRename {
   type: string;
   oldUrn: string;
   newUrn: string;
-  /** The config to add, e.g. `services.ledger-worker.renamedFrom: worker`. */
+  /** What to do about it (keep the name, or `pulumi state rename`). */
   fix: string;
 }
 
@@ -501,7 +501,7 @@ export function probableRenames(deleted: readonly PlannedResource[], created: re
   return { byOld, byNew };
 }
 
-/** The config section whose entries a component type comes from (where `renamedFrom` goes). */
+/** The config section whose entries a component type comes from (named in the rename hint). */
 const renamableSections: Record<string, string> = {
   "brume:service:Service": "services",
   "brume:database:Database": "databases",
@@ -512,8 +512,10 @@ const renamableSections: Record<string, string> = {
 
 function renameFix(pair: RenamePair): string {
   const section = Object.entries(renamableSections).find(([type]) => pair.old.urn.includes(`${type}$`) || pair.old.urn.includes(`::${type}`))?.[1];
-  const where = section ? `${section}.${pair.to}` : `the entry "${pair.to}" (services, databases, caches, buckets or topics)`;
-  return `if it is a rename, add \`renamedFrom: ${pair.from}\` to ${where} (Pulumi aliases: the resources are kept, not recreated)`;
+  const where = section ? `${section}.${pair.to}` : `"${pair.to}"`;
+  // brume.yaml has no rename field yet (no renamedFrom → aliases): the two ways that exist today.
+  // https://www.pulumi.com/docs/iac/cli/commands/pulumi_state_rename/
+  return `if ${where} is "${pair.from}" renamed, Pulumi deletes and recreates these resources: keep the name "${pair.from}", or move each one in the state before \`pulumi up\` (\`pulumi state rename '<old urn>' <new name>\`); physical names derived from the name change either way`;
 }
 
 /** How to retire one protected resource without `settings.protect: false` (which unprotects all of them). */
