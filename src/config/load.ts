@@ -41,7 +41,9 @@ export function parseConfigText(text: string, format: ConfigFormat, source = `br
   // Positions come from a LineCounter: `linePos` is only filled in with prettyErrors, which also
   // rewrites the message.
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
+  // `merge: true`: YAML 1.1 merge keys (`<<: *defaults`), which YAML 1.2 dropped but most YAML
+  // users (Compose, GitLab CI, Kubernetes tools) expect (https://yaml.org/type/merge.html).
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter, merge: true });
   const at = (offset: number | undefined): string => {
     if (offset === undefined) return "(file)";
     const pos = lineCounter.linePos(offset);
@@ -50,7 +52,11 @@ export function parseConfigText(text: string, format: ConfigFormat, source = `br
   if (doc.errors.length > 0) {
     const issues: ConfigIssue[] = doc.errors.map((e) => ({
       path: e.linePos ? `(line ${e.linePos[0].line}, column ${e.linePos[0].col})` : at(e.pos?.[0]),
-      message: `YAML syntax error: ${e.message.split("\n")[0]}`,
+      // The library's advice (parseAllDocuments) is for programmers; the user needs one document.
+      message:
+        e.code === "MULTIPLE_DOCS"
+          ? "YAML syntax error: a brume config is one YAML document; remove the `---` separator and what follows (or move it to another file)"
+          : `YAML syntax error: ${e.message.split("\n")[0]}`,
     }));
     throw new ConfigError(issues, source);
   }
@@ -93,9 +99,24 @@ export function readConfigFile(file: string): unknown {
  * Validates a parsed document (schema, then cross-field rules) and applies defaults.
  * Throws ConfigError with every problem found; never anything else for bad input.
  */
+/** Keys brume once read, with what to do now (the unknown-key message alone does not say why). */
+const retiredKeys: Record<string, string> = {
+  acmeEmail: "TLS ends at the Google load balancer with Google-managed certificates: there is no ACME account any more; remove the line",
+};
+
+/** The fix a user needs on top of the schema's message: quoting numbers meant as text, retired keys. */
+function withHints(issue: ConfigIssue): ConfigIssue {
+  const key = issue.path.split(".").pop() ?? "";
+  if (/^unknown key/.test(issue.message) && Object.hasOwn(retiredKeys, key)) return { ...issue, message: `"${key}" is no longer a brume key: ${retiredKeys[key]}` };
+  if (/^expected string, got number/.test(issue.message)) {
+    return { ...issue, message: `${issue.message}: YAML reads unquoted digits as a number (1.10 becomes 1.1, 0123 loses its zero); quote the value as written, e.g. "${String(issue.value)}"` };
+  }
+  return issue;
+}
+
 export function validateConfig(doc: unknown, source?: string): BrumeConfig {
   const parsed = brumeConfigSchema.safeParse(doc);
-  if (!parsed.success) throw new ConfigError(issuesFromZod(parsed.error, doc), source);
+  if (!parsed.success) throw new ConfigError(issuesFromZod(parsed.error, doc).map(withHints), source);
   const issues = checkRules(parsed.data);
   if (issues.length > 0) throw new ConfigError(issues, source);
   return parsed.data;
