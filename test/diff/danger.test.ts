@@ -89,6 +89,21 @@ describe("renames (newcomer 13)", () => {
   }, 60_000);
 });
 
+describe("reviewable Markdown (newcomer 14)", () => {
+  it("a one-line image bump draws the changed component's path to the root, not every component", async () => {
+    const dir = project((t) => t.replace("apps/worker:2.3.1", "apps/worker:2.3.2"));
+    const head = await planDir(dir, "prod");
+    const report = buildReport([{ stack: "prod", base, head }], { base: "HEAD" });
+    const env = report.environments[0]!;
+    expect(env.components.length).toBeGreaterThan(10);
+    const md = renderReport(report, "md");
+    const mermaid = md.slice(md.indexOf("```mermaid"), md.indexOf("```", md.indexOf("```mermaid") + 3));
+    const nodes = [...mermaid.matchAll(/^ {2}c\d+\["([^<]*)</gm)].map((m) => m[1]);
+    expect(nodes).toEqual(["~ shop-prod-svc-worker", "~ shop"]);
+    expect(md).toContain(`_${env.components.length} components: only changed ones and their parents are drawn._`);
+  }, 60_000);
+});
+
 describe("brume diff gates CI (newcomer 9, 18)", () => {
   it("deleting the cache (protected in prod) exits 4 and says how to retire that one resource", async () => {
     const dir = project();

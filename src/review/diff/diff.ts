@@ -373,7 +373,13 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
     if (providerChanged) reasons.push("the resource moves to another provider (Pulumi replaces it)");
     const kind: ChangeKind = reasons.length > 0 ? "replace" : "update";
     const protect = old.protect || r.protect;
-    changes.push({ urn: r.urn, type: r.type, name: r.name, kind, component: headComponent(r), protect, changes: inputChanges, replaceReasons: reasons, notes: [] });
+    const updateNotes: string[] = [];
+    // A new machine type restarts the instance: minutes of downtime (and a failover for HA).
+    // https://cloud.google.com/sql/docs/postgres/edit-instance#edit_an_instance (settings that restart)
+    if (kind === "update" && r.type === "gcp:sql/databaseInstance:DatabaseInstance" && inputChanges.some((c) => c.path === "settings.tier")) {
+      updateNotes.push("the tier change restarts the instance (a few minutes of downtime): apply it in a maintenance window");
+    }
+    changes.push({ urn: r.urn, type: r.type, name: r.name, kind, component: headComponent(r), protect, changes: inputChanges, replaceReasons: reasons, notes: updateNotes });
     if (kind === "replace" && statefulTypes.has(r.type)) {
       dangers.push({ kind: "stateful-replace", urn: r.urn, type: r.type, name: r.name, message: `likely REPLACED (data loss): ${reasons.join("; ")}` });
     }

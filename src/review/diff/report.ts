@@ -166,7 +166,8 @@ const shortType = (type: string) => type.split(":").slice(-1)[0] ?? type;
 export function mermaidDiagram(components: ComponentNode[], maxNodes = 60): string {
   let shown = components;
   let trimmed = false;
-  if (shown.length > maxNodes) {
+  // A one-line image bump draws its path to the root, not every component of the environment.
+  if (components.some((c) => c.state === "unchanged")) {
     // Only what changed, with its ancestors for context.
     const byUrn = new Map(components.map((c) => [c.urn, c]));
     const keep = new Set<string>();
@@ -205,7 +206,7 @@ export function mermaidDiagram(components: ComponentNode[], maxNodes = 60): stri
   const danger = shown.filter((c) => c.dangerous).map((c) => ids.get(c.urn));
   if (danger.length > 0) lines.push(`  class ${danger.join(",")} danger`);
   lines.push("```");
-  if (trimmed) lines.push("", `_${components.length} components: only changed ones and their parents are drawn._`);
+  if (trimmed && shown.length < components.length) lines.push("", `_${components.length} components: only changed ones and their parents are drawn._`);
   return lines.join("\n");
 }
 
