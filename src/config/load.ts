@@ -212,7 +212,7 @@ export function undeclaredOverrideIssues(raw: unknown, overrides: unknown, sourc
       const noun = record === "services" ? "service" : record === "machines" ? "machine group" : record.replace(/s$/, "").replace(/ie$/, "y");
       issues.push({
         path: `brume:overrides.${record}.${name}`,
-        message: `${source} overrides undeclared ${noun} "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; declared: ${declared.join(", ") || "none"}. Rename or remove the override (overrides change declared entries, they do not declare new ones)`,
+        message: `${source} overrides undeclared ${noun} "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; declared: ${declared.join(", ") || "none"}. Rename or remove the override, or make it a complete entry`,
       });
     }
   }
@@ -230,9 +230,22 @@ export function loadStack(options: LoadStackOptions): LoadedStack {
   const file = options.configFile ? resolve(options.cwd ?? ".", options.configFile) : findConfigFile(options.cwd ?? ".");
   const raw = readConfigFile(file);
   const overridesSource = options.overridesSource ?? "brume:overrides";
-  const stale = undeclaredOverrideIssues(raw, options.overrides, overridesSource);
-  if (stale.length > 0) throw new ConfigError(stale, overridesSource);
   const merged = deepMerge(raw, options.overrides);
-  const config = validateConfig(merged, options.overrides === undefined ? file : `${file} + ${overridesSource === "brume:overrides" ? "" : `${overridesSource} `}brume:overrides`);
+  let config: BrumeConfig;
+  try {
+    config = validateConfig(merged, options.overrides === undefined ? file : `${file} + ${overridesSource === "brume:overrides" ? "" : `${overridesSource} `}brume:overrides`);
+  } catch (err) {
+    // An override may declare a complete new entry (a database only one environment has); one that
+    // leaves a half-defined entry is named for what it is, a stale override (a rename), instead of
+    // "missing image" on an entry the file never declared.
+    const stale = err instanceof ConfigError ? undeclaredOverrideIssues(raw, options.overrides, overridesSource) : [];
+    if (stale.length === 0) throw err;
+    const entry = (path: string) => path.replace(/^brume:overrides\./, "");
+    const explained = (err as ConfigError).issues.filter((i) => stale.some((s) => i.path === entry(s.path) || i.path.startsWith(`${entry(s.path)}.`) || i.path.startsWith(`${entry(s.path)}[`)));
+    const rest = (err as ConfigError).issues.filter((i) => !explained.includes(i));
+    const relevant = stale.filter((s) => explained.some((i) => i.path === entry(s.path) || i.path.startsWith(`${entry(s.path)}.`) || i.path.startsWith(`${entry(s.path)}[`)));
+    if (relevant.length === 0) throw err;
+    throw new ConfigError([...relevant, ...rest], overridesSource);
+  }
   return { file, config, environment: resolveEnvironment(config, options.environment, options.environmentSource) };
 }

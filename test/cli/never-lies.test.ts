@@ -147,7 +147,7 @@ describe("a stale override names itself (newcomer 8)", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       `${join(dir, "Pulumi.stage.yaml")}: invalid brume config (1 problem):\n` +
-        `  - brume:overrides.services.worker: ${join(dir, "Pulumi.stage.yaml")} overrides undeclared service "worker" (did you mean "ledger-worker"?); declared: web, api, ledger-worker. Rename or remove the override (overrides change declared entries, they do not declare new ones)\n`,
+        `  - brume:overrides.services.worker: ${join(dir, "Pulumi.stage.yaml")} overrides undeclared service "worker" (did you mean "ledger-worker"?); declared: web, api, ledger-worker. Rename or remove the override, or make it a complete entry\n`,
     );
     // plan says the same, not "missing image".
     const plan = await cli("plan", "--stack", "stage", "--project-dir", dir);
