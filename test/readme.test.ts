@@ -1,8 +1,9 @@
 /**
- * The README is executed: its config example is the file the tests plan, its preset table is
- * rendered from the presets, its TypeScript example runs under the mocks, and its commands exist.
+ * The README and docs/*.md are executed: the config example is the file the tests plan, the preset
+ * table is rendered from the presets, the TypeScript examples run under the mocks, and the README's
+ * two commands exist. (test/docs.test.ts runs, plans or typechecks every other block.)
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { presetNames, presets } from "../src/config/presets.js";
@@ -10,7 +11,9 @@ import { brumeConfigSchema } from "../src/config/schema.js";
 import { planContract } from "../src/plan/contract.js";
 import { one, planDir, planProgram, repoRoot } from "./harness.js";
 
-const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+const readmeOnly = readFileSync(join(repoRoot, "README.md"), "utf8");
+/** README.md and every docs page, one text: the sections moved to docs/ keep their markers. */
+const readme = [readmeOnly, ...readdirSync(join(repoRoot, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => readFileSync(join(repoRoot, "docs", f), "utf8"))].join("\n");
 
 /** The fenced block of `lang` that follows `marker`. */
 function blockAfter(marker: string, lang: string): string {
@@ -30,7 +33,7 @@ describe("README", () => {
   });
 
   it("names every top-level key of the config schema in the model table", () => {
-    const table = readme.slice(readme.indexOf("### The model"), readme.indexOf("Objects are strict"));
+    const table = readme.slice(readme.indexOf("## The model"), readme.indexOf("Objects are strict"));
     const documented = [...table.matchAll(/^\| ([^|]+) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([a-z]+)[.`]/g)].map((k) => k[1]!));
     const keys = Object.keys(brumeConfigSchema.shape).filter((k) => k !== "$schema");
     expect(keys.filter((k) => !documented.includes(k))).toEqual([]);
@@ -51,7 +54,7 @@ describe("README", () => {
   });
 
   it("runs the TypeScript import example under the mocks", async () => {
-    const code = blockAfter("## Importing components into another TypeScript stack", "ts").replace(
+    const code = blockAfter("# Importing components into another TypeScript stack", "ts").replace(
       /from "@brume\/infra"/,
       `from ${JSON.stringify(join(repoRoot, "src/index.js"))}`,
     );
@@ -64,7 +67,7 @@ describe("README", () => {
   });
 
   it("runs the creation-order example: it finds the bucket that races its API", async () => {
-    const code = blockAfter("### Creation order", "ts").replace(/from "@brume\/infra\/plan"/, `from ${JSON.stringify(join(repoRoot, "src/plan/index.js"))}`);
+    const code = blockAfter("## Creation order", "ts").replace(/from "@brume\/infra\/plan"/, `from ${JSON.stringify(join(repoRoot, "src/plan/index.js"))}`);
     const dir = join(repoRoot, "test/.readme-snippets");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "creation-order-example.ts"), code);
@@ -80,15 +83,18 @@ describe("README", () => {
   });
 
   it("names the two commands, and package.json defines them", () => {
-    expect(readme).toContain("npm ci && npm run plan");
-    expect(readme).toContain("bash .ci/install-tools.sh && npm ci && npm test");
+    const quickStart = readmeOnly.slice(readmeOnly.indexOf("## Quick start"));
+    expect(quickStart.indexOf("npm ci && npm run plan")).toBeLessThan(quickStart.indexOf("## Your own repository"));
+    expect(readmeOnly).toContain("bash .ci/install-tools.sh && npm ci && npm test");
     const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
-    expect(pkg.scripts.plan).toMatch(/plan --stack prod/);
+    // The built CLI (npm ci builds dist/ through `prepare`): what users run, not tsx.
+    expect(pkg.scripts.plan).toBe("node dist/src/cli/main.js plan --stack prod");
+    expect(pkg.scripts.prepare).toMatch(/tsc -p tsconfig.build.json/);
     expect(pkg.scripts.test).toBe("vitest run");
   });
 
   it("documents every field of the plan JSON contract", () => {
-    const documented = JSON.parse(blockAfter("## The plan JSON contract", "json"));
+    const documented = JSON.parse(blockAfter("# The plan JSON contract", "json"));
     expect(Object.keys(documented).sort()).toEqual(Object.keys(planContract.shape).sort());
     // Optional fields appear only on the resources that have them: every field on some example resource.
     const fields = new Set((documented.resources as Record<string, unknown>[]).flatMap((r) => Object.keys(r)));

@@ -1,3 +1,5 @@
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 /** What every `brume` subcommand is: a name, a usage block and a function returning an exit code. */
 export interface CliIO {
   stdout: (text: string) => void;
@@ -24,3 +26,22 @@ export const stackOptions = {
   config: { type: "string" },
   "project-dir": { type: "string" },
 } as const;
+
+/** A refusal that is neither a config problem nor a usage error (an unwritable `--out`): one line, exit 1. */
+export class CliError extends Error {
+  override readonly name = "CliError";
+}
+
+/**
+ * Writes a command's output file: a missing directory or an unwritable path is a one-line error
+ * naming the path, never an ENOENT stack trace.
+ */
+export function writeOutput(file: string, text: string): void {
+  const dir = dirname(resolve(file));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`--out ${file}: directory ${dir} does not exist; create it first (mkdir -p ${dir})`);
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    throw new CliError(`--out ${file}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}

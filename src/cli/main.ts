@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 /**
  * The `brume` command line: a table of subcommands (src/cli/commands/*), each returning an exit code.
- * Exit codes: 0 success, 1 invalid config or failed plan (problems listed on stderr), 2 usage error.
+ * Exit codes: 0 success, 1 invalid config or failed plan (problems listed on stderr), 2 usage error,
+ * 3 `brume diff --fail-on-danger` found a dangerous change, 4 `brume diff` would delete a protected
+ * resource (Pulumi refuses it at `up`; the diff says how to retire that one resource).
  * Bad input never prints a stack trace.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ConfigError } from "../config/errors.js";
-import { UsageError, type CliIO, type Command } from "./command.js";
+import { suggestKey } from "../config/primitives.js";
+import { CliError, UsageError, type CliIO, type Command } from "./command.js";
 import { bootstrapCommand } from "./commands/bootstrap.js";
 import { costCommand } from "./commands/cost.js";
 import { diffCommand } from "./commands/diff.js";
@@ -40,8 +46,22 @@ export const commands: Record<string, Command> = {
 export function usageText(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length)) + 3;
   const list = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`);
-  const details = Object.values(commands).map((c) => c.usage);
-  return `Usage: brume <command> [options]\n\nCommands:\n${list.join("\n")}\n\n${details.join("\n\n")}\n`;
+  return `Usage: brume <command> [options]\n\nCommands:\n${list.join("\n")}\n\nRun "brume <command> --help" for a command's options; "brume --version" prints the version.\n`;
+}
+
+/** The package's version, from the package.json above this file (src/cli or dist/src/cli). */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const file = join(dir, "package.json");
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "@brume/infra") return pkg.version ?? "0.0.0";
+    }
+    const up = dirname(dir);
+    if (up === dir) return "0.0.0";
+    dir = up;
+  }
 }
 
 const defaultIO: CliIO = {
@@ -49,24 +69,90 @@ const defaultIO: CliIO = {
   stderr: (t) => process.stderr.write(t),
 };
 
+/** The arguments before `--` (after it everything is a positional). */
+const optionArgs = (args: string[]) => (args.includes("--") ? args.slice(0, args.indexOf("--")) : args);
+
+/** The `--long` options a command's usage block lists (its options' one source for messages). */
+export function optionsOf(command: Command): string[] {
+  return [...new Set(command.usage.match(/--[a-z][a-z-]*/g) ?? [])];
+}
+
+/**
+ * Checks every command shares before it runs: `--x` with `--no-x` is a contradiction, not "the last
+ * one wins"; an `--out` directory that does not exist is refused before minutes of planning.
+ */
+function checkCommonArgs(args: string[]): void {
+  const opts = optionArgs(args);
+  const given = new Set(opts.filter((a) => a.startsWith("--")).map((a) => a.split("=")[0]!));
+  for (const flag of given) {
+    if (flag.startsWith("--no-") && given.has(`--${flag.slice(5)}`)) throw new UsageError(`--${flag.slice(5)} and ${flag} contradict each other; pass one of them`);
+  }
+  const outAt = opts.indexOf("--out");
+  const out = outAt >= 0 ? opts[outAt + 1] : opts.find((a) => a.startsWith("--out="))?.slice(6);
+  if (out !== undefined && !out.startsWith("--")) {
+    const dir = dirname(resolve(out));
+    if (!existsSync(dir)) throw new CliError(`--out ${out}: directory ${dir} does not exist; create it first (mkdir -p ${dir})`);
+  }
+}
+
+/** One line for a parseArgs error, with a did-you-mean from the command's options. */
+function parseArgsMessage(err: Error & { code?: string }, command: Command | undefined): string {
+  const unknown = /Unknown option '([^']+)'/.exec(err.message)?.[1];
+  if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && unknown) {
+    const hint = command ? suggestKey(unknown, optionsOf(command)) : undefined;
+    return `unknown option ${unknown}${hint ? ` (did you mean ${hint}?)` : ""}`;
+  }
+  if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    const extra = /Unexpected argument '([^']+)'/.exec(err.message)?.[1];
+    return `unexpected argument${extra ? ` "${extra}"` : ""}: this command takes options only`;
+  }
+  // "Option '--stack <value>' argument missing" and the like: the first sentence is the message.
+  return err.message.split(/\.\s|\n/)[0]!;
+}
+
 /** Runs the CLI and returns the exit code; never throws for bad input. */
 export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<number> {
   const [name, ...rest] = argv;
+  let command: Command | undefined;
   try {
+    if (name === "--version" || name === "-V" || name === "version") {
+      io.stdout(`${packageVersion()}\n`);
+      return 0;
+    }
     if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-      io.stdout(usageText());
+      const topic = name === "help" ? rest[0] : undefined;
+      if (topic !== undefined) {
+        const target = Object.hasOwn(commands, topic) ? commands[topic] : undefined;
+        if (!target) throw new UsageError(unknownCommand(topic));
+        io.stdout(`${target.usage}\n`);
+        return 0;
+      }
+      (name === undefined ? io.stderr : io.stdout)(usageText());
       return name === undefined ? 2 : 0;
     }
-    const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
-    if (!command) throw new UsageError(`unknown command "${name}"`);
+    command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+    if (!command) throw new UsageError(unknownCommand(name));
+    const opts = optionArgs(rest);
+    if (opts.includes("--help") || opts.includes("-h")) {
+      io.stdout(`${command.summary}\n\n${command.usage}\n`);
+      return 0;
+    }
+    checkCommonArgs(rest);
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr(`${err.message}\n`);
       return 1;
     }
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      io.stderr(`brume: ${(err as Error).message}\n\n${usageText()}`);
+    if (err instanceof CliError) {
+      io.stderr(`brume: ${err.message}\n`);
+      return 1;
+    }
+    const code = (err as { code?: string }).code;
+    if (err instanceof UsageError || code?.startsWith("ERR_PARSE_ARGS")) {
+      const message = err instanceof UsageError ? err.message : parseArgsMessage(err as Error, command);
+      const hint = command ? `Run "brume ${name} --help" for its options.` : `Run "brume help" for the commands.`;
+      io.stderr(`brume${command ? ` ${name}` : ""}: ${message}\n${hint}\n`);
       return 2;
     }
     if ((err as Error).name === "PlanError" || (err as Error).name === "CreationOrderError") {
@@ -75,6 +161,11 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
     }
     throw err;
   }
+}
+
+function unknownCommand(name: string): string {
+  const hint = suggestKey(name, Object.keys(commands));
+  return `unknown command "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}`;
 }
 
 // Run when executed directly (bin or tsx), not when imported by tests.

@@ -42,7 +42,9 @@ export function parseConfigText(text: string, format: ConfigFormat, source = `br
   // Positions come from a LineCounter: `linePos` is only filled in with prettyErrors, which also
   // rewrites the message.
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
+  // `merge: true`: YAML 1.1 merge keys (`<<: *defaults`), which YAML 1.2 dropped but most YAML
+  // users (Compose, GitLab CI, Kubernetes tools) expect (https://yaml.org/type/merge.html).
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter, merge: true });
   const at = (offset: number | undefined): string => {
     if (offset === undefined) return "(file)";
     const pos = lineCounter.linePos(offset);
@@ -51,7 +53,11 @@ export function parseConfigText(text: string, format: ConfigFormat, source = `br
   if (doc.errors.length > 0) {
     const issues: ConfigIssue[] = doc.errors.map((e) => ({
       path: e.linePos ? `(line ${e.linePos[0].line}, column ${e.linePos[0].col})` : at(e.pos?.[0]),
-      message: `YAML syntax error: ${e.message.split("\n")[0]}`,
+      // The library's advice (parseAllDocuments) is for programmers; the user needs one document.
+      message:
+        e.code === "MULTIPLE_DOCS"
+          ? "YAML syntax error: a brume config is one YAML document; remove the `---` separator and what follows (or move it to another file)"
+          : `YAML syntax error: ${e.message.split("\n")[0]}`,
     }));
     throw new ConfigError(issues, source);
   }
@@ -94,9 +100,24 @@ export function readConfigFile(file: string): unknown {
  * Validates a parsed document (schema, then cross-field rules) and applies defaults.
  * Throws ConfigError with every problem found; never anything else for bad input.
  */
+/** Keys brume once read, with what to do now (the unknown-key message alone does not say why). */
+const retiredKeys: Record<string, string> = {
+  acmeEmail: "TLS ends at the Google load balancer with Google-managed certificates: there is no ACME account any more; remove the line",
+};
+
+/** The fix a user needs on top of the schema's message: quoting numbers meant as text, retired keys. */
+function withHints(issue: ConfigIssue): ConfigIssue {
+  const key = issue.path.split(".").pop() ?? "";
+  if (/^unknown key/.test(issue.message) && Object.hasOwn(retiredKeys, key)) return { ...issue, message: `"${key}" is no longer a brume key: ${retiredKeys[key]}` };
+  if (/^expected string, got number/.test(issue.message)) {
+    return { ...issue, message: `${issue.message}: YAML reads unquoted digits as a number (1.10 becomes 1.1, 0123 loses its zero); quote the value as written, e.g. "${String(issue.value)}"` };
+  }
+  return issue;
+}
+
 export function validateConfig(doc: unknown, source?: string): BrumeConfig {
   const parsed = brumeConfigSchema.safeParse(doc);
-  if (!parsed.success) throw new ConfigError(issuesFromZod(parsed.error, doc), source);
+  if (!parsed.success) throw new ConfigError(issuesFromZod(parsed.error, doc).map(withHints), source);
   const issues = checkRules(parsed.data);
   if (issues.length > 0) throw new ConfigError(issues, source);
   return parsed.data;
@@ -124,7 +145,7 @@ export interface ResolvedEnvironment {
   cmekDataSecrets?: boolean;
 }
 
-export function resolveEnvironment(config: BrumeConfig, name: string): ResolvedEnvironment {
+export function resolveEnvironment(config: BrumeConfig, name: string, source = "brume:environment"): ResolvedEnvironment {
   // Own keys only: an environment named "constructor" must not find Object.prototype.constructor.
   const env = Object.hasOwn(config.environments, name) ? config.environments[name] : undefined;
   if (!env) {
@@ -132,7 +153,7 @@ export function resolveEnvironment(config: BrumeConfig, name: string): ResolvedE
     const hint = suggestKey(name, known);
     throw new ConfigError([
       {
-        path: "brume:environment",
+        path: source,
         message: `unknown environment "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; declared environments: ${known.join(", ")}`,
         value: name,
       },
@@ -166,6 +187,39 @@ export interface LoadStackOptions {
   overrides?: unknown;
   /** `brume:release` from Pulumi.<env>.yaml: the release state, applied over the overrides (see schema-release.ts). */
   release?: unknown;
+  /** Where the overrides come from, for messages (e.g. `Pulumi.dev.yaml`). @default "brume:overrides" */
+  overridesSource?: string;
+  /** Where the environment name comes from, for messages. @default "brume:environment" */
+  environmentSource?: string;
+}
+
+/** The named records of a config: an override may change their entries, never declare new ones. */
+const overridableRecords = ["services", "machines", "databases", "caches", "topics", "buckets", "secrets", "environments"] as const;
+
+/**
+ * Overrides of names the file does not declare: a stale override (after a rename) would otherwise
+ * create a half-defined entry and fail with a misleading "missing image".
+ */
+export function undeclaredOverrideIssues(raw: unknown, overrides: unknown, source: string): ConfigIssue[] {
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isObject(overrides)) return [];
+  const issues: ConfigIssue[] = [];
+  for (const record of overridableRecords) {
+    const over = overrides[record];
+    if (!isObject(over)) continue;
+    const declared = isObject(raw) && isObject(raw[record]) ? Object.keys(raw[record] as object) : [];
+    for (const name of Object.keys(over)) {
+      if (declared.includes(name) || over[name] === null) continue;
+      // A rename usually keeps the old name inside the new one (worker → ledger-worker).
+      const hint = suggestKey(name, declared) ?? declared.find((d) => d.includes(name) || name.includes(d));
+      const noun = record === "services" ? "service" : record === "machines" ? "machine group" : record.replace(/s$/, "").replace(/ie$/, "y");
+      issues.push({
+        path: `brume:overrides.${record}.${name}`,
+        message: `${source} overrides undeclared ${noun} "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; declared: ${declared.join(", ") || "none"}. Rename or remove the override, or make it a complete entry`,
+      });
+    }
+  }
+  return issues;
 }
 
 export interface LoadedStack {
@@ -180,12 +234,31 @@ export interface LoadedStack {
 export function loadStack(options: LoadStackOptions): LoadedStack {
   const file = options.configFile ? resolve(options.cwd ?? ".", options.configFile) : findConfigFile(options.cwd ?? ".");
   const raw = readConfigFile(file);
+  const overridesSource = options.overridesSource ?? "brume:overrides";
   // Overrides may set a strategy's shape per stack; the release state has the last word on its keys.
   const shaped = deepMerge(raw, options.overrides);
   const release = parseReleaseState(options.release, shaped, `${file} + ${releaseStateKey}`);
   const merged = applyReleaseState(shaped, release);
-  const layers = [...(options.overrides !== undefined ? ["brume:overrides"] : []), ...(options.release !== undefined ? [releaseStateKey] : [])];
-  const config = validateConfig(merged, layers.length ? `${file} + ${layers.join(" + ")}` : file);
+  const layers = [
+    ...(options.overrides !== undefined ? [overridesSource === "brume:overrides" ? "brume:overrides" : `${overridesSource} brume:overrides`] : []),
+    ...(options.release !== undefined ? [releaseStateKey] : []),
+  ];
+  let config: BrumeConfig;
+  try {
+    config = validateConfig(merged, layers.length ? `${file} + ${layers.join(" + ")}` : file);
+  } catch (err) {
+    // An override may declare a complete new entry (a database only one environment has); one that
+    // leaves a half-defined entry is named for what it is, a stale override (a rename), instead of
+    // "missing image" on an entry the file never declared.
+    const stale = err instanceof ConfigError ? undeclaredOverrideIssues(raw, options.overrides, overridesSource) : [];
+    if (stale.length === 0) throw err;
+    const entry = (path: string) => path.replace(/^brume:overrides\./, "");
+    const explained = (err as ConfigError).issues.filter((i) => stale.some((s) => i.path === entry(s.path) || i.path.startsWith(`${entry(s.path)}.`) || i.path.startsWith(`${entry(s.path)}[`)));
+    const rest = (err as ConfigError).issues.filter((i) => !explained.includes(i));
+    const relevant = stale.filter((s) => explained.some((i) => i.path === entry(s.path) || i.path.startsWith(`${entry(s.path)}.`) || i.path.startsWith(`${entry(s.path)}[`)));
+    if (relevant.length === 0) throw err;
+    throw new ConfigError([...relevant, ...rest], overridesSource);
+  }
   const shadowed = shadowWarnings(raw, options.overrides, release, options.environment, shaped);
-  return { file, config, environment: resolveEnvironment(config, options.environment), ...(shadowed.length ? { shadowed } : {}) };
+  return { file, config, environment: resolveEnvironment(config, options.environment, options.environmentSource), ...(shadowed.length ? { shadowed } : {}) };
 }

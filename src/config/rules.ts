@@ -3,6 +3,7 @@
  * schema accepted the document, so every value here has its validated type.
  */
 import { checkReleaseState } from "./rules-release.js";
+import { checkInputGaps } from "./rules-input-gaps.js";
 import { cacheTierProblems } from "./cache-tiers.js";
 import { checkCi } from "./rules-ci.js";
 import { checkEdge } from "./rules-edge.js";
@@ -79,6 +80,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const add = (path: string, message: string, value?: unknown) => issues.push({ path, message, value });
   checkServiceAccountIds(config, add);
+  issues.push(...checkInputGaps(config));
 
   const serviceNames = Object.keys(config.services);
   const machineNames = Object.keys(config.machines);

@@ -4,11 +4,9 @@
  * the mocks. The brume config is validated first, so bad input fails before any resource exists;
  * the program is handed that validated config rather than loading it a second time.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../config/errors.js";
-import { findConfigFile, loadStack, type LoadedStack } from "../config/load.js";
+import type { LoadedStack } from "../config/load.js";
+import { loadStackFiles, offlineSecretPlaceholder, type StackConfig } from "../config/stack-file.js";
 import { checkImages, renderImageViolations } from "./images.js";
 import { checkCreationOrder, CreationOrderError } from "./creation-order.js";
 import { secretValueIssues, secretValuesKey, setSecretCommand } from "../config/secret-values.js";
@@ -17,54 +15,8 @@ import { PlanError, runProgram, type Plan, type PlannedResource } from "./run.js
 import { secretsWithoutValue } from "./secret-values.js";
 import { edgeWarnings } from "./edge-warnings.js";
 
-export interface StackConfig {
-  /** Pulumi project name from Pulumi.yaml. */
-  project: string;
-  /** `namespace:key` → value. */
-  config: Record<string, unknown>;
-  secretKeys: string[];
-}
-
-/** Reads Pulumi.yaml and Pulumi.<stack>.yaml from a Pulumi project directory. */
-export function readStackConfig(projectDir: string, stack: string): StackConfig {
-  const projectFile = join(projectDir, "Pulumi.yaml");
-  const project = existsSync(projectFile)
-    ? String((parseYaml(readFileSync(projectFile, "utf8")) as { name?: unknown })?.name ?? "brume")
-    : "brume";
-  const stackFile = join(projectDir, `Pulumi.${stack}.yaml`);
-  const config: Record<string, unknown> = {};
-  const secretKeys: string[] = [];
-  if (existsSync(stackFile)) {
-    const doc = (parseYaml(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    for (const [rawKey, value] of Object.entries(doc.config ?? {})) {
-      const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
-      // Encrypted with the stack's secrets provider: offline we only know that it is a secret. An
-      // object with an encrypted leaf (`pulumi config set --secret --path`) reaches the program as
-      // one secret key, its leaves decrypted (https://github.com/pulumi/pulumi/pull/3342).
-      const { plain, secure } = withPlaceholders(value);
-      config[key] = plain;
-      if (secure) secretKeys.push(key);
-    }
-  }
-  return { project, config, secretKeys };
-}
-
-/** What an encrypted config value is offline: a secret whose value the plan cannot know. */
-export const offlineSecretPlaceholder = "offline-secret-placeholder";
-
-/** A config value with each `{ secure: … }` replaced by the placeholder; whether there was one. */
-function withPlaceholders(value: unknown): { plain: unknown; secure: boolean } {
-  if (value === null || typeof value !== "object") return { plain: value, secure: false };
-  if (!Array.isArray(value) && "secure" in value) return { plain: offlineSecretPlaceholder, secure: true };
-  let secure = false;
-  const convert = (v: unknown) => {
-    const out = withPlaceholders(v);
-    secure ||= out.secure;
-    return out.plain;
-  };
-  const plain = Array.isArray(value) ? value.map(convert) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v)]));
-  return { plain, secure };
-}
+// Pulumi.yaml / Pulumi.<stack>.yaml are read by the config layer (strict keys, file and line in errors).
+export { offlineSecretPlaceholder, readStackConfig, type StackConfig } from "../config/stack-file.js";
 
 export interface PlanStackOptions {
   stack: string;
@@ -123,21 +75,13 @@ function givenSecretValues(stackConfig: StackConfig): { names: string[]; plainte
 }
 
 export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
-  const configFile = resolve(options.configFile ?? findConfigFile("."));
-  const projectDir = resolve(options.projectDir ?? dirname(configFile));
-  const stackConfig = readStackConfig(projectDir, options.stack);
-  const environment = String(stackConfig.config["brume:environment"] ?? options.stack);
-  const overrides = stackConfig.config["brume:overrides"];
-  if (overrides !== undefined && (overrides === null || typeof overrides !== "object" || Array.isArray(overrides))) {
-    throw new ConfigError([{ path: "brume:overrides", message: "expected an object deep-merged over the config file", value: overrides }], join(projectDir, `Pulumi.${options.stack}.yaml`));
-  }
   // Validate before running anything: bad input never reaches the program.
-  const release = stackConfig.config["brume:release"];
-  const validated = loadStack({ configFile, environment, ...(overrides !== undefined ? { overrides } : {}), ...(release !== undefined ? { release } : {}) });
+  const { inputs, loaded: validated } = loadStackFiles(options);
+  const { configFile, stackConfig, environment, stackFile } = inputs;
   const loaded = options.asPulumiDelivery ? asPulumiDelivery(validated) : validated;
   const given = givenSecretValues(stackConfig);
   const valueIssues = secretValueIssues(loaded.config, given.names, given.plaintext, options.stack);
-  if (valueIssues.length > 0) throw new ConfigError(valueIssues, join(projectDir, `Pulumi.${options.stack}.yaml`));
+  if (valueIssues.length > 0) throw new ConfigError(valueIssues, stackFile);
   // The program module creates nothing at import time, so it is loaded before the run: the run
   // can then switch stack traces off (see runProgram's `stackTraces`).
   const { default: program } = await import("../program/index.js");
@@ -168,7 +112,7 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
     if (violations.length > 0) throw new PlanError(renderImageViolations(violations));
   }
   // The config as validated (asPulumiDelivery changes only what the program ran with).
-  return { plan, loaded: validated, warnings: [...(validated.shadowed ?? []), ...stackWarnings(plan, loaded, options.stack)] };
+  return { plan, loaded: validated, warnings: [...stackConfig.warnings, ...(validated.shadowed ?? []), ...stackWarnings(plan, loaded, options.stack)] };
 }
 
 /** The warnings of a brume stack's plan, each fix naming the `brume:secrets` key of the secret. */

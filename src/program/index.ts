@@ -14,10 +14,15 @@ import { dirname } from "node:path";
 import { Project } from "../components/project/project.js";
 import { ConfigError } from "../config/errors.js";
 import { loadStack, type LoadedStack } from "../config/load.js";
+import { stackKeyIssues } from "../config/stack-file.js";
 import { parseSecretValues, secretValueIssues, secretValuesKey } from "../config/secret-values.js";
 
 /** Reads the stack config and the brume config; bad input becomes a RunError (no stack trace). */
 export function loadStackFromPulumiConfig(): LoadedStack {
+  // The same strictness as the CLI (src/config/stack-file.ts): `brume:overides` is an error, not a
+  // plan without the overrides.
+  const keyIssues = stackKeyIssues(Object.keys(pulumi.runtime.allConfig()), pulumi.getProject());
+  if (keyIssues.length > 0) throw new pulumi.RunError(new ConfigError(keyIssues, `Pulumi.${pulumi.getStack()}.yaml`).message);
   const cfg = new pulumi.Config("brume");
   const configFile = cfg.get("configFile");
   const overrides = cfg.getObject<unknown>("overrides");
@@ -26,7 +31,7 @@ export function loadStackFromPulumiConfig(): LoadedStack {
     return loadStack({
       environment: cfg.get("environment") ?? pulumi.getStack(),
       ...(configFile ? { configFile } : {}),
-      ...(overrides !== undefined ? { overrides } : {}),
+      ...(overrides !== undefined ? { overrides, overridesSource: `Pulumi.${pulumi.getStack()}.yaml` } : {}),
       ...(release !== undefined ? { release } : {}),
     });
   } catch (err) {

@@ -27,11 +27,22 @@ describe("diffInputs", () => {
   it("reports nested paths with old → new and absent sides", () => {
     expect(diffInputs({ a: { b: 1, c: [1, 2] }, d: "x", s: "[secret]" }, { a: { b: 2, c: [1, 2, 3] }, e: true, s: "[secret]" })).toEqual([
       { path: "a.b", old: 1, new: 2 },
-      { path: "a.c", old: [1, 2], new: [1, 2, 3] },
+      { path: "a.c[2]", new: 3 },
       { path: "d", old: "x" },
       { path: "e", new: true },
     ]);
     expect(diffInputs({ l: [{ n: "a" }, { n: "b" }] }, { l: [{ n: "a" }, { n: "c" }] })).toEqual([{ path: "l[1].n", old: "b", new: "c" }]);
+  });
+
+  it("shows array changes element by element: a NetworkPolicy rule added keeps the gateway ranges visible (newcomer 14)", () => {
+    const gateway = { from: [{ ipBlock: { cidr: "35.191.0.0/16" } }, { ipBlock: { cidr: "130.211.0.0/22" } }], ports: [{ port: 8080, protocol: "TCP" }] };
+    const caller = { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "notifier" } } }], ports: [{ port: 8080, protocol: "TCP" }] };
+    expect(diffInputs({ spec: { ingress: [gateway] } }, { spec: { ingress: [gateway, caller] } })).toEqual([{ path: "spec.ingress[1]", new: caller }]);
+    expect(diffInputs({ spec: { ingress: [gateway, caller] } }, { spec: { ingress: [caller] } })).toEqual([{ path: "spec.ingress[0]", old: gateway }]);
+    // Scalars: the range removed and the one added, each at its index; a reorder is the whole array.
+    expect(diffInputs({ r: ["10.0.0.0/20", "10.8.0.0/13"] }, { r: ["10.0.0.0/20", "10.9.0.0/16", "10.8.0.0/13"] })).toEqual([{ path: "r[1]", new: "10.9.0.0/16" }]);
+    expect(diffInputs({ r: ["a", "b"] }, { r: ["a", "c"] })).toEqual([{ path: "r[1]", old: "b", new: "c" }]);
+    expect(diffInputs({ r: ["a", "b"] }, { r: ["b", "a"] })).toEqual([{ path: "r", old: ["a", "b"], new: ["b", "a"] }]);
   });
 });
 

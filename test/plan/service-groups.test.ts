@@ -19,8 +19,11 @@ function broAiVariant(extraServices: number): string {
   const dir = mkdtempSync(join(tmpdir(), "brume-groups-"));
   const doc = parseYaml(readFileSync(examplePath("bro-ai", "brume.yaml"), "utf8"));
   doc.observability = { ...doc.observability, tracing: { samplingPercent: 10 } };
-  const [, template] = Object.entries(doc.services as Record<string, { runner?: string }>).find(([, s]) => (s.runner ?? "kubernetes") === "kubernetes")!;
-  for (let i = 0; i < extraServices; i++) doc.services[`extra-${i}`] = { ...template, image: `europe-docker.pkg.dev/shop-shared/apps/extra-${i}:1.0.${i}` };
+  const [, template] = Object.entries(doc.services as Record<string, { runner?: string; expose?: Record<string, unknown> }>).find(([, s]) => (s.runner ?? "kubernetes") === "kubernetes")!;
+  // Each copy routes its own path: two services on one host and path are refused (src/config/rules-input-gaps.ts).
+  for (let i = 0; i < extraServices; i++) {
+    doc.services[`extra-${i}`] = { ...template, image: `europe-docker.pkg.dev/shop-shared/apps/extra-${i}:1.0.${i}`, ...(template.expose ? { expose: { ...template.expose, paths: [`/extra-${i}`] } } : {}) };
+  }
   writeFileSync(join(dir, "brume.yaml"), stringifyYaml(doc, { aliasDuplicateObjects: false }));
   for (const file of ["Pulumi.yaml", "Pulumi.prod.yaml", "Pulumi.stage.yaml"]) copyFileSync(examplePath("bro-ai", file), join(dir, file));
   cpSync(examplePath("bro-ai", "services"), join(dir, "services"), { recursive: true }); // build contexts

@@ -171,9 +171,9 @@ describe("the Slack token (gcp-review 9: never read back from Secret Manager)", 
   });
 });
 
-describe("README: Secret values", () => {
-  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("### Secret values"), readme.indexOf("### CIDR plan"));
+describe("docs/config.md: Secret values", () => {
+  const readme = readFileSync(join(repoRoot, "docs", "config.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Secret values"), readme.indexOf("## CIDR plan"));
 
   it("shows the command the errors and warnings give, and the stack config it produces", () => {
     const command = /```sh\n(.*)\n```/.exec(section)![1]!;

@@ -107,9 +107,9 @@ describe("upgrades from the last release keep data", () => {
     });
   }
 
-  it("the README's upgrade section shows exactly these pins", () => {
-    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("## Upgrading an environment created with 0.1.0"));
+  it("docs/upgrades.md shows exactly these pins", () => {
+    const readme = readFileSync(join(repoRoot, "docs", "upgrades.md"), "utf8");
+    const section = readme.slice(readme.indexOf("# Upgrading an environment created with 0.1.0"));
     const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
     expect(parseYaml(block ?? "")).toEqual(upgradePins("prod"));
   });

@@ -1,6 +1,5 @@
-import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { stackOptions, UsageError, type Command } from "../command.js";
+import { writeOutput, stackOptions, UsageError, type Command } from "../command.js";
 import { parseAssumptions } from "./diff.js";
 
 export const costCommand: Command = {
@@ -33,7 +32,7 @@ export const costCommand: Command = {
     });
     // The config's cost.assumptions, then --assume over them.
     const text = renderCost(estimateCost(plan, { ...loaded.config.cost.assumptions, ...assumptions }), format as "md" | "json" | "text");
-    if (values.out) writeFileSync(values.out, text);
+    if (values.out) writeOutput(values.out, text);
     else io.stdout(text);
     return 0;
   },

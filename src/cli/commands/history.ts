@@ -1,8 +1,6 @@
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/errors.js";
 import type { BrumeConfig } from "../../config/schema.js";
-import { findConfigFile } from "../../config/load.js";
 import { UsageError, type Command } from "../command.js";
 
 export const historyCommand: Command = {
@@ -23,19 +21,13 @@ export const historyCommand: Command = {
       if (service !== undefined) throw new UsageError(`history --machines <group> takes no service name`);
     } else if (!service || extra.length > 0) throw new UsageError(`history needs exactly one service name, or --machines <group>`);
     if (!values.stack) throw new UsageError(`history needs --stack <env>`);
-    const configFile = resolve(values.config ?? findConfigFile("."));
-    const { readStackConfig } = await import("../../plan/stack.js");
-    const { loadStack } = await import("../../config/load.js");
+    const { loadStackFiles } = await import("../../config/stack-file.js");
     const { deployedReleases, servingVersion, versionOfImage } = await import("../../components/strategy/strategy.js");
     const { imageDigest } = await import("../../components/service/manifests.js");
-    const { dirname } = await import("node:path");
-    const stackConfig = readStackConfig(resolve(values["project-dir"] ?? dirname(configFile)), values.stack);
-    const overrides = stackConfig.config["brume:overrides"];
-    const loaded = loadStack({
-      configFile,
-      environment: String(stackConfig.config["brume:environment"] ?? values.stack),
-      ...(overrides !== undefined ? { overrides } : {}),
-      ...(stackConfig.config["brume:release"] !== undefined ? { release: stackConfig.config["brume:release"] } : {}),
+    const { loaded } = loadStackFiles({
+      stack: values.stack,
+      ...(values.config ? { configFile: values.config } : {}),
+      ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
     });
     if (values.machines !== undefined) {
       io.stdout(await machineHistory(loaded.config, values.machines, values.stack));

@@ -1,6 +1,5 @@
-import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { stackOptions, UsageError, type Command } from "../command.js";
+import { writeOutput, stackOptions, UsageError, type Command } from "../command.js";
 
 export const planCommand: Command = {
   summary: "Plan a stack offline (no credentials, no Pulumi CLI) and print its resource graph",
@@ -49,7 +48,7 @@ Warnings (a secret a workload reads that nothing gives a value, with the command
     // What the plan accepts but the environment would not run as declared (secrets without a value).
     for (const warning of warnings) io.stderr(`warning: ${warning}\n`);
     const text = renderPlan(plan, format as "json" | "text" | "md");
-    if (values.out) writeFileSync(values.out, text);
+    if (values.out) writeOutput(values.out, text);
     else io.stdout(text);
     if (!values["no-quota"] && (values.quota || format === "text")) {
       const [{ quotaDemand }, { quotaSummary, renderQuota }] = await Promise.all([import("../../review/quota/demand.js"), import("../../review/quota/render.js")]);

@@ -1,6 +1,5 @@
-import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { stackOptions, UsageError, type Command } from "../command.js";
+import { writeOutput, stackOptions, UsageError, type Command } from "../command.js";
 
 export const quotaCommand: Command = {
   summary: "Peak Compute Engine quota demand of a stack (vCPU per family, SSD GB, addresses) from its offline plan",
@@ -27,7 +26,7 @@ export const quotaCommand: Command = {
       ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
     });
     const text = renderQuota(quotaDemand(plan), format as "json" | "text" | "md");
-    if (values.out) writeFileSync(values.out, text);
+    if (values.out) writeOutput(values.out, text);
     else io.stdout(text);
     return 0;
   },

@@ -1,6 +1,5 @@
-import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { stackOptions, type Command } from "../command.js";
+import { writeOutput, stackOptions, type Command } from "../command.js";
 
 export const runbookCommand: Command = {
   summary: "Print the Markdown disaster-recovery runbook of a stack, generated from its offline plan",
@@ -26,7 +25,7 @@ export const runbookCommand: Command = {
       ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
     });
     const text = runbookOf(plan, loaded);
-    if (values.out) writeFileSync(values.out, text);
+    if (values.out) writeOutput(values.out, text);
     else io.stdout(text);
     return 0;
   },

@@ -10,7 +10,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/errors.js";
-import { findConfigFile } from "../../config/load.js";
+import { suggestKey } from "../../config/primitives.js";
+import { resolveStackInputs } from "../../config/stack-file.js";
 import { UsageError, type Command } from "../command.js";
 import { editReleaseState, stackFileDrift, stateOf } from "./state-file.js";
 import { machineStep, serviceStep, steps, type Step } from "./steps.js";
@@ -63,7 +64,10 @@ export const releaseCommand: Command = {
       strict: true,
     });
     const [step, ...rest] = positionals;
-    if (!step || !(all as readonly string[]).includes(step)) throw new UsageError(`release needs a step: ${all.join(" | ")}`);
+    if (!step || !(all as readonly string[]).includes(step)) {
+      const hint = step ? suggestKey(step, [...all, "run"]) : undefined;
+      throw new UsageError(step ? `unknown release step "${step}"${hint ? ` (did you mean "${hint}"?)` : ""}; steps: ${all.join(" | ")} | run` : `release needs a step: ${all.join(" | ")} | run`);
+    }
     const machines = values.machines;
     const service = machines === undefined ? rest.shift() : undefined;
     let weight: number | undefined;
@@ -84,9 +88,12 @@ export const releaseCommand: Command = {
     if (step !== "start" && (values.image !== undefined || values.version !== undefined)) throw new UsageError(`--image and --version only apply to start`);
     if (machines === undefined && (values.image?.length ?? 0) > 1) throw new UsageError(`a service release takes one --image`);
 
-    const configFile = resolve(values.config ?? findConfigFile("."));
-    const projectDir = resolve(values["project-dir"] ?? dirname(configFile));
-    const stackFile = join(projectDir, `Pulumi.${values.stack}.yaml`);
+    // The same lookup as every command: --config, else the stack's brume:configFile, else brume.yaml.
+    const { configFile, projectDir, stackFile } = resolveStackInputs({
+      stack: values.stack,
+      ...(values.config ? { configFile: values.config } : {}),
+      ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
+    });
     const { planStack } = await import("../../plan/stack.js");
     const before = await planStack({ stack: values.stack, configFile, projectDir });
 

@@ -82,8 +82,9 @@ export interface GitBaseOptions {
 }
 
 /**
- * Plans `stack` from the config files at `ref` with the current code. A stack or config file
- * that does not exist at `ref` gives an empty plan (everything is created).
+ * Plans `stack` from the config files at `ref` with the current code. A config file that does not
+ * exist at `ref` gives an empty plan (everything is created); a missing Pulumi.<stack>.yaml is
+ * planned with defaults, as `brume plan` does.
  */
 export async function planAtGitRef(options: GitBaseOptions): Promise<Plan> {
   const configFile = resolve(options.configFile);
@@ -103,7 +104,9 @@ export async function planAtGitRef(options: GitBaseOptions): Promise<Plan> {
     const baseConfig = join(tmp, relConfigDir, basename(configFile));
     const baseProjectDir = join(tmp, relProjectDir);
     const project = projectName(join(baseProjectDir, "Pulumi.yaml")) ?? projectName(join(projectDir, "Pulumi.yaml")) ?? "brume";
-    if (!existsSync(baseConfig) || !existsSync(join(baseProjectDir, `Pulumi.${options.stack}.yaml`))) return emptyPlan(project, options.stack);
+    // No config file at the base: nothing was deployed from it. A config without this stack's
+    // Pulumi.<stack>.yaml is planned with defaults, as `brume plan` plans it (not as a new stack).
+    if (!existsSync(baseConfig)) return emptyPlan(project, options.stack);
     // The base is what is deployed: its creation order is history, not this change's business.
     const { plan } = await planStack({ stack: options.stack, configFile: baseConfig, projectDir: baseProjectDir, creationOrder: false });
     return plan;

@@ -60,6 +60,20 @@ export interface PlanDiff {
   counts: DiffCounts;
   /** URNs of components (custom: false) on either side whose subtree changed. */
   changedComponents: string[];
+  /** Protected resources this change deletes: `pulumi up` refuses them (`brume diff` exits 4). */
+  protectedDeletes: string[];
+  /** Deleted + created pairs whose inputs differ only by a name, with the config that keeps them. */
+  renames: ProbableRename[];
+}
+
+export interface ProbableRename {
+  from: string;
+  to: string;
+  type: string;
+  oldUrn: string;
+  newUrn: string;
+  /** What to do about it (keep the name, or `pulumi state rename`). */
+  fix: string;
 }
 
 /**
@@ -84,7 +98,8 @@ export const statefulTypes: ReadonlySet<string> = new Set([
   "kubernetes:core/v1:PersistentVolume",
 ]);
 
-const isIamType = (type: string) => /iam(member|binding|policy)/i.test(type.split(":").pop() ?? "");
+/** A cloud IAM grant (not the plan's readiness waits, dynamic resources named after the grant they wait for). */
+const isIamType = (type: string) => !type.startsWith("pulumi-nodejs:") && /iam(member|binding|policy)/i.test(type.split(":").pop() ?? "");
 
 /** Basic roles grant every permission of a project: never a least-privilege grant. */
 export const basicRoles: ReadonlySet<string> = new Set(["roles/owner", "roles/editor", "roles/viewer"]);
@@ -122,7 +137,8 @@ const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
 /**
  * Changed paths between two input trees: objects recurse by key, arrays of objects of equal
- * length recurse by index, anything else is reported whole at its path.
+ * length recurse by index, other arrays element by element (removed / added elements at their
+ * index), anything else is reported whole at its path.
  */
 export function diffInputs(a: unknown, b: unknown, path = "", out: InputChange[] = []): InputChange[] {
   if (same(a, b)) return out;
@@ -132,6 +148,27 @@ export function diffInputs(a: unknown, b: unknown, path = "", out: InputChange[]
   }
   if (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.some((x) => isPlainObject(x) || Array.isArray(x))) {
     a.forEach((x, i) => diffInputs(x, b[i], `${path}[${i}]`, out));
+    return out;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    // Element by element, as `pulumi preview --diff` shows arrays: the elements only the old array
+    // has (removed), those only the new one has (added); one change where both sit at one index.
+    const unmatched = [...b.keys()];
+    const removed: number[] = [];
+    a.forEach((x, i) => {
+      const at = unmatched.findIndex((j) => same(x, b[j]));
+      if (at >= 0) unmatched.splice(at, 1);
+      else removed.push(i);
+    });
+    const added = new Set(unmatched);
+    for (const i of removed) {
+      const change: InputChange = { path: `${path}[${i}]`, old: a[i] };
+      if (added.delete(i)) change.new = b[i];
+      out.push(change);
+    }
+    for (const j of added) out.push({ path: `${path}[${j}]`, new: b[j] });
+    // Only an order change: the whole array, since the positions are what changed.
+    if (removed.length === 0 && unmatched.length === 0) out.push({ path: path || "(inputs)", old: a, new: b });
     return out;
   }
   const change: InputChange = { path: path || "(inputs)" };
@@ -166,9 +203,87 @@ function iamGrant(r: PlannedResource): { role: string; members: string[] } {
   return { role, members };
 }
 
-function iamDanger(before: PlannedResource | undefined, after: PlannedResource): Danger | undefined {
+/**
+ * Roles that let a member act as another identity or administer access: never "least privilege",
+ * even to a new identity (impersonation: https://cloud.google.com/iam/docs/service-account-impersonation).
+ */
+export function isPowerfulRole(role: string): boolean {
+  return (
+    basicRoles.has(role) ||
+    /^roles\/iam\.(serviceAccountTokenCreator|serviceAccountUser|workloadIdentityUser|serviceAccountKeyAdmin|serviceAccountAdmin|securityAdmin|roleAdmin)$/.test(role) ||
+    /^roles\/resourcemanager\./.test(role) ||
+    roleRank(role) >= 4
+  );
+}
+
+/** Impersonation roles: harmless only on an identity created by the same change. */
+const impersonationRoles = new Set(["roles/iam.serviceAccountTokenCreator", "roles/iam.serviceAccountUser", "roles/iam.workloadIdentityUser"]);
+
+/**
+ * Project-level roles of services without resource-level IAM, granted to a workload's own identity:
+ * Cloud SQL connections (cloudsql.client has no instance-level binding), logs, metrics, traces, and
+ * the GKE node role (https://cloud.google.com/sql/docs/postgres/iam-roles,
+ * https://cloud.google.com/kubernetes-engine/docs/how-to/service-accounts#default-gke-service-agent).
+ */
+const projectLevelLeastPrivilege = new Set([
+  "roles/cloudsql.client",
+  "roles/cloudsql.instanceUser",
+  "roles/logging.logWriter",
+  "roles/monitoring.metricWriter",
+  "roles/cloudtrace.agent",
+  "roles/container.defaultNodeServiceAccount",
+]);
+
+/** What a change creates that a grant can be scoped to or given to. */
+export interface CreatedScope {
+  /** `serviceAccount:<email>` of created service accounts and `[ns/name]` of created Kubernetes service accounts. */
+  members: Set<string>;
+  /** Ids and names of created resources (topics, secrets, repositories, keys, service accounts …). */
+  ids: Set<string>;
+}
+
+export function createdScope(created: readonly PlannedResource[]): CreatedScope {
+  const members = new Set<string>();
+  const ids = new Set<string>();
+  for (const r of created) {
+    const i = r.inputs;
+    if (r.type === "gcp:serviceaccount/account:Account" && typeof i.accountId === "string" && typeof i.project === "string") {
+      const email = `${i.accountId}@${i.project}.iam.gserviceaccount.com`;
+      members.add(`serviceAccount:${email}`);
+      ids.add(`projects/${i.project}/serviceAccounts/${email}`);
+      ids.add(email);
+    }
+    if (r.type === "kubernetes:core/v1:ServiceAccount" && isPlainObject(i.metadata)) members.add(`[${String(i.metadata.namespace ?? "default")}/${String(i.metadata.name)}]`);
+    if (r.type === "gcp:kms/cryptoKey:CryptoKey" && typeof i.keyRing === "string") ids.add(`${i.keyRing}/cryptoKeys/${String(i.name)}`);
+    else for (const key of ["name", "secretId", "repositoryId", "bucket"]) if (typeof i[key] === "string") ids.add(i[key] as string);
+  }
+  return { members, ids };
+}
+
+const grantTargets = ["serviceAccountId", "topic", "subscription", "secretId", "repository", "cryptoKeyId", "bucket", "instance", "dataset"];
+
+/**
+ * A new grant that widens nothing that exists: a least-privilege role, to identities the same change
+ * creates, scoped to a resource (or a project-level role of a service without resource-level IAM);
+ * or any least-privilege role on a resource the same change creates. Impersonation roles only on a
+ * service account the same change creates. Public members and basic roles never qualify.
+ */
+function grantWithinChange(after: PlannedResource, grant: { role: string; members: string[] }, scope: CreatedScope): boolean {
+  if (grant.members.length === 0 || grant.members.some((m) => publicMembers.has(m))) return false;
+  const target = grantTargets.map((k) => after.inputs[k]).find((v): v is string => typeof v === "string");
+  const targetIsNew = target !== undefined && (scope.ids.has(target) || [...scope.ids].some((id) => id.includes("/") ? false : target.endsWith(`/${id}`)));
+  if (impersonationRoles.has(grant.role)) return after.type.startsWith("gcp:serviceaccount/") && targetIsNew;
+  if (isPowerfulRole(grant.role)) return false;
+  const newMembers = grant.members.every((m) => scope.members.has(m) || [...scope.members].some((k) => k.startsWith("[") && m.endsWith(k)));
+  const projectLevel = /^gcp:(projects|folders|organizations)\//.test(after.type);
+  if (projectLevel) return newMembers && projectLevelLeastPrivilege.has(grant.role);
+  return newMembers || targetIsNew;
+}
+
+function iamDanger(before: PlannedResource | undefined, after: PlannedResource, scope?: CreatedScope): Danger | undefined {
   if (!isIamType(after.type)) return undefined;
   const now = iamGrant(after);
+  if (before === undefined && scope && grantWithinChange(after, now, scope)) return undefined;
   const was = before ? iamGrant(before) : { role: "", members: [] };
   const added = now.members.filter((m) => !was.members.includes(m));
   const broader = before !== undefined && now.role !== was.role && roleRank(now.role) >= roleRank(was.role);
@@ -193,8 +308,12 @@ function iamDanger(before: PlannedResource | undefined, after: PlannedResource):
 /** Firewall / authorized ranges that open to the internet. */
 function exposureDanger(before: PlannedResource | undefined, after: PlannedResource): Danger | undefined {
   if (after.type !== "gcp:compute/firewall:Firewall") return undefined;
+  // A rule with `denies` and no `allows` closes what it matches (the baseline deny-all ingress):
+  // a firewall rule has either allow or deny entries, never both
+  // (https://cloud.google.com/firewall/docs/firewalls#firewall_rule_components).
+  const allows = (r: PlannedResource) => Array.isArray(r.inputs.allows) && r.inputs.allows.length > 0;
   const open = (r: PlannedResource | undefined) =>
-    r !== undefined && Array.isArray(r.inputs.sourceRanges) && r.inputs.sourceRanges.includes("0.0.0.0/0") && r.inputs.direction !== "EGRESS";
+    r !== undefined && allows(r) && Array.isArray(r.inputs.sourceRanges) && r.inputs.sourceRanges.includes("0.0.0.0/0") && r.inputs.direction !== "EGRESS";
   if (!open(after) || open(before)) return undefined;
   return { kind: "exposure", urn: after.urn, type: after.type, name: after.name, message: "opens ingress from 0.0.0.0/0 (the internet)" };
 }
@@ -207,6 +326,7 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
   const headComponent = componentOf(head);
   const changes: ResourceChange[] = [];
   const dangers: Danger[] = [];
+  const protectedDeletes: string[] = [];
   let unchanged = 0;
 
   const created = [...after.values()].filter((r) => !before.has(r.urn));
@@ -223,13 +343,20 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
     if (old) movedTo.set(old.urn, r.urn);
   }
   const movedFrom = new Map([...movedTo].map(([a, b]) => [b, a]));
+  const scope = createdScope(created);
+  const renames = probableRenames(
+    deleted.filter((r) => !movedTo.has(r.urn)),
+    created.filter((r) => !movedFrom.has(r.urn)),
+  );
 
   for (const r of after.values()) {
     const old = before.get(r.urn);
     if (!old) {
       const notes = movedFrom.has(r.urn) ? [`same physical resource as ${movedFrom.get(r.urn)}: add an alias to keep it instead of replacing it`] : [];
+      const rename = renames.byNew.get(r.urn);
+      if (rename) notes.push(`probable rename of ${rename.old.urn} ("${rename.from}" → "${rename.to}"): ${renameFix(rename)}`);
       changes.push({ urn: r.urn, type: r.type, name: r.name, kind: "create", component: headComponent(r), protect: r.protect, changes: [], replaceReasons: [], notes });
-      const d = iamDanger(undefined, r) ?? exposureDanger(undefined, r);
+      const d = iamDanger(undefined, r, scope) ?? exposureDanger(undefined, r);
       if (d) dangers.push(d);
       continue;
     }
@@ -246,7 +373,13 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
     if (providerChanged) reasons.push("the resource moves to another provider (Pulumi replaces it)");
     const kind: ChangeKind = reasons.length > 0 ? "replace" : "update";
     const protect = old.protect || r.protect;
-    changes.push({ urn: r.urn, type: r.type, name: r.name, kind, component: headComponent(r), protect, changes: inputChanges, replaceReasons: reasons, notes: [] });
+    const updateNotes: string[] = [];
+    // A new machine type restarts the instance: minutes of downtime (and a failover for HA).
+    // https://cloud.google.com/sql/docs/postgres/edit-instance#edit_an_instance (settings that restart)
+    if (kind === "update" && r.type === "gcp:sql/databaseInstance:DatabaseInstance" && inputChanges.some((c) => c.path === "settings.tier")) {
+      updateNotes.push("the tier change restarts the instance (a few minutes of downtime): apply it in a maintenance window");
+    }
+    changes.push({ urn: r.urn, type: r.type, name: r.name, kind, component: headComponent(r), protect, changes: inputChanges, replaceReasons: reasons, notes: updateNotes });
     if (kind === "replace" && statefulTypes.has(r.type)) {
       dangers.push({ kind: "stateful-replace", urn: r.urn, type: r.type, name: r.name, message: `likely REPLACED (data loss): ${reasons.join("; ")}` });
     }
@@ -262,11 +395,18 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
     if (after.has(r.urn)) continue;
     const moved = movedTo.get(r.urn);
     const notes = moved ? [`URN changed to ${moved} (renamed or re-parented): without an alias Pulumi deletes and recreates it`] : [];
+    const rename = renames.byOld.get(r.urn);
+    if (rename) notes.push(`probable rename to ${rename.created.urn} ("${rename.from}" → "${rename.to}"): ${renameFix(rename)}`);
     changes.push({ urn: r.urn, type: r.type, name: r.name, kind: "delete", component: baseComponent(r), protect: r.protect, changes: [], replaceReasons: [], notes });
+    // As Terraform's prevent_destroy at plan time: `pulumi up` refuses to delete a protected
+    // resource (https://www.pulumi.com/docs/iac/concepts/options/protect/), so the diff says how to
+    // retire this one without unprotecting the others.
+    const retire = r.protect ? `; ${retireHint(r.urn, base.stack)}` : "";
+    if (r.protect) protectedDeletes.push(r.urn);
     if (statefulTypes.has(r.type)) {
-      dangers.push({ kind: "stateful-delete", urn: r.urn, type: r.type, name: r.name, message: `DELETED (data loss)${moved ? " and recreated under a new URN" : ""}` });
+      dangers.push({ kind: "stateful-delete", urn: r.urn, type: r.type, name: r.name, message: `DELETED (data loss)${moved ? " and recreated under a new URN" : ""}${rename ? ` (probable rename: ${renameFix(rename)})` : ""}${retire}` });
     } else if (r.protect) {
-      dangers.push({ kind: "protected", urn: r.urn, type: r.type, name: r.name, message: "protected resource is deleted (Pulumi refuses until unprotected)" });
+      dangers.push({ kind: "protected", urn: r.urn, type: r.type, name: r.name, message: `protected resource is deleted (Pulumi refuses until unprotected)${retire}` });
     }
   }
 
@@ -291,6 +431,8 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
     dangers,
     counts,
     changedComponents: changedComponents(base, head, changes),
+    protectedDeletes,
+    renames: [...renames.byOld.values()].map((r) => ({ from: r.from, to: r.to, type: r.old.type, oldUrn: r.old.urn, newUrn: r.created.urn, fix: renameFix(r) })),
   };
 }
 
@@ -316,4 +458,73 @@ function changedComponents(base: Plan, head: Plan, changes: ResourceChange[]): s
 /** An empty plan: the base of a stack that does not exist yet. */
 export function emptyPlan(project: string, stack: string): Plan {
   return { project, stack, resources: [], outputs: {} };
+}
+
+/** The name part two resource names differ by: `shop-prod-svc-worker-db` / `shop-prod-svc-ledger-worker-db` → worker, ledger-worker. */
+export function nameDelta(a: string, b: string): { from: string; to: string } | undefined {
+  if (a === b) return undefined;
+  let p = 0;
+  while (p < a.length && p < b.length && a[p] === b[p]) p++;
+  // Keep whole dash-separated words: back up to the start of the word.
+  while (p > 0 && a[p - 1] !== "-") p--;
+  let q = 0;
+  while (q < a.length - p && q < b.length - p && a[a.length - 1 - q] === b[b.length - 1 - q]) q++;
+  while (q > 0 && a[a.length - q] !== "-") q--;
+  const from = a.slice(p, a.length - q);
+  const to = b.slice(p, b.length - q);
+  return from && to ? { from, to } : undefined;
+}
+
+interface RenamePair {
+  old: PlannedResource;
+  created: PlannedResource;
+  from: string;
+  to: string;
+}
+
+/**
+ * Deleted and created resources of the same type whose inputs are equal once the old name is
+ * replaced by the new one: a rename in the config, which Pulumi would carry out as delete + create.
+ */
+export function probableRenames(deleted: readonly PlannedResource[], created: readonly PlannedResource[]): { byOld: Map<string, RenamePair>; byNew: Map<string, RenamePair> } {
+  const byOld = new Map<string, RenamePair>();
+  const byNew = new Map<string, RenamePair>();
+  const createdByType = new Map<string, PlannedResource[]>();
+  for (const r of created) createdByType.set(r.type, [...(createdByType.get(r.type) ?? []), r]);
+  for (const old of deleted) {
+    for (const candidate of createdByType.get(old.type) ?? []) {
+      if (byNew.has(candidate.urn)) continue;
+      const delta = nameDelta(old.name, candidate.name);
+      if (!delta) continue;
+      const renamed = JSON.stringify(old.inputs).split(delta.from).join(delta.to);
+      if (renamed !== JSON.stringify(candidate.inputs)) continue;
+      const pair = { old, created: candidate, ...delta };
+      byOld.set(old.urn, pair);
+      byNew.set(candidate.urn, pair);
+      break;
+    }
+  }
+  return { byOld, byNew };
+}
+
+/** The config section whose entries a component type comes from (named in the rename hint). */
+const renamableSections: Record<string, string> = {
+  "brume:service:Service": "services",
+  "brume:database:Database": "databases",
+  "brume:cache:Cache": "caches",
+  "brume:storage:Bucket": "buckets",
+  "brume:messaging:Topic": "topics",
+};
+
+function renameFix(pair: RenamePair): string {
+  const section = Object.entries(renamableSections).find(([type]) => pair.old.urn.includes(`${type}$`) || pair.old.urn.includes(`::${type}`))?.[1];
+  const where = section ? `${section}.${pair.to}` : `"${pair.to}"`;
+  // brume.yaml has no rename field yet (no renamedFrom → aliases): the two ways that exist today.
+  // https://www.pulumi.com/docs/iac/cli/commands/pulumi_state_rename/
+  return `if ${where} is "${pair.from}" renamed, Pulumi deletes and recreates these resources: keep the name "${pair.from}", or move each one in the state before \`pulumi up\` (\`pulumi state rename '<old urn>' <new name>\`); physical names derived from the name change either way`;
+}
+
+/** How to retire one protected resource without `settings.protect: false` (which unprotects all of them). */
+export function retireHint(urn: string, stack: string): string {
+  return `to retire this one resource: \`pulumi state unprotect '${urn}' --stack ${stack}\`, then apply the change (the others stay protected)`;
 }

@@ -116,6 +116,11 @@ export function showValue(value: unknown, max = 120): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** One line per probable rename (its resources share the fix). */
+function renameFixes(env: EnvironmentDiff): string[] {
+  return [...new Set(env.diff.renames.map((r) => `"${r.from}" → "${r.to}" (${env.diff.renames.filter((x) => x.fix === r.fix).length} resources deleted and created): ${r.fix}`))];
+}
+
 function hasChanges(env: EnvironmentDiff): boolean {
   return env.diff.changes.length > 0;
 }
@@ -132,6 +137,7 @@ function renderText(report: DiffReport): string {
       `${env.stack}: +${c.create} ~${c.update} +-${c.replace} -${c.delete} (${c.unchanged} unchanged); monthly ${formatUsd(env.cost.headUsd)} (${formatUsd(env.cost.deltaUsd, true)})`,
     );
     for (const d of env.diff.dangers) out.push(`  ! ${d.kind} ${d.type} ${d.name}: ${d.message}`);
+    for (const fix of renameFixes(env)) out.push(`  ? probable rename: ${fix}`);
     for (const ch of env.diff.changes) {
       out.push(`  ${symbol[ch.kind].padEnd(2)} ${ch.type}  ${ch.name}${ch.protect ? "  [protected]" : ""}`);
       for (const r of ch.replaceReasons) out.push(`       replaces: ${r}`);
@@ -160,7 +166,8 @@ const shortType = (type: string) => type.split(":").slice(-1)[0] ?? type;
 export function mermaidDiagram(components: ComponentNode[], maxNodes = 60): string {
   let shown = components;
   let trimmed = false;
-  if (shown.length > maxNodes) {
+  // A one-line image bump draws its path to the root, not every component of the environment.
+  if (components.some((c) => c.state === "unchanged")) {
     // Only what changed, with its ancestors for context.
     const byUrn = new Map(components.map((c) => [c.urn, c]));
     const keep = new Set<string>();
@@ -199,7 +206,7 @@ export function mermaidDiagram(components: ComponentNode[], maxNodes = 60): stri
   const danger = shown.filter((c) => c.dangerous).map((c) => ids.get(c.urn));
   if (danger.length > 0) lines.push(`  class ${danger.join(",")} danger`);
   lines.push("```");
-  if (trimmed) lines.push("", `_${components.length} components: only changed ones and their parents are drawn._`);
+  if (trimmed && shown.length < components.length) lines.push("", `_${components.length} components: only changed ones and their parents are drawn._`);
   return lines.join("\n");
 }
 
@@ -252,6 +259,8 @@ function renderMarkdownAt(report: DiffReport, level: Level): string {
     }
     if (dangers.length > level.maxDangers) out.push(`- … and ${dangers.length - level.maxDangers} more (see \`brume diff --format json\`)`);
   }
+  const renames = report.environments.flatMap((env) => renameFixes(env).map((fix) => `- **${env.stack}** · ${cell(fix)}`));
+  if (renames.length > 0) out.push("", `### Probable renames (${renames.length})`, "", ...renames);
   for (const env of report.environments) {
     out.push("", `### ${env.stack}`, "");
     if (!hasChanges(env)) {

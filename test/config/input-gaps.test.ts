@@ -1,0 +1,79 @@
+/**
+ * Input that was accepted but wrong (newcomer review 16) and the papercuts of review 18: each case is
+ * now refused with its path, the value and the fix (src/config/rules-input-gaps.ts, load.ts).
+ */
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/config/errors.js";
+import { parseConfigText, validateConfig } from "../../src/config/load.js";
+import { isImageReference } from "../../src/config/rules-input-gaps.js";
+
+const base = (extra = "") => `project: { name: shop, region: europe-west1, drRegion: europe-west4 }
+environments:
+  prod: { gcpProject: shop-prod-1234 }
+services:
+  api:
+    image: europe-docker.pkg.dev/shop/apps/api:1.0.0
+${extra}`;
+
+function problems(text: string): string[] {
+  try {
+    validateConfig(parseConfigText(text, "yaml", "brume.yaml"), "brume.yaml");
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
+    throw err;
+  }
+  return [];
+}
+
+describe("accepted but wrong (newcomer 16)", () => {
+  it("type-15: two services routing the same host and path", () => {
+    const text = base(`    expose: { domains: [api.ledgerly.io] }
+  web:
+    image: europe-docker.pkg.dev/shop/apps/web:1.0.0
+    expose: { domains: [api.ledgerly.io] }
+`);
+    expect(problems(text)).toEqual(['services.web.expose.domains: api.ledgerly.io/ is already routed to service "api"; give one of them another domain or path']);
+    // Another path on the same host is fine.
+    expect(problems(text.replace("    expose: { domains: [api.ledgerly.io] }\n", "    expose: { domains: [api.ledgerly.io], paths: [/v1] }\n"))).toEqual([]);
+  });
+
+  it("sem-05: scaling.min 0 on a Kubernetes service", () => {
+    expect(problems(base("    scaling: { min: 0, max: 3 }\n"))).toEqual([
+      "services.api.scaling.min: a Kubernetes service runs at least one pod (the HorizontalPodAutoscaler cannot scale to zero); set min: 1",
+    ]);
+  });
+
+  it("type-16: a region that does not exist, with a did-you-mean", () => {
+    expect(problems(base().replace("region: europe-west1", "region: europe-west99"))).toEqual([
+      'project.region: unknown Google Cloud region "europe-west99" (did you mean "europe-west9"?); see https://cloud.google.com/compute/docs/regions-zones',
+    ]);
+  });
+
+  it("type-24: an image reference a registry cannot parse", () => {
+    expect(problems(base().replace("europe-docker.pkg.dev/shop/apps/api:1.0.0", '"worker latest"'))).toEqual([
+      "services.api.image: not an image reference: expected [registry/]path[:tag][@sha256:digest] with a lowercase path and no spaces, such as europe-docker.pkg.dev/acme/apps/api:1.0.0",
+    ]);
+    for (const ok of ["nginx", "nginx:1.27", "localhost:5000/a/b:c", "europe-docker.pkg.dev/p/r/i@sha256:" + "a".repeat(64), "ghcr.io/o/i:v1.2.3-rc.1"]) expect(isImageReference(ok), ok).toBe(true);
+    for (const bad of ["worker latest", "Api:1", "a/b:", "a:b:c", ""]) expect(isImageReference(bad), bad).toBe(false);
+  });
+});
+
+describe("papercuts (newcomer 18)", () => {
+  it("a number where text is expected says to quote it", () => {
+    const [problem] = problems(base().replace("image: europe-docker.pkg.dev/shop/apps/api:1.0.0", "image: 110"));
+    expect(problem).toBe('services.api.image: expected string, got number 110: YAML reads unquoted digits as a number (1.10 becomes 1.1, 0123 loses its zero); quote the value as written, e.g. "110"');
+  });
+
+  it("acmeEmail says why it is gone", () => {
+    expect(problems(base("acmeEmail: ops@example.com\n"))).toEqual([
+      'acmeEmail: "acmeEmail" is no longer a brume key: TLS ends at the Google load balancer with Google-managed certificates: there is no ACME account any more; remove the line',
+    ]);
+  });
+
+  it("YAML merge keys are read; a multi-document file gets advice for a user, not for a programmer", () => {
+    const merged = base().replace("services:\n  api:\n", "services:\n  api:\n    <<: { scaling: { min: 2, max: 4 } }\n");
+    expect(problems(merged)).toEqual([]);
+    expect(validateConfig(parseConfigText(merged, "yaml")).services.api!.scaling).toMatchObject({ min: 2, max: 4 });
+    expect(problems(`${base()}---\nx: 1\n`)).toEqual(["(line 7, column 1): YAML syntax error: a brume config is one YAML document; remove the `---` separator and what follows (or move it to another file)"]);
+  });
+});
