@@ -60,6 +60,8 @@ export interface RunProgramOptions {
   /** Defaults for resources that name no project / region. */
   defaultProject?: string;
   defaultRegion?: string;
+  /** Outputs of the stacks the program references (`new pulumi.StackReference(name)`), by stack name. */
+  stackReferences?: Record<string, Record<string, unknown>>;
 }
 
 export const SECRET_MASK = "[secret]";
@@ -209,6 +211,7 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
   const mocks = new PlanMocks({
     ...(options.defaultProject ? { defaultProject: options.defaultProject } : {}),
     ...(options.defaultRegion ? { defaultRegion: options.defaultRegion } : {}),
+    ...(options.stackReferences ? { stackReferences: options.stackReferences } : {}),
   });
   await pulumi.runtime.setMocks(
     {
