@@ -38,6 +38,14 @@ module.exports = {
       to: { path: "(^|/)src/index\\.ts$" },
     },
     {
+      name: "root-entry-reaches-plan-review-or-cli",
+      comment:
+        "importing the package (src/index.ts: components, their args, the config) must load no offline plan, review tool, test kit or CLI code, directly or through any module it imports: those are subpaths (@brume/infra/plan, /review, /testing)",
+      severity: "error",
+      from: { path: "(^|/)src/index\\.ts$" },
+      to: { path: "(^|/)src/(plan|review|testing|cli)/", reachable: true },
+    },
+    {
       name: "no-cycle-across-folders",
       comment: "an import cycle between folders ties two concepts together: cut it (folder scope: the folders' import graph must be acyclic)",
       severity: "error",

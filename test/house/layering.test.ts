@@ -1,7 +1,8 @@
 /**
  * The layering rule of the house (.dependency-cruiser.cjs): config(1) → render(2) → components(3) →
  * program(4) → plan(5) → review and the test kit(6) → cli(7), imports only downward, no import of the
- * root entry from inside src/, no import cycle between folders.
+ * root entry from inside src/, no import cycle between folders, and nothing the root entry imports
+ * (transitively) is offline-plan, review, test-kit or CLI code.
  *
  * It runs dependency-cruiser (the CLI, JSON output) over src/, which must be clean, and over the fixture
  * tree test/house/fixtures/upward, which holds ONE upward import per boundary and one cycle between two
@@ -62,5 +63,14 @@ describe("the layering rule", () => {
       ].sort(),
     );
     expect(violations.every((v) => v.rule.severity === "error")).toBe(true);
+  });
+
+  it("reports a root entry that reaches a review tool through a component (the component import path loads no plan, review or CLI code)", async () => {
+    const root = "test/house/fixtures/root-entry/src";
+    const { violations } = await cruise(root);
+    expect(violations.map((v) => `${v.rule.name}: ${v.from.slice(root.length + 1)} → ${v.to.slice(root.length + 1)}`).sort()).toEqual([
+      "layer-components-imports-upward: components/widget.ts → review/gate.ts",
+      "root-entry-reaches-plan-review-or-cli: index.ts → review/gate.ts",
+    ]);
   });
 });
