@@ -10,7 +10,11 @@
  *   own process, so RSS is its own), and `brume diff` time (two plans, the head bumping one image
  *   in ten, diff, Markdown).
  *
- *   npm run bench [-- --runs 5] [-- --services 200,2000]
+ * - whole processes: `brume plan` of bro-ai prod (built CLI, creation-order check and policy on, as
+ *   users run it) vs a fresh process registering the same resources with their SDK classes, CPU
+ *   user + sys of each child, A B A B … (./whole-process.ts), next to the in-process ratio.
+ *
+ *   npm run bench [-- --runs 5] [-- --services 200,2000] [-- --whole-runs 5]
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from "node:fs";
@@ -20,6 +24,7 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { planStack } from "../src/plan/stack.js";
 import { replay } from "./replay.js";
+import { wholeProcess } from "./whole-process.js";
 import type { Plan } from "../src/plan/run.js";
 import { buildReport, renderReport } from "../src/review/diff/report.js";
 
@@ -28,6 +33,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "11" },
     services: { type: "string", default: "200,2000" },
     child: { type: "string" },
+    "whole-runs": { type: "string", default: "5" },
   },
 });
 const runs = Math.max(1, Number(values.runs));
@@ -149,6 +155,13 @@ for (const stack of ["prod", "stage"]) {
   rows.push(`| (lower bound: the same replayed as bare CustomResource, no declared outputs) | ${raw.result.resources.length} | ${raw.ms.toFixed(0)} | ${(raw.ms / baseline.ms).toFixed(2)} | |`);
   rows.push(`| plan bro-ai ${stack} (components) | ${n} | ${example.ms.toFixed(0)} | ${(example.ms / baseline.ms).toFixed(2)} | ≤ 1.15 |`);
   rows.push(`| brume diff bro-ai ${stack} (2 plans + diff + md) | ${n} | ${diff.ms.toFixed(0)} | ${(diff.ms / baseline.ms).toFixed(2)} | |`);
+}
+// Whole processes, as users run `brume plan`: module loading, config, plan, checks, policy, output.
+{
+  const whole = wholeProcess(root, Math.max(1, Number(values["whole-runs"])));
+  rows.push(
+    `| whole process: brume plan bro-ai prod vs a process registering the same resources with their SDK classes (CPU user + sys, A B A B …, ${whole.runs} runs) | ${whole.resources} | ${whole.plan.cpuMs.toFixed(0)} / ${whole.baseline.cpuMs.toFixed(0)} | ${whole.ratio.toFixed(2)} | ≤ 1.10 |`,
+  );
 }
 // The creation-order check (src/plan/creation-order.ts) runs on every plan: its cost, as CPU.
 {

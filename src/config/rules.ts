@@ -524,7 +524,7 @@ function checkRetention(svc: ServiceConfig, at: string, add: Add): void {
 
 /**
  * Each Kubernetes service gets a Google service account `<project>-<env>-<service>`, and a service
- * account id is 6-30 characters (src/naming.ts `nameMinimums`): longer ids are cut with a hash,
+ * account id is 6-30 characters (src/config/naming.ts `nameMinimums`): longer ids are cut with a hash,
  * shorter ones cannot be made valid, so they fail here with the service's path (gcp-review 38).
  */
 function checkServiceAccountIds(config: BrumeConfig, add: Add): void {

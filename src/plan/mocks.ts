@@ -17,6 +17,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { StackReferences, stackReferenceType } from "./stack-references.js";
 
 type State = Record<string, unknown>;
 type MockArgs = pulumi.runtime.MockResourceArgs;
@@ -401,6 +402,12 @@ export interface PlanMocksOptions {
   /** Project used for resources that name none (the provider default): the environment's project. */
   defaultProject?: string;
   defaultRegion?: string;
+  /**
+   * Outputs of the stacks the program reads with `new pulumi.StackReference(name)`, by stack name
+   * (`org/project/stack`). A reference to a stack not listed fails the plan, as `pulumi up` fails
+   * when the stack does not exist.
+   */
+  stackReferences?: Record<string, Record<string, unknown>>;
 }
 
 /** A PSA range registered in the run: a GlobalAddress with purpose VPC_PEERING. */
@@ -414,9 +421,12 @@ export class PlanMocks implements pulumi.runtime.Mocks {
   private readonly project: string;
   private readonly region: string;
 
+  private readonly stackReferences: StackReferences;
+
   constructor(options: PlanMocksOptions = {}) {
     this.project = options.defaultProject ?? "mock-project";
     this.region = options.defaultRegion ?? "europe-west1";
+    this.stackReferences = new StackReferences(options.stackReferences);
   }
 
   /** Provider id → its project, so resources that name none get their provider's. */
@@ -460,6 +470,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
   }
 
   newResource(args: MockArgs): { id: string | undefined; state: State } {
+    if (args.type === stackReferenceType) return this.stackReferences.read(args.inputs, args.name);
     if (args.type.startsWith("pulumi:providers:")) {
       const id = `${args.name}-${createHash("sha256").update(JSON.stringify(args.inputs)).digest("hex").slice(0, 8)}`;
       if (typeof args.inputs.project === "string") this.providerProjects.set(id, args.inputs.project);
@@ -527,9 +538,9 @@ export class PlanMocks implements pulumi.runtime.Mocks {
    * resource registered: payload reads of secrets the same stack creates (on the first apply the
    * secret has no version yet, and previews hold no `secretmanager.versions.access`).
    */
-  problems(): UnknowableInvokeError[] {
+  problems(): Error[] {
     const seen = new Set<string>();
-    const out: UnknowableInvokeError[] = [];
+    const out: Error[] = this.stackReferences.problems();
     for (const read of this.secretReads) {
       if (!this.createdSecrets.has(read.key) || seen.has(`${read.token}|${read.key}`)) continue;
       seen.add(`${read.token}|${read.key}`);

@@ -8,6 +8,14 @@ import * as settings from "@pulumi/pulumi/runtime/settings.js";
 import { createRequire } from "node:module";
 import { PlanMocks } from "./mocks.js";
 
+/**
+ * The SDK's closure serializer, as `pulumi.dynamic.Resource` calls it (`sc.serializeFunction`, read
+ * at each call from this CommonJS module's exports, so patchable per run).
+ */
+const closures = createRequire(import.meta.url)("@pulumi/pulumi/runtime/closure/serializeClosure.js") as {
+  serializeFunction: (func: unknown, args?: unknown) => Promise<{ text: string; exportName: string; containsSecrets: boolean }>;
+};
+
 /** The SDK's promise-leak tracker, as its own modules see it (CommonJS exports, patched per run). */
 const debuggable = createRequire(import.meta.url)("@pulumi/pulumi/runtime/debuggable.js") as {
   debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
@@ -60,6 +68,17 @@ export interface RunProgramOptions {
   /** Defaults for resources that name no project / region. */
   defaultProject?: string;
   defaultRegion?: string;
+  /**
+   * Dynamic providers (`pulumi.dynamic.Resource`): "serialize" their code as `pulumi up` does (a
+   * provider whose closure cannot be serialized fails the plan), or "skip" it for programs whose
+   * only dynamic providers are known to serialize (brume's readiness waits: the serialized provider
+   * is run by test/readiness/serialized.test.ts). The plan shows a marker in place of the code
+   * either way; serializing costs ≈0.5 s CPU per process (the SDK parses the closure with TypeScript).
+   * @default "serialize"
+   */
+  dynamicProviders?: "serialize" | "skip";
+  /** Outputs of the stacks the program references (`new pulumi.StackReference(name)`), by stack name. */
+  stackReferences?: Record<string, Record<string, unknown>>;
 }
 
 export const SECRET_MASK = "[secret]";
@@ -209,6 +228,7 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
   const mocks = new PlanMocks({
     ...(options.defaultProject ? { defaultProject: options.defaultProject } : {}),
     ...(options.defaultRegion ? { defaultRegion: options.defaultRegion } : {}),
+    ...(options.stackReferences ? { stackReferences: options.stackReferences } : {}),
   });
   await pulumi.runtime.setMocks(
     {
@@ -272,6 +292,10 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
   // has no engine to show positions to, so during the run stack traces are off and unmapped:
   // two thirds of the time otherwise. BRUME_PLAN_STACK_TRACES=1 keeps them to debug a program.
   const restoreStacks = process.env.BRUME_PLAN_STACK_TRACES ? () => {} : quietStackTraces(options.stackTraces ?? "off");
+  const serializeFunction = closures.serializeFunction;
+  if (options.dynamicProviders === "skip") {
+    closures.serializeFunction = async () => ({ text: DYNAMIC_PROVIDER_MARK, exportName: "handler", containsSecrets: false });
+  }
   let outputs: Record<string, unknown> = {};
   try {
     const result = await program();
@@ -288,6 +312,7 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
   } finally {
     process.off("unhandledRejection", onRejection);
     restoreStacks();
+    closures.serializeFunction = serializeFunction;
   }
   // Answers only a complete run can refuse (a secret read before the stack's Secret registered).
   errors.push(...mocks.problems());

@@ -92,6 +92,9 @@ export async function planStack(options: PlanStackOptions): Promise<StackPlan> {
     secretKeys: stackConfig.secretKeys,
     defaultProject: loaded.environment.gcpProject,
     defaultRegion: loaded.environment.region,
+    // A brume.yaml stack's only dynamic providers are brume's readiness waits, whose serialization
+    // test/readiness/serialized.test.ts checks: the plan does not pay for it again (≈0.5 s CPU).
+    dynamicProviders: "skip" as const,
   };
   // The config was loaded and validated above from the same stack config the program would read
   // it from (a test checks both give the same plan): the program gets it instead of loading it again.

@@ -5,7 +5,7 @@
  * autohealing.
  *
  * TLS: the environment's global external Application Load Balancer terminates the client's TLS
- * with a Google-managed certificate (components/machine/frontend.ts) and connects to Caddy on 443
+ * with a Google-managed certificate (src/components/machine/frontend.ts) and connects to Caddy on 443
  * over HTTPS. Caddy terminates that hop with certificates of its own internal CA (`tls internal`):
  * no ACME, no port 80, nothing that depends on a CA reaching this VM. The load balancer accepts any
  * certificate a backend presents unless backend authenticated TLS is configured

@@ -3,14 +3,15 @@
  * tarball into a fresh TypeScript project made of examples/consumer-stack (its package.json and
  * tsconfig.json, its index.ts importing "@brume/infra"), compile it with that project's own tsc
  * against the published .d.ts, check there is exactly one @pulumi/pulumi, then plan the compiled
- * program with `@brume/infra/plan` from the installed package and assert on the resource graph.
+ * program with `@brume/infra/plan` from the installed package and assert on the resource graph;
+ * run the example's own test (index.test.ts, written with `@brume/infra/testing`) with `npm test`;
+ * and the same tarball in a CommonJS stack, every subpath loaded with `require` and `import`.
  *
- * The pack runs in a copy of the working tree (node_modules linked, no dist/): the tarball is what
- * a clean clone would publish, with no stale build output, and the repository's own dist/ is never
- * rewritten under tests that run in parallel. Installs come from npm's cache (--prefer-offline).
+ * The tarball is the run's one pack (./pack.ts: cached under a hash of the sources, shared by every
+ * consumer test). Installs come from npm's cache (--prefer-offline).
  */
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +19,7 @@ import { parse as parseYaml } from "yaml";
 import { presets } from "../../src/config/presets.js";
 import type { Plan, PlannedResource } from "../../src/plan/run.js";
 import { planProgram, repoRoot } from "../harness.js";
+import { packedPackage } from "./pack.js";
 
 const exampleDir = join(repoRoot, "examples", "consumer-stack");
 const rootPackage = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
@@ -46,6 +48,7 @@ const cjsDir = join(repoRoot, "examples", "consumer-cjs-stack");
 const cjsPackage = JSON.parse(readFileSync(join(cjsDir, "package.json"), "utf8")) as { type?: string; dependencies: Record<string, string> };
 /** The example as a user writes it: the repository-relative specifier replaced by the package name. */
 const sourceSpecifier = "../../src/index.js";
+const testKitSpecifier = "../../src/testing/index.js";
 
 /** Plans of the compiled program in the installed project: stack prod, and stack sandbox → dev. */
 const runs = [
@@ -102,6 +105,7 @@ const specifiers = (source: string) => [...source.matchAll(/(?:\bfrom\s+|\bimpor
 
 interface RunnerOutput {
   exports: string[];
+  programMain: string[];
   resolved: Record<"infra" | "plan" | "pulumi", string>;
   plans: Plan[];
 }
@@ -119,30 +123,23 @@ interface CjsRunnerOutput {
   plan: Plan;
   resolved: Record<"infra" | "plan" | "pulumi", string>;
   sameModule: boolean;
+  subpaths: Record<string, string[]>;
   warnings: string[];
 }
 let fromSources: Plan;
+let kitTestOutput = "";
 
 beforeAll(async () => {
   // The same program from the sources, planned right before the working tree is copied and packed.
   fromSources = await planProgram(async () => (await import("../../examples/consumer-stack/index.js")).default(), runs[0]);
   work = mkdtempSync(join(tmpdir(), "brume-consumer-"));
 
-  // 1. Pack a copy of the working tree; `prepare` builds its dist/ with the repository's tsc.
-  const pkg = join(work, "pkg");
-  cpSync(repoRoot, pkg, {
-    recursive: true,
-    filter: (src) => {
-      const rel = relative(repoRoot, src);
-      const parts = rel.split(sep);
-      return !(parts.includes("node_modules") || ["dist", ".git", "coverage"].includes(parts[0]!) || rel.endsWith(".tgz"));
-    },
-  });
-  symlinkSync(join(repoRoot, "node_modules"), join(pkg, "node_modules"), "dir");
-  const packOut = await run("npm pack", "npm", ["pack", "--json", "--pack-destination", work], pkg);
-  const packed = (JSON.parse(packOut) as { filename: string; files: { path: string }[] }[])[0]!;
-  packedFiles = packed.files.map((f) => f.path);
-  tarball = join(work, packed.filename);
+  // 1. The one tarball of these sources, shared by every consumer test of the run (./pack.ts).
+  const started = Date.now();
+  const pack = await packedPackage();
+  timings[pack.packed ? "npm pack" : "npm pack (cached)"] = Date.now() - started;
+  packedFiles = pack.files;
+  tarball = pack.tarball;
 
   // 2. A fresh project: the example's package.json with @brume/infra pointing at the tarball.
   app = join(work, "app");
@@ -152,6 +149,8 @@ beforeAll(async () => {
   writeFileSync(join(app, "package.json"), JSON.stringify(manifest, null, 2));
   writeFileSync(join(app, "tsconfig.json"), readFileSync(join(exampleDir, "tsconfig.json")));
   writeFileSync(join(app, "index.ts"), readFileSync(join(exampleDir, "index.ts"), "utf8").replaceAll(`"${sourceSpecifier}"`, `"${rootPackage.name}"`));
+  // The stack's own test, written with the test kit: from the installed @brume/infra/testing.
+  writeFileSync(join(app, "index.test.ts"), readFileSync(join(exampleDir, "index.test.ts"), "utf8").replaceAll(`"${testKitSpecifier}"`, `"${rootPackage.name}/testing"`));
   await run("npm install", "npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], app);
 
   // 3. Compile with the project's own tsc (strict, NodeNext, no skipLibCheck) through its build script.
@@ -178,7 +177,9 @@ for (const options of JSON.parse(process.argv[2])) {
 const resolved = Object.fromEntries(
   [["infra", "@brume/infra"], ["plan", "@brume/infra/plan"], ["pulumi", "@pulumi/pulumi"]].map(([k, s]) => [k, import.meta.resolve(s)]),
 );
-process.stdout.write(JSON.stringify({ exports: Object.keys(await import(entry)), resolved, plans }));
+// The program product repositories name in Pulumi.yaml (main: node_modules/@brume/infra/dist/src/program/main.js).
+const programMain = Object.keys(await import(new URL("./node_modules/@brume/infra/dist/src/program/main.js", import.meta.url).href));
+process.stdout.write(JSON.stringify({ exports: Object.keys(await import(entry)), resolved, plans, programMain }));
 `,
   );
   runner = JSON.parse(await run("plan", process.execPath, ["plan.mjs", JSON.stringify(runs)], app)) as RunnerOutput;
@@ -206,12 +207,17 @@ const { planContract, runProgram } = require("@brume/infra/plan");
     plan,
     resolved: { infra: require.resolve("@brume/infra"), plan: require.resolve("@brume/infra/plan"), pulumi: require.resolve("@pulumi/pulumi") },
     sameModule: required.Project === imported.Project,
+    subpaths: Object.fromEntries(["components", "render", "plan", "review", "testing", "testing/vitest", "program"].map((s) => [s, Object.keys(require("@brume/infra/" + s)).sort()])),
     warnings,
   }));
 })().catch((err) => { console.error(err); process.exit(1); });
 `,
   );
   cjsRunner = JSON.parse(await run("plan (cjs)", process.execPath, ["plan.cjs"], cjsApp)) as CjsRunnerOutput;
+
+  // 7. The example's own test (the test kit, under node --test) in the installed ESM stack, compiled
+  // by step 3's build (its `npm test` is that build, then this).
+  kitTestOutput = await run("node --test (test kit)", process.execPath, ["--test", "bin/index.test.js"], app);
   console.info(`consumer test steps (ms): ${JSON.stringify(timings)}`);
 }, 600_000);
 
@@ -455,5 +461,24 @@ describe("@brume/infra packed, installed and imported by another TypeScript stac
       networkId: "projects/acme-prod-4242/global/networks/acme-prod-vpc",
       clusterName: "acme-prod-gke",
     });
+  });
+
+  it("runs the example's own test, written with the test kit, against the installed @brume/infra/testing", () => {
+    expect(readFileSync(join(app, "index.test.ts"), "utf8")).toContain('from "@brume/infra/testing"');
+    expect(kitTestOutput).toMatch(/^# pass 2$/m);
+    expect(kitTestOutput).toMatch(/^# fail 0$/m);
+  });
+
+  it("loads every subpath with require in a CommonJS stack", () => {
+    expect(cjsRunner.subpaths.testing).toEqual(expect.arrayContaining(["planProgram", "assertInputs", "assertDependsOn", "assertGoldenPlan", "assertCreationOrder", "assertPolicy"]));
+    expect(cjsRunner.subpaths["testing/vitest"]).toEqual(["installPlanMatchers", "planMatchers"]);
+    expect(cjsRunner.subpaths.review).toEqual(expect.arrayContaining(["diffPlans", "estimateCost", "checkPlan", "runGate", "quotaDemand", "checkRecovery"]));
+    expect(cjsRunner.subpaths.render).toContain("renderUserData");
+    expect(cjsRunner.subpaths.components).toEqual(expect.arrayContaining(["firewallRules", "serviceManifests", "Naming", "Project"]));
+    expect(cjsRunner.subpaths.program).toEqual(expect.arrayContaining(["default", "stackOutputs"]));
+  });
+
+  it("ships the Pulumi program with only a default export, as Pulumi's runtime requires of an entry module", () => {
+    expect(runner.programMain).toEqual(["default"]);
   });
 });

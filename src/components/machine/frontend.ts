@@ -19,7 +19,7 @@ import { maxCertificateDomains, normalizedDomains, servedPort, servedPortName } 
 
 export { maxCertificateDomains, normalizedDomains, servedPort, servedPortName };
 
-/** Ports the group's firewall rule opens to Google's front ends and health checks (src/google-ranges.ts): the health port, and 443 when serving. */
+/** Ports the group's firewall rule opens to Google's front ends and health checks (src/config/google-ranges.ts): the health port, and 443 when serving. */
 export function firewallPorts(healthPort: number, serving: boolean): number[] {
   return [...new Set([healthPort, ...(serving ? [servedPort] : [])])].sort((a, b) => a - b);
 }

@@ -185,7 +185,7 @@ export class KeyRing extends pulumi.ComponentResource {
           project: args.project,
           location: args.location,
           // GCP never deletes a key ring nor frees its name: a recreated environment needs a new
-          // generation (`environments.<env>.generation`, src/naming.ts `generational`).
+          // generation (`environments.<env>.generation`, src/config/naming.ts `generational`).
           name: args.naming.generational(args.keyRing ?? "keys"),
         } satisfies gcp.kms.KeyRingArgs,
         // "KeyRings cannot be deleted from Google Cloud Platform. Destroying a provider-managed

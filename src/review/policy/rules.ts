@@ -252,7 +252,7 @@ export const operationsRules: readonly PolicyRule[] = [
     check: ({ inputs }) => {
       if (!basicRoles.includes(String(inputs.role))) return [];
       const members = [inputs.member, ...list(inputs.members)];
-      return members.some(isPerson) ? [`grants basic role ${String(inputs.role)} to a person or group; use predefined roles (see components/security/access.ts)`] : [];
+      return members.some(isPerson) ? [`grants basic role ${String(inputs.role)} to a person or group; use predefined roles (see src/components/security/access.ts)`] : [];
     },
   },
   {
