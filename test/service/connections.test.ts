@@ -120,7 +120,7 @@ describe("bro-ai prod: every service that uses a database or cache gets the cont
   it("the pods validate against the Kubernetes schema (the native sidecar included)", () => {
     for (const svc of ["api", "worker"]) {
       const d = deployment(svc);
-      expect(() => new Deployment({ apiVersion: "apps/v1", kind: "Deployment", metadata: d.inputs.metadata as any, spec: d.inputs.spec as any }).validate()).not.toThrow();
+      expect(() => new Deployment({ metadata: d.inputs.metadata as any, spec: d.inputs.spec as any }).validate()).not.toThrow();
     }
   });
 
