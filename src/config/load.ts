@@ -11,6 +11,7 @@ import { ConfigError, issuesFromZod, type ConfigIssue } from "./errors.js";
 import { deepMerge } from "./merge.js";
 import { defaultPresetFor, presets, type PresetName, type PresetSettings } from "./presets.js";
 import { suggestKey } from "./primitives.js";
+import { connectionBudgetIssues } from "./rules-connections.js";
 import { checkRules } from "./rules.js";
 import { brumeConfigSchema, type BrumeConfig, type EnvironmentConfig } from "./schema.js";
 
@@ -176,6 +177,11 @@ export function loadStack(options: LoadStackOptions): LoadedStack {
   const file = options.configFile ? resolve(options.cwd ?? ".", options.configFile) : findConfigFile(options.cwd ?? ".");
   const raw = readConfigFile(file);
   const merged = deepMerge(raw, options.overrides);
-  const config = validateConfig(merged, options.overrides === undefined ? file : `${file} + brume:overrides`);
-  return { file, config, environment: resolveEnvironment(config, options.environment) };
+  const source = options.overrides === undefined ? file : `${file} + brume:overrides`;
+  const config = validateConfig(merged, source);
+  const environment = resolveEnvironment(config, options.environment);
+  // The connection budget holds for the stack's environment, with its overrides (scaling, pools).
+  const budget = connectionBudgetIssues(config, environment.name);
+  if (budget.length > 0) throw new ConfigError(budget, source);
+  return { file, config, environment };
 }

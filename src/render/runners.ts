@@ -7,6 +7,7 @@
  */
 import { machineLayout, type ImageFamily } from "./layout.js";
 import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, type UnitSection } from "./shell.js";
+import { connectionUnitLines, containerConnectionArgs, type MachineConnection } from "./machine-connections.js";
 
 export type ContainerEngine = "docker" | "podman";
 
@@ -43,6 +44,8 @@ export interface MachineService {
   /** Routed by Caddy: hostnames and path prefixes. */
   domains?: string[];
   paths?: string[];
+  /** The connection contract's files and proxies (its variables are in `env`): ./machine-connections.ts. */
+  connection?: MachineConnection;
 }
 
 /** The shared helper scripts of an image family (./layout.ts: where executables may live). */
@@ -155,6 +158,7 @@ export function renderContainerUnit(svc: MachineService, engine: ContainerEngine
     ...svc.ports.flatMap((p) => ["--publish", `127.0.0.1:${p.port}:${p.port}`]),
     "--env-file", serviceEnvFile(svc),
     ...(Object.keys(svc.secrets ?? {}).length ? ["--env-file", serviceSecretEnvFile(svc)] : []),
+    ...containerConnectionArgs(svc),
     svc.image,
     ...(svc.command ?? []),
   ];
@@ -167,6 +171,7 @@ export function renderContainerUnit(svc: MachineService, engine: ContainerEngine
     ...(secretArgs(svc).length
       ? ([["ExecStartPre", `${helpers.secretEnv} ${systemdQuote(serviceSecretEnvFile(svc))} ${secretArgs(svc).map(systemdQuote).join(" ")}`]] as UnitSection)
       : []),
+    ...connectionUnitLines(svc).service,
     ["ExecStartPre", `-${bin} rm --force ${container}`],
     ["ExecStart", exec],
     ["ExecStartPost", healthCheckCommand(svc, family)],
@@ -178,6 +183,7 @@ export function renderContainerUnit(svc: MachineService, engine: ContainerEngine
       ["Wants", "network-online.target"],
       ["After", `network-online.target ${engine === "docker" ? "docker.service" : ""}`.trim()],
       ...(engine === "docker" ? ([["Requires", "docker.service"]] as UnitSection) : []),
+      ...connectionUnitLines(svc).unit,
       ["StartLimitIntervalSec", 0],
     ],
     Service: service,
@@ -197,6 +203,7 @@ export function renderProcessUnit(svc: MachineService): string {
       ["Description", `${svc.name} (process ${svc.source.runtime}, ${sourceVersion(svc.source)})`],
       ["Wants", "network-online.target"],
       ["After", "network-online.target"],
+      ...connectionUnitLines(svc).unit,
       ["StartLimitIntervalSec", 0],
     ],
     Service: [
@@ -216,6 +223,7 @@ export function renderProcessUnit(svc: MachineService): string {
             ["EnvironmentFile", `-${serviceSecretEnvFile(svc)}`],
           ] as UnitSection)
         : []),
+      ...connectionUnitLines(svc).service,
       ["ExecStartPre", scripts.prepare],
       ["ExecStart", scripts.run],
       ["ExecStartPost", healthCheckCommand(svc)],

@@ -40,6 +40,9 @@ const expectedReplacements: Record<string, string> = {
   "bro-ai.prod: bro-ai-prod-ci-preview-wif": poolNumberFromConfig,
   "bro-ai.stage: bro-ai-stage-ci-deploy-wif": poolNumberFromConfig,
   "bro-ai.stage: bro-ai-stage-ci-preview-wif": poolNumberFromConfig,
+  // Issue 14 (connection contract): the renderer now gets DB_*/REDIS_* variables, its files and the
+  // group's Cloud SQL Auth Proxy unit in the user-data; a template is immutable, the group rolls to the new one.
+  "machines.prod: tiles-prod-machines-edge-template": "the edge group's user-data gains the connection contract (issue 14): a new template, rolled out by the group",
 };
 
 /**

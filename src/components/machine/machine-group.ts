@@ -28,6 +28,7 @@ import { transformed, type Transform } from "../child-resources/transform.js";
 import type { Naming } from "../../config/naming.js";
 import { defaultMachineHealthPort, machineHealthPath } from "../../render/caddy.js";
 import { renderUserData, type MachineSpec } from "../../render/cloud-init.js";
+import { iamDatabaseUser, resolvePlaceholders } from "../../render/connections.js";
 import type { ImageFamily } from "../../render/layout.js";
 import { networkTags } from "../network/firewall.js";
 import { googleFrontEndRanges } from "../../config/google-ranges.js";
@@ -85,6 +86,12 @@ export interface MachineGroupArgs {
   healthPort?: number;
   /** Seconds autohealing waits after boot (agent install, image pulls, builds). @default 300 */
   initialDelaySec?: number;
+  /**
+   * Values of the user-data's placeholders (`@@brume:<key>@@`, the connection contract: connection
+   * names, the cache's host …), from the resources' outputs; `identity.user` (the group identity's
+   * IAM database user) is added here. @default {}
+   */
+  connectionValues?: Record<string, pulumi.Input<string>>;
   /** Secret Manager secret ids (resource ids) the machines read: the bootstrap token first. */
   secretIds: pulumi.Input<string>[];
   /** Artifact Registry repository the machines pull from (reader role on it only). */
@@ -246,6 +253,14 @@ export class MachineGroup extends pulumi.ComponentResource {
     );
   }
 
+  /** The user-data with the connection contract's placeholders resolved from outputs (plain when it has none). */
+  private userData(args: MachineGroupArgs, spec: MachineSpec): pulumi.Input<string> {
+    const text = renderUserData(spec);
+    if (!text.includes("@@brume:")) return text;
+    const values = { ...args.connectionValues, "identity.user": this.serviceAccount.email.apply(iamDatabaseUser) };
+    return pulumi.all(values).apply((v) => resolvePlaceholders(text, v));
+  }
+
   private createTemplate(
     name: string,
     args: MachineGroupArgs,
@@ -283,7 +298,7 @@ export class MachineGroup extends pulumi.ComponentResource {
             "enable-oslogin": "TRUE",
             "block-project-ssh-keys": "TRUE",
             "serial-port-enable": "FALSE",
-            "user-data": renderUserData(spec),
+            "user-data": this.userData(args, spec),
           },
           tags: [this.tag, networkTags.iapSsh, ...(this.serving ? [networkTags.lbBackend] : [])],
           labels: { ...args.labels, "brume-group": args.group, ...(version ? { "brume-release": labelValue(version) } : {}) },
