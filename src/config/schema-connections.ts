@@ -35,6 +35,12 @@ export const machineSqlProxySchema = strict({
     .regex(/^\d+\.\d+\.\d+$/)
     .default(cloudSqlProxyDefaults.version)
     .meta({ description: "Cloud SQL Auth Proxy release (https://github.com/GoogleCloudPlatform/cloud-sql-proxy/releases)." }),
+  port: z
+    .int()
+    .min(1024)
+    .max(65000)
+    .default(5432)
+    .meta({ description: "Port of the first database's proxy on 127.0.0.1 (DB_PORT); the n-th database's is port + n." }),
   sha256: z
     .string()
     .regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" })

@@ -24,7 +24,7 @@ export interface ContractPlace {
 export const kubernetesPlace: ContractPlace = { filesDir: "/var/run/secrets/brume", dbHost: "127.0.0.1", dbPort: 5432 };
 
 /** The port the Cloud SQL Auth Proxy listens on for a machine group's n-th database (sorted by name). */
-export const machineProxyPort = (index: number) => 5432 + index;
+export const machineProxyPort = (index: number, base = 5432) => base + index;
 
 /** Files of a machine service: in its RuntimeDirectory (0700, emptied at every stop). */
 export const machineFilesDir = (service: string) => `/run/brume-${service}/secrets`;

@@ -50,7 +50,7 @@ export function groupConnections(config: BrumeConfig, services: readonly Entry[]
   const proxies = databases.map((d, i) => ({
     database: d.name,
     connectionName: placeholder(placeholderKeys.connectionName(d.name)),
-    port: machineProxyPort(i),
+    port: machineProxyPort(i, proxy?.port),
     autoIamAuthn: d.auth === "iam",
     // A container reaches the host's proxy through docker0 (host-gateway); a process through either.
     address: containersUseDb ? dockerBridgeGateway : "127.0.0.1",
