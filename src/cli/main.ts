@@ -8,6 +8,7 @@ import { ConfigError } from "../config/errors.js";
 import { UsageError, type CliIO, type Command } from "./command.js";
 import { costCommand } from "./commands/cost.js";
 import { diffCommand } from "./commands/diff.js";
+import { envCommand } from "./commands/env.js";
 import { historyCommand } from "./commands/history.js";
 import { planCommand } from "./commands/plan.js";
 import { quotaCommand } from "./commands/quota.js";
@@ -29,6 +30,7 @@ export const commands: Record<string, Command> = {
   release: releaseCommand,
   history: historyCommand,
   runbook: runbookCommand,
+  env: envCommand,
 };
 
 export function usageText(): string {

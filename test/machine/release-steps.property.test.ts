@@ -31,10 +31,6 @@ const step = fc.constantFrom("promote", "abort", "rollback") as fc.Arbitrary<"pr
 function planWith(web: MachineStrategy): Promise<Plan> {
   const doc = machinesExample();
   doc.machines.web.strategy = web;
-  // The edge group's cache (issue 14's connection contract) is unrelated to the web group's
-  // release steps and only slows the 80 plans down: left out here.
-  delete doc.caches;
-  delete doc.services.renderer.uses.cache;
   return planMachines(doc);
 }
 

@@ -57,9 +57,12 @@ export function machineSpecFor(
   group: string,
   env: { name: string; gcpProject: string },
   naming: Naming,
+  /** Render the connection contract (the Machines component knows the data services' outputs). @default true */
+  options: { connections?: boolean } = {},
 ): MachineSpec {
   const g: MachineGroupConfig = config.machines[group]!;
-  const connections = groupConnections(config, servicesOnGroup(config, group), group);
+  const withConnections = options.connections ?? true;
+  const connections = withConnections ? groupConnections(config, servicesOnGroup(config, group), group) : { databases: [], caches: [], proxies: [] };
   return {
     image: g.image,
     agent: {
@@ -73,7 +76,7 @@ export function machineSpecFor(
       labels: { project: config.project.name, environment: env.name, group },
       unitOptions: g.agent.unitOptions,
     },
-    services: servicesOnGroup(config, group).map(([name, svc]) => withContract(machineService(name, svc, env.gcpProject, naming), machineServiceContract(config, name, svc, connections, env.gcpProject, naming))),
+    services: servicesOnGroup(config, group).map(([name, svc]) => withConnections ? withContract(machineService(name, svc, env.gcpProject, naming), machineServiceContract(config, name, svc, connections, env.gcpProject, naming)) : machineService(name, svc, env.gcpProject, naming)),
     engine: g.engine,
     ...(g.vfox ? { vfox: g.vfox } : {}),
     caddy: { healthPort: g.healthPort },

@@ -258,6 +258,9 @@ export class MachineGroup extends pulumi.ComponentResource {
     const text = renderUserData(spec);
     if (!text.includes("@@brume:")) return text;
     const values = { ...args.connectionValues, "identity.user": this.serviceAccount.email.apply(iamDatabaseUser) };
+    // Fail here, not inside the apply (an error there would leave the deployment hanging on an output).
+    const missing = [...text.matchAll(/@@brume:([A-Za-z0-9_.:/-]+)@@/g)].map((m) => m[1]!).filter((k) => !Object.hasOwn(values, k));
+    if (missing.length) throw new Error(`machine group ${args.group}: no value for ${[...new Set(missing)].join(", ")} in connectionValues`);
     return pulumi.all(values).apply((v) => resolvePlaceholders(text, v));
   }
 

@@ -123,7 +123,8 @@ export class Machines extends pulumi.ComponentResource {
             ...(g.zones ? { zones: g.zones } : {}),
             network: args.network,
             subnetwork: args.subnetwork,
-            spec: machineSpecFor(config, group, env, args.naming),
+            // Without the data services' outputs (standalone use), no connection contract is rendered.
+            spec: machineSpecFor(config, group, env, args.naming, { connections: args.dataServices !== undefined }),
             strategy: g.strategy,
             serves: g.serves,
             healthPort: g.healthPort,
