@@ -12,6 +12,8 @@
 #   logrotate      — `logrotate -d` on the agent's rendered rotation file
 #   postgresql-15, postgresql-15-pgaudit — the pgAudit activation SQL runs against a throwaway
 #                  PostgreSQL 15 cluster with pgaudit preloaded (test/database)
+#   redis-server (and redis-tools' redis-cli) — the connection contract's real-server test
+#                  (test/machine/connections-real.test.ts): Redis with TLS + AUTH on loopback
 set -euo pipefail
 declare -A package_of=(
   [git]=git
@@ -36,6 +38,8 @@ done
 # Not commands on PATH: the server binaries and the extension's control file.
 [ -x /usr/lib/postgresql/15/bin/postgres ] || packages+=(postgresql-15)
 [ -e /usr/share/postgresql/15/extension/pgaudit.control ] || packages+=(postgresql-15-pgaudit)
+command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || packages+=(redis-tools)
 if [ "${#packages[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

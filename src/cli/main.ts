@@ -15,6 +15,7 @@ import { CliError, UsageError, type CliIO, type Command } from "./command.js";
 import { bootstrapCommand } from "./commands/bootstrap.js";
 import { costCommand } from "./commands/cost.js";
 import { diffCommand } from "./commands/diff.js";
+import { envCommand } from "./commands/env.js";
 import { historyCommand } from "./commands/history.js";
 import { initCommand } from "./commands/init.js";
 import { planCommand } from "./commands/plan.js";
@@ -41,6 +42,7 @@ export const commands: Record<string, Command> = {
   render: renderCommand,
   bootstrap: bootstrapCommand,
   init: initCommand,
+  env: envCommand,
 };
 
 export function usageText(): string {

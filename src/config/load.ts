@@ -11,6 +11,7 @@ import { ConfigError, issuesFromZod, type ConfigIssue } from "./errors.js";
 import { deepMerge } from "./merge.js";
 import { defaultPresetFor, presets, type PresetName, type PresetSettings } from "./presets.js";
 import { suggestKey } from "./primitives.js";
+import { connectionBudgetIssues } from "./rules-connections.js";
 import { checkRules } from "./rules.js";
 import { applyReleaseState, parseReleaseState, releaseStateKey, shadowWarnings } from "./schema-release.js";
 import { brumeConfigSchema, type BrumeConfig, type EnvironmentConfig } from "./schema.js";
@@ -259,6 +260,10 @@ export function loadStack(options: LoadStackOptions): LoadedStack {
     if (relevant.length === 0) throw err;
     throw new ConfigError([...relevant, ...rest], overridesSource);
   }
+  const environment = resolveEnvironment(config, options.environment, options.environmentSource);
+  // The connection budget holds for the stack's environment, with its overrides (scaling, pools).
+  const budget = connectionBudgetIssues(config, environment.name);
+  if (budget.length > 0) throw new ConfigError(budget, layers.length ? `${file} + ${layers.join(" + ")}` : file);
   const shadowed = shadowWarnings(raw, options.overrides, release, options.environment, shaped);
-  return { file, config, environment: resolveEnvironment(config, options.environment, options.environmentSource), ...(shadowed.length ? { shadowed } : {}) };
+  return { file, config, environment, ...(shadowed.length ? { shadowed } : {}) };
 }

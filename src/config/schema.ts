@@ -25,6 +25,7 @@ import { deliverySchema, gitopsSchema } from "./schema-gitops.js";
 import { ciSchema } from "./schema-ci.js";
 import { preReleaseSchema, releaseMarks } from "./schema-release.js";
 import { clusterEdgeFields, exposureEdgeFields, resourcesPoolField, serviceEdgeFields } from "./schema-edge.js";
+import { databaseUseFields, machineConnectionFields } from "./schema-connections.js";
 
 /** A SHA-256 as `sha256sum` prints it. */
 const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" });
@@ -339,6 +340,7 @@ export const usesSchema = strict({
     .meta({ description: 'Subscriptions it pulls from, as "<topic>/<subscription>".' }),
   buckets: z.array(dnsLabel).default([]),
   secrets: z.array(dnsLabel).default([]).meta({ description: "Secrets (from `secrets`) it reads." }),
+  ...databaseUseFields,
 });
 
 export const serviceSchema = strict({
@@ -374,7 +376,7 @@ export const serviceSchema = strict({
     minReadySeconds: 10,
     progressDeadlineSeconds: 600,
   }),
-  uses: usesSchema.default({ topics: [], subscriptions: [], buckets: [], secrets: [] }),
+  uses: usesSchema.default({ topics: [], subscriptions: [], buckets: [], secrets: [], databaseAuth: "iam", databasePoolSize: 5 }),
   source: strict({
     git: z.string().min(1).optional().meta({ description: "Git URL of the source (with `ref`); or use `artifact`." }),
     ref: z.string().min(1).optional().meta({ description: "Pinned commit or tag (with `git`)." }),
@@ -480,6 +482,7 @@ export const machineGroupSchema = strict({
   strategy: machineStrategySchema.default({ type: "rolling" }),
   healthPort: port.default(9000).meta({ description: "Port of Caddy's /healthz endpoint, probed by autohealing." }),
   engine: z.enum(["docker", "podman"]).default("docker").meta({ description: "Container engine of the container runner." }),
+  ...machineConnectionFields,
   vfox: strict({
     version: z.string().regex(/^\d+\.\d+\.\d+$/),
     url: z.url().meta({

@@ -16,6 +16,8 @@ import { stringify } from "yaml";
 import { agentPaths, renderAgentLogrotate, renderAgentUnit, renderInstallScript, renderTokenFetchScript, renderTokenUnit, type AgentSpec } from "./agent.js";
 import { cosCaddy, renderCaddyContainerUnit, renderCaddyfile, renderHostFirewallUnit, type CaddyOptions } from "./caddy.js";
 import { cosAgentUid, type ImageFamily } from "./layout.js";
+import { renderSecretFilesScript, secretFilesHelper, sqlProxyUnitFiles, type MachineSqlProxy } from "./machine-connections.js";
+import { sqlProxyUnitName } from "./sql-proxy.js";
 import {
   bootPaths,
   caddyDropInPath,
@@ -72,6 +74,8 @@ export interface MachineSpec {
   /** vfox, required when a process service runs here. */
   vfox?: VfoxSpec;
   caddy?: CaddyOptions;
+  /** Cloud SQL Auth Proxies of the group's databases (the connection contract). @default [] */
+  sqlProxies?: MachineSqlProxy[];
 }
 
 interface WriteFile {
@@ -103,7 +107,9 @@ export function machineFiles(spec: MachineSpec): WriteFile[] {
     ...healthFiles(spec, services, "debian-12"),
   ];
   if (services.some((s) => s.runner === "container")) files.push(file(helperPaths.registryLogin, renderRegistryLoginScript(), "0755"));
-  if (services.some((s) => s.runner === "process")) files.push(file(helperPaths.fetchVerified, renderFetchVerifiedScript(), "0755"));
+  if (services.some((s) => s.runner === "process") || (spec.sqlProxies ?? []).length > 0) files.push(file(helperPaths.fetchVerified, renderFetchVerifiedScript(), "0755"));
+  if (services.some((s) => (s.connection?.files.length ?? 0) > 0)) files.push(file(secretFilesHelper, renderSecretFilesScript(), "0755"));
+  for (const u of sqlProxyUnitFiles(spec.sqlProxies ?? [], helperPaths.fetchVerified)) files.push(file(u.path, u.content));
   for (const svc of services) {
     files.push(file(serviceEnvFile(svc), renderEnvFile(svc), "0640"));
     if (svc.runner === "container") {
@@ -160,7 +166,7 @@ export function renderStartupScriptFor(spec: MachineSpec): string {
     users: [spec.agent.name, healthUser, ...services.filter((s) => s.runner === "process").map(serviceUser)],
     packages: ["ca-certificates", "curl", "caddy", ...(hasContainers ? [engine === "docker" ? "docker.io" : "podman"] : []), ...(hasProcesses ? ["git"] : [])],
     files: machineFiles(spec),
-    enable: [convergeUnit, healthSocketUnit, p.tokenUnit, p.unit, ...services.map(serviceUnitName), "caddy.service"],
+    enable: [convergeUnit, healthSocketUnit, p.tokenUnit, p.unit, ...(spec.sqlProxies ?? []).map((x) => sqlProxyUnitName(x.database)).sort(), ...services.map(serviceUnitName), "caddy.service"],
     directories: [p.configDir],
   });
 }
@@ -182,7 +188,7 @@ export function renderUserData(spec: MachineSpec): string {
       .filter((s) => s.runner === "process")
       .map((s) => ({ name: serviceUser(s), system: true, shell: "/usr/sbin/nologin", lock_passwd: true, no_create_home: true })),
   ];
-  const units = [p.tokenUnit, p.unit, ...services.map(serviceUnitName), "caddy.service"];
+  const units = [p.tokenUnit, p.unit, ...(spec.sqlProxies ?? []).map((x) => sqlProxyUnitName(x.database)).sort(), ...services.map(serviceUnitName), "caddy.service"];
   const doc = {
     users,
     package_update: true,
@@ -215,6 +221,9 @@ function checkCosSpec(spec: MachineSpec): void {
     throw new RangeError(`Container-Optimized OS runs container services only; process services (${processes.join(", ")}) need image debian-12`);
   }
   if ((spec.engine ?? "docker") !== "docker") throw new RangeError(`Container-Optimized OS ships docker, not ${spec.engine}`);
+  if ((spec.sqlProxies ?? []).length > 0 || (spec.services ?? []).some((s) => s.connection)) {
+    throw new RangeError("Container-Optimized OS machines do not run the connection contract yet (no Cloud SQL Auth Proxy, no secret files): use image debian-12 for services that use a database or cache");
+  }
 }
 
 /**

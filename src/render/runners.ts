@@ -7,6 +7,7 @@
  */
 import { machineLayout, type ImageFamily } from "./layout.js";
 import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, type UnitSection } from "./shell.js";
+import { connectionUnitLines, containerConnectionArgs, type MachineConnection } from "./machine-connections.js";
 
 export type ContainerEngine = "docker" | "podman";
 
@@ -43,6 +44,8 @@ export interface MachineService {
   /** Routed by Caddy: hostnames and path prefixes. */
   domains?: string[];
   paths?: string[];
+  /** The connection contract's files and proxies (its variables are in `env`): ./machine-connections.ts. */
+  connection?: MachineConnection;
 }
 
 /** The shared helper scripts of an image family (./layout.ts: where executables may live). */
@@ -230,6 +233,7 @@ export function renderContainerUnit(svc: MachineService, engine: ContainerEngine
     ...svc.ports.flatMap((p) => ["--publish", `127.0.0.1:${p.port}:${p.port}`]),
     "--env-file", serviceEnvFile(svc),
     ...(Object.keys(svc.secrets ?? {}).length ? ["--env-file", serviceSecretEnvFile(svc)] : []),
+    ...containerConnectionArgs(svc),
     svc.image,
     ...(svc.command ?? []),
   ];
@@ -242,6 +246,7 @@ export function renderContainerUnit(svc: MachineService, engine: ContainerEngine
     ...(secretArgs(svc).length
       ? ([["ExecStartPre", `${helpers.secretEnv} ${systemdQuote(serviceSecretEnvFile(svc))} ${secretArgs(svc).map(systemdQuote).join(" ")}`]] as UnitSection)
       : []),
+    ...connectionUnitLines(svc).service,
     ["ExecStartPre", `-${bin} rm --force ${container}`],
     ["ExecStart", exec],
     ["ExecStartPost", healthCheckCommand(svc, family)],
@@ -253,6 +258,7 @@ export function renderContainerUnit(svc: MachineService, engine: ContainerEngine
       ["Wants", "network-online.target"],
       ["After", `network-online.target ${engine === "docker" ? "docker.service" : ""}${family === "debian-12" ? " brume-converge.service" : ""}`.replace(/ +/g, " ").trim()],
       ...(engine === "docker" ? ([["Requires", "docker.service"]] as UnitSection) : []),
+      ...connectionUnitLines(svc).unit,
       ["StartLimitIntervalSec", 0],
     ],
     Service: service,
@@ -273,6 +279,7 @@ export function renderProcessUnit(svc: MachineService): string {
       ["Wants", "network-online.target"],
       // vfox is installed by the converge unit.
       ["After", "network-online.target brume-converge.service"],
+      ...connectionUnitLines(svc).unit,
       ["StartLimitIntervalSec", 0],
     ],
     Service: [
@@ -292,6 +299,7 @@ export function renderProcessUnit(svc: MachineService): string {
             ["EnvironmentFile", `-${serviceSecretEnvFile(svc)}`],
           ] as UnitSection)
         : []),
+      ...connectionUnitLines(svc).service,
       ["ExecStartPre", scripts.prepare],
       ["ExecStart", scripts.run],
       ["ExecStartPost", healthCheckCommand(svc)],

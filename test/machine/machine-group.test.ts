@@ -73,11 +73,18 @@ describe("examples/machines", async () => {
     const roles = ofType(plan, "gcp:projects/iAMMember:IAMMember")
       .filter((r) => String(r.inputs.member).includes("tiles-prod-edge-vm@"))
       .map((r) => r.inputs.role);
-    expect(roles.sort()).toEqual(["roles/logging.logWriter", "roles/monitoring.metricWriter"]);
+    // The renderer uses the tiles database in password mode: cloudsql.client on that instance only, no IAM login.
+    expect(roles.sort()).toEqual(["roles/cloudsql.client", "roles/logging.logWriter", "roles/monitoring.metricWriter"]);
+    const client = ofType(plan, "gcp:projects/iAMMember:IAMMember").find((r) => r.inputs.role === "roles/cloudsql.client")!;
+    expect((client.inputs.condition as any).expression).toBe('resource.type == "sqladmin.googleapis.com/Instance" && resource.name == "projects/tiles-prod-7310/instances/tiles-prod-tiles"');
     const accessors = ofType(plan, T.secretIam).filter((r) => r.name.startsWith("tiles-prod-machines-edge"));
+    // One identity serves the group: the union of its services' secrets, then the contract's (the renderer's password, the cache's AUTH and CA).
     expect(accessors.map((r) => [r.inputs.role, r.inputs.secretId])).toEqual([
       ["roles/secretmanager.secretAccessor", "tiles-prod-secret-agent-bootstrap-token-secret-id"],
       ["roles/secretmanager.secretAccessor", "tiles-prod-secret-maps-api-key-secret-id"],
+      ["roles/secretmanager.secretAccessor", "tiles-prod-db-tiles-renderer-password-secret-id"],
+      ["roles/secretmanager.secretAccessor", "tiles-prod-cache-tiles-auth-secret-id"],
+      ["roles/secretmanager.secretAccessor", "tiles-prod-cache-tiles-ca-secret-id"],
     ]);
     const reader = one(plan, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "tiles-prod-machines-edge-registry-reader");
     expect(reader.inputs.role).toBe("roles/artifactregistry.reader");

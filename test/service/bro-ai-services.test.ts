@@ -68,6 +68,7 @@ describe("Workload Identity", () => {
     expect(grantsOf("web")).toEqual([]);
     expect(grantsOf("api")).toEqual([
       'projects/iAMMember roles/cloudsql.client resource.type == "sqladmin.googleapis.com/Instance" && resource.name == "projects/bro-ai-prod/instances/bro-ai-prod-main"',
+      'projects/iAMMember roles/cloudsql.instanceUser resource.type == "sqladmin.googleapis.com/Instance" && resource.name == "projects/bro-ai-prod/instances/bro-ai-prod-main"',
       "pubsub/topicIAMMember roles/pubsub.publisher bro-ai-prod-events",
       "secretmanager/secretIamMember roles/secretmanager.secretAccessor bro-ai-prod-jwt-signing-key",
       "secretmanager/secretIamMember roles/secretmanager.secretAccessor bro-ai-prod-openai-api-key",
@@ -78,6 +79,8 @@ describe("Workload Identity", () => {
     expect(grantsOf("worker")).toEqual([
       'projects/iAMMember roles/cloudsql.client resource.type == "sqladmin.googleapis.com/Instance" && resource.name == "projects/bro-ai-prod/instances/bro-ai-prod-main"',
       "pubsub/subscriptionIAMMember roles/pubsub.subscriber bro-ai-prod-events-indexer",
+      // Password mode (uses.databaseAuth: password): its own user's password, nobody else's.
+      "secretmanager/secretIamMember roles/secretmanager.secretAccessor bro-ai-prod-main-worker-password",
       "storage/bucketIAMMember roles/storage.objectUser bro-ai-prod-user-content",
     ]);
     for (const r of prod.resources.filter((r) => r.parent.endsWith("::bro-ai-prod-svc-api") && "member" in r.inputs && r.type !== "gcp:serviceaccount/iAMMember:IAMMember")) {
@@ -89,7 +92,8 @@ describe("Workload Identity", () => {
 describe("secrets and providers", () => {
   it("secrets reach pods as Secret Manager files, never as values", () => {
     const spc = ofType(prod, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass");
-    expect(spc).toHaveLength(1);
+    // api (its secrets and the cache's AUTH/CA) and worker (its database password).
+    expect(spc.map((r) => r.name).sort()).toEqual(["bro-ai-prod-svc-api-secrets", "bro-ai-prod-svc-worker-secrets"]);
     expect((spc[0]!.inputs.spec as any).provider).toBe("gke");
     expect((spc[0]!.inputs.spec as any).parameters.secrets).toContain("projects/bro-ai-prod/secrets/bro-ai-prod-openai-api-key/versions/latest");
     const text = JSON.stringify(prod.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs));

@@ -37,7 +37,7 @@ const expectedReplacements: Record<string, string> = {
   // COS: user-data with the health responder). Templates are immutable and created with a name
   // prefix before the old one goes (create-before-delete); the MIG rolls VMs over (REPLACE,
   // maxUnavailable 0), so no capacity or data is lost.
-  "machines.prod: tiles-prod-machines-edge-template": "the machine document changed (issue 16: startup-script on Debian, health responder)",
+  "machines.prod: tiles-prod-machines-edge-template": "the machine document changed (issue 16: startup-script on Debian, health responder; issue 14: the renderer gains the connection contract)",
   "machines.prod: tiles-prod-machines-web-template": "the machine document changed (issue 16: health responder on COS)",
 };
 

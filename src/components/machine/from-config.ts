@@ -5,6 +5,12 @@ import { dployrdDefaults } from "../../render/agent.js";
 import type { MachineSpec } from "../../render/cloud-init.js";
 import type { MachineService, ProcessSource } from "../../render/runners.js";
 import type { MachineRateLimit } from "./machine-group.js";
+import { groupConnections, machineServiceContract } from "./connections.js";
+
+/** The contract's variables join the service's env (its own names win: a config rule refuses collisions) and its files and proxies. */
+function withContract(svc: MachineService, contract: ReturnType<typeof machineServiceContract>): MachineService {
+  return { ...svc, env: { ...contract.env, ...svc.env }, ...(contract.connection ? { connection: contract.connection } : {}) };
+}
 
 /** Services (container / process runners) placed on a group, sorted by name. */
 export function servicesOnGroup(config: BrumeConfig, group: string): [string, ServiceConfig][] {
@@ -51,8 +57,12 @@ export function machineSpecFor(
   group: string,
   env: { name: string; gcpProject: string },
   naming: Naming,
+  /** Render the connection contract (the Machines component knows the data services' outputs). @default true */
+  options: { connections?: boolean } = {},
 ): MachineSpec {
   const g: MachineGroupConfig = config.machines[group]!;
+  const withConnections = options.connections ?? true;
+  const connections = withConnections ? groupConnections(config, servicesOnGroup(config, group), group) : { databases: [], caches: [], proxies: [] };
   return {
     image: g.image,
     agent: {
@@ -66,10 +76,11 @@ export function machineSpecFor(
       labels: { project: config.project.name, environment: env.name, group },
       unitOptions: g.agent.unitOptions,
     },
-    services: servicesOnGroup(config, group).map(([name, svc]) => machineService(name, svc, env.gcpProject, naming)),
+    services: servicesOnGroup(config, group).map(([name, svc]) => withConnections ? withContract(machineService(name, svc, env.gcpProject, naming), machineServiceContract(config, name, svc, connections, env.gcpProject, naming)) : machineService(name, svc, env.gcpProject, naming)),
     engine: g.engine,
     ...(g.vfox ? { vfox: g.vfox } : {}),
     caddy: { healthPort: g.healthPort },
+    ...(connections.proxies.length ? { sqlProxies: connections.proxies } : {}),
   };
 }
 

@@ -28,6 +28,7 @@ import { transformed, type Transform } from "../child-resources/transform.js";
 import type { Naming } from "../../config/naming.js";
 import { defaultMachineHealthPort, machineHealthPath, readyPath } from "../../render/caddy.js";
 import { renderStartupScriptFor, renderUserData, type MachineSpec } from "../../render/cloud-init.js";
+import { iamDatabaseUser, resolvePlaceholders } from "../../render/connections.js";
 import type { ImageFamily } from "../../render/layout.js";
 import { networkTags } from "../network/firewall.js";
 import { googleFrontEndRanges } from "../../config/google-ranges.js";
@@ -86,6 +87,12 @@ export interface MachineGroupArgs {
   healthPort?: number;
   /** Seconds autohealing waits after boot (agent install, image pulls, builds). @default 300 */
   initialDelaySec?: number;
+  /**
+   * Values of the user-data's placeholders (`@@brume:<key>@@`, the connection contract: connection
+   * names, the cache's host …), from the resources' outputs; `identity.user` (the group identity's
+   * IAM database user) is added here. @default {}
+   */
+  connectionValues?: Record<string, pulumi.Input<string>>;
   /** Secret Manager secret ids (resource ids) the machines read: the bootstrap token first. */
   secretIds: pulumi.Input<string>[];
   /** Artifact Registry repository the machines pull from (reader role on it only). */
@@ -273,6 +280,20 @@ export class MachineGroup extends pulumi.ComponentResource {
     );
   }
 
+  /** The user-data with the connection contract's placeholders resolved from outputs (plain when it has none). */
+  /** The boot document's metadata key and text, its placeholders resolved from outputs (the connection contract). */
+  private bootDocument(args: MachineGroupArgs, spec: MachineSpec): Record<string, pulumi.Input<string>> {
+    const debian = (args.image ?? "debian-12") === "debian-12";
+    const key = debian ? "startup-script" : "user-data";
+    const text = debian ? renderStartupScriptFor(spec) : renderUserData(spec);
+    if (!text.includes("@@brume:")) return { [key]: text };
+    const values = { ...args.connectionValues, "identity.user": this.serviceAccount.email.apply(iamDatabaseUser) };
+    // Fail here, not inside the apply (an error there would leave the deployment hanging on an output).
+    const missing = [...text.matchAll(/@@brume:([A-Za-z0-9_.:/-]+)@@/g)].map((m) => m[1]!).filter((k) => !Object.hasOwn(values, k));
+    if (missing.length) throw new Error(`machine group ${args.group}: no value for ${[...new Set(missing)].join(", ")} in connectionValues`);
+    return { [key]: pulumi.all(values).apply((v) => resolvePlaceholders(text, v)) };
+  }
+
   private createTemplate(
     name: string,
     args: MachineGroupArgs,
@@ -312,7 +333,7 @@ export class MachineGroup extends pulumi.ComponentResource {
             "serial-port-enable": "FALSE",
             // GCE's Debian 12 image runs `startup-script` (google-guest-agent, every boot) and has no
             // cloud-init (render/boot.ts cites the image build); COS runs cloud-init's user-data.
-            ...((args.image ?? "debian-12") === "debian-12" ? { "startup-script": renderStartupScriptFor(spec) } : { "user-data": renderUserData(spec) }),
+            ...this.bootDocument(args, spec),
           },
           tags: [this.tag, networkTags.iapSsh, ...(this.serving ? [networkTags.lbBackend] : [])],
           labels: { ...args.labels, "brume-group": args.group, ...(version ? { "brume-release": labelValue(version) } : {}) },

@@ -30,6 +30,7 @@ import { domainsInZone } from "../network/dns.js";
 import { certificateSuffix, frontendPlan, type FrontendPlan } from "./frontend.js";
 import { groupRateLimits, groupSecretNames, machineSpecFor } from "./from-config.js";
 import { MachineGroup, type MachineGroupArgs } from "./machine-group.js";
+import { groupConnectionGrants, groupConnectionValues, type MachineDataServices } from "./connection-grants.js";
 
 export interface MachinesArgs {
   config: BrumeConfig;
@@ -39,6 +40,8 @@ export interface MachinesArgs {
   subnetwork: pulumi.Input<string>;
   /** The environment's secrets by name (resource ids). */
   secretIds: Record<string, pulumi.Input<string>>;
+  /** The environment's databases, caches, topics and buckets: the connection contract's values and the identities' grants. */
+  dataServices?: MachineDataServices;
   artifactRepository?: MachineGroupArgs["artifactRepository"];
   /**
    * The environment's public zone (`Network.publicZone`: its `name` and its DNS name with the final
@@ -120,11 +123,14 @@ export class Machines extends pulumi.ComponentResource {
             ...(g.zones ? { zones: g.zones } : {}),
             network: args.network,
             subnetwork: args.subnetwork,
-            spec: machineSpecFor(config, group, env, args.naming),
+            // Without the data services' outputs (standalone use), no connection contract is rendered.
+            spec: machineSpecFor(config, group, env, args.naming, { connections: args.dataServices !== undefined }),
             strategy: g.strategy,
             serves: g.serves,
             healthPort: g.healthPort,
-            secretIds: groupSecretNames(config, group).map(secretId),
+            // The contract's secrets (cache AUTH/CA, password-mode passwords) come last: existing accessors keep their index.
+            secretIds: [...groupSecretNames(config, group).map(secretId), ...groupConnectionGrants(config, group, args.dataServices).secretIds],
+            ...(args.dataServices ? { connectionValues: groupConnectionValues(config, group, env.gcpProject, args.dataServices) } : {}),
             rateLimits: groupRateLimits(config, group),
             ...(args.artifactRepository ? { artifactRepository: args.artifactRepository } : {}),
             labels: env.labels,
@@ -134,6 +140,8 @@ export class Machines extends pulumi.ComponentResource {
         ),
       ]),
     );
+
+    for (const [group, g] of Object.entries(this.groups)) groupConnectionGrants(config, group, args.dataServices).create(`${name}-${group}`, g, env.gcpProject);
 
     const serving = Object.fromEntries(Object.entries(this.groups).filter(([, g]) => g.serving).map(([group, g]) => [group, g.domains]));
     const plan = frontendPlan(serving);

@@ -126,6 +126,7 @@ export class Project extends pulumi.ComponentResource {
         network: e.network.networkId,
         subnetwork: e.network.privateSubnet.id,
         secretIds: Object.fromEntries(Object.entries(e.secrets).map(([key, secret]) => [key, secret.secret.id])),
+        dataServices: { databases: e.databases, caches: e.caches, topics: e.topics, buckets: e.buckets },
         artifactRepository: { project: env.gcpProject, location: env.region, repositoryId: e.registry.repositoryId },
         // A records for the machine services' domains that fall in the environment's public zone.
         ...(e.network.publicZone && env.domain ? { publicZone: { name: e.network.publicZone.name, dnsName: fqdn(env.domain) } } : {}),

@@ -5,7 +5,7 @@
  */
 import type { ServiceConfig } from "../../config/schema.js";
 
-export type GrantKind = "secret" | "topic" | "subscription" | "bucket" | "database" | "cacheSecret";
+export type GrantKind = "secret" | "topic" | "subscription" | "bucket" | "database" | "databaseLogin" | "databasePassword" | "cacheSecret";
 
 export interface Grant {
   kind: GrantKind;
@@ -23,6 +23,10 @@ export const grantRoles = {
   bucket: "roles/storage.objectUser",
   // Cloud SQL has no instance-level IAM: project-level binding with an IAM condition on the instance.
   database: "roles/cloudsql.client",
+  // IAM database authentication (uses.databaseAuth iam): the login permission, also conditioned on the instance.
+  databaseLogin: "roles/cloudsql.instanceUser",
+  // Password mode: read the service's own user's password secret.
+  databasePassword: "roles/secretmanager.secretAccessor",
   cacheSecret: "roles/secretmanager.secretAccessor",
 } as const;
 
@@ -36,7 +40,11 @@ export function grantsOf(svc: Pick<ServiceConfig, "uses" | "secrets">): Grant[] 
     grants.push({ kind: "subscription", target: s, role: grantRoles.subscription, key: `sub-${s.replace("/", "-")}` });
   }
   for (const b of [...new Set(u.buckets)].sort()) grants.push({ kind: "bucket", target: b, role: grantRoles.bucket, key: `bucket-${b}` });
-  if (u.database) grants.push({ kind: "database", target: u.database, role: grantRoles.database, key: `db-${u.database}` });
+  if (u.database) {
+    grants.push({ kind: "database", target: u.database, role: grantRoles.database, key: `db-${u.database}` });
+    if ((u.databaseAuth ?? "iam") === "iam") grants.push({ kind: "databaseLogin", target: u.database, role: grantRoles.databaseLogin, key: `db-${u.database}-login` });
+    else grants.push({ kind: "databasePassword", target: u.database, role: grantRoles.databasePassword, key: `db-${u.database}-password` });
+  }
   if (u.cache) {
     grants.push({ kind: "cacheSecret", target: `${u.cache}/auth`, role: grantRoles.cacheSecret, key: `cache-${u.cache}-auth` });
     grants.push({ kind: "cacheSecret", target: `${u.cache}/ca`, role: grantRoles.cacheSecret, key: `cache-${u.cache}-ca` });

@@ -44,6 +44,9 @@ import { asArgs, asCustomArgs, type KubernetesObjects } from "./namespace.js";
 export type { KubernetesObjects } from "./namespace.js";
 import { fqdnNetworkPolicyManifest, parseEgress } from "./egress-manifests.js";
 import { createIapClientSecret, iapClientSecretName } from "./iap-client.js";
+import { contractSecretFiles, podContract, withConnections, type ServiceConnections } from "./connections.js";
+import { createIamLogin, type IamLogin } from "../database/users.js";
+import { iamDatabaseUser } from "../../render/connections.js";
 
 type CR = k8s.apiextensions.CustomResource;
 type CRArgs = k8s.apiextensions.CustomResourceArgs;
@@ -64,6 +67,10 @@ export interface ServiceTargets {
   caches?: Record<string, { authSecretId: pulumi.Input<string>; caSecretId: pulumi.Input<string> }>;
   /** Resources the grants must wait for (the secrets, topics, … themselves). */
   dependsOn?: pulumi.Resource[];
+  /** Password mode: database name → secret id of the service's user's password. */
+  databasePasswordSecrets?: Record<string, string>;
+  /** The facts of the connection contract (docs/connections.md); no contract variables when absent. */
+  connections?: ServiceConnections;
 }
 
 export interface ServiceArgs {
@@ -171,6 +178,8 @@ export class Service extends pulumi.ComponentResource {
   readonly workloadIdentity: gcp.serviceaccount.IAMMember;
   /** One IAM member per grant, by grant key (`secret-stripe-key`, `topic-events`, …). */
   readonly grants: Record<string, pulumi.CustomResource>;
+  /** IAM database login (uses.databaseAuth iam): the CLOUD_IAM_SERVICE_ACCOUNT user of the GSA. */
+  readonly databaseLogin?: IamLogin;
   /** The Kubernetes objects below are absent where `kubernetes: "none"` (GitOps delivery: Argo CD applies them). */
   readonly serviceAccount?: k8s.core.v1.ServiceAccount;
   readonly secretProviderClass?: CR;
@@ -203,6 +212,7 @@ export class Service extends pulumi.ComponentResource {
     this.account = this.createAccount(name, args, n);
     this.workloadIdentity = this.createWorkloadIdentity(name, args, n);
     this.grants = this.createGrants(name, args);
+    this.databaseLogin = this.createDatabaseLogin(name, args);
     const objects = (args.kubernetes ?? "apply") !== "none";
     this.serviceAccount = objects ? this.createServiceAccount(name, args, n) : undefined;
     this.secretProviderClass = objects ? this.createSecretProviderClass(name, args, n) : undefined;
@@ -299,6 +309,16 @@ export class Service extends pulumi.ComponentResource {
         case "bucket":
           out[g.key] = new gcp.storage.BucketIAMMember(logical, { bucket: need(t.buckets, g.target, g), role: g.role, member }, o);
           break;
+        case "databaseLogin":
+          // With the CLOUD_IAM_SERVICE_ACCOUNT user: createDatabaseLogin.
+          break;
+        case "databasePassword":
+          out[g.key] = new gcp.secretmanager.SecretIamMember(
+            logical,
+            { project: args.project, secretId: need(t.databasePasswordSecrets, g.target, g), role: g.role, member },
+            o,
+          );
+          break;
         case "database":
           out[g.key] = new gcp.projects.IAMMember(
             logical,
@@ -309,6 +329,21 @@ export class Service extends pulumi.ComponentResource {
       }
     }
     return out;
+  }
+
+  /** The IAM database user of the GSA and its `cloudsql.instanceUser` grant (kept with the other grants). */
+  private createDatabaseLogin(name: string, args: ServiceArgs): IamLogin | undefined {
+    const g = grantsOf(args.config).find((x) => x.kind === "databaseLogin");
+    const db = args.targets?.connections?.database;
+    if (!g) return undefined;
+    if (!db) throw new Error(`service "${args.service}": no connection facts for database "${g.target}"; pass args.targets.connections.database`);
+    const login = createIamLogin(
+      `${name}-db-${g.target}`,
+      { project: args.project, instanceName: db.instanceName, ...(db.instance ? { instance: db.instance } : {}), email: this.account.email, member: this.account.member },
+      childOptions(this, this.opts, args.targets?.dependsOn ? { dependsOn: args.targets.dependsOn } : {}),
+    );
+    this.grants[g.key] = login.login;
+    return login;
   }
 
   private createServiceAccount(name: string, args: ServiceArgs, n: Normalized): k8s.core.v1.ServiceAccount {
@@ -322,7 +357,8 @@ export class Service extends pulumi.ComponentResource {
   private createSecretProviderClass(name: string, args: ServiceArgs, n: Normalized): CR | undefined {
     if (n.secretFiles.length === 0) return undefined;
     const manifest = secretProviderClassManifest({ name: n.secretProviderClass, namespace: args.namespace, files: n.secretFiles, labels: n.labels });
-    const grants = Object.entries(this.grants).filter(([k]) => k.startsWith("secret-")).map(([, g]) => g);
+    // The add-on reads every mounted secret with the pod's identity: the secrets', the cache's and the password's accessors.
+    const grants = Object.entries(this.grants).filter(([k]) => k.startsWith("secret-") || k.startsWith("cache-") || /^db-.*-password$/.test(k)).map(([, g]) => g);
     return new k8s.apiextensions.CustomResource(
       ...transformed(args.transform?.secretProviderClass, `${name}-secrets`, asCustomArgs(manifest), this.crOptions({ dependsOn: grants })),
     );
@@ -429,6 +465,8 @@ export class Service extends pulumi.ComponentResource {
     // Versioned workloads: re-awaited every release step, for the replicas their share needs (../strategy).
     if (n.versioned) Object.assign((deploymentManifestValue.metadata as { annotations: Record<string, string> }).annotations, releaseAnnotations(args.service, c, w));
     const deploymentArgs = asArgs<k8s.apps.v1.DeploymentArgs>(deploymentManifestValue);
+    // The connection contract (variables, files, the Cloud SQL Auth Proxy sidecar): the pre-release Job gets it too.
+    if (args.targets?.connections) withConnections(deploymentArgs, podContract(args.project, args.targets.connections, this.account.email.apply(iamDatabaseUser)));
     const accessDeps = [...(this.serviceAccount ? [this.serviceAccount] : []), ...(this.secretProviderClass ? [this.secretProviderClass] : []), ...Object.values(this.grants)];
     const preRelease =
       c.preRelease && n.versioned
@@ -473,7 +511,7 @@ export class Service extends pulumi.ComponentResource {
         args.transform?.deployment,
         `${base}-deployment`,
         deploymentArgs,
-        this.k8sOptions({ dependsOn: [...accessDeps, ...(n.versioned ? [hpa] : []), ...(preRelease ? [preRelease] : [])] }),
+        this.k8sOptions({ dependsOn: [...accessDeps, ...(this.databaseLogin ? [this.databaseLogin.user] : []), ...(n.versioned ? [hpa] : []), ...(preRelease ? [preRelease] : [])] }),
       ),
     );
     const service = n.versioned
@@ -601,6 +639,8 @@ function normalize(args: ServiceArgs): Normalized {
       if (id === undefined) throw new Error(`service "${args.service}": no secret "${secret}" in targets.secrets; pass its secret id`);
       return { env, secretResource: `projects/${args.project}/secrets/${id}` };
     });
+  // The contract's files (cache AUTH and CA, the password in password mode) mount with the secrets.
+  if (args.targets?.connections) secretFiles.push(...contractSecretFiles(args.project, podContract(args.project, args.targets.connections, "")));
   return {
     app: args.service,
     ksa: args.service,

@@ -16,6 +16,7 @@ import { kubernetesObjectsFor } from "../../config/rules-gitops.js";
 import { installArgoCd } from "../gitops/install.js";
 import { defaultNamespaceLimits, Namespace, type NamespaceArgs } from "./namespace.js";
 import { Service, type ServiceArgs, type ServiceTargets } from "./service.js";
+import type { ServiceConnections } from "./connections.js";
 
 export interface ServicesTransform {
   namespace?: NamespaceArgs["transform"];
@@ -215,6 +216,59 @@ function targetsOf(config: BrumeConfig, key: string, env: Environment): ServiceT
     buckets: Object.fromEntries(u.buckets.map((b) => [b, env.buckets[b]!.bucketName])),
     databases: u.database ? { [u.database]: env.databases[u.database]!.instanceName } : {},
     caches: u.cache && cache ? { [u.cache]: { authSecretId: cache.authSecret.secretId, caSecretId: cache.caSecret.secretId } } : {},
-    dependsOn: [...secretNames.map((s) => env.secrets[s]!), ...(cache ? [cache] : [])],
+    ...(u.database && u.databaseAuth === "password" ? { databasePasswordSecrets: { [u.database]: env.naming.name([u.database, key, "password"], "secretId") } } : {}),
+    connections: connectionsOf(config, key, env),
+    dependsOn: [
+      ...secretNames.map((s) => env.secrets[s]!),
+      ...(cache ? [cache] : []),
+      // Password mode: the accessor waits for the password's secret.
+      ...(u.database && u.databaseAuth === "password" ? [env.databases[u.database]!.passwordSecrets[key]!] : []),
+    ],
+  };
+}
+
+/** The facts of the connection contract (docs/connections.md) from the environment's components. */
+export function connectionsOf(config: BrumeConfig, key: string, env: Environment): ServiceConnections {
+  const u = config.services[key]!.uses;
+  const project = env.environment.gcpProject;
+  const db = u.database ? env.databases[u.database] : undefined;
+  const cache = u.cache ? env.caches[u.cache] : undefined;
+  return {
+    ...(u.database && db
+      ? {
+          database: {
+            name: u.database,
+            instanceName: db.instanceName,
+            // The instance's output: the IAM user waits for the instance.
+            instance: db.instance.name,
+            connectionName: db.connectionName,
+            database: config.databases[u.database]!.databases[0]!,
+            auth: u.databaseAuth,
+            poolSize: u.databasePoolSize,
+            // Password mode: the built-in user named like the service (a config rule checks it exists).
+            ...(u.databaseAuth === "password" ? { passwordUser: key, passwordSecretId: env.naming.name([u.database, key, "password"], "secretId") } : {}),
+          },
+        }
+      : {}),
+    ...(u.cache && cache
+      ? {
+          cache: {
+            name: u.cache,
+            host: cache.host,
+            port: cache.port.apply(String),
+            // Secret ids are deterministic (Naming): the SecretProviderClass names them as plain text.
+            authSecretId: env.naming.name([u.cache, "auth"], "secretId"),
+            caSecretId: env.naming.name([u.cache, "ca"], "secretId"),
+          },
+        }
+      : {}),
+    topics: Object.fromEntries(u.topics.map((t) => [t, pulumi.interpolate`projects/${project}/topics/${env.topics[t]!.topicName}`])),
+    subscriptions: Object.fromEntries(
+      u.subscriptions.map((ref) => {
+        const [topic, sub] = ref.split("/") as [string, string];
+        return [ref, pulumi.interpolate`projects/${project}/subscriptions/${env.topics[topic]!.subscriptions[sub]!.name}`];
+      }),
+    ),
+    buckets: Object.fromEntries(u.buckets.map((b) => [b, env.buckets[b]!.bucketName])),
   };
 }
