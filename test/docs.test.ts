@@ -142,7 +142,7 @@ describe("YAML blocks are valid config", () => {
       }
       const doc = parseYaml(block.code) as Record<string, unknown>;
       if (block.kind === "pulumi-project") {
-        expect(doc).toMatchObject({ name: expect.any(String), runtime: "nodejs", main: expect.stringMatching(/program\/index\.js$/) });
+        expect(doc).toMatchObject({ name: expect.any(String), runtime: "nodejs", main: expect.stringMatching(/program\/main\.js$/) });
       } else if ("config" in doc) {
         const dir = mkdtempSync(join(scratch, "stack-"));
         writeFileSync(join(dir, "Pulumi.yaml"), "name: docs\nruntime: nodejs\n");

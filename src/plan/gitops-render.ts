@@ -34,7 +34,12 @@ export const syncWaves: Record<string, number> = {
   ResourceQuota: -2,
   LimitRange: -2,
   NetworkPolicy: -2,
+  // Egress by host name (clusters with FQDN network policies), with the other policies.
+  FQDNNetworkPolicy: -2,
   Gateway: -1,
+  // A version's pre-release migration Job: Argo CD waits for a Job to complete before the next wave,
+  // so the Deployments (wave 0) start only after it, as the Pulumi delivery orders them.
+  Job: -1,
   ServiceAccount: -1,
   SecretProviderClass: -1,
   Deployment: 0,
@@ -43,6 +48,8 @@ export const syncWaves: Record<string, number> = {
   PodDisruptionBudget: 0,
   GCPBackendPolicy: 1,
   HealthCheckPolicy: 1,
+  // The Gateway's TLS policy (SSL policy), once the Gateway exists.
+  GCPGatewayPolicy: 0,
   HTTPRoute: 2,
 };
 

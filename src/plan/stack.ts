@@ -146,7 +146,8 @@ export function serviceGroups(services: Record<string, { runner: string }>, size
 
 /**
  * One plan from the runs of service groups: each resource once, sorted by URN. A resource in
- * several runs (the environment, the namespace, …) must be identical in each; stack outputs too.
+ * several runs (the environment, the namespace, …) must be identical in each; stack outputs too,
+ * except the per-service ones (`perServiceOutputs`: each run has its own services'), which are joined.
  */
 export function mergePlans(plans: Plan[]): Plan {
   const [first] = plans;
@@ -160,11 +161,26 @@ export function mergePlans(plans: Plan[]): Plan {
       if (!seen) byUrn.set(resource.urn, { resource, json });
       else if (seen.json !== json) conflicts.push(`${resource.urn} differs between service groups`);
     }
-    if (JSON.stringify(plan.outputs) !== JSON.stringify(first.outputs)) conflicts.push("stack outputs differ between service groups");
+    if (JSON.stringify(shared(plan.outputs)) !== JSON.stringify(shared(first.outputs))) conflicts.push("stack outputs differ between service groups");
   }
   if (conflicts.length > 0) throw new PlanError(conflicts);
   const resources = [...byUrn.values()].map((entry) => entry.resource).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-  return { project: first.project, stack: first.stack, resources, outputs: first.outputs };
+  const outputs: Record<string, unknown> = { ...first.outputs };
+  for (const key of perServiceOutputs) {
+    if (!plans.some((p) => key in p.outputs)) continue;
+    const joined = Object.assign({}, ...plans.map((p) => (p.outputs[key] ?? {}) as Record<string, unknown>));
+    outputs[key] = Object.fromEntries(Object.entries(joined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+  return { project: first.project, stack: first.stack, resources, outputs };
+}
+
+/** Stack outputs keyed by service: each group's run knows only its own services' entries. */
+const perServiceOutputs = ["images"] as const;
+
+function shared(outputs: Record<string, unknown>): Record<string, unknown> {
+  const rest = { ...outputs };
+  for (const key of perServiceOutputs) delete rest[key];
+  return rest;
 }
 
 /** The stack with its environment delivered by Pulumi (validated as it is; only the delivery differs). */

@@ -88,7 +88,7 @@ export function stackOutputs(project: Project) {
     buckets: mapOf(e.buckets, (b) => b.url),
     secrets: mapOf(e.secrets, (s) => s.secretName),
     // Digests of the images the stack builds, by service: `brume render --outputs` writes them into the GitOps repository.
-    images: Object.fromEntries(Object.entries(project.services).flatMap(([key, svc]) => (svc.builtImage ? [[key, svc.builtImage]] : []))),
+    images: Object.fromEntries(Object.entries(project.services).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([key, svc]) => (svc.builtImage ? [[key, svc.builtImage]] : []))),
     machines: mapOf(project.machines?.groups ?? {}, (g) => ({
       serviceAccount: g.serviceAccountEmail,
       instanceGroups: Object.fromEntries(Object.entries(g.groups).map(([slot, mig]) => [slot || "default", mig.instanceGroup])),

@@ -37,7 +37,7 @@ describe("mistakes in Pulumi.<env>.yaml are errors, not a silently wrong plan (n
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(
       `${join(dir, "Pulumi.stage.yaml")}: invalid brume config (1 problem):\n` +
-        `  - config["brume:overides"] (line 3): unknown brume stack key "brume:overides" (did you mean "brume:overrides"?); brume reads brume:environment, brume:configFile, brume:overrides, brume:secrets\n`,
+        `  - config["brume:overides"] (line 3): unknown brume stack key "brume:overides" (did you mean "brume:overrides"?); brume reads brume:environment, brume:configFile, brume:overrides, brume:release, brume:secrets\n`,
     );
   });
 
@@ -180,7 +180,7 @@ describe("CLI ergonomics (newcomer 17)", () => {
   it("an unknown command and a typo'd release step get a did-you-mean", async () => {
     expect((await cli("plna")).stderr).toBe('brume: unknown command "plna" (did you mean "plan"?)\nRun "brume help" for the commands.\n');
     const r = await cli("release", "promte", "api", "--stack", "prod");
-    expect(r).toEqual({ code: 2, stdout: "", stderr: 'brume release: unknown release step "promte" (did you mean "promote"?); steps: promote | abort | rollback\nRun "brume release --help" for its options.\n' });
+    expect(r).toEqual({ code: 2, stdout: "", stderr: 'brume release: unknown release step "promte" (did you mean "promote"?); steps: start | weight | promote | abort | rollback | status | run\nRun "brume release --help" for its options.\n' });
   });
 
   it("schema --out writes its file", async () => {

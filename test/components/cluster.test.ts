@@ -378,6 +378,7 @@ describe("brume:cluster:Cluster (defaults: Dataplane V2, protected)", () => {
       "gateways.gateway.networking.k8s.io",
       "httproutes.gateway.networking.k8s.io",
       "gcpbackendpolicies.networking.gke.io",
+      "gcpgatewaypolicies.networking.gke.io",
       "healthcheckpolicies.networking.gke.io",
       "secretproviderclasses.secrets-store.csi.x-k8s.io",
     ]);

@@ -28,9 +28,11 @@ function problems(text: string): string[] {
 describe("accepted but wrong (newcomer 16)", () => {
   it("type-15: two services routing the same host and path", () => {
     const text = base(`    expose: { domains: [api.ledgerly.io] }
+    health: { readiness: { path: /healthz } }
   web:
     image: europe-docker.pkg.dev/shop/apps/web:1.0.0
     expose: { domains: [api.ledgerly.io] }
+    health: { readiness: { path: /healthz } }
 `);
     expect(problems(text)).toEqual(['services.web.expose.domains: api.ledgerly.io/ is already routed to service "api"; give one of them another domain or path']);
     // Another path on the same host is fine.

@@ -38,10 +38,10 @@ beforeAll(async () => {
 const handedOver = (resources: PlannedResource[]) => new Map(gitopsObjectsOf(resources, "bro-ai-stage-svc-").map((o) => [o.resource, resources.find((r) => r.name === o.resource)!]));
 
 describe("moving stage from the Pulumi delivery to GitOps and back", () => {
-  it("handover: the same 46 objects with the same inputs, now retained on delete; Argo CD is installed beside them", () => {
+  it("handover: the same 53 objects with the same inputs, now retained on delete; Argo CD is installed beside them", () => {
     const before = handedOver(plans.pulumi);
     const during = handedOver(plans.handover);
-    expect(before.size).toBe(46);
+    expect(before.size).toBe(53);
     expect([...during.keys()]).toEqual([...before.keys()]);
     for (const [name, r] of during) {
       expect(r.urn, name).toBe(before.get(name)!.urn);
@@ -57,7 +57,7 @@ describe("moving stage from the Pulumi delivery to GitOps and back", () => {
     const urns = new Set(plans.gitops.map((r) => r.urn));
     const gone = plans.handover.filter((r) => !urns.has(r.urn));
     expect(gone.every((r) => r.retainOnDelete === true)).toBe(true);
-    expect(gone).toHaveLength(46);
+    expect(gone).toHaveLength(53);
     // The cloud side of every service stays: identity, grants, Cloud Armor.
     for (const name of ["bro-ai-stage-svc-api-gsa", "bro-ai-stage-svc-api-workload-identity", "bro-ai-stage-svc-web-armor"]) expect(urns.has(plans.pulumi.find((r) => r.name === name)!.urn), name).toBe(true);
   });

@@ -12,6 +12,7 @@
 import { readFileSync } from "node:fs";
 import { Gateway, HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1";
 import { Deployment } from "kubernetes-models/apps/v1";
+import { Job } from "kubernetes-models/batch/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
@@ -60,7 +61,7 @@ describe("brume render: examples/bro-ai-gitops", () => {
   it("writes per service <path>/<env>/<service>/<kind>-<name>.yaml and a kustomization, the shared objects in _namespace", () => {
     const stage = renderings.stage!;
     expect(stage.root).toBe("environments/stage");
-    expect(stage.objects).toHaveLength(46);
+    expect(stage.objects).toHaveLength(53);
     const dirs = [...new Set([...stage.files.keys()].map((p) => p.split("/")[2]))];
     expect(dirs).toEqual(["_namespace", "admin", "api", "otel-collector", "web", "worker"]);
     expect(parse(stage.files.get("environments/stage/api/kustomization.yaml")!).resources).toEqual([
@@ -69,6 +70,7 @@ describe("brume render: examples/bro-ai-gitops", () => {
       "healthcheckpolicy-api-v1-14-2.yaml",
       "horizontalpodautoscaler-api-v1-14-2.yaml",
       "httproute-api.yaml",
+      "job-api-v1-14-2-pre-release.yaml",
       "networkpolicy-api.yaml",
       "poddisruptionbudget-api-v1-14-2.yaml",
       "secretproviderclass-api-secrets.yaml",
@@ -79,6 +81,10 @@ describe("brume render: examples/bro-ai-gitops", () => {
     expect([...stage.files.keys()].filter((p) => p.startsWith("environments/stage/_namespace/"))).toEqual([
       "environments/stage/_namespace/gateway-external.yaml",
       "environments/stage/_namespace/gateway-internal.yaml",
+      "environments/stage/_namespace/gcpgatewaypolicy-external.yaml",
+      "environments/stage/_namespace/gcpgatewaypolicy-internal.yaml",
+      "environments/stage/_namespace/httproute-external-https-redirect.yaml",
+      "environments/stage/_namespace/httproute-internal-https-redirect.yaml",
       "environments/stage/_namespace/kustomization.yaml",
       "environments/stage/_namespace/limitrange-brume-limits.yaml",
       "environments/stage/_namespace/networkpolicy-default-deny.yaml",
@@ -133,6 +139,7 @@ describe("brume render: examples/bro-ai-gitops", () => {
   it("validates every object against the upstream schemas (kubernetes-models, Gateway API); the GKE policy CRDs and SecretProviderClass by apiVersion only", () => {
     const models: Record<string, new (data: never) => { validate(): void }> = {
       Deployment,
+      Job,
       Service,
       ServiceAccount,
       HorizontalPodAutoscaler,
@@ -146,6 +153,7 @@ describe("brume render: examples/bro-ai-gitops", () => {
     // @kubernetes-models/gke is not a dependency (yet): these kinds are checked for their API group only.
     const byGroup: Record<string, string> = {
       GCPBackendPolicy: "networking.gke.io/v1",
+      GCPGatewayPolicy: "networking.gke.io/v1",
       HealthCheckPolicy: "networking.gke.io/v1",
       SecretProviderClass: "secrets-store.csi.x-k8s.io/v1",
     };
@@ -161,7 +169,7 @@ describe("brume render: examples/bro-ai-gitops", () => {
         } else expect(object.apiVersion, path).toBe(byGroup[object.kind]);
       }
     }
-    expect(validated).toBe(2 * 40);
+    expect(validated).toBe(2 * 43); // + the pre-release Job and the two HTTP→HTTPS redirect routes per stack
   });
 
   it("never writes a Kubernetes Secret (nor a secret value)", () => {

@@ -140,6 +140,6 @@ describe("machine rules", () => {
   it("no longer takes acmeEmail: certificates are Google-managed on the load balancer", () => {
     const doc = example();
     doc.machines.edge.acmeEmail = "ops@tiles.example.com";
-    expect(issues(doc)).toEqual([expect.stringMatching(/^machines\.edge\.acmeEmail: unknown key "acmeEmail"/)]);
+    expect(issues(doc)).toEqual([expect.stringMatching(/^machines\.edge\.acmeEmail: "acmeEmail" is no longer a brume key: TLS ends at the Google load balancer/)]);
   });
 });

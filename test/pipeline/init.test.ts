@@ -96,7 +96,7 @@ describe("brume init writes a product repository", () => {
       "Pulumi.yaml",
       "brume.yaml",
     ]);
-    expect(parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8")).main).toBe("node_modules/@brume/infra/dist/src/program/index.js");
+    expect(parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8")).main).toBe("node_modules/@brume/infra/dist/src/program/main.js");
   });
 
   it("refuses to overwrite without --force", async () => {

@@ -23,7 +23,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "brume-release-"));
   cpSync(examplePath("bro-ai"), dir, { recursive: true });
   // A comment and a flow list the release must keep byte for byte.
-  writeFileSync(stackFile(), `${readFileSync(stackFile(), "utf8")}  # releases below are written by brume release\n  brume:tags: [ a, b ]\n`);
+  writeFileSync(stackFile(), `${readFileSync(stackFile(), "utf8")}  # releases below are written by brume release\n  ops:tags: [ a, b ]\n`);
 });
 
 const config = () => ["--stack", "prod", "--config", join(dir, "brume.yaml")];
@@ -51,7 +51,7 @@ describe("canary flow of api, CLI only", () => {
     expect(out).toContain("--target 'urn:pulumi:prod::bro-ai::brume:project:Project$brume:service:Service$kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::bro-ai-prod-svc-api-route'");
     const after = readFileSync(stackFile(), "utf8");
     expect(after.startsWith(before)).toBe(true);
-    expect(after).toContain("  # releases below are written by brume release\n  brume:tags: [ a, b ]\n");
+    expect(after).toContain("  # releases below are written by brume release\n  ops:tags: [ a, b ]\n");
     expect(state().api).toEqual({ stable: { version: "v1-14-2", image: "us-docker.pkg.dev/bro-ai-shared/apps/api:1.14.2" }, canary: { version: "v1-15-0", image: apiImage }, weight: 0 });
   });
 

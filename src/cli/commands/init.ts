@@ -52,7 +52,7 @@ export function initFiles(o: InitOptions): Record<string, string> {
     name: o.name,
     description: `${o.name} on Google Cloud, from brume.yaml`,
     runtime: { name: "nodejs", options: { typescript: false } },
-    main: "node_modules/@brume/infra/dist/src/program/index.js",
+    main: "node_modules/@brume/infra/dist/src/program/main.js", // only a default export, as Pulumi requires (src/program/main.ts)
   });
   const stackFile = (env: string) => stringify({ config: { "brume:environment": env, "gcp:project": o.projects[env as "prod" | "stage"], "gcp:region": o.region } });
   return {

@@ -100,7 +100,6 @@ export const publicRepositories: readonly string[] = [
  * public registries (quay.io/argoproj, ghcr.io/dexidp, AWS ECR Public's Docker official images):
  * the nodes pull them through the environment's Cloud NAT.
  */
-export { argocdImagePatterns as gitopsImagePatterns } from "../gitops/chart.js";
 
 /** Whether `repositoryPath` is `listed` or below it. */
 export function within(repositoryPath: string, listed: string): boolean {

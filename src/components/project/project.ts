@@ -15,7 +15,7 @@ import { Machines, type MachinesArgs } from "../machine/machines.js";
 import { fqdn } from "../network/dns.js";
 import type { ImageRepository } from "../cluster/cluster.js";
 import { artifactRepositoryOf, artifactRepositoryPath, publicRepositories, repositoryPathOf, repositoryPattern, within } from "../cluster/images.js";
-import { gitopsImagePatterns } from "../cluster/images.js";
+import { argocdImagePatterns as gitopsImagePatterns } from "../gitops/chart.js";
 import { createServices, type ProjectServices } from "../service/wiring.js";
 
 export interface ProjectArgs {

@@ -267,7 +267,9 @@ export function podTemplate(spec: DeploymentSpec): Record<string, unknown> {
           ...(spec.command ? { command: spec.command } : {}),
           ports: spec.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
           env,
-          resources: { requests: { ...spec.resources }, limits: { ...spec.resources } },
+          // Only the container's quantities: `resources.pool` (the node pool, config) is no resource
+          // (the API refuses a non-quantity; kubernetes-models' schema caught it in the rendered objects).
+          resources: { requests: { cpu: spec.resources.cpu, memory: spec.resources.memory }, limits: { cpu: spec.resources.cpu, memory: spec.resources.memory } },
           ...(h.liveness ? { livenessProbe: probe(h.liveness, spec.ports) } : {}),
           ...(h.readiness ? { readinessProbe: probe(h.readiness, spec.ports) } : {}),
           ...(h.startup ? { startupProbe: probe(h.startup, spec.ports) } : {}),

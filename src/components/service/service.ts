@@ -23,7 +23,7 @@ import type { ServiceConfig } from "../../config/schema.js";
 import { googleFrontEndRanges } from "../../config/google-ranges.js";
 import type { Naming } from "../../config/naming.js";
 import { headerRulesAllowed, releaseAnnotations, routeOf, servingVersion, workloadsOf, type Workload } from "../strategy/strategy.js";
-import { preReleaseJobManifest } from "../strategy/pre-release.js";
+import { preReleaseJobManifest } from "./pre-release.js";
 import { cloudSqlCondition, grantsOf, type Grant } from "./grants.js";
 import {
   backendPolicyManifest,

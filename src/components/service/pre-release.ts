@@ -8,14 +8,14 @@
 import type { PreReleaseConfig } from "../../config/schema-release.js";
 import { physicalName } from "../../config/naming.js";
 
-import type { Manifest } from "../service/manifests.js";
+import type { Manifest } from "./manifests.js";
 
 export function preReleaseJobName(app: string, version: string): string {
   return physicalName([app, version, "pre-release"], "kubernetes");
 }
 
 export function preReleaseJobManifest(o: { app: string; version: string; namespace: string; labels: Record<string, string>; podTemplate: Record<string, any>; hook: PreReleaseConfig }): Manifest {
-  const template = structuredClone(o.podTemplate);
+  const template = cloneTree(o.podTemplate);
   const label = `${o.version.slice(0, 51).replace(/[^A-Za-z0-9]+$/, "")}-pre-release`;
   template.metadata.labels["app.kubernetes.io/version"] = label;
   template.metadata.labels["app.kubernetes.io/component"] = "pre-release";
@@ -38,4 +38,19 @@ export function preReleaseJobManifest(o: { app: string; version: string; namespa
     },
     spec: { backoffLimit: o.hook.backoffLimit, activeDeadlineSeconds: o.hook.timeoutSeconds, template },
   };
+}
+
+/**
+ * A copy of a manifest tree: plain objects and arrays copied, anything else (Pulumi outputs of the
+ * connection contract, such as the Cloud SQL connection name) shared, since structuredClone cannot
+ * copy them and they are immutable.
+ */
+function cloneTree<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => cloneTree(v)) as T;
+  if (value !== null && typeof value === "object") {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneTree(v)])) as T;
+  }
+  return value;
 }
