@@ -72,12 +72,13 @@ describe("no false dangers on routine changes (newcomer 10)", () => {
 describe("renames (newcomer 13)", () => {
   it("a renamed service is reported as a probable rename with the config to add", async () => {
     const diff = diffPlans(base, await planDir(project(renameWorker), "prod"));
-    expect(diff.counts).toMatchObject({ create: 10, delete: 10 });
-    // 9 of the 10: the Deployment's image (…/apps/worker:2.3.1) keeps the old name, so its inputs
-    // differ by more than the name; the other nine carry the fix.
+    expect(diff.counts).toMatchObject({ create: 12, delete: 12 });
+    // 11 of the 12 (the worker's IAM database login and its instanceUser grant included): the
+    // Deployment's image (…/apps/worker:2.3.1) keeps the old name, so its inputs differ by more than
+    // the name; the other eleven carry the fix.
     const unmatched = diff.changes.filter((c) => c.kind === "create" && !diff.renames.some((r) => r.newUrn === c.urn));
     expect(unmatched.map((c) => c.type)).toEqual(["kubernetes:apps/v1:Deployment"]);
-    expect(diff.renames).toHaveLength(9);
+    expect(diff.renames).toHaveLength(11);
     expect(new Set(diff.renames.map((r) => r.fix))).toEqual(
       new Set([
         'if services.ledger-worker is "worker" renamed, Pulumi deletes and recreates these resources: keep the name "worker", or move each one in the state before `pulumi up` (`pulumi state rename \'<old urn>\' <new name>`); physical names derived from the name change either way',
@@ -85,7 +86,7 @@ describe("renames (newcomer 13)", () => {
     );
     expect(diff.renames.find((r) => r.type === "gcp:serviceaccount/account:Account")).toMatchObject({ from: "worker", to: "ledger-worker", newUrn: expect.stringContaining("::shop-prod-svc-ledger-worker-gsa") });
     const text = renderReport(buildReport([{ stack: "prod", base, head: await planDir(project(renameWorker), "prod") }], { base: "HEAD" }), "text");
-    expect(text).toContain('  ? probable rename: "worker" → "ledger-worker" (9 resources deleted and created): if services.ledger-worker is "worker" renamed');
+    expect(text).toContain('  ? probable rename: "worker" → "ledger-worker" (11 resources deleted and created): if services.ledger-worker is "worker" renamed');
   }, 60_000);
 });
 
