@@ -6,7 +6,7 @@
  */
 import { stringify as toToml } from "smol-toml";
 import { machineLayout, type ImageFamily } from "./layout.js";
-import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, type UnitSection } from "./shell.js";
+import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, kernelAndPrivilegeLockdown, type UnitSection } from "./shell.js";
 
 /** The default agent: dployr's daemon. */
 export const dployrdDefaults = {
@@ -333,18 +333,7 @@ export function renderTokenUnit(spec: AgentSpec, family: ImageFamily = "debian-1
       // "-": a missing directory (the install failed) fails the script with its message, not 226/NAMESPACE.
       ["ReadWritePaths", `-${p.stateDir}`],
       ["PrivateDevices", true],
-      ["ProtectKernelTunables", true],
-      ["ProtectKernelModules", true],
-      ["ProtectKernelLogs", true],
-      ["ProtectControlGroups", true],
-      ["ProtectClock", true],
-      ["ProtectHostname", true],
-      ["ProtectProc", "invisible"],
-      ["RestrictSUIDSGID", true],
-      ["RestrictRealtime", true],
-      ["RestrictNamespaces", true],
-      ["LockPersonality", true],
-      ["MemoryDenyWriteExecute", true],
+      ...kernelAndPrivilegeLockdown,
       ["CapabilityBoundingSet", "CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE"],
       ["RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX"],
       ["SystemCallArchitectures", "native"],

@@ -31,7 +31,7 @@ import { agentPaths, type AgentSpec } from "./agent.js";
 import { defaultMachineHealthPort, healthResponderPort, readyPath } from "./caddy.js";
 import { machineLayout, type ImageFamily } from "./layout.js";
 import { healthPort, helperPathsFor, serviceUnitName, type MachineService } from "./runners.js";
-import { renderUnitFile, shQuote, type UnitSection } from "./shell.js";
+import { renderUnitFile, shQuote, kernelAndPrivilegeLockdown, type UnitSection } from "./shell.js";
 
 /** GCE's limit of a `startup-script` value (https://cloud.google.com/compute/docs/instances/startup-scripts/linux). */
 export const startupScriptMaxBytes = 256 * 1024;
@@ -136,18 +136,7 @@ export function renderConvergeUnit(spec: ConvergeSpec): string {
       // What the install writes; the startup script creates the /etc directory first.
       ["ReadWritePaths", `/usr/local/bin -${p.configDir} /var/lib /var/log`],
       ["ProtectHome", true],
-      ["ProtectKernelTunables", true],
-      ["ProtectKernelModules", true],
-      ["ProtectKernelLogs", true],
-      ["ProtectControlGroups", true],
-      ["ProtectClock", true],
-      ["ProtectHostname", true],
-      ["ProtectProc", "invisible"],
-      ["RestrictSUIDSGID", true],
-      ["RestrictRealtime", true],
-      ["RestrictNamespaces", true],
-      ["LockPersonality", true],
-      ["MemoryDenyWriteExecute", true],
+      ...kernelAndPrivilegeLockdown,
       ["CapabilityBoundingSet", "CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE"],
       ["RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX"],
       ["SystemCallArchitectures", "native"],

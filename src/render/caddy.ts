@@ -21,7 +21,7 @@
  */
 import { googleFrontEndRanges } from "../config/google-ranges.js";
 import { containerSupervision, healthPort, helperPathsFor, type MachineService } from "./runners.js";
-import { renderUnitFile, systemdQuote } from "./shell.js";
+import { renderUnitFile, systemdQuote, kernelAndPrivilegeLockdown } from "./shell.js";
 
 export interface CaddyOptions {
   /** Port of the plain-HTTP `/healthz` endpoint autohealing probes. @default 9000 */
@@ -85,18 +85,7 @@ export function renderHostFirewallUnit(options: CaddyOptions = {}): string {
       ["ProtectHome", true],
       ["PrivateTmp", true],
       ["PrivateDevices", true],
-      ["ProtectKernelTunables", true],
-      ["ProtectKernelModules", true],
-      ["ProtectKernelLogs", true],
-      ["ProtectControlGroups", true],
-      ["ProtectClock", true],
-      ["ProtectHostname", true],
-      ["ProtectProc", "invisible"],
-      ["RestrictSUIDSGID", true],
-      ["RestrictRealtime", true],
-      ["RestrictNamespaces", true],
-      ["LockPersonality", true],
-      ["MemoryDenyWriteExecute", true],
+      ...kernelAndPrivilegeLockdown,
       ["RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6 AF_NETLINK"],
       ["SystemCallArchitectures", "native"],
       ["SystemCallFilter", "@system-service"],

@@ -6,7 +6,7 @@
  * Secret Manager at start into a 0600 env file under /run; health is awaited after start.
  */
 import { machineLayout, type ImageFamily } from "./layout.js";
-import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, type UnitSection } from "./shell.js";
+import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, kernelAndPrivilegeLockdown, type UnitSection } from "./shell.js";
 import { connectionUnitLines, containerConnectionArgs, type MachineConnection } from "./machine-connections.js";
 
 export type ContainerEngine = "docker" | "podman";
@@ -183,18 +183,7 @@ export const containerClientHardening: UnitSection = [
   ["ProtectHome", true],
   ["ProtectSystem", "strict"],
   ["PrivateDevices", true],
-  ["ProtectKernelTunables", true],
-  ["ProtectKernelModules", true],
-  ["ProtectKernelLogs", true],
-  ["ProtectControlGroups", true],
-  ["ProtectClock", true],
-  ["ProtectHostname", true],
-  ["ProtectProc", "invisible"],
-  ["RestrictSUIDSGID", true],
-  ["RestrictRealtime", true],
-  ["RestrictNamespaces", true],
-  ["LockPersonality", true],
-  ["MemoryDenyWriteExecute", true],
+  ...kernelAndPrivilegeLockdown,
   ["CapabilityBoundingSet", ""],
   ["RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6"],
   ["SystemCallArchitectures", "native"],

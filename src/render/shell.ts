@@ -24,6 +24,27 @@ export function systemdQuote(value: string): string {
 /** A unit file from sections; values given as arrays become repeated keys. Keys keep their order. */
 export type UnitSection = [key: string, value: string | number | boolean | readonly string[] | undefined][];
 
+/**
+ * The sandboxing every unit we render shares (systemd.exec(5)): no kernel tunables, modules, logs,
+ * cgroups, clock or hostname changes, other processes invisible, no set-uid/gid, realtime or new
+ * namespaces, no personality change, no writable-and-executable memory. Each unit adds its own
+ * file-system, capability, address-family and system-call lines around it.
+ */
+export const kernelAndPrivilegeLockdown: UnitSection = [
+  ["ProtectKernelTunables", true],
+  ["ProtectKernelModules", true],
+  ["ProtectKernelLogs", true],
+  ["ProtectControlGroups", true],
+  ["ProtectClock", true],
+  ["ProtectHostname", true],
+  ["ProtectProc", "invisible"],
+  ["RestrictSUIDSGID", true],
+  ["RestrictRealtime", true],
+  ["RestrictNamespaces", true],
+  ["LockPersonality", true],
+  ["MemoryDenyWriteExecute", true],
+];
+
 export function renderUnitFile(header: string, sections: Record<string, UnitSection>): string {
   const lines: string[] = [header];
   for (const [section, entries] of Object.entries(sections)) {
