@@ -112,22 +112,7 @@ export function createExternalCertificates(
     );
     out.dnsAuthorizations[domain] = auth;
     if (args.publicZone && inZone(domain, args.publicZone.dnsName)) {
-      const record = auth.dnsResourceRecords.apply((records) => records[0]);
-      out.dnsRecords[domain] = new gcp.dns.RecordSet(
-        ...transformed(
-          t.dnsAuthorizationRecord,
-          `${name}-dnsauth-record-${domain}`,
-          {
-            project: args.project,
-            managedZone: args.publicZone.name,
-            name: record.apply((r) => r?.name ?? ""),
-            type: record.apply((r) => r?.type ?? "CNAME"),
-            ttl: 300,
-            rrdatas: record.apply((r) => (r ? [r.data] : [])),
-          },
-          childOptions(parent, opts),
-        ),
-      );
+      out.dnsRecords[domain] = dnsAuthorizationRecord(parent, `${name}-dnsauth-record-${domain}`, auth, args.project, args.publicZone.name, t.dnsAuthorizationRecord, opts);
     }
     const certificate = new gcp.certificatemanager.Certificate(
       ...transformed(
@@ -195,22 +180,7 @@ export function createInternalCertificates(
     );
     out.dnsAuthorizations[domain] = auth;
     if (args.publicZone && inZone(domain, args.publicZone.dnsName)) {
-      const record = auth.dnsResourceRecords.apply((records) => records[0]);
-      out.dnsRecords[domain] = new gcp.dns.RecordSet(
-        ...transformed(
-          t.dnsAuthorizationRecord,
-          `${name}-dnsauth-internal-record-${domain}`,
-          {
-            project: args.project,
-            managedZone: args.publicZone.name,
-            name: record.apply((r) => r?.name ?? ""),
-            type: record.apply((r) => r?.type ?? "CNAME"),
-            ttl: 300,
-            rrdatas: record.apply((r) => (r ? [r.data] : [])),
-          },
-          childOptions(parent, opts),
-        ),
-      );
+      out.dnsRecords[domain] = dnsAuthorizationRecord(parent, `${name}-dnsauth-internal-record-${domain}`, auth, args.project, args.publicZone.name, t.dnsAuthorizationRecord, opts);
     }
     const certificate = new gcp.certificatemanager.Certificate(
       ...transformed(
@@ -232,4 +202,35 @@ export function createInternalCertificates(
     out.all.push(certificate);
   }
   return out;
+}
+
+/**
+ * The CNAME a DNS authorization asks for (`dnsResourceRecords[0]`), in the environment's public
+ * zone: the certificate is issued once it resolves, before the domain points at the load balancer.
+ */
+function dnsAuthorizationRecord(
+  parent: pulumi.Resource,
+  logicalName: string,
+  auth: gcp.certificatemanager.DnsAuthorization,
+  project: pulumi.Input<string>,
+  managedZone: pulumi.Input<string>,
+  transform: Transform<gcp.dns.RecordSetArgs> | undefined,
+  opts: pulumi.ComponentResourceOptions | undefined,
+): gcp.dns.RecordSet {
+  const record = auth.dnsResourceRecords.apply((records) => records[0]);
+  return new gcp.dns.RecordSet(
+    ...transformed(
+      transform,
+      logicalName,
+      {
+        project,
+        managedZone,
+        name: record.apply((r) => r?.name ?? ""),
+        type: record.apply((r) => r?.type ?? "CNAME"),
+        ttl: 300,
+        rrdatas: record.apply((r) => (r ? [r.data] : [])),
+      },
+      childOptions(parent, opts),
+    ),
+  );
 }
