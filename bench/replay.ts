@@ -1,10 +1,14 @@
 /**
- * The benchmark's baseline: the custom resources of a plan registered again directly, with the
- * same SDK classes (so each resource declares the same output properties), types, names, inputs,
- * parents-free and without components. `Raw` classes (bare CustomResource with only the inputs)
- * are the lower bound of what registration costs in the SDK.
+ * The benchmark's baseline: the custom resources of a plan registered again directly, as a
+ * hand-written Pulumi program of the same resources would register them, without components: the
+ * same SDK classes (so each resource declares the same output properties), types, names and inputs
+ * (secrets as secrets), and the same resource options — explicit provider, dependencies (as
+ * `dependsOn` on the replayed resources), protect, ignoreChanges, retainOnDelete — so the engine
+ * would get the same graph. Only the parents differ (there are no components). `Raw` classes (bare
+ * CustomResource with only the inputs and the same options) are the lower bound of what
+ * registration costs in the SDK. `replayMismatches` says where a replay differs from its plan.
  */
-import { runProgram, type Plan } from "../src/plan/run.js";
+import { runProgram, SECRET_MASK, type Plan, type PlannedResource } from "../src/plan/run.js";
 
 type ResourceClass = new (name: string, args: Record<string, unknown>, opts?: object) => unknown;
 
@@ -30,22 +34,98 @@ export async function classOf(type: string): Promise<ResourceClass | undefined> 
   return scope?.[kind!] as ResourceClass | undefined;
 }
 
+/** Custom resources, each after its provider and its dependencies (the plan's graph is acyclic). */
+function dependenciesFirst(customs: PlannedResource[]): PlannedResource[] {
+  const byUrn = new Map(customs.map((r) => [r.urn, r]));
+  const done = new Set<string>();
+  const order: PlannedResource[] = [];
+  const visit = (r: PlannedResource) => {
+    if (done.has(r.urn)) return;
+    done.add(r.urn);
+    for (const urn of [r.provider, ...r.dependencies]) {
+      const dep = byUrn.get(urn);
+      if (dep) visit(dep);
+    }
+    order.push(r);
+  };
+  for (const r of customs) visit(r);
+  return order;
+}
+
+/**
+ * A provider's arguments from its planned inputs: provider SDK classes send non-string arguments as
+ * JSON text (`userProjectOverride: true` → "true"), so the planned "true" is given back as true.
+ */
+function providerArgs(inputs: Record<string, unknown>): Record<string, unknown> {
+  const scalar = (v: unknown) => (v === "true" ? true : v === "false" ? false : typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+  return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, scalar(v)]));
+}
+
 export async function replay(plan: Plan, mode: "sdk-classes" | "raw"): Promise<Plan> {
   const pulumi = await import("@pulumi/pulumi");
   class Raw extends pulumi.CustomResource {}
   class RawProvider extends pulumi.ProviderResource {}
-  const customs = plan.resources.filter((r) => r.custom);
+  const customs = dependenciesFirst(plan.resources.filter((r) => r.custom));
   const classes = new Map<string, ResourceClass | undefined>();
   if (mode === "sdk-classes") for (const r of customs) if (!classes.has(r.type)) classes.set(r.type, await classOf(r.type));
+  // The plan shows secrets as "[secret]": they are registered as secrets again.
+  const secrets = (value: unknown): unknown => {
+    if (value === SECRET_MASK) return pulumi.secret(value);
+    if (Array.isArray(value)) return value.map(secrets);
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, secrets(v)]));
+  };
   return runProgram(
     () => {
+      const made = new Map<string, InstanceType<typeof pulumi.CustomResource>>();
       for (const r of customs) {
         const cls = classes.get(r.type);
-        if (cls) new cls(r.name, r.inputs);
-        else if (r.type.startsWith("pulumi:providers:")) new RawProvider(r.type.split(":")[2]!, r.name, r.inputs);
-        else new Raw(r.type, r.name, r.inputs);
+        const provider = r.provider ? made.get(r.provider) : undefined;
+        const opts = {
+          ...(provider ? { provider } : {}),
+          ...(r.dependencies.length > 0 ? { dependsOn: r.dependencies.map((urn) => made.get(urn)!) } : {}),
+          ...(r.protect ? { protect: true } : {}),
+          ...(r.ignoreChanges ? { ignoreChanges: r.ignoreChanges } : {}),
+          ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+        };
+        const inputs = secrets(cls && r.type.startsWith("pulumi:providers:") ? providerArgs(r.inputs) : r.inputs) as Record<string, unknown>;
+        let resource: unknown;
+        if (cls) resource = new cls(r.name, inputs, opts);
+        else if (r.type.startsWith("pulumi:providers:")) resource = new RawProvider(r.type.split(":")[2]!, r.name, inputs, opts);
+        else resource = new Raw(r.type, r.name, inputs, opts);
+        made.set(r.urn, resource as InstanceType<typeof pulumi.CustomResource>);
       }
     },
     { project: plan.project, stack: plan.stack },
   );
+}
+
+/**
+ * Where a replay registered something other than its plan's custom resources (URNs differ only by
+ * the parents' types, so resources are matched by type and name): one line per difference, none
+ * when the baseline registered the same resources with the same inputs, provider, dependencies and options.
+ */
+export function replayMismatches(plan: Plan, replayed: Plan): string[] {
+  const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
+  const urnKey = new Map(plan.resources.map((r) => [r.urn, key(r)]));
+  const replayedKey = new Map(replayed.resources.map((r) => [r.urn, key(r)]));
+  const shape = (r: PlannedResource, keys: Map<string, string>) =>
+    JSON.stringify({
+      inputs: r.inputs,
+      provider: r.provider ? keys.get(r.provider) ?? r.provider : "",
+      dependencies: r.dependencies.map((u) => keys.get(u) ?? u).sort(),
+      protect: r.protect,
+      ignoreChanges: r.ignoreChanges ?? [],
+      retainOnDelete: r.retainOnDelete ?? false,
+    });
+  const theirs = new Map(replayed.resources.filter((r) => r.custom).map((r) => [key(r), r]));
+  const out: string[] = [];
+  for (const r of plan.resources.filter((x) => x.custom)) {
+    const other = theirs.get(key(r));
+    if (!other) out.push(`${key(r)}: not replayed`);
+    else if (shape(r, urnKey) !== shape(other, replayedKey)) out.push(`${key(r)}: replayed differently`);
+    theirs.delete(key(r));
+  }
+  for (const k of theirs.keys()) out.push(`${k}: replayed but not in the plan`);
+  return out;
 }
