@@ -12,40 +12,44 @@ import { fileURLToPath } from "node:url";
 import { ConfigError } from "../config/errors.js";
 import { suggestKey } from "../config/primitives.js";
 import { CliError, UsageError, type CliIO, type Command } from "./command.js";
-import { bootstrapCommand } from "./commands/bootstrap.js";
-import { costCommand } from "./commands/cost.js";
-import { diffCommand } from "./commands/diff.js";
-import { envCommand } from "./commands/env.js";
-import { historyCommand } from "./commands/history.js";
-import { initCommand } from "./commands/init.js";
-import { planCommand } from "./commands/plan.js";
-import { quotaCommand } from "./commands/quota.js";
-import { releaseCommand } from "./commands/release.js";
-import { renderCommand } from "./commands/render.js";
-import { runbookCommand } from "./commands/runbook.js";
-import { schemaCommand } from "./commands/schema.js";
-import { validateCommand } from "./commands/validate.js";
-
 export type { CliIO } from "./command.js";
 
-/** Every subcommand, in the order `brume help` lists them. */
-export const commands: Record<string, Command> = {
-  plan: planCommand,
-  diff: diffCommand,
-  cost: costCommand,
-  quota: quotaCommand,
-  validate: validateCommand,
-  schema: schemaCommand,
-  release: releaseCommand,
-  history: historyCommand,
-  runbook: runbookCommand,
-  render: renderCommand,
-  bootstrap: bootstrapCommand,
-  init: initCommand,
-  env: envCommand,
+/**
+ * Every subcommand, in the order `brume help` lists them, each loaded when it is needed: `brume plan`
+ * loads the plan command's modules and no other command's (release, init, render, …).
+ */
+const commandModules: Record<string, () => Promise<Command>> = {
+  plan: async () => (await import("./commands/plan.js")).planCommand,
+  diff: async () => (await import("./commands/diff.js")).diffCommand,
+  cost: async () => (await import("./commands/cost.js")).costCommand,
+  quota: async () => (await import("./commands/quota.js")).quotaCommand,
+  validate: async () => (await import("./commands/validate.js")).validateCommand,
+  schema: async () => (await import("./commands/schema.js")).schemaCommand,
+  release: async () => (await import("./commands/release.js")).releaseCommand,
+  history: async () => (await import("./commands/history.js")).historyCommand,
+  runbook: async () => (await import("./commands/runbook.js")).runbookCommand,
+  render: async () => (await import("./commands/render.js")).renderCommand,
+  bootstrap: async () => (await import("./commands/bootstrap.js")).bootstrapCommand,
+  init: async () => (await import("./commands/init.js")).initCommand,
+  env: async () => (await import("./commands/env.js")).envCommand,
 };
 
-export function usageText(): string {
+/** The names of the subcommands, in the order `brume help` lists them. */
+export const commandNames: readonly string[] = Object.keys(commandModules);
+
+/** One subcommand, loaded; undefined for a name that is no command. */
+export async function loadCommand(name: string): Promise<Command | undefined> {
+  return Object.hasOwn(commandModules, name) ? commandModules[name]!() : undefined;
+}
+
+/** Every subcommand, loaded (for the command list). */
+export async function loadCommands(): Promise<Record<string, Command>> {
+  const loaded = await Promise.all(commandNames.map(async (name) => [name, (await loadCommand(name))!] as const));
+  return Object.fromEntries(loaded);
+}
+
+export async function usageText(): Promise<string> {
+  const commands = await loadCommands();
   const width = Math.max(...Object.keys(commands).map((n) => n.length)) + 3;
   const list = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`);
   return `Usage: brume <command> [options]\n\nCommands:\n${list.join("\n")}\n\nRun "brume <command> --help" for a command's options; "brume --version" prints the version.\n`;
@@ -124,15 +128,15 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
     if (name === undefined || name === "help" || name === "--help" || name === "-h") {
       const topic = name === "help" ? rest[0] : undefined;
       if (topic !== undefined) {
-        const target = Object.hasOwn(commands, topic) ? commands[topic] : undefined;
+        const target = await loadCommand(topic);
         if (!target) throw new UsageError(unknownCommand(topic));
         io.stdout(`${target.usage}\n`);
         return 0;
       }
-      (name === undefined ? io.stderr : io.stdout)(usageText());
+      (name === undefined ? io.stderr : io.stdout)(await usageText());
       return name === undefined ? 2 : 0;
     }
-    command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+    command = await loadCommand(name);
     if (!command) throw new UsageError(unknownCommand(name));
     const opts = optionArgs(rest);
     if (opts.includes("--help") || opts.includes("-h")) {
@@ -166,7 +170,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
 }
 
 function unknownCommand(name: string): string {
-  const hint = suggestKey(name, Object.keys(commands));
+  const hint = suggestKey(name, [...commandNames]);
   return `unknown command "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}`;
 }
 

@@ -4,9 +4,12 @@
  * failure), the boot-time bootstrap-token fetch (VM identity → Secret Manager, never metadata), the
  * agent config and its hardened systemd units. Pure functions: same spec, same bytes.
  */
-import { stringify as toToml } from "smol-toml";
+import { createRequire } from "node:module";
 import { machineLayout, type ImageFamily } from "./layout.js";
 import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, kernelAndPrivilegeLockdown, type UnitSection } from "./shell.js";
+
+/** TOML, loaded when an agent config is rendered (stacks without machines never load it). */
+const toToml = (doc: Record<string, unknown>): string => (createRequire(import.meta.url)("smol-toml") as typeof import("smol-toml")).stringify(doc);
 
 /** The default agent: dployr's daemon. */
 export const dployrdDefaults = {

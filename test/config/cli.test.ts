@@ -12,7 +12,7 @@ import { renderPlan } from "../../src/plan/format.js";
 import { planStack } from "../../src/plan/stack.js";
 import { brume, examplePath, repoRoot } from "../harness.js";
 
-const usage = usageText();
+const usage = await usageText();
 const cli = brume;
 
 const rootConfig = join(repoRoot, "brume.yaml");

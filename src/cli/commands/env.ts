@@ -12,7 +12,7 @@ import { Naming } from "../../config/naming.js";
 import { connectionContract, iamDatabaseUser } from "../../render/connections.js";
 import { localProxyCommand } from "../../render/sql-proxy.js";
 import { shQuote } from "../../render/shell.js";
-import { readStackConfig } from "../../plan/stack.js";
+import { readStackConfig } from "../../config/stack-file.js";
 import { UsageError, type Command } from "../command.js";
 
 export const envCommand: Command = {
