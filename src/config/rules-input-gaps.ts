@@ -47,6 +47,7 @@ export function checkInputGaps(config: BrumeConfig): ConfigIssue[] {
   region("project.drRegion", config.project.drRegion);
   for (const [name, env] of Object.entries(config.environments)) region(`environments.${name}.region`, env.region);
 
+  issues.push(...renameProblems(config));
   const routes = new Map<string, string>();
   for (const [name, svc] of Object.entries(config.services)) {
     const at = `services.${name}`;
@@ -72,6 +73,26 @@ export function checkInputGaps(config: BrumeConfig): ConfigIssue[] {
         else routes.set(key, name);
       }
     }
+  }
+  return issues;
+}
+
+/**
+ * `renamedFrom:` names a service that no longer exists, once: the alias moves that service's state,
+ * which a service still declared under the old name (or a second rename from it) would also claim
+ * (Pulumi refuses two resources answering to one URN: https://www.pulumi.com/docs/iac/concepts/options/aliases/).
+ */
+function renameProblems(config: BrumeConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const claimed = new Map<string, string>();
+  for (const [name, svc] of Object.entries(config.services)) {
+    const from = svc.renamedFrom;
+    if (from === undefined) continue;
+    const path = `services.${name}.renamedFrom`;
+    if (from === name) issues.push({ path, value: from, message: `"${name}" is this service's own name; remove renamedFrom` });
+    else if (config.services[from]) issues.push({ path, value: from, message: `service "${from}" is still declared: a rename removes the old entry (remove services.${from}, or this renamedFrom)` });
+    else if (claimed.has(from)) issues.push({ path, value: from, message: `services.${claimed.get(from)} is already renamed from "${from}"; one service takes over its resources` });
+    else claimed.set(from, name);
   }
   return issues;
 }

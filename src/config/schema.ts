@@ -344,6 +344,14 @@ export const usesSchema = strict({
 });
 
 export const serviceSchema = strict({
+  renamedFrom: dnsLabel
+    .optional()
+    .meta({
+      description:
+        "The name this service had before (a rename): its resources keep their Pulumi state through aliases instead of being deleted and created. " +
+        "Names derived from the service change with it (Kubernetes objects, the in-cluster DNS name, the Google service account and its email, the IAM database login): " +
+        "those are replaced, and callers must use the new name. Remove the field once every stack has been deployed with it.",
+    }),
   image: z.string().min(1).optional().meta({ description: "Image reference; use `build` to build from source instead." }),
   build: buildSchema.optional(),
   runner: z.enum(runnerNames).default("kubernetes").meta({ description: "Where the service runs." }),
