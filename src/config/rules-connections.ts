@@ -6,7 +6,7 @@
  * are not taken by `env`/`secrets`, and the connection budget of every database.
  */
 import { defaultPresetFor, presets } from "./presets.js";
-import type { BrumeConfig } from "./schema.js";
+import type { BrumeConfig, ServiceConfig } from "./schema.js";
 
 type Add = (path: string, message: string, value?: unknown) => void;
 
@@ -49,6 +49,17 @@ export function defaultMaxConnections(memoryGb: number): number {
  */
 export const reservedConnections = 10;
 
+/**
+ * The built-in database user a password-mode service logs in as: its name, or the name it had
+ * before a rename (`renamedFrom:`). A login is not renamed with the service: a Cloud SQL user's name
+ * is its identity (renaming it is delete + create, https://cloud.google.com/sql/docs/postgres/create-manage-users),
+ * and PostgreSQL refuses to drop a role that still owns objects or holds privileges
+ * (https://www.postgresql.org/docs/15/sql-droprole.html), so the renamed service keeps the old login.
+ */
+export function passwordLogin(name: string, svc: Pick<ServiceConfig, "renamedFrom">): string {
+  return svc.renamedFrom ?? name;
+}
+
 const contractNames = /^(DB_|REDIS_|PUBSUB_TOPIC_|PUBSUB_SUBSCRIPTION_|BUCKET_|GOOGLE_CLOUD_PROJECT$)/;
 
 export function checkConnectionRules(config: BrumeConfig, add: Add): void {
@@ -56,10 +67,11 @@ export function checkConnectionRules(config: BrumeConfig, add: Add): void {
     const at = `services.${name}`;
     const u = svc.uses;
     const db = u.database ? config.databases[u.database] : undefined;
-    if (db && u.databaseAuth === "password" && !db.users.includes(name)) {
+    const login = passwordLogin(name, svc);
+    if (db && u.databaseAuth === "password" && !db.users.includes(login)) {
       add(
         `${at}.uses.databaseAuth`,
-        `password mode logs in as the built-in user "${name}", which databases.${u.database}.users does not list; add "${name}" to databases.${u.database}.users, or use databaseAuth: iam`,
+        `password mode logs in as the built-in user "${login}"${login !== name ? " (the login keeps the name the service is renamed from)" : ""}, which databases.${u.database}.users does not list; add "${login}" to databases.${u.database}.users, or use databaseAuth: iam`,
         u.databaseAuth,
       );
     }

@@ -47,6 +47,7 @@ export function checkInputGaps(config: BrumeConfig): ConfigIssue[] {
   region("project.drRegion", config.project.drRegion);
   for (const [name, env] of Object.entries(config.environments)) region(`environments.${name}.region`, env.region);
 
+  issues.push(...renameProblems(config), ...pushProblems(config));
   const routes = new Map<string, string>();
   for (const [name, svc] of Object.entries(config.services)) {
     const at = `services.${name}`;
@@ -70,6 +71,65 @@ export function checkInputGaps(config: BrumeConfig): ConfigIssue[] {
         // (https://gateway-api.sigs.k8s.io/reference/spec/#httprouterule, rule precedence).
         if (other) issues.push({ path: `${at}.expose.domains`, value: domain, message: `${domain}${path} is already routed to service "${other}"; give one of them another domain or path` });
         else routes.set(key, name);
+      }
+    }
+  }
+  return issues;
+}
+
+/**
+ * `renamedFrom:` names a service that no longer exists, once: the alias moves that service's state,
+ * which a service still declared under the old name (or a second rename from it) would also claim
+ * (Pulumi refuses two resources answering to one URN: https://www.pulumi.com/docs/iac/concepts/options/aliases/).
+ */
+function renameProblems(config: BrumeConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const claimed = new Map<string, string>();
+  for (const [name, svc] of Object.entries(config.services)) {
+    const from = svc.renamedFrom;
+    if (from === undefined) continue;
+    const path = `services.${name}.renamedFrom`;
+    if (from === name) issues.push({ path, value: from, message: `"${name}" is this service's own name; remove renamedFrom` });
+    else if (config.services[from]) issues.push({ path, value: from, message: `service "${from}" is still declared: a rename removes the old entry (remove services.${from}, or this renamedFrom)` });
+    else if (claimed.has(from)) issues.push({ path, value: from, message: `services.${claimed.get(from)} is already renamed from "${from}"; one service takes over its resources` });
+    else claimed.set(from, name);
+  }
+  return issues;
+}
+
+/** Hosts only a private network resolves or reaches: RFC 1918 / loopback / link-local addresses, cluster and `.internal` names. */
+const privateHost = /^(localhost|10\.\d+\.\d+\.\d+|127\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|169\.254\.\d+\.\d+|\[?::1\]?)$|(\.internal|\.local|\.svc|\.cluster\.local)$|^[^.]+$/;
+
+/**
+ * Pub/Sub push endpoints: Pub/Sub delivers from Google's network to a publicly reachable HTTPS
+ * endpoint with a valid certificate (https://cloud.google.com/pubsub/docs/push#properties_of_a_push_subscription),
+ * so an internal service (`expose.public: false`, on the internal load balancer), a cluster name or
+ * a private address never receives a message: the subscription retries, then dead-letters everything.
+ */
+function pushProblems(config: BrumeConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const internalDomains = new Map<string, string>();
+  for (const [name, svc] of Object.entries(config.services)) {
+    if (svc.expose?.public === false) for (const d of svc.expose.domains) internalDomains.set(d.toLowerCase(), name);
+  }
+  for (const [topic, t] of Object.entries(config.topics)) {
+    for (const [sub, s] of Object.entries(t.subscriptions)) {
+      if (s.push === undefined) continue;
+      const path = `topics.${topic}.subscriptions.${sub}.push`;
+      const url = new URL(s.push);
+      const host = url.hostname.toLowerCase();
+      const pull = `or remove push and let the service pull (services.<name>.uses.subscriptions: [${topic}/${sub}])`;
+      if (url.protocol !== "https:") {
+        issues.push({ path, value: s.push, message: `Pub/Sub pushes to HTTPS endpoints only; use https://${url.host}${url.pathname}, ${pull}` });
+      } else if (internalDomains.has(host)) {
+        const svc = internalDomains.get(host)!;
+        issues.push({
+          path,
+          value: s.push,
+          message: `${host} is services.${svc}'s internal domain (expose.public: false): Pub/Sub push reaches public HTTPS endpoints only; expose ${svc} on a public domain (the push carries an OIDC token it can verify), ${pull.replace("<name>", svc)}`,
+        });
+      } else if (privateHost.test(host)) {
+        issues.push({ path, value: s.push, message: `${host} is reachable from a private network only: Pub/Sub push needs a publicly reachable HTTPS endpoint; push to a public domain, ${pull}` });
       }
     }
   }

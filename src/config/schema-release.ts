@@ -40,7 +40,7 @@ export const serviceStateKeys: Record<string, readonly string[]> = {
 };
 export const machineStateKeys: Record<string, readonly string[]> = {
   rolling: [],
-  blueGreen: ["active", "blue", "green", "rolledBackFrom"],
+  blueGreen: ["active", "blue", "green", "rolledBackFrom", "staged"],
   canary: ["stable", "canary", "percent"],
 };
 

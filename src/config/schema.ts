@@ -344,12 +344,28 @@ export const usesSchema = strict({
 });
 
 export const serviceSchema = strict({
+  renamedFrom: dnsLabel
+    .optional()
+    .meta({
+      description:
+        "The name this service had before (a rename): its resources keep their Pulumi state through aliases instead of being deleted and created. " +
+        "Names derived from the service change with it (Kubernetes objects, the in-cluster DNS name, the Google service account and its email, the IAM database login): " +
+        "those are replaced, and callers must use the new name. Remove the field once every stack has been deployed with it.",
+    }),
   image: z.string().min(1).optional().meta({ description: "Image reference; use `build` to build from source instead." }),
   build: buildSchema.optional(),
   runner: z.enum(runnerNames).default("kubernetes").meta({ description: "Where the service runs." }),
   machines: dnsLabel.optional().meta({ description: "Machine group (from `machines`) for container/process runners." }),
   command: z.array(z.string()).optional(),
-  ports: z.array(servicePortSchema).default([{ name: "http", port: 8080, protocol: "TCP" }]),
+  ports: z
+    .array(servicePortSchema)
+    .min(1)
+    .default([{ name: "http", port: 8080, protocol: "TCP" }])
+    .meta({
+      description:
+        "Ports the container listens on. Default: one port, `http` 8080/TCP (the convention Cloud Run also uses, https://cloud.google.com/run/docs/container-contract#port), so a service without `ports` must listen on 8080. " +
+        "An exposed service is routed to its first port; probes without a `port` use the first port too.",
+    }),
   env: z.record(envVarName, z.string()).default({}).meta({ description: "Plain environment variables." }),
   secrets: z
     .record(envVarName, dnsLabel)
@@ -451,6 +467,10 @@ export const machineStrategySchema = z
       blue: machineReleaseSchema.optional(),
       green: machineReleaseSchema.optional(),
       rolledBackFrom: versionLabel.optional().meta({ description: "Set by a rollback: the release it left. A second rollback without `--to` changes nothing." }),
+      staged: versionLabel.optional().meta({
+        description:
+          "Set by `brume release start`: the standby group's release, which has not served yet. A rollback never moves traffic to it (that is a move forward): `promote` does, and clears it.",
+      }),
     }),
   ])
   .meta({ description: "Machine rollout: rolling (one template), canary (two versions in one group) or blueGreen (two groups)." });

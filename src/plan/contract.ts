@@ -18,6 +18,7 @@ export const plannedResourceContract = z.strictObject({
   custom: z.boolean(),
   ignoreChanges: z.array(z.string().min(1)).min(1).optional(),
   retainOnDelete: z.literal(true).optional(),
+  aliases: z.array(urn).min(1).optional(),
 });
 
 export const planContract = z.strictObject({

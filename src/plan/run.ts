@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings.js";
 import { createRequire } from "node:module";
+import { resolveAliases, type AliasRequest } from "./aliases.js";
 import { PlanMocks } from "./mocks.js";
 
 /**
@@ -40,6 +41,12 @@ export interface PlannedResource {
   ignoreChanges?: string[];
   /** `retainOnDelete`: Pulumi forgets the resource instead of deleting it; absent when false. */
   retainOnDelete?: true;
+  /**
+   * URNs the resource answers to besides its own (its `aliases` and those inherited from its
+   * parent's, resolved as the engine resolves them: ./aliases.ts); absent when none. Pulumi moves
+   * the state of a resource at one of these URNs to this one instead of deleting and creating it.
+   */
+  aliases?: string[];
 }
 
 export interface Plan {
@@ -197,6 +204,30 @@ interface MonitorRequest {
   getIgnorechangesList(): string[];
   getRetainondelete(): boolean | undefined;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getAliasesList(): AliasMessage[];
+}
+interface AliasMessage {
+  hasUrn(): boolean;
+  getUrn(): string;
+  getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; hasParenturn(): boolean; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+
+/** The alias messages of a registration as plain values. */
+function aliasRequests(req: MonitorRequest): AliasRequest[] {
+  return req.getAliasesList().map((a) => {
+    const spec = a.getSpec();
+    if (a.hasUrn() || !spec) return { urn: a.getUrn() };
+    return {
+      spec: {
+        name: spec.getName(),
+        type: spec.getType(),
+        stack: spec.getStack(),
+        project: spec.getProject(),
+        ...(spec.hasParenturn() ? { parentUrn: spec.getParenturn() } : {}),
+        ...(spec.getNoparent() ? { noParent: true } : {}),
+      },
+    };
+  });
 }
 interface MonitorResponse {
   getUrn(): string;
@@ -253,6 +284,8 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
   pulumi.runtime.setAllConfig(config, options.secretKeys ?? []);
 
   const recorded: PlannedResource[] = [];
+  // Resolved aliases by URN: a child inherits its parent's (registered before it).
+  const aliasesOf = new Map<string, string[]>();
   const monitor = settings.getMonitor() as unknown as {
     registerResource(req: MonitorRequest, cb: Callback): Promise<void>;
     newUrn(parent: string, type: string, name: string): string;
@@ -268,8 +301,16 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
       if (err) errors.push(err);
       else if (response) {
         const ignoreChanges = [...new Set(req.getIgnorechangesList())].sort();
+        const urn = response.getUrn();
+        const requested = aliasRequests(req);
+        const parentAliases = aliasesOf.get(req.getParent()) ?? [];
+        const aliases =
+          requested.length > 0 || parentAliases.length > 0
+            ? resolveAliases({ stack: options.stack, project: options.project, type: req.getType(), name: req.getName(), parent: req.getParent() }, requested, parentAliases)
+            : [];
+        if (aliases.length > 0) aliasesOf.set(urn, aliases);
         recorded.push({
-          urn: response.getUrn(),
+          urn,
           type: req.getType(),
           name: req.getName(),
           parent: req.getParent(),
@@ -280,6 +321,7 @@ export async function runProgram(program: () => unknown, options: RunProgramOpti
           custom: req.getCustom(),
           ...(ignoreChanges.length > 0 ? { ignoreChanges } : {}),
           ...(req.getRetainondelete() ? { retainOnDelete: true as const } : {}),
+          ...(aliases.length > 0 ? { aliases: [...aliases].sort() } : {}),
         });
       }
       cb(err, response);

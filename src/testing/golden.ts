@@ -56,7 +56,7 @@ export function assertGoldenPlan(plan: Plan, file: string, options: { update?: b
   }
   const golden = JSON.parse(readFileSync(file, "utf8")) as Plan;
   const lines = planDifferences(golden, plan);
-  if (lines.length === 0 && JSON.stringify(golden) !== JSON.stringify(plan)) lines.push("the plans differ in resource order or metadata only (ignoreChanges, retainOnDelete)");
+  if (lines.length === 0 && JSON.stringify(golden) !== JSON.stringify(plan)) lines.push("the plans differ in resource order or metadata only (ignoreChanges, retainOnDelete, aliases)");
   if (lines.length) {
     throw new PlanAssertionError(`the plan differs from the golden plan ${file} (BRUME_UPDATE_GOLDEN=1 rewrites it after an intended change)`, lines);
   }

@@ -204,3 +204,35 @@ describe("CLI ergonomics (newcomer 17)", () => {
     expect(existsSync(join(dir, "Pulumi.qa.yaml"))).toBe(false);
   });
 });
+
+describe("a rollback never moves traffic forward (newcomer 17)", () => {
+  // examples/machines with its web group blue/green, r1 live on blue; `start` puts r2 on green.
+  // As Argo Rollouts' `undo --to-revision` returns to a revision that ran before, a rollback returns
+  // to a release that served: the standby `start` filled has not, so moving to it is `promote`.
+  const site = `europe-west1-docker.pkg.dev/tiles-prod-7310/apps/site@sha256:${"1".repeat(64)}`;
+  const dir = join(root, "machines");
+  const stackFile = join(dir, "Pulumi.prod.yaml");
+  const run = (...args: string[]) => cli("release", ...args, "--stack", "prod", "--config", join(dir, "brume.yaml"));
+
+  it("rollback --to the standby that has not served is refused with the step that does it; after promote, rollback goes back", async () => {
+    cpSync(join(repoRoot, "examples", "machines"), dir, { recursive: true });
+    writeFileSync(stackFile, `${readFileSync(stackFile, "utf8")}  brume:overrides:\n    machines:\n      web:\n        strategy: { type: blueGreen, active: blue, blue: { version: r1 } }\n`);
+    expect((await run("start", "--machines", "web", "--version", "r2", "--image", `site=${site}`)).code).toBe(0);
+    const started = readFileSync(stackFile, "utf8");
+    const refusal =
+      'release "r2" on the green group has not served yet (started, not promoted): a rollback returns to a release that served before, and the group keeps none besides the live r1 (blue); `brume release promote` moves traffic forward to r2';
+    for (const args of [["--to", "r2"], []]) {
+      const r = await run("rollback", "--machines", "web", ...args);
+      expect(r.code, args.join(" ")).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain(refusal);
+      expect(readFileSync(stackFile, "utf8")).toBe(started);
+    }
+    const status = await run("status", "--machines", "web");
+    expect(status.stdout).toContain("rollback: nothing (r2 on the green group has not served yet; promote moves traffic forward to it)");
+    // promote moves forward; then r1 has served and r2 too: rollback returns to r1, --to r2 goes back to it.
+    expect((await run("promote", "--machines", "web")).stdout).toContain("traffic r1 (blue) → r2 (green)");
+    expect((await run("rollback", "--machines", "web")).stdout).toContain("traffic r2 (green) → r1 (blue)");
+    expect((await run("rollback", "--machines", "web", "--to", "r2")).stdout).toContain("traffic r1 (blue) → r2 (green)");
+  }, 60_000);
+});

@@ -81,12 +81,12 @@ describe("renames (newcomer 13)", () => {
     expect(diff.renames).toHaveLength(11);
     expect(new Set(diff.renames.map((r) => r.fix))).toEqual(
       new Set([
-        'if services.ledger-worker is "worker" renamed, Pulumi deletes and recreates these resources: keep the name "worker", or move each one in the state before `pulumi up` (`pulumi state rename \'<old urn>\' <new name>`); physical names derived from the name change either way',
+        'if services.ledger-worker is "worker" renamed, add `renamedFrom: worker` to services.ledger-worker: Pulumi then moves these resources instead of deleting and creating them (names derived from the service still change, and those resources are replaced)',
       ]),
     );
     expect(diff.renames.find((r) => r.type === "gcp:serviceaccount/account:Account")).toMatchObject({ from: "worker", to: "ledger-worker", newUrn: expect.stringContaining("::shop-prod-svc-ledger-worker-gsa") });
     const text = renderReport(buildReport([{ stack: "prod", base, head: await planDir(project(renameWorker), "prod") }], { base: "HEAD" }), "text");
-    expect(text).toContain('  ? probable rename: "worker" → "ledger-worker" (11 resources deleted and created): if services.ledger-worker is "worker" renamed');
+    expect(text).toContain('  ? probable rename: "worker" → "ledger-worker" (11 resources deleted and created): if services.ledger-worker is "worker" renamed, add `renamedFrom: worker`');
   }, 60_000);
 });
 

@@ -108,6 +108,9 @@ describe("examples exercise everything", () => {
       Object.entries(e.config.services).some(([, s]) => s.build !== undefined && s.runner === "kubernetes")],
     // The config accepts uses.database on machine services; the plan does not wire the connection
     // yet (another issue), so this checks the config and that the database is planned.
+    ["renamedFrom (a renamed service's resources answer to their old URNs: aliases)", (e) =>
+      Object.values(e.config.services).some((s) => s.renamedFrom !== undefined) &&
+      has(e, (r) => r.type === "brume:service:Service" && (r.aliases ?? []).some((a) => a.endsWith(`-svc-${Object.values(e.config.services).find((s) => s.renamedFrom)!.renamedFrom}`)))],
     ["machine service that uses a database", (e) =>
       Object.values(e.config.services).some((s) => s.runner !== "kubernetes" && s.uses.database !== undefined) &&
       has(e, (r) => r.type === "gcp:sql/databaseInstance:DatabaseInstance")],

@@ -42,12 +42,13 @@ describe("brume release --machines: the flows from the CLI alone", () => {
     // (The example runs the development preset: tags would be accepted; production refuses them, test/strategy/cli.test.ts.)
     const out = await step("start", "--machines", "web", "--version", "v2", "--image", `site=${site}`);
     expect(out).toContain("(0 replaced)");
-    expect(released().web).toEqual({ active: "blue", blue: { version: "v1" }, green: { version: "v2", services: { site: { image: site } } } });
+    expect(released().web).toEqual({ active: "blue", blue: { version: "v1" }, green: { version: "v2", services: { site: { image: site } } }, staged: "v2" });
     expect(readFileSync(stackFile(), "utf8")).toContain("# the machine groups' release shape in prod");
     const web = await cli("history", "--machines", "web", ...config());
     expect(web.stdout).toContain("* v1       blue (live, capacity 1)");
     expect(web.stdout).toContain("  v2       green (standby, capacity 0)");
-    expect(await step("status", "--machines", "web")).toContain("rollback: traffic → the green group");
+    // v2 has not served: a rollback would move traffic forward (newcomer 17), so status says promote does.
+    expect(await step("status", "--machines", "web")).toContain("rollback: nothing (v2 on the green group has not served yet; promote moves traffic forward to it)");
   });
 
   it("promote (blue/green) switches the live group: the backend service only", async () => {
@@ -55,7 +56,7 @@ describe("brume release --machines: the flows from the CLI alone", () => {
     expect(r).toContain("promote machines web (stack prod): traffic v1 (blue) → v2 (green)");
     expect(r).toContain("1 resource(s) change: 0 added, 1 changed (0 replaced), 0 removed");
     expect(r).toMatch(/~ gcp:compute\/backendService:BackendService tiles-prod-machines-web-backend/);
-    expect(r).toContain("brume:release.machines.web (active)");
+    expect(r).toContain("brume:release.machines.web (active, staged)");
     expect(released().web.active).toBe("green");
   });
 

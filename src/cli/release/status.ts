@@ -38,7 +38,9 @@ export function machineStatus(config: BrumeConfig, group: string, stack: string)
   for (const r of deployedMachineReleases(s)) lines.push(`  ${r.serving ? "*" : " "} ${r.version}  ${r.role}`);
   lines.push(
     s.type === "blueGreen"
-      ? `  rollback: traffic → the ${s.active === "blue" ? "green" : "blue"} group${s[s.active === "blue" ? "green" : "blue"] ? "" : " (empty: nothing to roll back to)"}`
+      ? s.staged !== undefined
+        ? `  rollback: nothing (${s.staged} on the ${s.active === "blue" ? "green" : "blue"} group has not served yet; promote moves traffic forward to it)`
+        : `  rollback: traffic → the ${s.active === "blue" ? "green" : "blue"} group${s[s.active === "blue" ? "green" : "blue"] ? "" : " (empty: nothing to roll back to)"}`
       : "  rollback: abort the canary before promoting it",
   );
   return `${lines.join("\n")}\n`;

@@ -33,3 +33,15 @@ export function statefulOptions(
 ): pulumi.CustomResourceOptions {
   return childOptions(parent, opts, { ...extra, protect });
 }
+
+/**
+ * The `aliases` of a component created for a renamed config entry (`renamedFrom:`): the component
+ * answers to its old name, and its children (named `${name}-<part>`) to theirs, because Pulumi
+ * re-prefixes a child's name with each alias of its parent (the engine's `inheritedChildAlias`,
+ * https://www.pulumi.com/docs/iac/concepts/options/aliases/). A child named otherwise needs its own.
+ * `opts.aliases` are kept.
+ */
+export function renamedAliases(oldName: string | undefined, opts?: pulumi.ComponentResourceOptions): Pick<pulumi.ComponentResourceOptions, "aliases"> {
+  if (oldName === undefined) return opts?.aliases ? { aliases: opts.aliases } : {};
+  return { aliases: [...(opts?.aliases ?? []), { name: oldName }] };
+}

@@ -15,6 +15,7 @@ import { connectionContract, containerHostAlias, dockerBridgeGateway, machineFil
 import type { MachineConnection, MachineSqlProxy } from "../../render/machine-connections.js";
 import { sqlProxyUnitName } from "../../render/sql-proxy.js";
 import { cloudSqlProxyDefaults } from "../../config/schema-connections.js";
+import { passwordLogin } from "../../config/rules-connections.js";
 
 export const placeholderKeys = {
   connectionName: (db: string) => `db.${db}.connectionName`,
@@ -42,7 +43,7 @@ export function groupConnections(config: BrumeConfig, services: readonly Entry[]
   const databases = dbNames.map((name) => {
     const users = services.filter(([, s]) => s.uses.database === name);
     const auth = users.some(([, s]) => s.uses.databaseAuth === "iam") ? "iam" : "password";
-    return { name, auth, passwordUsers: users.filter(([, s]) => s.uses.databaseAuth === "password").map(([n]) => n) } as const;
+    return { name, auth, passwordUsers: users.filter(([, s]) => s.uses.databaseAuth === "password").map(([n, s]) => passwordLogin(n, s)) } as const;
   });
   const caches = [...new Set(services.flatMap(([, s]) => (s.uses.cache ? [s.uses.cache] : [])))].sort();
   const proxy = config.machines[group]?.cloudSqlProxy;
@@ -83,8 +84,8 @@ export function machineServiceContract(
               connectionName: proxy.connectionName,
               database: config.databases[u.database]!.databases[0]!,
               auth: u.databaseAuth,
-              user: u.databaseAuth === "iam" ? placeholder(placeholderKeys.identityUser) : name,
-              ...(u.databaseAuth === "password" ? { passwordSecretId: naming.name([u.database, name, "password"], "secretId") } : {}),
+              user: u.databaseAuth === "iam" ? placeholder(placeholderKeys.identityUser) : passwordLogin(name, svc),
+              ...(u.databaseAuth === "password" ? { passwordSecretId: naming.name([u.database, passwordLogin(name, svc), "password"], "secretId") } : {}),
               poolSize: u.databasePoolSize,
             },
           }

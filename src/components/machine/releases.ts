@@ -21,7 +21,7 @@ export interface MachineRelease {
 export type MachineStrategy =
   | { type: "rolling" }
   | { type: "canary"; stable: MachineRelease; canary?: MachineRelease; percent: number }
-  | { type: "blueGreen"; active: "blue" | "green"; blue?: MachineRelease; green?: MachineRelease; rolledBackFrom?: string };
+  | { type: "blueGreen"; active: "blue" | "green"; blue?: MachineRelease; green?: MachineRelease; rolledBackFrom?: string; staged?: string };
 
 export interface GroupPlan {
   /** Logical key of the group: "" (one group) or "blue" / "green". */
@@ -120,7 +120,7 @@ export function promoteMachines(strategy: MachineStrategy): MachineStrategy {
     case "blueGreen": {
       const other = strategy.active === "blue" ? "green" : "blue";
       if (!strategy[other]) throw new MachineReleaseError(`the ${other} group has no release; set strategy.${other} first`);
-      const { rolledBackFrom: _r, ...rest } = strategy;
+      const { rolledBackFrom: _r, staged: _s, ...rest } = strategy;
       return { ...rest, active: other };
     }
   }
@@ -159,6 +159,15 @@ export function rollbackMachines(strategy: MachineStrategy, to?: string): Machin
   }
   if (!strategy[target]) throw new MachineReleaseError(`the ${target} group has no release to roll back to`);
   if (target === strategy.active) throw new MachineReleaseError(`release "${to}" is already active (${target})`);
+  // A rollback returns to a release that served before, as Argo Rollouts' `undo [--to-revision]`
+  // returns to a revision of the history
+  // (https://argo-rollouts.readthedocs.io/en/stable/generated/kubectl-argo-rollouts/kubectl-argo-rollouts_undo/):
+  // the standby a `start` filled has never served, so moving to it is a promote, never a rollback.
+  if (strategy.staged !== undefined && strategy[target]!.version === strategy.staged) {
+    throw new MachineReleaseError(
+      `release "${strategy.staged}" on the ${target} group has not served yet (started, not promoted): a rollback returns to a release that served before, and the group keeps none besides the live ${strategy[strategy.active]!.version} (${strategy.active}); \`brume release promote\` moves traffic forward to ${strategy.staged}`,
+    );
+  }
   return { ...strategy, active: target, rolledBackFrom: strategy[strategy.active]!.version };
 }
 
@@ -211,7 +220,7 @@ export function startMachines(strategy: MachineStrategy, release: MachineRelease
       if (strategy[strategy.active]?.version === release.version) throw new MachineReleaseError(`release "${release.version}" is already live (${strategy.active})`);
       if (percent !== undefined) throw new MachineReleaseError("--weight applies to a canary group; a blue/green group switches whole");
       const { rolledBackFrom: _r, ...rest } = strategy;
-      return { ...rest, [other]: release };
+      return { ...rest, [other]: release, staged: release.version };
     }
   }
 }

@@ -17,6 +17,8 @@ import { installArgoCd } from "../gitops/install.js";
 import { defaultNamespaceLimits, Namespace, type NamespaceArgs } from "./namespace.js";
 import { Service, type ServiceArgs, type ServiceTargets } from "./service.js";
 import type { ServiceConnections } from "./connections.js";
+import { renamedAliases } from "../child-resources/options.js";
+import { passwordLogin } from "../../config/rules-connections.js";
 
 export interface ServicesTransform {
   namespace?: NamespaceArgs["transform"];
@@ -127,7 +129,13 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
         kubernetes,
         ...(args.transform?.service ? { transform: args.transform.service } : {}),
       },
-      { parent, ...providers, dependsOn: env.apis.for("container", "iam", "iamcredentials", "compute", "cloudresourcemanager") },
+      {
+        parent,
+        ...providers,
+        dependsOn: env.apis.for("container", "iam", "iamcredentials", "compute", "cloudresourcemanager"),
+        // A renamed service keeps its Pulumi state (docs/config.md, renamedFrom).
+        ...renamedAliases(svc.renamedFrom === undefined ? undefined : `${name}-svc-${svc.renamedFrom}`),
+      },
     );
   }
   if (collector) {
@@ -201,6 +209,7 @@ function buildImage(
 function targetsOf(config: BrumeConfig, key: string, env: Environment): ServiceTargets {
   const svc = config.services[key]!;
   const u = svc.uses;
+  const login = passwordLogin(key, svc);
   const secretNames = [...new Set([...u.secrets, ...Object.values(svc.secrets), ...(svc.expose?.iap && svc.expose.iapClient ? [svc.expose.iapClient.secret] : [])])];
   const subscriptions: Record<string, pulumi.Input<string>> = {};
   for (const ref of u.subscriptions) {
@@ -216,13 +225,13 @@ function targetsOf(config: BrumeConfig, key: string, env: Environment): ServiceT
     buckets: Object.fromEntries(u.buckets.map((b) => [b, env.buckets[b]!.bucketName])),
     databases: u.database ? { [u.database]: env.databases[u.database]!.instanceName } : {},
     caches: u.cache && cache ? { [u.cache]: { authSecretId: cache.authSecret.secretId, caSecretId: cache.caSecret.secretId } } : {},
-    ...(u.database && u.databaseAuth === "password" ? { databasePasswordSecrets: { [u.database]: env.naming.name([u.database, key, "password"], "secretId") } } : {}),
+    ...(u.database && u.databaseAuth === "password" ? { databasePasswordSecrets: { [u.database]: env.naming.name([u.database, login, "password"], "secretId") } } : {}),
     connections: connectionsOf(config, key, env),
     dependsOn: [
       ...secretNames.map((s) => env.secrets[s]!),
       ...(cache ? [cache] : []),
       // Password mode: the accessor waits for the password's secret.
-      ...(u.database && u.databaseAuth === "password" ? [env.databases[u.database]!.passwordSecrets[key]!] : []),
+      ...(u.database && u.databaseAuth === "password" ? [env.databases[u.database]!.passwordSecrets[login]!] : []),
     ],
   };
 }
@@ -230,6 +239,7 @@ function targetsOf(config: BrumeConfig, key: string, env: Environment): ServiceT
 /** The facts of the connection contract (docs/connections.md) from the environment's components. */
 export function connectionsOf(config: BrumeConfig, key: string, env: Environment): ServiceConnections {
   const u = config.services[key]!.uses;
+  const login = passwordLogin(key, config.services[key]!);
   const project = env.environment.gcpProject;
   const db = u.database ? env.databases[u.database] : undefined;
   const cache = u.cache ? env.caches[u.cache] : undefined;
@@ -245,8 +255,9 @@ export function connectionsOf(config: BrumeConfig, key: string, env: Environment
             database: config.databases[u.database]!.databases[0]!,
             auth: u.databaseAuth,
             poolSize: u.databasePoolSize,
-            // Password mode: the built-in user named like the service (a config rule checks it exists).
-            ...(u.databaseAuth === "password" ? { passwordUser: key, passwordSecretId: env.naming.name([u.database, key, "password"], "secretId") } : {}),
+            // Password mode: the built-in user named like the service, or as it was before a rename
+            // (passwordLogin; a config rule checks it exists).
+            ...(u.databaseAuth === "password" ? { passwordUser: login, passwordSecretId: env.naming.name([u.database, login, "password"], "secretId") } : {}),
           },
         }
       : {}),

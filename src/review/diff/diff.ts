@@ -5,6 +5,8 @@
  * Pure: plans in, data out. Rendering lives in ./render.ts.
  */
 import type { Plan, PlannedResource } from "../../plan/run.js";
+import { aliasMoves } from "./aliases.js";
+import { probableRenames, renameFix } from "./renames.js";
 import { pathMatches, replacementReasons } from "./replacements.js";
 
 export type ChangeKind = "create" | "update" | "replace" | "delete";
@@ -329,8 +331,11 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
   const protectedDeletes: string[] = [];
   let unchanged = 0;
 
-  const created = [...after.values()].filter((r) => !before.has(r.urn));
-  const deleted = [...before.values()].filter((r) => !after.has(r.urn));
+  // Resources an alias moves (renamedFrom:): compared with their old state, never deleted.
+  const aliased = aliasMoves(base, head);
+  const aliasedFrom = new Map([...aliased].map(([a, b]) => [b, a]));
+  const created = [...after.values()].filter((r) => !before.has(r.urn) && !aliasedFrom.has(r.urn));
+  const deleted = [...before.values()].filter((r) => !after.has(r.urn) && !aliased.has(r.urn));
   const deletedByKey = new Map<string, PlannedResource>();
   for (const r of deleted) {
     const key = physicalKey(r);
@@ -343,14 +348,16 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
     if (old) movedTo.set(old.urn, r.urn);
   }
   const movedFrom = new Map([...movedTo].map(([a, b]) => [b, a]));
-  const scope = createdScope(created);
+  // A moved resource whose physical name changes is replaced: a new identity, like a created one.
+  const renamedPhysically = [...aliasedFrom].map(([urn, was]) => [after.get(urn), before.get(was)] as const).filter(([r, was]) => r && was && physicalKey(r) !== physicalKey(was)).map(([r]) => r!);
+  const scope = createdScope([...created, ...renamedPhysically]);
   const renames = probableRenames(
     deleted.filter((r) => !movedTo.has(r.urn)),
     created.filter((r) => !movedFrom.has(r.urn)),
   );
 
   for (const r of after.values()) {
-    const old = before.get(r.urn);
+    const old = before.get(r.urn) ?? before.get(aliasedFrom.get(r.urn) ?? "");
     if (!old) {
       const notes = movedFrom.has(r.urn) ? [`same physical resource as ${movedFrom.get(r.urn)}: add an alias to keep it instead of replacing it`] : [];
       const rename = renames.byNew.get(r.urn);
@@ -362,6 +369,7 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
     }
     // Paths the resource ignores (`ignoreChanges`) keep their state value: Pulumi plans no change for them.
     const inputChanges = diffInputs(old.inputs, r.inputs).filter((c) => !(r.ignoreChanges ?? []).some((p) => pathMatches(p, c.path)));
+    if (old.urn !== r.urn) inputChanges.unshift({ path: "<urn>", old: old.urn, new: r.urn });
     if (old.protect !== r.protect) inputChanges.push({ path: "<protect>", old: old.protect, new: r.protect });
     const providerChanged = old.provider !== r.provider;
     if (providerChanged) inputChanges.push({ path: "<provider>", old: old.provider, new: r.provider });
@@ -373,7 +381,7 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
     if (providerChanged) reasons.push("the resource moves to another provider (Pulumi replaces it)");
     const kind: ChangeKind = reasons.length > 0 ? "replace" : "update";
     const protect = old.protect || r.protect;
-    const updateNotes: string[] = [];
+    const updateNotes: string[] = old.urn !== r.urn ? [`moved from ${old.urn} by an alias (renamedFrom): Pulumi keeps its state`] : [];
     // A new machine type restarts the instance: minutes of downtime (and a failover for HA).
     // https://cloud.google.com/sql/docs/postgres/edit-instance#edit_an_instance (settings that restart)
     if (kind === "update" && r.type === "gcp:sql/databaseInstance:DatabaseInstance" && inputChanges.some((c) => c.path === "settings.tier")) {
@@ -388,11 +396,12 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
       const shown = paths.slice(0, 5).join(", ") + (paths.length > 5 ? ` and ${paths.length - 5} more` : "");
       dangers.push({ kind: "protected", urn: r.urn, type: r.type, name: r.name, message: `protected resource ${kind === "replace" ? "would be replaced" : "changes"}: ${shown}` });
     }
-    const d = iamDanger(old, r) ?? exposureDanger(old, r);
+    // A grant moved by an alias and replaced is judged as a new one (its identity may be new too).
+    const d = (old.urn !== r.urn && kind === "replace" ? iamDanger(undefined, r, scope) : iamDanger(old, r)) ?? exposureDanger(old, r);
     if (d) dangers.push(d);
   }
   for (const r of before.values()) {
-    if (after.has(r.urn)) continue;
+    if (after.has(r.urn) || aliased.has(r.urn)) continue;
     const moved = movedTo.get(r.urn);
     const notes = moved ? [`URN changed to ${moved} (renamed or re-parented): without an alias Pulumi deletes and recreates it`] : [];
     const rename = renames.byOld.get(r.urn);
@@ -458,70 +467,6 @@ function changedComponents(base: Plan, head: Plan, changes: ResourceChange[]): s
 /** An empty plan: the base of a stack that does not exist yet. */
 export function emptyPlan(project: string, stack: string): Plan {
   return { project, stack, resources: [], outputs: {} };
-}
-
-/** The name part two resource names differ by: `shop-prod-svc-worker-db` / `shop-prod-svc-ledger-worker-db` → worker, ledger-worker. */
-export function nameDelta(a: string, b: string): { from: string; to: string } | undefined {
-  if (a === b) return undefined;
-  let p = 0;
-  while (p < a.length && p < b.length && a[p] === b[p]) p++;
-  // Keep whole dash-separated words: back up to the start of the word.
-  while (p > 0 && a[p - 1] !== "-") p--;
-  let q = 0;
-  while (q < a.length - p && q < b.length - p && a[a.length - 1 - q] === b[b.length - 1 - q]) q++;
-  while (q > 0 && a[a.length - q] !== "-") q--;
-  const from = a.slice(p, a.length - q);
-  const to = b.slice(p, b.length - q);
-  return from && to ? { from, to } : undefined;
-}
-
-interface RenamePair {
-  old: PlannedResource;
-  created: PlannedResource;
-  from: string;
-  to: string;
-}
-
-/**
- * Deleted and created resources of the same type whose inputs are equal once the old name is
- * replaced by the new one: a rename in the config, which Pulumi would carry out as delete + create.
- */
-export function probableRenames(deleted: readonly PlannedResource[], created: readonly PlannedResource[]): { byOld: Map<string, RenamePair>; byNew: Map<string, RenamePair> } {
-  const byOld = new Map<string, RenamePair>();
-  const byNew = new Map<string, RenamePair>();
-  const createdByType = new Map<string, PlannedResource[]>();
-  for (const r of created) createdByType.set(r.type, [...(createdByType.get(r.type) ?? []), r]);
-  for (const old of deleted) {
-    for (const candidate of createdByType.get(old.type) ?? []) {
-      if (byNew.has(candidate.urn)) continue;
-      const delta = nameDelta(old.name, candidate.name);
-      if (!delta) continue;
-      const renamed = JSON.stringify(old.inputs).split(delta.from).join(delta.to);
-      if (renamed !== JSON.stringify(candidate.inputs)) continue;
-      const pair = { old, created: candidate, ...delta };
-      byOld.set(old.urn, pair);
-      byNew.set(candidate.urn, pair);
-      break;
-    }
-  }
-  return { byOld, byNew };
-}
-
-/** The config section whose entries a component type comes from (named in the rename hint). */
-const renamableSections: Record<string, string> = {
-  "brume:service:Service": "services",
-  "brume:database:Database": "databases",
-  "brume:cache:Cache": "caches",
-  "brume:storage:Bucket": "buckets",
-  "brume:messaging:Topic": "topics",
-};
-
-function renameFix(pair: RenamePair): string {
-  const section = Object.entries(renamableSections).find(([type]) => pair.old.urn.includes(`${type}$`) || pair.old.urn.includes(`::${type}`))?.[1];
-  const where = section ? `${section}.${pair.to}` : `"${pair.to}"`;
-  // brume.yaml has no rename field yet (no renamedFrom → aliases): the two ways that exist today.
-  // https://www.pulumi.com/docs/iac/cli/commands/pulumi_state_rename/
-  return `if ${where} is "${pair.from}" renamed, Pulumi deletes and recreates these resources: keep the name "${pair.from}", or move each one in the state before \`pulumi up\` (\`pulumi state rename '<old urn>' <new name>\`); physical names derived from the name change either way`;
 }
 
 /** How to retire one protected resource without `settings.protect: false` (which unprotects all of them). */
