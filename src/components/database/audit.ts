@@ -204,8 +204,9 @@ export class AuditActivation extends pulumi.ComponentResource {
       sql,
       files: databases.map(grantsSqlFile),
       script,
-      // The roles exist before the Job grants them (the SQL names them from the same outputs).
-      dependsOn: grants.flatMap((g) => [g.owner, ...g.users]),
+      // The roles exist before the Job grants them (the SQL names them from the same outputs);
+      // after the pgAudit Job, so the two never run DDL in the same database at once.
+      dependsOn: [this.job, ...grants.flatMap((g) => [g.owner, ...g.users])],
     });
     this.grants = { job, configMap, jobName, sql, script };
     return this.grants;
