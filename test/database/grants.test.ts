@@ -11,7 +11,6 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Job } from "kubernetes-models/batch/v1";
@@ -19,19 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseGrantsSql, grantsJobScript, quoteIdent } from "../../src/render/database-grants.js";
 import { one } from "../harness.js";
 import { grantsOf, planBroAi, planMachines, userName } from "./grants-plans.js";
-
-const pgBin = "/usr/lib/postgresql/15/bin";
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-const asPostgres = (cmd: string, args: string[]) => execFileSync("runuser", ["-u", "postgres", "--", cmd, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+import { asPostgres, expectShellcheckClean, freePort, pgBin } from "./postgres-tools.js";
 
 describe("rendered grants", () => {
   it("SQL: the owner and the users, quoted; a login that is the owner is not granted to itself", () => {
@@ -51,16 +38,7 @@ describe("rendered grants", () => {
     const script = grantsJobScript(["bro", "analytics"]);
     expect(script).toMatchSnapshot();
     expect(() => grantsJobScript([])).toThrow(/at least one database/);
-    const dir = mkdtempSync(join(tmpdir(), "brume-grants-sh-"));
-    try {
-      writeFileSync(join(dir, "grants.sh"), script);
-      const r = spawnSync("shellcheck", ["--severity=style", "--shell=sh", join(dir, "grants.sh")], { encoding: "utf8" });
-      expect(r.error, "shellcheck is installed by .ci/install-tools.sh").toBeUndefined();
-      expect(r.stdout + r.stderr).toBe("");
-      expect(r.status).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expectShellcheckClean(script, "grants.sh");
   });
 });
 
@@ -89,6 +67,15 @@ describe("the planned Jobs, executed against PostgreSQL 15 as Cloud SQL lays out
     // The proxy's place: the server on loopback (TCP, scram-sha-256), as the Job's PGHOST/PGPORT point at 127.0.0.1.
     Object.assign(env, { PGHOST: "127.0.0.1", PGPORT: String(port), PGPASSWORD: passwords[g.user]! });
     return spawnSync("sh", ["-c", g.script], { env, encoding: "utf8" });
+  };
+  /** Two runs, both clean: the SQL is idempotent. */
+  const runJobTwice = (g: ReturnType<typeof grantsOf>, name: string) => {
+    for (let run = 1; run <= 2; run++) {
+      const r = runJob(g, name);
+      expect(r.stderr, `run ${run}`).toBe("");
+      expect(r.status, `run ${run}`).toBe(0);
+      expect(r.stdout).toBe(`grants: granting in database ${Object.keys(g.files)[0]!.replace(/\.sql$/, "")}\ngrants: granted in 1 database(s)\n`);
+    }
   };
 
   beforeAll(async () => {
@@ -125,12 +112,7 @@ describe("the planned Jobs, executed against PostgreSQL 15 as Cloud SQL lays out
 
   it("bro-ai: the Job logs in as the built-in api user; the IAM api login then migrates, worker reads and writes, a stranger reads nothing", () => {
     expect(broAi.user).toBe("api");
-    for (let run = 1; run <= 2; run++) {
-      const r = runJob(broAi, "bro-ai");
-      expect(r.stderr, `run ${run}`).toBe("");
-      expect(r.status, `run ${run}`).toBe(0);
-      expect(r.stdout).toBe("grants: granting in database bro\ngrants: granted in 1 database(s)\n");
-    }
+    runJobTwice(broAi, "bro-ai");
     // The migration, as the service's IAM login (the preRelease Job's identity).
     expect(as(iamApi, "bro", "CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL)").stderr).toBe("");
     expect(as(iamApi, "bro", "SELECT has_schema_privilege('public', 'CREATE')").stdout.trim()).toBe("t");
@@ -161,11 +143,7 @@ describe("the planned Jobs, executed against PostgreSQL 15 as Cloud SQL lays out
 
   it("machines: the Job's login is the owner (renderer, password mode, the only user): no self-grant, and renderer migrates", () => {
     expect(machines.user).toBe("renderer");
-    for (let run = 1; run <= 2; run++) {
-      const r = runJob(machines, "machines");
-      expect(r.stderr, `run ${run}`).toBe("");
-      expect(r.status, `run ${run}`).toBe(0);
-    }
+    runJobTwice(machines, "machines");
     expect(admin("SELECT nspowner::regrole FROM pg_namespace WHERE nspname = 'public'", "tiles")).toBe("renderer");
     expect(as("renderer", "tiles", "CREATE TABLE tiles (z int, x int, y int, png bytea, PRIMARY KEY (z, x, y)); INSERT INTO tiles VALUES (0, 0, 0, '')").stderr).toBe("");
     expect(as("stranger", "tiles", "SELECT count(*) FROM tiles").stderr).toContain("permission denied");
