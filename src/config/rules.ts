@@ -13,6 +13,7 @@ import { cidrProblems, defaultIndexes } from "./cidr-plan.js";
 import { checkGitops } from "./rules-gitops.js";
 import type { ConfigIssue } from "./errors.js";
 import { checkConnectionRules } from "./rules-connections.js";
+import { checkDatabaseOwners } from "./database-owners.js";
 import { defaultPresetFor, presets } from "./presets.js";
 import { joinedName, nameProblem } from "./naming.js";
 import { suggestKey } from "./primitives.js";
@@ -194,6 +195,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   for (const problem of cidrProblems(config)) add(problem.path, problem.message, problem.value);
   checkDataTiers(config, add);
   checkConnectionRules(config, add);
+  checkDatabaseOwners(config, add);
   if (config.observability?.tracing && Object.hasOwn(config.services, "otel-collector")) {
     add("services.otel-collector", `"otel-collector" is the trace collector's name when observability.tracing is on; rename this service`);
   }

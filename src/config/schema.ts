@@ -172,6 +172,10 @@ export const databaseSchema = strict({
   databases: z.array(dnsLabel).min(1).default(["app"]).meta({ description: "Logical databases created in the instance." }),
   users: z.array(dnsLabel).min(1).default(["app"]).meta({ description: "Built-in users; passwords are generated and kept in Secret Manager." }),
   iamAuthentication: z.boolean().default(true).meta({ description: "Enable Cloud SQL IAM database authentication." }),
+  owner: dnsLabel.optional().meta({
+    description:
+      "Service whose login owns schema public of the database the services connect to (the first of databases) and runs the migrations; the other services that use it read and write its tables, now and later. Default: the one service using it with a preRelease job, else the only service using it; required when that is ambiguous (docs/connections.md).",
+  }),
   requireClientCertificates: z
     .boolean()
     .default(false)

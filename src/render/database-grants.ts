@@ -6,14 +6,28 @@
  * migrations: it creates and alters the tables) and gives every other service's login read and
  * write on the tables, now and on those the owner creates later. Idempotent; pure.
  *
- * Not yet run by a rendered in-VPC job (the pgAudit Job's mechanism, src/render/pgaudit.ts): this
- * is the SQL such a job runs, executed by test/database/grants.test.ts against PostgreSQL 15.
+ * It runs in the VPC as a Kubernetes Job through the Cloud SQL Auth Proxy, the pgAudit Job's
+ * mechanism (src/render/pgaudit.ts: same images, proxy sidecar, login, hash-named Job), logged in
+ * as a built-in user: "All users you create using Cloud SQL are created as part of the
+ * cloudsqlsuperuser role, and have the same set of attributes as the postgres user: CREATEROLE,
+ * CREATEDB, and LOGIN" (https://cloud.google.com/sql/docs/postgres/users#other_postgresql_users).
+ * On PostgreSQL 15, CREATEROLE may grant membership in any non-superuser role (the GRANT below;
+ * PostgreSQL 16 asks for ADMIN OPTION instead, revisit with POSTGRES_16). The logins are the
+ * names Cloud SQL gives the users: an IAM service account user is the account's email without
+ * `.gserviceaccount.com` (https://cloud.google.com/sql/docs/postgres/add-manage-iam-users#creating-a-database-user).
+ * test/database/grants.test.ts executes the Job's script and SQL against PostgreSQL 15.
  */
+import { databaseJobScript } from "./pgaudit.js";
 
 /** A role name as a quoted identifier (IAM users contain `@` and `.`). */
 export function quoteIdent(name: string): string {
   if (name.length === 0 || name.length > 63 || /\0/.test(name)) throw new RangeError(`not a PostgreSQL role name: ${JSON.stringify(name)}`);
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A string literal (standard_conforming_strings: only `'` is special). */
+function sqlLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }
 
 export interface DatabaseGrants {
@@ -34,7 +48,8 @@ export function databaseGrantsSql(g: DatabaseGrants): string {
     `-- ${g.owner} owns schema public and runs the migrations; the others read and write its tables.`,
     // ALTER … OWNER TO and ALTER DEFAULT PRIVILEGES FOR ROLE need membership in the owner's role;
     // a cloudsqlsuperuser member has CREATEROLE, which may grant it (PostgreSQL 15 GRANT role).
-    `GRANT ${owner} TO CURRENT_USER;`,
+    // Not when the Job's login is the owner itself (a role cannot be granted to itself).
+    `DO $brume$ BEGIN IF NOT pg_has_role(CURRENT_USER, ${sqlLiteral(g.owner)}, 'MEMBER') THEN EXECUTE format('GRANT %I TO %I', ${sqlLiteral(g.owner)}, CURRENT_USER); END IF; END $brume$;`,
     `GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${[owner, ...users].join(", ")};`,
     `ALTER SCHEMA public OWNER TO ${owner};`,
     `GRANT USAGE, CREATE ON SCHEMA public TO ${owner};`,
@@ -51,4 +66,17 @@ export function databaseGrantsSql(g: DatabaseGrants): string {
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** Where the grants Job mounts its SQL: one `<database>.sql` per logical database. */
+export const grantsSqlDir = "/etc/brume/grants";
+
+/** The ConfigMap key (and file) of a database's grants. */
+export function grantsSqlFile(database: string): string {
+  return `${database}.sql`;
+}
+
+/** The grants Job's script: each database's file, in that database; `GRANTS_SQL_DIR` overrides the directory. */
+export function grantsJobScript(databases: readonly string[]): string {
+  return databaseJobScript({ task: "grants", databases, variable: "GRANTS_SQL_DIR", path: grantsSqlDir, perDatabase: true, doing: "granting", done: "granted" });
 }

@@ -83,20 +83,37 @@ $brume$;
 }
 
 /**
- * The script the Job's container runs (POSIX sh): the SQL in each database, stopping at the first
- * error. Connection settings come from the libpq environment (PGHOST, PGPORT, PGUSER, PGPASSWORD,
- * PGSSLMODE); `PGAUDIT_SQL` overrides the SQL path.
+ * The script a database Job's container runs (POSIX sh): psql runs a SQL file in each database,
+ * stopping at the first error. Connection settings come from the libpq environment (PGHOST,
+ * PGPORT, PGUSER, PGPASSWORD, PGSSLMODE); `variable` overrides where the SQL is (a file, or the
+ * directory of one `<database>.sql` file per database when `perDatabase`). Shared by the pgAudit
+ * activation and the database grants (src/render/database-grants.ts).
  */
+export function databaseJobScript(o: {
+  task: string;
+  databases: readonly string[];
+  variable: string;
+  path: string;
+  perDatabase: boolean;
+  doing: string;
+  done: string;
+}): string {
+  if (o.databases.length === 0) throw new RangeError(`${o.task} needs at least one database`);
+  const file = o.perDatabase ? '"$sql/$db.sql"' : '"$sql"';
+  return `set -eu
+sql="\${${o.variable}:-${o.path}}"
+for db in ${o.databases.map(shQuote).join(" ")}; do
+  echo "${o.task}: ${o.doing} in database $db"
+  psql --no-psqlrc --set=ON_ERROR_STOP=1 --quiet --dbname="$db" --file=${file}
+done
+echo "${o.task}: ${o.done} in ${o.databases.length} database(s)"
+`;
+}
+
+/** The pgAudit activation script: the same SQL in each database; `PGAUDIT_SQL` overrides its path. */
 export function pgauditJobScript(databases: readonly string[]): string {
   if (databases.length === 0) throw new RangeError("pgAudit activation needs at least one database");
-  return `set -eu
-sql="\${PGAUDIT_SQL:-${pgauditSqlPath}}"
-for db in ${databases.map(shQuote).join(" ")}; do
-  echo "pgaudit: activating in database $db"
-  psql --no-psqlrc --set=ON_ERROR_STOP=1 --quiet --dbname="$db" --file="$sql"
-done
-echo "pgaudit: active in ${databases.length} database(s)"
-`;
+  return databaseJobScript({ task: "pgaudit", databases, variable: "PGAUDIT_SQL", path: pgauditSqlPath, perDatabase: false, doing: "activating", done: "active" });
 }
 
 /** The databases of an instance to activate pgAudit in: `postgres` (admin sessions) and the declared ones. */
@@ -105,11 +122,16 @@ export function auditedDatabases(declared: readonly string[]): string[] {
 }
 
 /**
- * Name of the Job and of its ConfigMap: `pgaudit-<hash>` of what it runs. A Job's pod template is
- * immutable, so a change never patches a Job: it is a new Job (and the old one is deleted).
+ * Name of a database Job and of its ConfigMap: `<task>-<hash>` of what it runs. A Job's pod
+ * template is immutable, so a change never patches a Job: it is a new Job (and the old one is deleted).
  */
+export function databaseJobName(task: string, sql: string, script: string, instance: string): string {
+  return `${task}-${createHash("sha256").update(`${instance}\n${script}\n${sql}`).digest("hex").slice(0, 10)}`;
+}
+
+/** The pgAudit activation Job's name: `pgaudit-<hash>`. */
 export function pgauditJobName(sql: string, script: string, instance: string): string {
-  return `pgaudit-${createHash("sha256").update(`${instance}\n${script}\n${sql}`).digest("hex").slice(0, 10)}`;
+  return databaseJobName("pgaudit", sql, script, instance);
 }
 
 export interface PgauditJobManifestArgs {
@@ -128,14 +150,30 @@ export interface PgauditJobManifestArgs {
   labels: Record<string, string>;
 }
 
+/** What differs between the database Jobs: the container's name and the SQL files it mounts. */
+export interface DatabaseJobManifestArgs extends PgauditJobManifestArgs {
+  /** Name of the main container. */
+  container: string;
+  /** Directory the ConfigMap is mounted at. */
+  sqlDir: string;
+  /** Keys of the ConfigMap, mounted as files of the same name. */
+  sqlFiles: readonly string[];
+}
+
+/** The pgAudit activation Job: `activate.sql` at `pgauditSqlPath`. */
+export function pgauditJobManifest(a: PgauditJobManifestArgs) {
+  const file = pgauditSqlPath.slice(pgauditSqlPath.lastIndexOf("/") + 1);
+  return databaseJobManifest({ ...a, container: "activate", sqlDir: pgauditSqlPath.slice(0, pgauditSqlPath.lastIndexOf("/")), sqlFiles: [file] });
+}
+
 /**
- * The Job: the proxy as a native sidecar (an init container with `restartPolicy: Always`, started
+ * A database Job (pgAudit activation, grants): the proxy as a native sidecar (an init container with `restartPolicy: Always`, started
  * before and stopped after the main container, Kubernetes ≥ 1.29:
  * https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/), reaching the instance
  * on its private IP (`--private-ip`); psql connects to it on loopback. No retries beyond 2, no
  * service account token besides the one Workload Identity needs, non-root, read-only root fs.
  */
-export function pgauditJobManifest(a: PgauditJobManifestArgs) {
+export function databaseJobManifest(a: DatabaseJobManifestArgs) {
   const restricted = {
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,
@@ -179,7 +217,7 @@ export function pgauditJobManifest(a: PgauditJobManifestArgs) {
           ],
           containers: [
             {
-              name: "activate",
+              name: a.container,
               image: psqlImage,
               command: ["/bin/sh", "-c", a.script],
               env: [
@@ -191,12 +229,12 @@ export function pgauditJobManifest(a: PgauditJobManifestArgs) {
                 { name: "PGSSLMODE", value: "disable" },
                 { name: "PGCONNECT_TIMEOUT", value: "10" },
               ],
-              volumeMounts: [{ name: "sql", mountPath: pgauditSqlPath.slice(0, pgauditSqlPath.lastIndexOf("/")), readOnly: true }],
+              volumeMounts: [{ name: "sql", mountPath: a.sqlDir, readOnly: true }],
               resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
               securityContext: restricted,
             },
           ],
-          volumes: [{ name: "sql", configMap: { name: a.configMapName, items: [{ key: "activate.sql", path: "activate.sql" }] } }],
+          volumes: [{ name: "sql", configMap: { name: a.configMapName, items: a.sqlFiles.map((f) => ({ key: f, path: f })) } }],
         },
       },
     },

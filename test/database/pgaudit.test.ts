@@ -6,7 +6,6 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Job } from "kubernetes-models/batch/v1";
@@ -23,8 +22,8 @@ import {
 } from "../../src/render/pgaudit.js";
 import { ofType, one } from "../harness.js";
 import { planOperations } from "../observability/operations-plan.js";
+import { asPostgres, expectShellcheckClean, freePort, pgBin } from "./postgres-tools.js";
 
-const pgBin = "/usr/lib/postgresql/15/bin";
 const sql = pgauditActivationSql({ log: pgauditLog });
 const databases = auditedDatabases(["app", "analytics"]);
 const script = pgauditJobScript(databases);
@@ -77,35 +76,9 @@ describe("rendered activation", () => {
   });
 
   it("the script passes shellcheck (POSIX sh)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "brume-pgaudit-sh-"));
-    try {
-      writeFileSync(join(dir, "activate.sh"), script);
-      const r = spawnSync("shellcheck", ["--severity=style", "--shell=sh", join(dir, "activate.sh")], { encoding: "utf8" });
-      expect(r.error, "shellcheck is installed by .ci/install-tools.sh").toBeUndefined();
-      expect(r.stdout + r.stderr).toBe("");
-      expect(r.status).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expectShellcheckClean(script, "activate.sh");
   });
 });
-
-/** A free loopback port (the kernel picks it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-/** Runs a command as the `postgres` user (initdb and the server refuse root). */
-function asPostgres(cmd: string, args: string[]): string {
-  return execFileSync("runuser", ["-u", "postgres", "--", cmd, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
 
 describe("executed against PostgreSQL 15 with pgaudit", () => {
   let dir = "";

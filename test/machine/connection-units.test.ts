@@ -27,7 +27,7 @@ describe("edge group of examples/machines", () => {
   it("renders the proxy unit and orders the renderer after it, its files written first", () => {
     const proxy = files.find((f) => f.path === "/etc/systemd/system/brume-sql-proxy-tiles.service")!;
     expect(proxy.content).toContain(`ExecStart=${sqlProxyBinary} "--private-ip" "--address=127.0.0.1" "--port=5432"`);
-    expect(proxy.content).toContain("https://storage.googleapis.com/cloud-sql-connectors/cloud-sql-proxy/v2.14.2/cloud-sql-proxy.linux.amd64");
+    expect(proxy.content).toContain("https://storage.googleapis.com/cloud-sql-connectors/cloud-sql-proxy/v2.14.3/cloud-sql-proxy.linux.amd64");
     const unit = files.find((f) => f.path === "/etc/systemd/system/brume-renderer.service")!.content;
     expect(unit).toContain("Wants=brume-sql-proxy-tiles.service\nAfter=brume-sql-proxy-tiles.service\n");
     expect(unit).toContain(

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BrumeConfig } from "../../config/schema.js";
 import type { Cache } from "../cache/cache.js";
 import type { Database } from "../database/database.js";
-import { createIamLogin, instanceCondition } from "../database/users.js";
+import { createIamLogin, instanceCondition, type IamLogin } from "../database/users.js";
 import type { Topic } from "../messaging/topic.js";
 import type { Bucket } from "../storage/bucket.js";
 import { groupConnections, placeholderKeys } from "./connections.js";
@@ -56,8 +56,10 @@ export function groupConnectionGrants(config: BrumeConfig, group: string, data: 
     : [];
   return {
     secretIds,
-    create(name: string, g: MachineGroup, project: string): void {
-      if (!data) return;
+    /** Creates the grants; returns the group identity's IAM database logins by database (the grants Job names them). */
+    create(name: string, g: MachineGroup, project: string): Record<string, IamLogin> {
+      const logins: Record<string, IamLogin> = {};
+      if (!data) return logins;
       for (const d of c.databases) {
         const db = data.databases[d.name]!;
         const opts = { parent: g, dependsOn: [db.instance] };
@@ -67,9 +69,10 @@ export function groupConnectionGrants(config: BrumeConfig, group: string, data: 
           { parent: g },
         );
         if (d.auth === "iam") {
-          createIamLogin(`${name}-db-${d.name}`, { project, instanceName: db.instanceName, instance: db.instance.name, email: g.serviceAccount.email, member: g.serviceAccount.member }, opts);
+          logins[d.name] = createIamLogin(`${name}-db-${d.name}`, { project, instanceName: db.instanceName, instance: db.instance.name, email: g.serviceAccount.email, member: g.serviceAccount.member }, opts);
         }
       }
+      return logins;
     },
   };
 }

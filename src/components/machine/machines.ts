@@ -30,6 +30,7 @@ import { domainsInZone } from "../network/dns.js";
 import { certificateSuffix, frontendPlan, type FrontendPlan } from "./frontend.js";
 import { groupRateLimits, groupSecretNames, machineSpecFor } from "./from-config.js";
 import { MachineGroup, type MachineGroupArgs } from "./machine-group.js";
+import type { IamLogin } from "../database/users.js";
 import { groupConnectionGrants, groupConnectionValues, type MachineDataServices } from "./connection-grants.js";
 
 export interface MachinesArgs {
@@ -83,6 +84,8 @@ export class Machines extends pulumi.ComponentResource {
   /** Token secrets created here (those the config does not declare under `secrets`). */
   readonly tokenSecrets: Record<string, Secret>;
   readonly groups: Record<string, MachineGroup>;
+  /** Each group identity's IAM database logins (iam mode), by group then database. */
+  readonly databaseLogins: Record<string, Record<string, IamLogin>>;
   /** The shared Application Load Balancer, when a group serves. */
   readonly frontend?: MachinesFrontend;
   /** A records of the serving groups' domains in the public zone, by domain. */
@@ -141,7 +144,9 @@ export class Machines extends pulumi.ComponentResource {
       ]),
     );
 
-    for (const [group, g] of Object.entries(this.groups)) groupConnectionGrants(config, group, args.dataServices).create(`${name}-${group}`, g, env.gcpProject);
+    this.databaseLogins = Object.fromEntries(
+      Object.entries(this.groups).map(([group, g]) => [group, groupConnectionGrants(config, group, args.dataServices).create(`${name}-${group}`, g, env.gcpProject)]),
+    );
 
     const serving = Object.fromEntries(Object.entries(this.groups).filter(([, g]) => g.serving).map(([group, g]) => [group, g.domains]));
     const plan = frontendPlan(serving);

@@ -17,6 +17,8 @@ import type { ImageRepository } from "../cluster/cluster.js";
 import { artifactRepositoryOf, artifactRepositoryPath, publicRepositories, repositoryPathOf, repositoryPattern, within } from "../cluster/images.js";
 import { argocdImagePatterns as gitopsImagePatterns } from "../gitops/chart.js";
 import { createServices, type ProjectServices } from "../service/wiring.js";
+import type { DatabaseGrantsJob } from "../database/audit.js";
+import { grantDatabaseUsers } from "./database-grants.js";
 
 export interface ProjectArgs {
   /** A validated config (`validateConfig` / `loadStack`). */
@@ -55,6 +57,8 @@ export class Project extends pulumi.ComponentResource {
   /** The namespace and one Service per `runner: kubernetes` service (see components/service). */
   readonly services: ProjectServices["services"];
   readonly namespace: ProjectServices["namespace"];
+  /** The grants Job of each database the services use (docs/connections.md, "Database privileges"), by database. */
+  readonly databaseGrants: Record<string, DatabaseGrantsJob>;
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.ComponentResourceOptions) {
     super("brume:project:Project", name, {}, opts);
@@ -98,6 +102,8 @@ export class Project extends pulumi.ComponentResource {
 
     if (access) this.environment.addAccess(access, this.namespace);
     if (Object.keys(args.config.machines).length > 0) this.machines = this.createMachines(name, args);
+    // After the logins exist: the services' and the machine groups' Cloud SQL users.
+    this.databaseGrants = grantDatabaseUsers(args.config, this.environment, this.services, this.machines);
 
     this.registerOutputs({
       gcpProject: this.resolved.gcpProject,
