@@ -218,6 +218,8 @@ function targetsOf(config: BrumeConfig, key: string, env: Environment): ServiceT
     caches: u.cache && cache ? { [u.cache]: { authSecretId: cache.authSecret.secretId, caSecretId: cache.caSecret.secretId } } : {},
     ...(u.database && u.databaseAuth === "password" ? { databasePasswordSecrets: { [u.database]: env.naming.name([u.database, key, "password"], "secretId") } } : {}),
     connections: connectionsOf(config, key, env),
+    // The versions this stack pins (brume:secretVersions, docs/secrets.md).
+    secretVersions: Object.fromEntries(secretNames.map((s) => [s, { version: config.secrets[s]!.version, mount: config.secrets[s]!.mount }])),
     dependsOn: [
       ...secretNames.map((s) => env.secrets[s]!),
       ...(cache ? [cache] : []),
