@@ -46,6 +46,7 @@ import { fqdnNetworkPolicyManifest, parseEgress } from "./egress-manifests.js";
 import { createIapClientSecret, iapClientSecretName } from "./iap-client.js";
 import { secretProviderClassNameFor } from "./secret-mounts.js";
 import { mountedVersions, type SecretMount } from "../../config/secret-versions.js";
+import { setSecretCommand } from "../../config/secret-values.js";
 import { contractSecretFiles, podContract, withConnections, type ServiceConnections } from "./connections.js";
 import { createIamLogin, type IamLogin } from "../database/users.js";
 import { iamDatabaseUser } from "../../render/connections.js";
@@ -78,6 +79,11 @@ export interface ServiceTargets {
    * `brume:secretVersions`, docs/secrets.md); a secret absent here mounts `latest`.
    */
   secretVersions?: Record<string, { version?: number | undefined; mount: SecretMount }>;
+  /**
+   * `expose.iap`: the OAuth client secret's value (the stack's `brume:secrets.<iapClient.secret>`),
+   * written to the Kubernetes Secret the GCPBackendPolicy names.
+   */
+  iapClientSecret?: pulumi.Input<string>;
 }
 
 export interface ServiceArgs {
@@ -227,7 +233,8 @@ export class Service extends pulumi.ComponentResource {
     this.fqdnNetworkPolicy = objects ? this.createFqdnNetworkPolicy(name, args, n) : undefined;
     this.service = objects ? this.createMainService(name, args, n) : undefined;
     this.securityPolicy = this.createSecurityPolicy(name, args);
-    this.iapClientSecret = objects ? this.createIapClientSecret(name, args, n) : undefined;
+    // Pulumi's in every delivery: its value is stack secret config, never in Git (brume render skips it).
+    this.iapClientSecret = this.createIapClientSecret(name, args, n);
     this.workloads = objects ? Object.fromEntries(n.workloads.map((w) => [w.version, this.createWorkload(name, w, args, n)])) : {};
     this.route = objects ? this.createRoute(name, args, n) : undefined;
     this.gsaEmail = this.account.email;
@@ -395,11 +402,9 @@ export class Service extends pulumi.ComponentResource {
   private createIapClientSecret(name: string, args: ServiceArgs, n: Normalized): k8s.core.v1.Secret | undefined {
     const client = args.config.expose?.iap ? args.config.expose.iapClient : undefined;
     if (!client) return undefined;
-    const ids = args.targets?.secrets ?? {};
-    const secretId = Object.hasOwn(ids, client.secret) ? ids[client.secret] : undefined;
-    if (secretId === undefined) throw new Error(`service "${args.service}": no secret "${client.secret}" in targets.secrets; pass its secret id`);
-    const version = args.targets?.secretVersions?.[client.secret]?.version;
-    return createIapClientSecret(name, { project: args.project, namespace: args.namespace, service: args.service, secretId, labels: n.labels, version }, this.k8sOptions());
+    const value = args.targets?.iapClientSecret;
+    if (value === undefined) throw new Error(`service "${args.service}": expose.iap needs the OAuth client secret's value: ${setSecretCommand(client.secret)}`);
+    return createIapClientSecret(name, { namespace: args.namespace, service: args.service, value, labels: n.labels }, this.k8sOptions());
   }
 
   private createFqdnNetworkPolicy(name: string, args: ServiceArgs, n: Normalized): CR | undefined {
