@@ -14,6 +14,7 @@ import { suggestKey } from "./primitives.js";
 import { connectionBudgetIssues } from "./rules-connections.js";
 import { checkRules } from "./rules.js";
 import { applyReleaseState, parseReleaseState, releaseStateKey, shadowWarnings } from "./schema-release.js";
+import { applySecretVersions, parseSecretVersions, secretVersionsKey } from "./secret-versions.js";
 import { brumeConfigSchema, type BrumeConfig, type EnvironmentConfig } from "./schema.js";
 
 export type ConfigFormat = "yaml" | "toml";
@@ -198,6 +199,8 @@ export interface LoadStackOptions {
   overrides?: unknown;
   /** `brume:release` from Pulumi.<env>.yaml: the release state, applied over the overrides (see schema-release.ts). */
   release?: unknown;
+  /** `brume:secretVersions` from Pulumi.<env>.yaml: the pinned secret versions (see secret-versions.ts). */
+  secretVersions?: unknown;
   /** Where the overrides come from, for messages (e.g. `Pulumi.dev.yaml`). @default "brume:overrides" */
   overridesSource?: string;
   /** Where the environment name comes from, for messages. @default "brume:environment" */
@@ -249,10 +252,13 @@ export function loadStack(options: LoadStackOptions): LoadedStack {
   // Overrides may set a strategy's shape per stack; the release state has the last word on its keys.
   const shaped = deepMerge(raw, options.overrides);
   const release = parseReleaseState(options.release, shaped, `${file} + ${releaseStateKey}`);
-  const merged = applyReleaseState(shaped, release);
+  // The stack's pinned secret versions (docs/secrets.md): stack state, like the release state.
+  const pins = parseSecretVersions(options.secretVersions, shaped, raw, `${file} + ${secretVersionsKey}`);
+  const merged = applySecretVersions(applyReleaseState(shaped, release), pins);
   const layers = [
     ...(options.overrides !== undefined ? [overridesSource === "brume:overrides" ? "brume:overrides" : `${overridesSource} brume:overrides`] : []),
     ...(options.release !== undefined ? [releaseStateKey] : []),
+    ...(Object.keys(pins).length ? [secretVersionsKey] : []),
   ];
   let config: BrumeConfig;
   try {

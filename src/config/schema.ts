@@ -26,6 +26,7 @@ import { ciSchema } from "./schema-ci.js";
 import { preReleaseSchema, releaseMarks } from "./schema-release.js";
 import { clusterEdgeFields, exposureEdgeFields, resourcesPoolField, serviceEdgeFields } from "./schema-edge.js";
 import { databaseUseFields, machineConnectionFields } from "./schema-connections.js";
+import { secretMounts } from "./secret-versions.js";
 
 /** A SHA-256 as `sha256sum` prints it. */
 const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" });
@@ -232,6 +233,21 @@ export const bucketSchema = strict({
 export const secretSchema = strict({
   description: z.string().max(200).optional(),
   rotationDays: z.int().min(1).max(365).optional().meta({ description: "Rotation reminder period (notification topic)." }),
+  mount: z
+    .enum(secretMounts)
+    .default("current")
+    .meta({
+      description:
+        "What a service mounts: `current` (the pinned or latest version, file `<VAR>`), or `current-and-previous` for signing keys (also the pinned version − 1 as `<VAR>_PREVIOUS`, so tokens signed before a rotation still verify). Needs a pinned version (docs/secrets.md).",
+    }),
+  version: z
+    .int()
+    .min(1)
+    .optional()
+    .meta({
+      description:
+        "The version this stack mounts: set only in Pulumi.<env>.yaml `brume:secretVersions.<name>` (versions differ per environment). Absent: `latest`, moved by the add-on's rotation.",
+    }),
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
  * `pulumi config set --secret --path 'brume:secrets.<name>' <value>`). The stack writes each value
  * as the secret's version (so a pod mounting the secret can start) and the Slack channel takes its
  * token from the same value: no payload is ever read back from Secret Manager at deploy time or in
- * a preview (gcp-review 9, newcomer 15). The value then lives in the Pulumi state, encrypted with
+ * a preview (gcp-review 9, newcomer 15); an IAP service's OAuth client secret too (k8s-review 10). The value then lives in the Pulumi state, encrypted with
  * the stack's secrets provider, like SST's `sst secret set`.
  */
 import type { ConfigIssue } from "./errors.js";
@@ -49,6 +49,18 @@ export function secretValueIssues(config: BrumeConfig, names: readonly string[],
       message:
         `the Slack channel needs its token (observability.notifications.slack.tokenSecret "${slack.tokenSecret}"), and the plan never reads it back ` +
         `from Secret Manager; set the Slack app's OAuth token: ${setSecretCommand(slack.tokenSecret, stack)}`,
+    });
+  }
+  // IAP's OAuth client secret goes to the Kubernetes Secret the GCPBackendPolicy reads: from the
+  // stack's value, never read back from Secret Manager (nothing to read on a first apply).
+  for (const [service, svc] of Object.entries(config.services).sort(([a], [b]) => a.localeCompare(b))) {
+    const client = svc.expose?.iap ? svc.expose.iapClient : undefined;
+    if (!client || !Object.hasOwn(config.secrets, client.secret) || names.includes(client.secret)) continue;
+    issues.push({
+      path: `${secretValuesKey}.${client.secret}`,
+      message:
+        `service "${service}" signs users in through IAP with the OAuth client ${client.clientId} (services.${service}.expose.iapClient.secret "${client.secret}"), and the plan never reads it back ` +
+        `from Secret Manager; set the OAuth client's secret: ${setSecretCommand(client.secret, stack)}`,
     });
   }
   return issues;

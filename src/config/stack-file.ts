@@ -1,7 +1,7 @@
 /**
  * The Pulumi files beside a brume config, read as strictly as brume.yaml: `Pulumi.yaml` (the project
  * name, which decides every URN) and `Pulumi.<stack>.yaml` (the stack settings: `brume:environment`,
- * `brume:configFile`, `brume:overrides`, `brume:secrets`).
+ * `brume:configFile`, `brume:overrides`, `brume:release`, `brume:secrets`, `brume:secretVersions`).
  *
  * - YAML errors name the file, the line and the column (never a stack trace);
  * - an unknown `brume:` key is an error with a did-you-mean (`brume:overides`), a brume key written
@@ -24,7 +24,7 @@ import { suggestKey } from "./primitives.js";
  * The `brume:` stack config keys the program reads. Another module that reads a new key adds it here
  * (one line), or `pulumi up` and the CLI refuse it as unknown.
  */
-export const brumeStackKeys: string[] = ["environment", "configFile", "overrides", "release", "secrets"];
+export const brumeStackKeys: string[] = ["environment", "configFile", "overrides", "release", "secrets", "secretVersions"];
 
 /** Pulumi's own top-level keys of a stack settings file (see the reference above). */
 export const pulumiStackTopLevelKeys: readonly string[] = ["secretsprovider", "encryptedkey", "encryptionsalt", "config", "environment"];
@@ -225,6 +225,7 @@ export function loadStackFiles(options: { stack: string; configFile?: string; pr
     environment: inputs.environment,
     ...(inputs.overrides !== undefined ? { overrides: inputs.overrides, overridesSource: inputs.stackFile } : {}),
     ...(inputs.stackConfig.config["brume:release"] !== undefined ? { release: inputs.stackConfig.config["brume:release"] } : {}),
+    ...(inputs.stackConfig.config["brume:secretVersions"] !== undefined ? { secretVersions: inputs.stackConfig.config["brume:secretVersions"] } : {}),
     environmentSource: inputs.stackConfig.config["brume:environment"] === undefined ? `--stack ${options.stack}` : `brume:environment in ${inputs.stackFile}`,
   });
   return { inputs, loaded };

@@ -20,6 +20,7 @@ import { stringify } from "yaml";
 import { ConfigError } from "../config/errors.js";
 import type { PlannedResource as PlanResource } from "./run.js";
 import { planStack, type PlanStackOptions } from "./stack.js";
+import { keptByPulumiAnnotation } from "../components/service/iap-client.js";
 
 /** The annotations the GitOps delivery adds to the Pulumi delivery's objects (and nothing else). */
 export const argoAnnotations = ["argocd.argoproj.io/sync-wave"] as const;
@@ -98,6 +99,8 @@ export function gitopsObjectsOf(resources: readonly PlanResource[], servicePrefi
     const object = r.inputs as unknown as KubernetesObject;
     // The Namespace stays Pulumi's: the RoleBindings, the audit Job and Argo CD's destination need it.
     if (object.kind === "Namespace") continue;
+    // So does the IAP client's Secret: its value is the stack's secret config, never in Git.
+    if (object.metadata.annotations?.[keptByPulumiAnnotation] === "pulumi") continue;
     const parentName = (r.parent ?? "").split("::").at(-1) ?? "";
     const directory = parentType === "brume:service:Namespace" ? namespaceDirectory : parentName.slice(servicePrefix.length);
     out.push({ directory, resource: r.name, object });

@@ -14,6 +14,7 @@ import { Naming } from "../config/naming.js";
 import { PlanError, runProgram, type Plan, type PlannedResource } from "./run.js";
 import { secretsWithoutValue } from "./secret-values.js";
 import { edgeWarnings } from "./edge-warnings.js";
+import { secretPinWarnings } from "../config/secret-versions.js";
 
 // Pulumi.yaml / Pulumi.<stack>.yaml are read by the config layer (strict keys, file and line in errors).
 export { offlineSecretPlaceholder, readStackConfig, type StackConfig } from "../config/stack-file.js";
@@ -131,6 +132,8 @@ export function stackWarnings(plan: Plan, loaded: LoadedStack, stack: string): s
     }).map((s) => s.message),
     // Domains outside the zone, egress not restricted by host name (issue 14).
     ...edgeWarnings(plan, loaded),
+    // Unpinned secrets where replicas may disagree, signing keys without a pin (docs/secrets.md).
+    ...secretPinWarnings(loaded.config, loaded.environment),
   ];
 }
 

@@ -6,6 +6,7 @@
  * - `brume:configFile` — config file path; defaults to brume.yaml / brume.toml in the project dir;
  * - `brume:release`    — release state written by `brume release` (src/config/schema-release.ts);
  * - `brume:overrides`  — object deep-merged over the file (objects merge, arrays replace, null removes);
+ * - `brume:secretVersions` — the version of each secret this stack mounts (src/config/secret-versions.ts);
  * - `brume:secrets`    — values of declared secrets, each set encrypted
  *   (`pulumi config set --secret --path 'brume:secrets.<name>' <value>`; see src/config/secret-values.ts).
  */
@@ -27,12 +28,14 @@ export function loadStackFromPulumiConfig(): LoadedStack {
   const configFile = cfg.get("configFile");
   const overrides = cfg.getObject<unknown>("overrides");
   const release = cfg.getObject<unknown>("release");
+  const secretVersions = cfg.getObject<unknown>("secretVersions");
   try {
     return loadStack({
       environment: cfg.get("environment") ?? pulumi.getStack(),
       ...(configFile ? { configFile } : {}),
       ...(overrides !== undefined ? { overrides, overridesSource: `Pulumi.${pulumi.getStack()}.yaml` } : {}),
       ...(release !== undefined ? { release } : {}),
+      ...(secretVersions !== undefined ? { secretVersions } : {}),
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);

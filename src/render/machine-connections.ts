@@ -11,7 +11,7 @@ import type { MachineService } from "./runners.js";
 import { renderSqlProxyUnit, sqlProxyUnitName } from "./sql-proxy.js";
 import { systemdQuote, type UnitSection } from "./shell.js";
 
-/** `secret-files <dir> <dir-mode> <file-mode> NAME=projects/p/secrets/s …`. */
+/** `secret-files <dir> <dir-mode> <file-mode> NAME=projects/p/secrets/s[/versions/n] …`. */
 export const secretFilesHelper = `${machineLayout("debian-12").helperDir}/secret-files`;
 
 /** What a machine service gets besides its env: the contract's files and the proxy units it waits for. */
@@ -46,7 +46,7 @@ export function connectionUnitLines(svc: MachineService & { connection?: Machine
   // A container's user is the image's: the files are world-readable inside a directory only root
   // reaches on the host (the RuntimeDirectory is 0700); a process's files are its own, 0600.
   const modes = container ? ["0755", "0444"] : ["0700", "0600"];
-  const pairs = c.files.map((f) => `${f.name}=projects/${f.project}/secrets/${f.secretId}`);
+  const pairs = c.files.map((f) => secretPair(f.name, f.project, f.secretId));
   return {
     unit: c.proxyUnits.length ? [["Wants", c.proxyUnits.join(" ")], ["After", c.proxyUnits.join(" ")]] : [],
     service: c.files.length
@@ -72,10 +72,25 @@ export function sqlProxyUnitFiles(proxies: readonly MachineSqlProxy[], fetchVeri
     .map((p) => ({ path: `/etc/systemd/system/${sqlProxyUnitName(p.database)}`, content: renderSqlProxyUnit({ ...p, fetchVerified }) }));
 }
 
-/** Shared helper: writes each secret's latest version to `<dir>/<NAME>` (any content, PEM included). */
+/**
+ * A helper's argument for one secret: `NAME=projects/p/secrets/s` (the latest version) or, pinned
+ * (brume:secretVersions, docs/secrets.md), `NAME=projects/p/secrets/s/versions/n`: every machine of
+ * a group reads the same version, and a new pin changes the unit, so the group rolls.
+ */
+export function secretPair(name: string, project: string, secretId: string, version?: number): string {
+  return `${name}=projects/${project}/secrets/${secretId}${version !== undefined ? `/versions/${version}` : ""}`;
+}
+
+/** The helpers' shell lines resolving `$secret` to a version resource (the latest when it names none). */
+export const secretVersionShell = `  case "$secret" in
+    */versions/*) ;;
+    *) secret="$secret/versions/latest" ;;
+  esac`;
+
+/** Shared helper: writes each secret's version (pinned, else latest) to `<dir>/<NAME>` (any content, PEM included). */
 export function renderSecretFilesScript(): string {
   return `#!/bin/bash
-# Writes Secret Manager secrets (latest versions) as files: secret-files <dir> <dir-mode> <file-mode> NAME=projects/p/secrets/s …
+# Writes Secret Manager secrets as files (the version named, else the latest): secret-files <dir> <dir-mode> <file-mode> NAME=projects/p/secrets/s[/versions/n] …
 # Each file is replaced atomically; the directory holds exactly the files named.
 set -euo pipefail
 readonly dir="$1" dir_mode="$2" file_mode="$3"
@@ -95,9 +110,10 @@ mkdir -p "$work/out"
 for pair in "$@"; do
   name="\${pair%%=*}"
   secret="\${pair#*=}"
+${secretVersionShell}
   curl --fail --silent --show-error --retry 5 --retry-connrefused --retry-max-time 60 \\
     --header "@$work/auth-header" --output "$work/secret.json" \\
-    "$SECRET_MANAGER_URL/$secret/versions/latest:access"
+    "$SECRET_MANAGER_URL/$secret:access"
   sed -n 's/.*"data"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' "$work/secret.json" | base64 -d >"$work/out/$name"
   chmod "$file_mode" "$work/out/$name"
 done

@@ -7,7 +7,7 @@
  */
 import { machineLayout, type ImageFamily } from "./layout.js";
 import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, kernelAndPrivilegeLockdown, type UnitSection } from "./shell.js";
-import { connectionUnitLines, containerConnectionArgs, type MachineConnection } from "./machine-connections.js";
+import { connectionUnitLines, containerConnectionArgs, secretPair, secretVersionShell, type MachineConnection } from "./machine-connections.js";
 
 export type ContainerEngine = "docker" | "podman";
 
@@ -37,8 +37,11 @@ export interface MachineService {
   command?: string[];
   ports: { name: string; port: number }[];
   env?: Record<string, string>;
-  /** Environment variable → Secret Manager secret. */
-  secrets?: Record<string, { project: string; secretId: string }>;
+  /**
+   * Environment variable → Secret Manager secret, with the stack's pinned version (`latest` when
+   * absent) and, for a signing key, its previous version (as `<VAR>_PREVIOUS`; docs/secrets.md).
+   */
+  secrets?: Record<string, { project: string; secretId: string; version?: number; previousVersion?: number }>;
   /** HTTP health path awaited after start (and probed by Caddy); TCP connect when absent. */
   health?: { path?: string; port?: number };
   /** Routed by Caddy: hostnames and path prefixes. */
@@ -96,7 +99,10 @@ export function renderEnvFile(svc: MachineService): string {
 function secretArgs(svc: MachineService): string[] {
   return Object.entries(svc.secrets ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([env, s]) => `${env}=projects/${s.project}/secrets/${s.secretId}`);
+    .flatMap(([env, s]) => [
+      secretPair(env, s.project, s.secretId, s.version),
+      ...(s.previousVersion !== undefined ? [secretPair(`${env}_PREVIOUS`, s.project, s.secretId, s.previousVersion)] : []),
+    ]);
 }
 
 function healthCheckCommand(svc: MachineService, family: ImageFamily = "debian-12"): string {
@@ -437,10 +443,10 @@ printf '%s' "$token" | "/usr/bin/$engine" login --username oauth2accesstoken --p
 `;
 }
 
-/** Shared helper: `secret-env <file> VAR=projects/p/secrets/s …` writes a 0600 env file. */
+/** Shared helper: `secret-env <file> VAR=projects/p/secrets/s[/versions/n] …` writes a 0600 env file. */
 export function renderSecretEnvScript(): string {
   return `#!/bin/bash
-# Writes VAR=value lines from Secret Manager (latest versions) into a 0600 env file.
+# Writes VAR=value lines from Secret Manager (the version named, else the latest) into a 0600 env file.
 set -euo pipefail
 umask 077
 readonly out="$1"
@@ -459,9 +465,10 @@ printf 'Authorization: Bearer %s\\n' "$token" >"$work/auth-header"
 for pair in "$@"; do
   var="\${pair%%=*}"
   secret="\${pair#*=}"
+${secretVersionShell}
   curl --fail --silent --show-error --retry 5 --retry-connrefused --retry-max-time 60 \\
     --header "@$work/auth-header" --output "$work/secret.json" \\
-    "$SECRET_MANAGER_URL/$secret/versions/latest:access"
+    "$SECRET_MANAGER_URL/$secret:access"
   value="$(sed -n 's/.*"data"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' "$work/secret.json" | base64 -d)"
   case "$value" in
     *$'\\n'*) echo "secret-env: $secret holds several lines; env files take one line per value" >&2; exit 1 ;;

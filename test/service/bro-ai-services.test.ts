@@ -95,7 +95,8 @@ describe("secrets and providers", () => {
     // api (its secrets and the cache's AUTH/CA) and worker (its database password).
     expect(spc.map((r) => r.name).sort()).toEqual(["bro-ai-prod-svc-api-secrets", "bro-ai-prod-svc-worker-secrets"]);
     expect((spc[0]!.inputs.spec as any).provider).toBe("gke");
-    expect((spc[0]!.inputs.spec as any).parameters.secrets).toContain("projects/bro-ai-prod/secrets/bro-ai-prod-openai-api-key/versions/latest");
+    // The versions Pulumi.prod.yaml pins (brume:secretVersions; docs/secrets.md).
+    expect((spc[0]!.inputs.spec as any).parameters.secrets).toContain("projects/bro-ai-prod/secrets/bro-ai-prod-openai-api-key/versions/2");
     const text = JSON.stringify(prod.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs));
     expect(text).not.toMatch(/mock-random-password|mock-redis-auth|BEGIN CERTIFICATE/);
     expect(JSON.stringify(prod.outputs)).not.toMatch(/mock-random-password|mock-redis-auth/);

@@ -53,8 +53,10 @@ describe("bro-ai prod: every service that uses a database or cache gets the cont
     });
     expect(envOf("api")).not.toHaveProperty("DB_PASSWORD_FILE");
     expect(mountedFiles("api")).toEqual([
-      "JWT_SIGNING_KEY projects/bro-ai-prod/secrets/bro-ai-prod-jwt-signing-key/versions/latest",
-      "OPENAI_API_KEY projects/bro-ai-prod/secrets/bro-ai-prod-openai-api-key/versions/latest",
+      // Pinned in Pulumi.prod.yaml (brume:secretVersions); the signing key with its previous version.
+      "JWT_SIGNING_KEY projects/bro-ai-prod/secrets/bro-ai-prod-jwt-signing-key/versions/4",
+      "JWT_SIGNING_KEY_PREVIOUS projects/bro-ai-prod/secrets/bro-ai-prod-jwt-signing-key/versions/3",
+      "OPENAI_API_KEY projects/bro-ai-prod/secrets/bro-ai-prod-openai-api-key/versions/2",
       "REDIS_AUTH projects/bro-ai-prod/secrets/bro-ai-prod-sessions-auth/versions/latest",
       "REDIS_CA projects/bro-ai-prod/secrets/bro-ai-prod-sessions-ca/versions/latest",
     ]);

@@ -34,7 +34,7 @@ async function planBroAi(overrides?: unknown): Promise<Plan> {
   copyFileSync(examplePath("bro-ai", "brume.yaml"), join(dir, "brume.yaml"));
   cpSync(examplePath("bro-ai", "services"), join(dir, "services"), { recursive: true }); // admin is built from services/admin
   writeFileSync(join(dir, "Pulumi.yaml"), "name: bro-ai\nruntime: nodejs\n");
-  writeFileSync(join(dir, "Pulumi.prod.yaml"), `config:\n  brume:environment: prod\n  brume:overrides: ${JSON.stringify(overrides)}\n  brume:secrets: { slack-token: { secure: "v1:dGVzdA==" } } # the example's Slack channel needs its token\n`);
+  writeFileSync(join(dir, "Pulumi.prod.yaml"), `config:\n  brume:environment: prod\n  brume:overrides: ${JSON.stringify(overrides)}\n  brume:secrets: { slack-token: { secure: "v1:dGVzdA==" }, admin-iap-client: { secure: "v1:dGVzdA==" } } # the example's Slack channel and admin's IAP client need their secrets\n`);
   return (await planStack({ stack: "prod", configFile: join(dir, "brume.yaml"), projectDir: dir })).plan;
 }
 

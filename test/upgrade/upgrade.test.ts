@@ -39,6 +39,11 @@ const expectedReplacements: Record<string, string> = {
   // maxUnavailable 0), so no capacity or data is lost.
   "machines.prod: tiles-prod-machines-edge-template": "the machine document changed (issue 16: startup-script on Debian, health responder; issue 14: the renderer gains the connection contract)",
   "machines.prod: tiles-prod-machines-web-template": "the machine document changed (issue 16: health responder on COS)",
+  // Issue 14 item 7: a service mounting pinned secret versions names a SecretProviderClass after its
+  // pins (a new class per pin set, created before the old is deleted), so a new version moves pods
+  // by the rollout, not by the add-on's rotation (docs/secrets.md). It holds no data.
+  "bro-ai.prod: bro-ai-prod-svc-api-secrets": "api mounts pinned secret versions (brume:secretVersions): its SecretProviderClass is named after the pins",
+  "bro-ai.stage: bro-ai-stage-svc-api-secrets": "api mounts pinned secret versions (brume:secretVersions): its SecretProviderClass is named after the pins",
 };
 
 /** Identity and trust: deleting one breaks whoever authenticates through it (CI, workloads). */
@@ -70,7 +75,8 @@ function upgradePins(environment: string): Record<string, unknown> {
       [environment]: {
         // Dataplane V2 is the default for new clusters; the dataplane of a cluster is immutable.
         // The kubeconfig keeps the IP endpoint: a new server would replace the Kubernetes provider.
-        cluster: { networkPolicy: "calico", kubeconfigEndpoint: "ip" },
+        // FQDN network policies need Dataplane V2, so a calico cluster keeps them off.
+        cluster: { networkPolicy: "calico", kubeconfigEndpoint: "ip", fqdnNetworkPolicy: false },
         // CMEK on the database and cache secrets: secret replication is immutable.
         cmekDataSecrets: false,
       },

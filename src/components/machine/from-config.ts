@@ -1,6 +1,7 @@
 /** brume.yaml → MachineGroup args: pure, so what a config puts on machines is testable alone. */
 import type { BrumeConfig, MachineGroupConfig, ServiceConfig } from "../../config/schema.js";
 import type { Naming } from "../../config/naming.js";
+import { mountedVersions } from "../../config/secret-versions.js";
 import { dployrdDefaults } from "../../render/agent.js";
 import type { MachineSpec } from "../../render/cloud-init.js";
 import type { MachineService, ProcessSource } from "../../render/runners.js";
@@ -35,7 +36,7 @@ export function groupSecretNames(config: BrumeConfig, group: string): string[] {
   return [...names];
 }
 
-export function machineService(name: string, svc: ServiceConfig, project: string, naming: Naming): MachineService {
+export function machineService(name: string, svc: ServiceConfig, project: string, naming: Naming, secrets: BrumeConfig["secrets"] = {}): MachineService {
   const probe = svc.health.readiness ?? svc.health.liveness;
   const probePort = typeof probe?.port === "number" ? probe.port : svc.ports.find((p) => p.name === probe?.port)?.port;
   return {
@@ -46,7 +47,13 @@ export function machineService(name: string, svc: ServiceConfig, project: string
     ...(svc.command ? { command: svc.command } : {}),
     ports: svc.ports.map((p) => ({ name: p.name, port: p.port })),
     env: svc.env,
-    secrets: Object.fromEntries(Object.entries(svc.secrets).map(([env, secret]) => [env, { project, secretId: naming.name(secret, "secretId") }])),
+    // The stack's pinned versions (brume:secretVersions, docs/secrets.md): every machine reads the same one.
+    secrets: Object.fromEntries(
+      Object.entries(svc.secrets).map(([env, secret]) => {
+        const v = Object.hasOwn(secrets, secret) ? mountedVersions(secrets[secret]!) : { current: "latest" as const };
+        return [env, { project, secretId: naming.name(secret, "secretId"), ...(v.current !== "latest" ? { version: v.current } : {}), ...(v.previous !== undefined ? { previousVersion: v.previous } : {}) }];
+      }),
+    ),
     ...(probe ? { health: { ...(probe.path ? { path: probe.path } : {}), ...(probePort ? { port: probePort } : {}) } } : {}),
     ...(svc.expose ? { domains: svc.expose.domains, paths: svc.expose.paths } : {}),
   };
@@ -76,7 +83,7 @@ export function machineSpecFor(
       labels: { project: config.project.name, environment: env.name, group },
       unitOptions: g.agent.unitOptions,
     },
-    services: servicesOnGroup(config, group).map(([name, svc]) => withConnections ? withContract(machineService(name, svc, env.gcpProject, naming), machineServiceContract(config, name, svc, connections, env.gcpProject, naming)) : machineService(name, svc, env.gcpProject, naming)),
+    services: servicesOnGroup(config, group).map(([name, svc]) => withConnections ? withContract(machineService(name, svc, env.gcpProject, naming, config.secrets), machineServiceContract(config, name, svc, connections, env.gcpProject, naming)) : machineService(name, svc, env.gcpProject, naming, config.secrets)),
     engine: g.engine,
     ...(g.vfox ? { vfox: g.vfox } : {}),
     caddy: { healthPort: g.healthPort },

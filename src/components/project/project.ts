@@ -97,6 +97,7 @@ export class Project extends pulumi.ComponentResource {
       environment: this.environment,
       ...(args.baseDir ? { baseDir: args.baseDir } : {}),
       ...(args.onlyServices ? { only: args.onlyServices } : {}),
+      ...(args.secretValues ? { secretValues: args.secretValues } : {}),
       ...(args.transform?.services ? { transform: args.transform.services } : {}),
     }));
 

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { containerLifecycle, defaultShutdown, terminationGracePeriod, type ShutdownSpec } from "./graceful-shutdown.js";
 import { poolPlacement } from "./node-placement.js";
+import { mountedSecretFiles, secretFileVariables, secretVersionsAnnotations } from "./secret-mounts.js";
 
 export type Labels = Record<string, string>;
 
@@ -157,8 +158,12 @@ export interface PortSpec {
 export interface SecretFile {
   /** Environment variable the application reads (`OPENAI_API_KEY` → `OPENAI_API_KEY_FILE`). */
   env: string;
-  /** `projects/<project>/secrets/<id>`; the latest version is mounted. */
+  /** `projects/<project>/secrets/<id>`. */
   secretResource: string;
+  /** Pinned version mounted (`brume:secretVersions`); absent: `latest`, refreshed by the add-on's rotation (./secret-mounts.ts). */
+  version?: number | undefined;
+  /** Signing keys (`mount: current-and-previous`): this version is mounted too, as `<env>_PREVIOUS`. */
+  previousVersion?: number | undefined;
 }
 
 export const secretsMountPath = "/var/run/secrets/brume";
@@ -232,7 +237,7 @@ export function podTemplate(spec: DeploymentSpec): Record<string, unknown> {
   const podLabels = { ...spec.labels, ...selectorLabels(spec.app), [keys.version]: spec.version };
   const env = [
     ...Object.entries(spec.env).map(([name, value]) => ({ name, value })),
-    ...spec.secretFiles.map((s) => ({ name: `${s.env}_FILE`, value: secretEnvFile(s.env) })),
+    ...secretFileVariables(spec.secretFiles, secretsMountPath),
   ].sort((a, b) => a.name.localeCompare(b.name));
   const volumes: Record<string, unknown>[] = [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }];
   const mounts: Record<string, unknown>[] = [{ name: "tmp", mountPath: "/tmp" }];
@@ -246,7 +251,8 @@ export function podTemplate(spec: DeploymentSpec): Record<string, unknown> {
   return {
     metadata: {
       labels: podLabels,
-      annotations: { [keys.versionAnnotation]: spec.version, [keys.imageAnnotation]: spec.image },
+      // The pinned secret versions: a new pin changes the template, so the Deployment rolls (./secret-mounts.ts).
+      annotations: { [keys.versionAnnotation]: spec.version, [keys.imageAnnotation]: spec.image, ...secretVersionsAnnotations(spec.secretFiles) },
     },
     spec: {
       serviceAccountName: spec.serviceAccountName,
@@ -377,9 +383,14 @@ export function pdbManifest(o: { name: string; namespace: string; app: string; v
   };
 }
 
-/** SecretProviderClass of the GKE Secret Manager add-on: each secret's latest version as a file. */
+/**
+ * SecretProviderClass of the GKE Secret Manager add-on: each secret's pinned (or latest) version as
+ * a file, and a signing key's previous version (./secret-mounts.ts). `parameters.secrets` is a YAML
+ * list of `resourceName` (`projects/<p>/secrets/<s>/versions/<v>`) and `path`
+ * (https://cloud.google.com/secret-manager/docs/secret-manager-managed-csi-component#configure-secrets).
+ */
 export function secretProviderClassManifest(o: { name: string; namespace: string; files: SecretFile[]; labels: Labels }): Manifest {
-  const lines = o.files.flatMap((f) => [`- resourceName: "${f.secretResource}/versions/latest"`, `  path: "${f.env}"`]);
+  const lines = mountedSecretFiles(o.files).flatMap((f) => [`- resourceName: "${f.resourceName}"`, `  path: "${f.path}"`]);
   return {
     apiVersion: "secrets-store.csi.x-k8s.io/v1",
     kind: "SecretProviderClass",

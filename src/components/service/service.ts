@@ -44,6 +44,9 @@ import { asArgs, asCustomArgs, type KubernetesObjects } from "./namespace.js";
 export type { KubernetesObjects } from "./namespace.js";
 import { fqdnNetworkPolicyManifest, parseEgress } from "./egress-manifests.js";
 import { createIapClientSecret, iapClientSecretName } from "./iap-client.js";
+import { secretProviderClassNameFor } from "./secret-mounts.js";
+import { mountedVersions, type SecretMount } from "../../config/secret-versions.js";
+import { setSecretCommand } from "../../config/secret-values.js";
 import { contractSecretFiles, podContract, withConnections, type ServiceConnections } from "./connections.js";
 import { createIamLogin, type IamLogin } from "../database/users.js";
 import { iamDatabaseUser } from "../../render/connections.js";
@@ -71,6 +74,16 @@ export interface ServiceTargets {
   databasePasswordSecrets?: Record<string, string>;
   /** The facts of the connection contract (docs/connections.md); no contract variables when absent. */
   connections?: ServiceConnections;
+  /**
+   * Secret name → its pinned version and mount (`secrets.<name>` as loaded with the stack's
+   * `brume:secretVersions`, docs/secrets.md); a secret absent here mounts `latest`.
+   */
+  secretVersions?: Record<string, { version?: number | undefined; mount: SecretMount }>;
+  /**
+   * `expose.iap`: the OAuth client secret's value (the stack's `brume:secrets.<iapClient.secret>`),
+   * written to the Kubernetes Secret the GCPBackendPolicy names.
+   */
+  iapClientSecret?: pulumi.Input<string>;
 }
 
 export interface ServiceArgs {
@@ -220,7 +233,8 @@ export class Service extends pulumi.ComponentResource {
     this.fqdnNetworkPolicy = objects ? this.createFqdnNetworkPolicy(name, args, n) : undefined;
     this.service = objects ? this.createMainService(name, args, n) : undefined;
     this.securityPolicy = this.createSecurityPolicy(name, args);
-    this.iapClientSecret = objects ? this.createIapClientSecret(name, args, n) : undefined;
+    // Pulumi's in every delivery: its value is stack secret config, never in Git (brume render skips it).
+    this.iapClientSecret = this.createIapClientSecret(name, args, n);
     this.workloads = objects ? Object.fromEntries(n.workloads.map((w) => [w.version, this.createWorkload(name, w, args, n)])) : {};
     this.route = objects ? this.createRoute(name, args, n) : undefined;
     this.gsaEmail = this.account.email;
@@ -388,10 +402,9 @@ export class Service extends pulumi.ComponentResource {
   private createIapClientSecret(name: string, args: ServiceArgs, n: Normalized): k8s.core.v1.Secret | undefined {
     const client = args.config.expose?.iap ? args.config.expose.iapClient : undefined;
     if (!client) return undefined;
-    const ids = args.targets?.secrets ?? {};
-    const secretId = Object.hasOwn(ids, client.secret) ? ids[client.secret] : undefined;
-    if (secretId === undefined) throw new Error(`service "${args.service}": no secret "${client.secret}" in targets.secrets; pass its secret id`);
-    return createIapClientSecret(name, { project: args.project, namespace: args.namespace, service: args.service, secretId, labels: n.labels }, this.k8sOptions());
+    const value = args.targets?.iapClientSecret;
+    if (value === undefined) throw new Error(`service "${args.service}": expose.iap needs the OAuth client secret's value: ${setSecretCommand(client.secret)}`);
+    return createIapClientSecret(name, { namespace: args.namespace, service: args.service, value, labels: n.labels }, this.k8sOptions());
   }
 
   private createFqdnNetworkPolicy(name: string, args: ServiceArgs, n: Normalized): CR | undefined {
@@ -637,7 +650,14 @@ function normalize(args: ServiceArgs): Normalized {
     .map(([env, secret]) => {
       const id = Object.hasOwn(secretIds, secret) ? secretIds[secret] : undefined;
       if (id === undefined) throw new Error(`service "${args.service}": no secret "${secret}" in targets.secrets; pass its secret id`);
-      return { env, secretResource: `projects/${args.project}/secrets/${id}` };
+      const pin = args.targets?.secretVersions?.[secret];
+      const v = pin ? mountedVersions(pin) : { current: "latest" as const };
+      return {
+        env,
+        secretResource: `projects/${args.project}/secrets/${id}`,
+        ...(v.current !== "latest" ? { version: v.current } : {}),
+        ...(v.previous !== undefined ? { previousVersion: v.previous } : {}),
+      };
     });
   // The contract's files (cache AUTH and CA, the password in password mode) mount with the secrets.
   if (args.targets?.connections) secretFiles.push(...contractSecretFiles(args.project, podContract(args.project, args.targets.connections, "")));
@@ -650,7 +670,8 @@ function normalize(args: ServiceArgs): Normalized {
     versioned: c.strategy.type !== "rolling",
     workloads: workloadsOf(args.service, c),
     secretFiles,
-    secretProviderClass: `${args.service}-secrets`,
+    // A new class per set of pins, so a new version moves pods by the rollout only (./secret-mounts.ts).
+    secretProviderClass: secretProviderClassNameFor(`${args.service}-secrets`, secretFiles),
   };
 }
 

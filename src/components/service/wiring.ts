@@ -44,6 +44,11 @@ export interface CreateServicesArgs {
    * `pulumi up`: the services left out would be deleted. @default every service
    */
   only?: readonly string[];
+  /**
+   * Values of declared secrets (`brume:secrets`): an IAP service's OAuth client secret
+   * (`expose.iapClient.secret`) comes from here, never read back from Secret Manager. @default {}
+   */
+  secretValues?: Record<string, pulumi.Input<string>>;
 }
 
 /** Names of the Kubernetes services that list `name` in dependsOn. */
@@ -124,7 +129,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
         ...(resolved.cluster.fqdnNetworkPolicy ? { fqdnNetworkPolicy: true } : {}),
         dataRange: resolved.network.servicesAccessCidr,
         proxyRange: resolved.network.proxyCidr,
-        targets: targetsOf(config, key, env),
+        targets: targetsOf(config, key, env, args.secretValues ?? {}),
         labels: { environment: resolved.name },
         kubernetes,
         ...(args.transform?.service ? { transform: args.transform.service } : {}),
@@ -206,7 +211,7 @@ function buildImage(
 }
 
 /** Ids of what a service uses, from the environment's components. */
-function targetsOf(config: BrumeConfig, key: string, env: Environment): ServiceTargets {
+function targetsOf(config: BrumeConfig, key: string, env: Environment, secretValues: Record<string, pulumi.Input<string>>): ServiceTargets {
   const svc = config.services[key]!;
   const u = svc.uses;
   const login = passwordLogin(key, svc);
@@ -227,6 +232,12 @@ function targetsOf(config: BrumeConfig, key: string, env: Environment): ServiceT
     caches: u.cache && cache ? { [u.cache]: { authSecretId: cache.authSecret.secretId, caSecretId: cache.caSecret.secretId } } : {},
     ...(u.database && u.databaseAuth === "password" ? { databasePasswordSecrets: { [u.database]: env.naming.name([u.database, login, "password"], "secretId") } } : {}),
     connections: connectionsOf(config, key, env),
+    // IAP's OAuth client secret, from the stack's secret config (on a first apply the secret has no version to read back).
+    ...(svc.expose?.iap && svc.expose.iapClient && Object.hasOwn(secretValues, svc.expose.iapClient.secret)
+      ? { iapClientSecret: secretValues[svc.expose.iapClient.secret]! }
+      : {}),
+    // The versions this stack pins (brume:secretVersions, docs/secrets.md).
+    secretVersions: Object.fromEntries(secretNames.map((s) => [s, { version: config.secrets[s]!.version, mount: config.secrets[s]!.mount }])),
     dependsOn: [
       ...secretNames.map((s) => env.secrets[s]!),
       ...(cache ? [cache] : []),

@@ -344,7 +344,7 @@ BRUME_FILE_EOF
 
 put 0755 '/usr/local/lib/brume/secret-env' <<'BRUME_FILE_EOF'
 #!/bin/bash
-# Writes VAR=value lines from Secret Manager (latest versions) into a 0600 env file.
+# Writes VAR=value lines from Secret Manager (the version named, else the latest) into a 0600 env file.
 set -euo pipefail
 umask 077
 readonly out="$1"
@@ -363,9 +363,13 @@ printf 'Authorization: Bearer %s\n' "$token" >"$work/auth-header"
 for pair in "$@"; do
   var="${pair%%=*}"
   secret="${pair#*=}"
+  case "$secret" in
+    */versions/*) ;;
+    *) secret="$secret/versions/latest" ;;
+  esac
   curl --fail --silent --show-error --retry 5 --retry-connrefused --retry-max-time 60 \
     --header "@$work/auth-header" --output "$work/secret.json" \
-    "$SECRET_MANAGER_URL/$secret/versions/latest:access"
+    "$SECRET_MANAGER_URL/$secret:access"
   value="$(sed -n 's/.*"data"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$work/secret.json" | base64 -d)"
   case "$value" in
     *$'\n'*) echo "secret-env: $secret holds several lines; env files take one line per value" >&2; exit 1 ;;
