@@ -173,7 +173,7 @@ export class CdnFrontend extends pulumi.ComponentResource {
         {
           project: args.project,
           name: physical,
-          description: `Load balancer of bucket ${args.bucket}'s CDN, ${args.domain} (DNS points here), managed by brume`,
+          description: `Load balancer of the ${args.bucket} bucket's CDN, ${args.domain} (DNS points here), managed by brume`,
           addressType: "EXTERNAL",
           ipVersion: "IPV4",
           labels: args.labels ?? {},
@@ -259,7 +259,7 @@ export class CdnFrontend extends pulumi.ComponentResource {
       ...transformed(
         args.transform?.urlMap,
         `${name}-url-map`,
-        { project: args.project, name: physical, description: `Every path of ${args.domain} to bucket ${args.bucket}'s Cloud CDN backend`, defaultService: args.backendBucket } satisfies gcp.compute.URLMapArgs,
+        { project: args.project, name: physical, description: `Every path of ${args.domain} to the ${args.bucket} bucket's Cloud CDN backend`, defaultService: args.backendBucket } satisfies gcp.compute.URLMapArgs,
         childOptions(this, opts),
       ),
     );
