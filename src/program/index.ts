@@ -88,8 +88,8 @@ export function stackOutputs(project: Project) {
     buckets: mapOf(e.buckets, (b) => b.url),
     // Each public bucket's CDN on its domain: the address its domain points at (stack-created A record
     // when the domain is in the public zone; domainOutsideZone: point it there yourself).
-    ...(Object.keys(e.cdnFrontends).length > 0
-      ? { cdn: mapOf(e.cdnFrontends, (f) => ({ domain: f.domain, url: f.url, address: f.address, domainOutsideZone: f.domainOutsideZone })) }
+    ...(Object.keys(project.cdnFrontends).length > 0
+      ? { cdn: mapOf(project.cdnFrontends, (f) => ({ domain: f.domain, url: f.url, address: f.address, domainOutsideZone: f.domainOutsideZone })) }
       : {}),
     secrets: mapOf(e.secrets, (s) => s.secretName),
     // Digests of the images the stack builds, by service: `brume render --outputs` writes them into the GitOps repository.

@@ -1,11 +1,11 @@
 /**
- * `brume:storage:CdnFrontend` on its own (src/components/storage/cdn-frontend.ts): a domain outside
+ * `brume:cdn:CdnFrontend` on its own (src/components/cdn/cdn-frontend.ts): a domain outside
  * the public zone gets no record and is reported; long bucket names stay within GCP's 63
  * characters; only the load-balancing schemes Cloud CDN works behind are accepted; the transforms
  * reach their children; the bucket's edge security policy is passed to the backend bucket.
  */
 import { describe, expect, it } from "vitest";
-import { cdnFrontendNames, cdnLoadBalancingSchemes } from "../../src/components/storage/cdn-frontend.js";
+import { cdnFrontendNames, cdnLoadBalancingSchemes } from "../../src/components/cdn/cdn-frontend.js";
 import { Naming } from "../../src/config/naming.js";
 import { one, ofType, planProgram } from "../harness.js";
 
@@ -14,7 +14,7 @@ const project = "acme-prod-1234";
 function plan(args: { domain: string; bucket?: string; zone?: boolean; scheme?: string; edgePolicy?: boolean }) {
   return planProgram(async () => {
     const { Bucket } = await import("../../src/components/storage/bucket.js");
-    const { CdnFrontend } = await import("../../src/components/storage/cdn-frontend.js");
+    const { CdnFrontend } = await import("../../src/components/cdn/cdn-frontend.js");
     const gcp = await import("@pulumi/gcp");
     const naming = Naming.of("acme", "prod");
     const key = args.bucket ?? "assets";

@@ -119,8 +119,8 @@ describe("examples/bro-ai: the assets bucket's CDN on its domain", () => {
     for (const r of frontend) if (typeof r.inputs.name === "string" && r.type !== T.record) expect(r.inputs.name.length, r.name).toBeLessThanOrEqual(63);
     const keys = frontend.filter((r) => r.type !== T.record).map((r) => `${r.type}/${String(r.inputs.name)}`);
     expect(new Set(keys).size).toBe(keys.length);
-    // The parent is the component, the component's parent the environment.
-    const component = prod.resources.find((r) => r.type === "brume:storage:CdnFrontend")!;
+    // Children of the component, itself a child of the Project.
+    const component = prod.resources.find((r) => r.type === "brume:cdn:CdnFrontend")!;
     expect(component.name).toBe("bro-ai-prod-cdn-assets");
     for (const r of frontend) expect(r.parent, r.name).toBe(component.urn);
   });

@@ -31,8 +31,6 @@ import { Apis, type ApisArgs } from "../apis/apis.js";
 import { KeyRing, type KeyRingArgs } from "../security/kms.js";
 import { rotationPublisher, Secret, type SecretArgs } from "../security/secret.js";
 import { Bucket, type BucketArgs } from "../storage/bucket.js";
-import { CdnFrontend, type CdnFrontendArgs } from "../storage/cdn-frontend.js";
-import { fqdn } from "../network/dns.js";
 import { Registry, type RegistryArgs } from "../storage/registry.js";
 
 export interface EnvironmentArgs {
@@ -106,7 +104,6 @@ export interface EnvironmentArgs {
     cache?: CacheArgs["transform"];
     topic?: TopicArgs["transform"];
     bucket?: BucketArgs["transform"];
-    cdnFrontend?: CdnFrontendArgs["transform"];
     secret?: SecretArgs["transform"];
     secretRotationTopic?: Transform<gcp.pubsub.TopicArgs>;
     secretRotationPublisher?: Transform<gcp.pubsub.TopicIAMMemberArgs>;
@@ -136,8 +133,6 @@ export class Environment extends pulumi.ComponentResource {
   readonly caches: Record<string, Cache>;
   readonly topics: Record<string, Topic>;
   readonly buckets: Record<string, Bucket>;
-  /** The load balancer of each public bucket with a CDN domain (`buckets.<b>.cdn`), by bucket. */
-  readonly cdnFrontends: Record<string, CdnFrontend>;
   readonly secretRotationTopic?: gcp.pubsub.Topic;
   /** Secret Manager's agent may publish to the rotation topic: one grant, every rotating secret waits for it. */
   readonly secretRotationPublisher?: gcp.pubsub.TopicIAMMember;
@@ -183,11 +178,6 @@ export class Environment extends pulumi.ComponentResource {
     // Cloud Storage is its own API (on for console-created projects, not guaranteed for projects
     // created through the API: gcp-review 32); CDN backends of public buckets are Compute calls.
     this.buckets = mapValues(args.buckets, (key, bucket) => this.createBucket(name, key, bucket, args, afterApis("storage", "compute")));
-    // The load balancer in front of a public bucket's CDN backend, on its domain (gcp-review 25).
-    this.cdnFrontends = mapValues(
-      Object.fromEntries(Object.entries(args.buckets ?? {}).filter(([key, b]) => b.cdn !== undefined && this.buckets[key]?.backendBucket)),
-      (key, bucket) => this.createCdnFrontend(name, key, bucket.cdn!.domain, args, afterApis("compute", "certificatemanager", "dns")),
-    );
     if (Object.values(args.secrets ?? {}).some((s) => s.rotationDays !== undefined)) {
       this.secretRotationTopic = this.createSecretRotationTopic(name, args);
       this.secretRotationPublisher = rotationPublisher(
@@ -444,26 +434,6 @@ export class Environment extends pulumi.ComponentResource {
         protect: env.settings.protect,
         ...(bucket.public ? { cdn: {} } : {}),
         ...pick(args.transform?.bucket),
-      },
-      opts,
-    );
-  }
-
-  private createCdnFrontend(name: string, key: string, domain: string, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): CdnFrontend {
-    const env = args.environment;
-    const zone = this.network.publicZone;
-    return new CdnFrontend(
-      `${name}-cdn-${key}`,
-      {
-        project: env.gcpProject,
-        naming: this.naming,
-        bucket: key,
-        domain,
-        backendBucket: this.buckets[key]!.backendBucket!.id,
-        ...(zone && env.domain ? { publicZone: { name: zone.name, dnsName: fqdn(env.domain) } } : {}),
-        protect: env.settings.protect,
-        labels: env.labels,
-        ...pick(args.transform?.cdnFrontend),
       },
       opts,
     );

@@ -120,7 +120,7 @@ export interface BucketCdnArgs {
   signedUrlCacheMaxAgeSeconds?: number;
   /**
    * A Cloud Armor edge security policy (`type: CLOUD_ARMOR_EDGE`; backend buckets take no other
-   * kind, see ./cdn-frontend.ts), evaluated before the cache answers. None when absent.
+   * kind, see ../cdn/cdn-frontend.ts), evaluated before the cache answers. None when absent.
    */
   edgeSecurityPolicy?: pulumi.Input<string>;
 }

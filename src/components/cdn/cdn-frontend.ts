@@ -1,7 +1,9 @@
 /**
- * `brume:storage:CdnFrontend` — the public bucket's Cloud CDN served on its domain (issue 14
+ * `brume:cdn:CdnFrontend` — the public bucket's Cloud CDN served on its domain (issue 14
  * item 7, gcp-review 25): a global external Application Load Balancer in front of the bucket's
- * backend bucket (./bucket.ts). GKE Gateways cannot route to backend buckets, so the bucket gets a
+ * backend bucket (../storage/bucket.ts). The Project wires it, where the bucket and the public zone
+ * are known (its own folder: it reuses ../service/certificates.ts, and the service layer already
+ * imports the environment that builds the buckets). GKE Gateways cannot route to backend buckets, so the bucket gets a
  * load balancer of its own:
  *
  * - a reserved global static IPv4 address, protected with the environment's data (DNS points at
@@ -133,7 +135,7 @@ export class CdnFrontend extends pulumi.ComponentResource {
   readonly url: string;
 
   constructor(name: string, args: CdnFrontendArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("brume:storage:CdnFrontend", name, {}, opts);
+    super("brume:cdn:CdnFrontend", name, {}, opts);
     const scheme = args.loadBalancingScheme ?? "EXTERNAL_MANAGED";
     if (!(cdnLoadBalancingSchemes as readonly string[]).includes(scheme)) {
       throw new Error(`CdnFrontend ${name}: a backend bucket serves only behind a global external Application Load Balancer (${cdnLoadBalancingSchemes.join(" or ")}), not ${scheme}`);
