@@ -25,6 +25,7 @@ export { Cache, type CacheArgs } from "./components/cache/cache.js";
 export { Topic, type TopicArgs, type TopicSubscriptionArgs } from "./components/messaging/topic.js";
 export { Bucket, type BucketArgs } from "./components/storage/bucket.js";
 export { Registry, type RegistryArgs } from "./components/storage/registry.js";
+export { CdnFrontend, type CdnFrontendArgs } from "./components/cdn/cdn-frontend.js";
 export { Secret, type SecretArgs } from "./components/security/secret.js";
 export { KeyRing, type KeyRingArgs } from "./components/security/kms.js";
 export { CiIdentity, type CiIdentityArgs } from "./components/security/ci-identity.js";

@@ -21,6 +21,7 @@ export { Topic, type TopicArgs, type TopicSubscriptionArgs } from "./messaging/t
 export { durationToSeconds } from "./messaging/duration.js";
 export { Bucket, bucketPlacement, type BucketArgs } from "./storage/bucket.js";
 export { Registry, type RegistryArgs } from "./storage/registry.js";
+export { CdnFrontend, cdnFrontendNames, cdnLoadBalancingSchemes, type CdnFrontendArgs } from "./cdn/cdn-frontend.js";
 export { Secret, type SecretArgs } from "./security/secret.js";
 export { KeyRing, type KeyRingArgs } from "./security/kms.js";
 export { CiIdentity, ciGrants, githubAttributeCondition, type CiIdentityArgs } from "./security/ci-identity.js";

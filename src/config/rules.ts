@@ -7,6 +7,7 @@ import { checkInputGaps } from "./rules-input-gaps.js";
 import { cacheTierProblems } from "./cache-tiers.js";
 import { checkCi } from "./rules-ci.js";
 import { checkEdge } from "./rules-edge.js";
+import { checkBucketCdn } from "./rules-storage.js";
 import { maxCertificateDomains, normalizedDomains, servedPort } from "./machine-frontend.js";
 import { maxBudgetChannels } from "./cloud-limits.js";
 import { cidrProblems, defaultIndexes } from "./cidr-plan.js";
@@ -223,6 +224,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   checkMachineDomains(config, add);
   checkGitops(config, add);
   checkEdge(config, add);
+  checkBucketCdn(config, add);
 
   return issues;
 }

@@ -27,6 +27,7 @@ import { preReleaseSchema, releaseMarks } from "./schema-release.js";
 import { clusterEdgeFields, exposureEdgeFields, resourcesPoolField, serviceEdgeFields } from "./schema-edge.js";
 import { databaseUseFields, machineConnectionFields } from "./schema-connections.js";
 import { secretMounts } from "./secret-versions.js";
+import { bucketCdnSchema } from "./schema-storage.js";
 
 /** A SHA-256 as `sha256sum` prints it. */
 const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" });
@@ -222,6 +223,7 @@ export const bucketSchema = strict({
     .boolean()
     .default(false)
     .meta({ description: "Serve objects publicly through Cloud CDN. Public access prevention stays enforced on the bucket itself." }),
+  cdn: bucketCdnSchema,
   lifecycle: strict({
     coldlineAfterDays: z.int().min(1).optional(),
     deleteAfterDays: z.int().min(1).optional(),

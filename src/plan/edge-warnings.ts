@@ -4,6 +4,7 @@
  * - a served domain outside the environment's zone gets no record from the stack: its owner must
  *   point it at the Gateway's reserved address (stack output `gateways.<kind>.address`) and add
  *   the certificate's DNS authorization CNAME, or the certificate never becomes ACTIVE;
+ * - likewise a public bucket's CDN domain outside the public zone (stack output `cdn.<bucket>`);
  * - a service's third-party egress (`egress:`) without FQDN network policies is an IP rule on
  *   its ports to anything outside the VPC: the NetworkPolicy cannot restrict it by host name.
  */
@@ -27,6 +28,15 @@ export function edgeWarnings(plan: Plan, loaded: LoadedStack): string[] {
           `(gcloud certificate-manager dns-authorizations describe), or the certificate stays PROVISIONING`,
       );
     }
+  }
+  const cdn = (plan.outputs.cdn ?? {}) as Record<string, { domain?: unknown; address?: unknown; domainOutsideZone?: unknown }>;
+  for (const [bucket, f] of Object.entries(cdn).sort(([a], [b]) => a.localeCompare(b))) {
+    if (f.domainOutsideZone !== true) continue;
+    out.push(
+      `CDN domain "${String(f.domain)}" of bucket "${bucket}" is outside the environment's public zone: the stack creates no record for it; ` +
+        `point it at ${String(f.address ?? `the address in stack output cdn.${bucket}.address`)} (an A record where its zone is hosted) and add its certificate's DNS authorization CNAME ` +
+        `(gcloud certificate-manager dns-authorizations describe), or the certificate stays PROVISIONING`,
+    );
   }
   const fqdnPolicies = loaded.environment.cluster?.fqdnNetworkPolicy === true;
   if (!fqdnPolicies) {

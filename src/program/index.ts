@@ -89,6 +89,11 @@ export function stackOutputs(project: Project) {
     caches: mapOf(e.caches, (c) => ({ host: c.host, port: c.port, authSecret: c.authSecretName, caSecret: c.caSecretName })),
     topics: mapOf(e.topics, (t) => t.topicId),
     buckets: mapOf(e.buckets, (b) => b.url),
+    // Each public bucket's CDN on its domain: the address its domain points at (stack-created A record
+    // when the domain is in the public zone; domainOutsideZone: point it there yourself).
+    ...(Object.keys(project.cdnFrontends).length > 0
+      ? { cdn: mapOf(project.cdnFrontends, (f) => ({ domain: f.domain, url: f.url, address: f.address, domainOutsideZone: f.domainOutsideZone })) }
+      : {}),
     secrets: mapOf(e.secrets, (s) => s.secretName),
     // Digests of the images the stack builds, by service: `brume render --outputs` writes them into the GitOps repository.
     images: Object.fromEntries(Object.entries(project.services).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([key, svc]) => (svc.builtImage ? [[key, svc.builtImage]] : []))),

@@ -23,9 +23,14 @@ const sharedCounts: Record<string, number> = {
   "gcp:compute/router:Router": 1,
   "gcp:compute/routerNat:RouterNat": 1,
   "gcp:compute/firewall:Firewall": 5,
-  "gcp:compute/globalAddress:GlobalAddress": 2, // + the external Gateway's reserved address
+  "gcp:compute/globalAddress:GlobalAddress": 3, // + the external Gateway's reserved address, the assets CDN's
   "gcp:compute/address:Address": 1, // the internal Gateway's (SHARED_LOADBALANCER_VIP)
-  "gcp:compute/sSLPolicy:SSLPolicy": 1, // external Gateway: MODERN, TLS 1.2
+  "gcp:compute/sSLPolicy:SSLPolicy": 2, // external Gateway and the assets CDN: MODERN, TLS 1.2
+  // The assets bucket's CDN on its domain (issue 14 item 7): HTTPS and redirect URL maps, proxies, rules.
+  "gcp:compute/uRLMap:URLMap": 2,
+  "gcp:compute/targetHttpsProxy:TargetHttpsProxy": 1,
+  "gcp:compute/targetHttpProxy:TargetHttpProxy": 1,
+  "gcp:compute/globalForwardingRule:GlobalForwardingRule": 2,
   "gcp:compute/regionSslPolicy:RegionSslPolicy": 1, // internal Gateway
   "kubernetes:networking.gke.io/v1:GCPGatewayPolicy": 2,
   "gcp:servicenetworking/connection:Connection": 1,
@@ -49,11 +54,11 @@ const sharedCounts: Record<string, number> = {
   "gcp:storage/bucketIAMMember:BucketIAMMember": 5, // + the SQL instance writes exports, the log sink writes the archive
   "gcp:compute/securityPolicy:SecurityPolicy": 2,
   // The external Gateway's certificates: one per domain (bro.ai, www.bro.ai, api.bro.ai), a map;
-  // the internal Gateway's: one regional certificate (admin).
-  "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": 4,
-  "gcp:certificatemanager/certificate:Certificate": 4,
-  "gcp:certificatemanager/certificateMap:CertificateMap": 1,
-  "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry": 3,
+  // the internal Gateway's: one regional certificate (admin); the assets CDN's: one and its map.
+  "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": 5,
+  "gcp:certificatemanager/certificate:Certificate": 5,
+  "gcp:certificatemanager/certificateMap:CertificateMap": 2,
+  "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry": 4,
   "kubernetes:core/v1:Namespace": 2, // the services + the pgAudit activation Job's own
   // + admin (build:, internal) and the OpenTelemetry collector (tracing): one more of each per service
   "kubernetes:core/v1:ServiceAccount": 6, // + the pgAudit Job
@@ -89,8 +94,9 @@ describe("examples/bro-ai inventory", () => {
       ...sharedCounts,
       "gcp:container/nodePool:NodePool": 3, // general + highmem + spot
       // DNS authorization CNAMEs of the 4 domains (3 external, admin), A records of the 3 external in
-      // bro.ai and of admin in internal.bro.ai, and the 2 records of the googleapis.com zone
-      "gcp:dns/recordSet:RecordSet": 10,
+      // bro.ai and of admin in internal.bro.ai, the 2 records of the googleapis.com zone, and the
+      // assets CDN's CNAME and A record (assets.bro.ai)
+      "gcp:dns/recordSet:RecordSet": 12,
       "gcp:sql/databaseInstance:DatabaseInstance": 2, // primary + DR replica
       "gcp:kms/keyRing:KeyRing": 2, // CMEK in us-central1 and us-east1
       "gcp:kms/cryptoKey:CryptoKey": 2,

@@ -55,7 +55,8 @@ describe("the example stacks, by hand", () => {
 
   it("bro-ai prod addresses and Cloud SQL: the PSA range, the Gateway's address, one NAT IP; primary + DR replica", () => {
     expect(peak(prod, "GLOBAL_INTERNAL_ADDRESSES", "global")).toBe(1); // the Private Services Access /20
-    expect(peak(prod, "IN_USE_ADDRESSES", "global")).toBe(1); // the external Gateway's ephemeral IP
+    expect(peak(prod, "IN_USE_ADDRESSES", "global")).toBe(2); // the external Gateway's IP + the assets CDN's (its :80 and :443 rules share it)
+    expect(peak(prod, "STATIC_ADDRESSES", "global")).toBe(2); // both reserved
     // Cloud NAT: 42 VMs × 64 ports = 2,688 ports < 64,512 per IP → 1 automatic NAT IP; nodes are private.
     expect(peak(prod, "IN_USE_ADDRESSES", "us-central1")).toBe(1);
     expect(prod.sqlInstances.map((s) => [s.role, s.region, s.tier, s.availability])).toEqual([
@@ -232,8 +233,9 @@ describe("CLI", () => {
     const text = await brume("plan", "--stack", "stage", "--config", config, "--no-policy");
     expect(text.code).toBe(0);
     expect(quotaLines(text.stderr)).toEqual([
-      // + the Gateways' reserved addresses: the internal one (INTERNAL_ADDRESSES), the external global one (STATIC_ADDRESSES)
-      "Quota at peak: CPUS 40 (us-central1), INSTANCES 20 (us-central1), INTERNAL_ADDRESSES 1 (us-central1), IN_USE_ADDRESSES 1 (us-central1), SSD_TOTAL_GB 2,000 (us-central1), GLOBAL_INTERNAL_ADDRESSES 1 (global), IN_USE_ADDRESSES 1 (global), STATIC_ADDRESSES 1 (global); Cloud SQL: 1 instance(s). Details: brume quota --stack stage",
+      // + the Gateways' reserved addresses: the internal one (INTERNAL_ADDRESSES), the external global one (STATIC_ADDRESSES);
+      // + the assets CDN's load balancer address (STATIC_ADDRESSES, IN_USE_ADDRESSES global)
+      "Quota at peak: CPUS 40 (us-central1), INSTANCES 20 (us-central1), INTERNAL_ADDRESSES 1 (us-central1), IN_USE_ADDRESSES 1 (us-central1), SSD_TOTAL_GB 2,000 (us-central1), GLOBAL_INTERNAL_ADDRESSES 1 (global), IN_USE_ADDRESSES 2 (global), STATIC_ADDRESSES 2 (global); Cloud SQL: 1 instance(s). Details: brume quota --stack stage",
     ]);
     const full = await brume("plan", "--stack", "stage", "--config", config, "--no-policy", "--format", "json", "--quota");
     expect(full.stderr).toContain("us-central1    CPUS                       peak     40  (at max 36, surge +4, during creation 6)");

@@ -12,6 +12,7 @@ import { transformed, type Transform } from "../child-resources/transform.js";
 import { Naming } from "../../config/naming.js";
 import { Environment, type EnvironmentArgs } from "../environment/environment.js";
 import { Machines, type MachinesArgs } from "../machine/machines.js";
+import { CdnFrontend, type CdnFrontendArgs } from "../cdn/cdn-frontend.js";
 import { fqdn } from "../network/dns.js";
 import type { ImageRepository } from "../cluster/cluster.js";
 import { artifactRepositoryOf, artifactRepositoryPath, publicRepositories, repositoryPathOf, repositoryPattern, within } from "../cluster/images.js";
@@ -43,6 +44,7 @@ export interface ProjectArgs {
     environment?: EnvironmentArgs["transform"];
     services?: import("../service/wiring.js").ServicesTransform;
     machines?: MachinesArgs["transform"];
+    cdnFrontend?: CdnFrontendArgs["transform"];
   };
 }
 
@@ -59,6 +61,8 @@ export class Project extends pulumi.ComponentResource {
   readonly namespace: ProjectServices["namespace"];
   /** The grants Job of each database the services use (docs/connections.md, "Database privileges"), by database. */
   readonly databaseGrants: Record<string, DatabaseGrantsJob>;
+  /** The load balancer of each public bucket with a CDN domain (`buckets.<b>.cdn`), by bucket (gcp-review 25). */
+  readonly cdnFrontends: Record<string, CdnFrontend>;
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.ComponentResourceOptions) {
     super("brume:project:Project", name, {}, opts);
@@ -102,6 +106,11 @@ export class Project extends pulumi.ComponentResource {
     }));
 
     if (access) this.environment.addAccess(access, this.namespace);
+    this.cdnFrontends = Object.fromEntries(
+      Object.entries(args.config.buckets)
+        .filter(([key, b]) => b.cdn !== undefined && this.environment.buckets[key]?.backendBucket !== undefined)
+        .map(([key, b]) => [key, this.createCdnFrontend(name, key, b.cdn!.domain, args)]),
+    );
     if (Object.keys(args.config.machines).length > 0) this.machines = this.createMachines(name, args);
     // After the logins exist: the services' and the machine groups' Cloud SQL users.
     this.databaseGrants = grantDatabaseUsers(args.config, this.environment, this.services, this.machines);
@@ -140,6 +149,27 @@ export class Project extends pulumi.ComponentResource {
         ...(args.transform?.machines ? { transform: args.transform.machines } : {}),
       },
       { parent: this, providers: { gcp: this.provider }, dependsOn: e.apis.for("compute", "secretmanager", "artifactregistry", "iam", "cloudresourcemanager", "monitoring") },
+    );
+  }
+
+  /** A public bucket's Cloud CDN on its domain: the load balancer in front of its backend bucket. */
+  private createCdnFrontend(name: string, key: string, domain: string, args: ProjectArgs): CdnFrontend {
+    const env = this.resolved;
+    const e = this.environment;
+    return new CdnFrontend(
+      `${name}-${env.name}-cdn-${key}`,
+      {
+        project: env.gcpProject,
+        naming: e.naming,
+        bucket: key,
+        domain,
+        backendBucket: e.buckets[key]!.backendBucket!.id,
+        ...(e.network.publicZone && env.domain ? { publicZone: { name: e.network.publicZone.name, dnsName: fqdn(env.domain) } } : {}),
+        protect: env.settings.protect,
+        labels: env.labels,
+        ...(args.transform?.cdnFrontend ? { transform: args.transform.cdnFrontend } : {}),
+      },
+      { parent: this, providers: { gcp: this.provider }, dependsOn: e.apis.for("compute", "certificatemanager", "dns") },
     );
   }
 

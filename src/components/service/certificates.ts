@@ -208,7 +208,7 @@ export function createInternalCertificates(
  * The CNAME a DNS authorization asks for (`dnsResourceRecords[0]`), in the environment's public
  * zone: the certificate is issued once it resolves, before the domain points at the load balancer.
  */
-function dnsAuthorizationRecord(
+export function dnsAuthorizationRecord(
   parent: pulumi.Resource,
   logicalName: string,
   auth: gcp.certificatemanager.DnsAuthorization,

@@ -118,6 +118,11 @@ export interface BucketCdnArgs {
   clientTtlSeconds?: number;
   /** Freshness of responses to signed URLs. @default 3600 */
   signedUrlCacheMaxAgeSeconds?: number;
+  /**
+   * A Cloud Armor edge security policy (`type: CLOUD_ARMOR_EDGE`; backend buckets take no other
+   * kind, see ../cdn/cdn-frontend.ts), evaluated before the cache answers. None when absent.
+   */
+  edgeSecurityPolicy?: pulumi.Input<string>;
 }
 
 export interface BucketArgs {
@@ -344,6 +349,7 @@ export class Bucket extends pulumi.ComponentResource {
           enableCdn: true,
           compressionMode: "AUTOMATIC",
           cdnPolicy: cdnPolicy(cdn),
+          ...(cdn.edgeSecurityPolicy !== undefined ? { edgeSecurityPolicy: cdn.edgeSecurityPolicy } : {}),
         } satisfies gcp.compute.BackendBucketArgs,
         childOptions(this, opts),
       ),
