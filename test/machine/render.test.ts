@@ -39,10 +39,11 @@ const families: Record<ImageFamily, { spec: MachineSpec; provided: string[]; uni
       "brume-converge.service",
       "brume-health.socket",
       "brume-health@.service",
+      "brume-ops-agent.service",
       "brume-api.service",
       "brume-docs.service",
     ],
-    minScripts: 8,
+    minScripts: 9,
   },
   // COS ships docker, docker-credential-gcr and iptables; the agent binary is what the install script puts under /var/lib/google.
   "cos-stable": {
