@@ -257,7 +257,8 @@ main_boot() {
   check "ops agent: /healthz stays 200 and says journals are not shipped" "$(health /healthz)" output_has "ok; journals not shipped yet" health /healthz
   rm -f "$merged/standin/down-packages"
   # The unit's next try (every 5 min), now.
-  vm systemctl start --no-block brume-ops-agent.service
+  # (restart: a start request would wait for the pending auto-restart.)
+  vm systemctl restart --no-block brume-ops-agent.service
   check "ops agent: installed at the pinned version from the signed repository once it answers" \
     "$(vm dpkg-query -W -f='${Version}' google-cloud-ops-agent 2>&1)" eventually 120 ops_agent_installed
   check "ops agent: runs with brume's config (systemd_journald receiver, the package's conffile not taken)" \
@@ -330,6 +331,8 @@ bad_boot() {
   check "checksum mismatch: the load balancer's /ready is 503" "got $(health_code /ready)" test "$(health_code /ready)" = 503
   check "checksum mismatch: /healthz says degraded (status 3), so autohealing does not recreate forever" "$(health /healthz)" \
     output_has 'degraded: install failed with status 3' health /healthz
+  check "checksum mismatch: the Ops Agent installs anyway (the failed machine's journals reach Cloud Logging)" \
+    "$(vm journalctl --no-pager -u brume-ops-agent.service -o cat 2>&1 | tail -3)" eventually 120 ops_agent_installed
   stop_machine
 }
 

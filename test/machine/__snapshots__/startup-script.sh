@@ -779,9 +779,13 @@ only_this=(-o "Dir::Etc::sourcelist=$list" -o Dir::Etc::sourceparts=- -o APT::Ge
 apt-get "${only_this[@]}" update -qq || fail "apt could not read $repo $suite"
 exact="$(apt-cache "${only_this[@]}" madison "$package" | awk -v v="$version" '$3 == v || index($3, v "~") == 1 { print $3; exit }')"
 [ -n "$exact" ] || fail "$package $version is not in $repo $suite"
-# --force-confold: the configuration brume wrote stays.
-DEBIAN_FRONTEND=noninteractive apt-get "${only_this[@]}" install -y -qq --no-install-recommends --allow-downgrades \
-  -o Dpkg::Options::=--force-confold "$package=$exact" || fail "apt could not install $package=$exact"
+# --force-confold: the configuration brume wrote stays. Dependencies come from every source: when
+# the image's lists are stale, they are refreshed once.
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --allow-downgrades \
+    -o Dpkg::Options::=--force-confold "$package=$exact"
+}
+apt_install || { apt-get update -qq && apt_install; } || fail "apt could not install $package=$exact"
 systemctl enable --now google-cloud-ops-agent.service
 echo "brume-ops-agent: $package $exact installed; journals go to Cloud Logging"
 BRUME_FILE_EOF

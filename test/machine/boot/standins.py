@@ -10,7 +10,7 @@
   Google's apt repository on packages.cloud.google.com (/apt/..., the files boot-test.sh built in /standin/apt).
 An outage is a file: /standin/down-<metadata|releases|git|secrets|packages> makes that part answer 503.
 """
-import base64, http.server, json, os, socketserver, ssl, subprocess, sys, threading
+import base64, http.server, json, os, socketserver, ssl, subprocess, sys, threading, urllib.parse
 
 ROOT = "/standin"
 TOKEN = "standin-access-token"
@@ -115,7 +115,8 @@ class Https(http.server.BaseHTTPRequestHandler):
         if host == "packages.cloud.google.com":
             if down("packages"):
                 return self.reply(503, "apt repository down")
-            rel = os.path.normpath(self.path.split("?")[0]).lstrip("/")
+            # apt quotes "~" of the version in the pool path (%7e).
+            rel = os.path.normpath(urllib.parse.unquote(self.path.split("?")[0])).lstrip("/")
             path = os.path.join(ROOT, rel)
             if rel.startswith("apt/") and os.path.isfile(path):
                 with open(path, "rb") as f:
