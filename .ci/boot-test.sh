@@ -9,6 +9,8 @@
 #   boot-test.sh run <work>       boots <work>/startup-good.sh and <work>/startup-bad.sh; prints one line
 #                                 per check: "ok <name>", "not ok <name>: <why>", "skip <name>: <why>"
 # Called by test/machine/boot.test.ts (which renders the scripts from a plan). Root only.
+# Both take OPS_AGENT_VERSION and OPS_AGENT_SUITE from the environment (the pinned Ops Agent, render/ops-agent.ts):
+# Google's apt repository is stood in by a signed repository with a package of that version.
 set -uo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 boot_files="$here/test/machine/boot"
@@ -49,7 +51,7 @@ prepare() {
   openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=brume boot test CA" \
     -keyout "$work/tls/ca.key" -out "$work/tls/ca.crt" 2>/dev/null
   openssl req -newkey rsa:2048 -nodes -subj "/CN=github.com" -keyout "$work/tls/server.key" -out "$work/tls/server.csr" 2>/dev/null
-  printf 'subjectAltName=DNS:github.com,DNS:objects.githubusercontent.com,DNS:secretmanager.googleapis.com,DNS:base.tiles.example.com\n' >"$work/tls/ext"
+  printf 'subjectAltName=DNS:github.com,DNS:objects.githubusercontent.com,DNS:secretmanager.googleapis.com,DNS:base.tiles.example.com,DNS:packages.cloud.google.com\n' >"$work/tls/ext"
   openssl x509 -req -in "$work/tls/server.csr" -CA "$work/tls/ca.crt" -CAkey "$work/tls/ca.key" -CAcreateserial \
     -days 30 -extfile "$work/tls/ext" -out "$work/tls/server.pem" 2>/dev/null
   echo "AGENT_SHA256=$(sha256sum "$work/files/dployrd_linux_amd64.tar.gz" | cut -d ' ' -f 1)"
@@ -100,7 +102,7 @@ make_machine() { # make_machine <name> <startup script>
   install -m 0755 "$boot_files/standins.py" "$merged/standin/standins.py"
   install -m 0644 "$work/tls/ca.crt" "$merged/usr/local/share/ca-certificates/brume-boot-test.crt"
   chroot "$merged" update-ca-certificates >/dev/null 2>&1
-  printf '127.0.0.2 github.com objects.githubusercontent.com secretmanager.googleapis.com base.tiles.example.com\n169.254.169.254 metadata.google.internal\n127.0.1.1 brume-boot\n' >>"$merged/etc/hosts"
+  printf '127.0.0.2 github.com objects.githubusercontent.com secretmanager.googleapis.com base.tiles.example.com packages.cloud.google.com\n169.254.169.254 metadata.google.internal\n127.0.1.1 brume-boot\n' >>"$merged/etc/hosts"
   cat >"$merged/etc/systemd/system/standins.service" <<'UNIT'
 [Unit]
 Description=brume boot test stand-ins (metadata, GitHub, git, Secret Manager) on loopback
@@ -135,7 +137,47 @@ UNIT
   printf 'Package: docker.io\nVersion: 0-brume-boot-standin\nArchitecture: all\nMaintainer: brume\nDescription: stand-in, no docker here\n' >"$dir/deb/DEBIAN/control"
   dpkg-deb -b "$dir/deb" "$merged/tmp/docker-standin.deb" >/dev/null
   chroot "$merged" dpkg -i /tmp/docker-standin.deb >/dev/null
+  make_ops_agent_repo "$dir"
   : >"$merged/etc/machine-id"
+}
+
+# Google's Ops Agent repository, stood in: a package google-cloud-ops-agent of the pinned version (its
+# unit starts only if the config has brume's systemd_journald receiver; its own config.yaml is a
+# conffile, so --force-confold must keep brume's), in an apt repository signed by a throwaway key
+# (gpg in the VM's root), the key served where Google serves its own (/apt/doc/apt-key.gpg).
+make_ops_agent_repo() {
+  local dir="$1" pkg="$1/ops-agent" version="${OPS_AGENT_VERSION:?}~debian12" suite="${OPS_AGENT_SUITE:?}"
+  local apt="$merged/standin/apt" deb
+  mkdir -p "$pkg/DEBIAN" "$pkg/etc/google-cloud-ops-agent" "$pkg/lib/systemd/system" "$apt/doc" "$apt/dists/$suite/main/binary-amd64" "$apt/pool/main/g"
+  printf 'Package: google-cloud-ops-agent\nVersion: %s\nArchitecture: all\nMaintainer: brume boot test\nDescription: stand-in for Google Cloud Ops Agent\n' "$version" >"$pkg/DEBIAN/control"
+  printf '/etc/google-cloud-ops-agent/config.yaml\n' >"$pkg/DEBIAN/conffiles"
+  printf '# the package default (stand-in)\nlogging: {}\n' >"$pkg/etc/google-cloud-ops-agent/config.yaml"
+  printf '#!/bin/sh\nset -e\nif [ "$1" = configure ]; then systemctl daemon-reload; systemctl enable google-cloud-ops-agent.service; systemctl restart google-cloud-ops-agent.service || true; fi\n' >"$pkg/DEBIAN/postinst"
+  chmod 0755 "$pkg/DEBIAN/postinst"
+  cat >"$pkg/lib/systemd/system/google-cloud-ops-agent.service" <<'UNIT'
+[Unit]
+Description=Google Cloud Ops Agent (boot test stand-in)
+
+[Service]
+ExecStartPre=/bin/grep -q "type: systemd_journald" /etc/google-cloud-ops-agent/config.yaml
+ExecStart=/bin/sleep infinity
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  deb="pool/main/g/google-cloud-ops-agent_${version}_all.deb"
+  dpkg-deb --root-owner-group -b "$pkg" "$apt/$deb" >/dev/null
+  { dpkg-deb -f "$apt/$deb"; printf 'Filename: %s\nSize: %s\nSHA256: %s\n\n' "$deb" "$(stat -c %s "$apt/$deb")" "$(sha256sum "$apt/$deb" | cut -d ' ' -f 1)"; } \
+    >"$apt/dists/$suite/main/binary-amd64/Packages"
+  local packages="$apt/dists/$suite/main/binary-amd64/Packages"
+  printf 'Origin: brume boot test\nSuite: %s\nCodename: %s\nDate: %s\nArchitectures: amd64\nComponents: main\nSHA256:\n %s %s main/binary-amd64/Packages\n' \
+    "$suite" "$suite" "$(date -Ru)" "$(sha256sum "$packages" | cut -d ' ' -f 1)" "$(stat -c %s "$packages")" >"$apt/dists/$suite/Release"
+  install -d -m 0700 "$merged/standin/gnupg"
+  local gpg=(chroot "$merged" gpg --homedir /standin/gnupg --batch --quiet --pinentry-mode loopback --passphrase '')
+  "${gpg[@]}" --quick-gen-key "brume boot test apt repository" rsa2048 sign never 2>/dev/null
+  "${gpg[@]}" --yes --clearsign -o "/standin/apt/dists/$suite/InRelease" "/standin/apt/dists/$suite/Release"
+  "${gpg[@]}" --export >"$apt/doc/apt-key.gpg"
+  chroot "$merged" gpgconf --homedir /standin/gnupg --kill all
 }
 
 start_machine() {
@@ -181,6 +223,10 @@ health_code() { vm curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://1
 renderer_answers() { https_get tiles.example.com / | grep -q "renderer PINNED"; }
 agent_active() { [ "$(vm systemctl is-active dployrd.service)" = active ]; }
 agent_and_renderer() { agent_active && renderer_answers; }
+ops_agent_installed() { [ "$(vm dpkg-query -W -f='${Version}' google-cloud-ops-agent 2>/dev/null)" = "${OPS_AGENT_VERSION}~debian12" ] && [ "$(vm systemctl is-active brume-ops-agent.service)" = active ]; }
+ops_agent_runs() { [ "$(vm systemctl is-active google-cloud-ops-agent.service)" = active ] && head -1 "$merged/etc/google-cloud-ops-agent/config.yaml" | grep -q "Rendered by brume"; }
+services_up_without_ops_agent() { agent_and_renderer && [ "$(vm systemctl is-active brume-ops-agent.service)" != active ]; }
+ops_agent_kept() { journal_has brume-ops-agent.service 'already installed' -b && ops_agent_runs; }
 renderer_restarted() { [ "$(vm systemctl show --value -p NRestarts brume-renderer.service)" -ge 1 ] && renderer_answers; }
 # Output captured first: `grep -q` ending a pipeline early would fail it under pipefail (SIGPIPE).
 journal_has() { local out; out="$(vm journalctl --no-pager "${@:3}" -u "$1" -o cat)"; grep -qF -- "$2" <<<"$out"; }
@@ -192,7 +238,7 @@ run_filtered() { vm systemd-run --quiet --wait --pipe --collect -p DynamicUser=y
 main_boot() {
   make_machine main "$work/startup-good.sh"
   # Outage during the first boot: release server and git host down.
-  touch "$merged/standin/down-releases" "$merged/standin/down-git"
+  touch "$merged/standin/down-releases" "$merged/standin/down-git" "$merged/standin/down-packages"
   start_machine || return
   check "startup-script run by google_metadata_script_runner" "google-startup-scripts.service did not run the script" \
     journal_has google-startup-scripts.service 'Found startup-script in metadata'
@@ -202,6 +248,22 @@ main_boot() {
   rm -f "$merged/standin/down-releases" "$merged/standin/down-git"
   check "outage heals when the stand-ins come back (bounded retries)" "agent or renderer not up 240 s after the outage" \
     eventually 240 agent_and_renderer
+
+  # Google's apt repository still down: the services run, the Ops Agent's install says why it waits.
+  check "ops agent: the repository down does not hold the agent or the services" "brume-ops-agent.service is $(vm systemctl is-active brume-ops-agent.service)" \
+    services_up_without_ops_agent
+  check "ops agent: the failed install is a clear line on the console" "no 'brume-ops-agent: error' on the console" \
+    grep -q "brume-ops-agent: error: .*service journals are not shipped" "$console"
+  check "ops agent: /healthz stays 200 and says journals are not shipped" "$(health /healthz)" output_has "ok; journals not shipped yet" health /healthz
+  rm -f "$merged/standin/down-packages"
+  # The unit's next try (every 5 min), now.
+  # (restart: a start request would wait for the pending auto-restart.)
+  vm systemctl restart --no-block brume-ops-agent.service
+  check "ops agent: installed at the pinned version from the signed repository once it answers" \
+    "$(vm dpkg-query -W -f='${Version}' google-cloud-ops-agent 2>&1)" eventually 120 ops_agent_installed
+  check "ops agent: runs with brume's config (systemd_journald receiver, the package's conffile not taken)" \
+    "$(vm systemctl is-active google-cloud-ops-agent.service) $(head -1 "$merged/etc/google-cloud-ops-agent/config.yaml")" ops_agent_runs
+  check "ops agent: /healthz says ok once journals are shipped" "$(health /healthz)" test "$(health /healthz)" = ok
 
   # The agent: its user, the token 0600, its JSON log.
   local pid
@@ -242,8 +304,8 @@ main_boot() {
   check "the filter check is live: plain @system-service kills node (SIGSYS)" "node was not killed" \
     not run_filtered -p 'SystemCallFilter=@system-service' /opt/standin/node/bin/node -e 1
 
-  # Reboot with the release server and the git host down: the installed version keeps serving.
-  touch "$merged/standin/down-releases" "$merged/standin/down-git"
+  # Reboot with the release server, the git host and Google's apt repository down: the installed versions keep serving.
+  touch "$merged/standin/down-releases" "$merged/standin/down-git" "$merged/standin/down-packages"
   reboot_machine || return
   check "reboot (release server down): agent back" "agent not active 120 s after the reboot" \
     eventually 120 agent_active
@@ -252,6 +314,9 @@ main_boot() {
   check "reboot: the startup script ran again and succeeded" "startup script failed at the reboot" \
     journal_has google-startup-scripts.service 'brume-startup: ready' -b
   check "reboot: /healthz 200" "$(health /healthz)" test "$(health_code /healthz)" = 200
+  check "reboot (repository down): the Ops Agent is not reinstalled and runs" \
+    "$(vm journalctl --no-pager -b -u brume-ops-agent.service -o cat 2>&1 | tail -2)" \
+    eventually 60 ops_agent_kept
   stop_machine
 }
 
@@ -266,6 +331,8 @@ bad_boot() {
   check "checksum mismatch: the load balancer's /ready is 503" "got $(health_code /ready)" test "$(health_code /ready)" = 503
   check "checksum mismatch: /healthz says degraded (status 3), so autohealing does not recreate forever" "$(health /healthz)" \
     output_has 'degraded: install failed with status 3' health /healthz
+  check "checksum mismatch: the Ops Agent installs anyway (the failed machine's journals reach Cloud Logging)" \
+    "$(vm journalctl --no-pager -u brume-ops-agent.service -o cat 2>&1 | tail -3)" eventually 120 ops_agent_installed
   stop_machine
 }
 

@@ -153,12 +153,19 @@ export interface HealthSpec {
   installUnit?: string;
   services: MachineService[];
   healthPort?: number;
+  /** The unit that installs the journals' shipper (Debian: the Ops Agent); reported in /healthz's body, never failing it. */
+  loggingUnit?: string;
 }
 
 /** The health responder (bash, one HTTP/1.1 connection on stdin/stdout, socket-activated). */
 export function renderHealthScript(spec: HealthSpec): string {
   const routed = spec.services.filter((s) => (s.domains ?? []).length > 0).sort((a, b) => a.name.localeCompare(b.name));
   const caddy = `http://127.0.0.1:${spec.healthPort ?? defaultMachineHealthPort}`;
+  const logging = spec.loggingUnit
+    ? `  logging="$(systemctl show --value -p ActiveState ${spec.loggingUnit})"
+  if [ "$logging" != active ]; then respond "200 OK" "ok; journals not shipped yet: ${spec.loggingUnit} is $logging (retried; see the serial console)"; fi
+`
+    : "";
   const install = spec.installUnit
     ? `  state="$(systemctl show --value -p ActiveState ${spec.installUnit})"
   result="$(systemctl show --value -p Result ${spec.installUnit})"
@@ -194,7 +201,7 @@ while IFS= read -r -t 5 line && [ -n "\${line%$'\\r'}" ]; do :; done
 healthz() {
 ${install}  agent="$(systemctl is-active ${spec.agentUnit})"
   if [ "$agent" != active ]; then respond "503 Service Unavailable" "unhealthy: ${spec.agentUnit} is $agent"; fi
-  respond "200 OK" "ok"
+${logging}  respond "200 OK" "ok"
 }
 
 ready() {
@@ -335,6 +342,12 @@ export interface StartupScriptSpec {
   enable: string[];
   /** Directories the converge sandbox writes, created first. */
   directories: string[];
+  /** Units restarted (when running) after one of their files changed: daemon configurations. @default [] */
+  restartOnChange?: { path: string; unit: string }[];
+  /** Lines of /etc/subuid and /etc/subgid, added when their user has none (podman's `--userns=auto`). @default [] */
+  subordinateIds?: string[];
+  /** Units started without waiting before the converge unit (the Ops Agent's install: never blocks the services). @default [] */
+  startNoBlock?: string[];
 }
 
 /** The `startup-script` (bash): idempotent, every boot; non-zero with a clear line on failure. */
@@ -346,6 +359,19 @@ export function renderStartupScript(spec: StartupScriptSpec): string {
     const body = f.content.endsWith("\n") ? f.content : `${f.content}\n`;
     return `put ${f.permissions} ${shQuote(f.path)} <<'${marker}'\n${body}${marker}\n`;
   });
+  const subordinate = (spec.subordinateIds ?? [])
+    .map((line) => {
+      const user = line.split(":")[0]!;
+      return `for ids in /etc/subuid /etc/subgid; do\n  grep -q ${shQuote(`^${user}:`)} "$ids" 2>/dev/null || echo ${shQuote(line)} >>"$ids"\ndone\n`;
+    })
+    .join("");
+  const restarts = (spec.restartOnChange ?? []).map((r) => `if was_changed ${shQuote(r.path)} && systemctl is-active --quiet ${r.unit}; then systemctl restart ${r.unit}; fi\n`).join("");
+  const noBlock = (spec.startNoBlock ?? []).length
+    ? `# Never waited for: a failure is retried by the unit itself and reported on the console.
+systemctl reset-failed ${spec.startNoBlock!.join(" ")} 2>/dev/null || true
+systemctl start --no-block ${spec.startNoBlock!.join(" ")}
+`
+    : "";
   const script = `#!/bin/bash
 # brume machine startup script (GCE \`startup-script\`, run by google-guest-agent at every boot).
 # Idempotent: users and missing packages, every file written again, then ${convergeUnit}
@@ -356,18 +382,21 @@ trap 'echo "brume-startup: error: line $LINENO: \\"$BASH_COMMAND\\" failed with 
 
 log() { echo "brume-startup: $*"; }
 
-# put <mode> <path>: the file from stdin, replaced atomically.
+# put <mode> <path>: the file from stdin, replaced atomically; changed[] lists what differs from before.
+changed=()
 put() {
   install -d -m 0755 "$(dirname "$2")"
   cat >"$2.brume-new"
   chmod "$1" "$2.brume-new"
+  cmp -s "$2.brume-new" "$2" || changed+=("$2")
   mv -f "$2.brume-new" "$2"
 }
+was_changed() { local f; for f in "\${changed[@]}"; do [ "$f" = "$1" ] && return 0; done; return 1; }
 
 for user in ${spec.users.map(shQuote).join(" ")}; do
   id -u "$user" >/dev/null 2>&1 || useradd --system --user-group --no-create-home --shell /usr/sbin/nologin "$user"
 done
-
+${subordinate}
 # Only what is missing: a reboot with the mirror down does not need it.
 missing=()
 for package in ${spec.packages.map(shQuote).join(" ")}; do
@@ -393,9 +422,9 @@ install -d -m 0750 ${spec.directories.map(shQuote).join(" ")}
 ${files.join("\n")}
 systemctl daemon-reload
 systemctl enable ${spec.enable.join(" ")}
-systemctl reload-or-restart caddy.service
+${restarts}systemctl reload-or-restart caddy.service
 systemctl start ${healthSocketUnit}
-
+${noBlock}
 # A failure from an earlier boot is retried now: the retry budget starts again at each boot.
 systemctl reset-failed ${convergeUnit} 2>/dev/null || true
 if ! systemctl start ${convergeUnit}; then

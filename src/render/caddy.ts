@@ -20,7 +20,8 @@
  * and certificates on the stateful disk.
  */
 import { googleFrontEndRanges } from "../config/google-ranges.js";
-import { containerSupervision, healthPort, helperPathsFor, type MachineService } from "./runners.js";
+import { containerSupervision } from "./containers.js";
+import { healthPort, helperPathsFor, type MachineService } from "./runners.js";
 import { renderUnitFile, systemdQuote, kernelAndPrivilegeLockdown } from "./shell.js";
 
 export interface CaddyOptions {

@@ -18,6 +18,8 @@ import { cosCaddy, renderCaddyContainerUnit, renderCaddyfile, renderHostFirewall
 import { cosAgentUid, type ImageFamily } from "./layout.js";
 import { renderSecretFilesScript, secretFilesHelper, sqlProxyUnitFiles, type MachineSqlProxy } from "./machine-connections.js";
 import { sqlProxyUnitName } from "./sql-proxy.js";
+import { dockerDaemonConfigPath, podmanSubordinateIds, renderContainerUnit, renderDockerDaemonConfig, renderRegistryLoginScript } from "./containers.js";
+import { opsAgentDefaults, opsAgentPaths, renderOpsAgentConfig, renderOpsAgentInstallScript, renderOpsAgentInstallUnit, type OpsAgentSpec } from "./ops-agent.js";
 import {
   bootPaths,
   caddyDropInPath,
@@ -38,13 +40,11 @@ import {
   helperPaths,
   helperPathsFor,
   processScripts,
-  renderContainerUnit,
   renderEnvFile,
   renderFetchVerifiedScript,
   renderProcessPrepareScript,
   renderProcessRunScript,
   renderProcessUnit,
-  renderRegistryLoginScript,
   renderSecretEnvScript,
   renderWaitHealthyScript,
   serviceEnvFile,
@@ -76,6 +76,13 @@ export interface MachineSpec {
   caddy?: CaddyOptions;
   /** Cloud SQL Auth Proxies of the group's databases (the connection contract). @default [] */
   sqlProxies?: MachineSqlProxy[];
+  /** Google's Ops Agent (Debian: service journals to Cloud Logging). @default { version: opsAgentDefaults.version } */
+  opsAgent?: { version: string };
+}
+
+/** The Ops Agent of a Debian machine: the pinned version, the agent's JSON log shipped as structured entries. */
+export function opsAgentSpecFor(spec: MachineSpec): OpsAgentSpec {
+  return { version: spec.opsAgent?.version ?? opsAgentDefaults.version, agentLogFile: agentPaths(spec.agent.name).logFile };
 }
 
 interface WriteFile {
@@ -105,8 +112,12 @@ export function machineFiles(spec: MachineSpec): WriteFile[] {
     file(bootPaths().converge, renderConvergeScript(convergeSpec(spec, services)), "0755"),
     file(`/etc/systemd/system/${convergeUnit}`, renderConvergeUnit(convergeSpec(spec, services))),
     ...healthFiles(spec, services, "debian-12"),
+    file(opsAgentPaths.config, renderOpsAgentConfig(opsAgentSpecFor(spec))),
+    file(opsAgentPaths.installScript, renderOpsAgentInstallScript(opsAgentSpecFor(spec)), "0755"),
+    file(`/etc/systemd/system/${opsAgentPaths.installUnit}`, renderOpsAgentInstallUnit(opsAgentSpecFor(spec))),
   ];
   if (services.some((s) => s.runner === "container")) files.push(file(helperPaths.registryLogin, renderRegistryLoginScript(), "0755"));
+  if (engine === "docker" && services.some((s) => s.runner === "container")) files.push(file(dockerDaemonConfigPath, renderDockerDaemonConfig()));
   if (services.some((s) => s.runner === "process") || (spec.sqlProxies ?? []).length > 0) files.push(file(helperPaths.fetchVerified, renderFetchVerifiedScript(), "0755"));
   if (services.some((s) => (s.connection?.files.length ?? 0) > 0)) files.push(file(secretFilesHelper, renderSecretFilesScript(), "0755"));
   for (const u of sqlProxyUnitFiles(spec.sqlProxies ?? [], helperPaths.fetchVerified)) files.push(file(u.path, u.content));
@@ -139,7 +150,7 @@ function healthFiles(spec: MachineSpec, services: MachineService[], family: Imag
   const p = agentPaths(spec.agent.name, family);
   const health = {
     agentUnit: p.unit,
-    ...(family === "debian-12" ? { installUnit: convergeUnit } : {}),
+    ...(family === "debian-12" ? { installUnit: convergeUnit, loggingUnit: opsAgentPaths.installUnit } : {}),
     services,
     ...(spec.caddy?.healthPort ? { healthPort: spec.caddy.healthPort } : {}),
   };
@@ -166,8 +177,14 @@ export function renderStartupScriptFor(spec: MachineSpec): string {
     users: [spec.agent.name, healthUser, ...services.filter((s) => s.runner === "process").map(serviceUser)],
     packages: ["ca-certificates", "curl", "caddy", ...(hasContainers ? [engine === "docker" ? "docker.io" : "podman"] : []), ...(hasProcesses ? ["git"] : [])],
     files: machineFiles(spec),
-    enable: [convergeUnit, healthSocketUnit, p.tokenUnit, p.unit, ...(spec.sqlProxies ?? []).map((x) => sqlProxyUnitName(x.database)).sort(), ...services.map(serviceUnitName), "caddy.service"],
+    enable: [convergeUnit, healthSocketUnit, opsAgentPaths.installUnit, p.tokenUnit, p.unit, ...(spec.sqlProxies ?? []).map((x) => sqlProxyUnitName(x.database)).sort(), ...services.map(serviceUnitName), "caddy.service"],
     directories: [p.configDir],
+    restartOnChange: [
+      { path: opsAgentPaths.config, unit: opsAgentPaths.agentUnit },
+      ...(hasContainers && engine === "docker" ? [{ path: dockerDaemonConfigPath, unit: "docker.service" }] : []),
+    ],
+    subordinateIds: hasContainers && engine === "podman" ? [podmanSubordinateIds] : [],
+    startNoBlock: [opsAgentPaths.installUnit],
   });
 }
 

@@ -7,7 +7,7 @@
  */
 import { machineLayout, type ImageFamily } from "./layout.js";
 import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, kernelAndPrivilegeLockdown, type UnitSection } from "./shell.js";
-import { connectionUnitLines, containerConnectionArgs, secretPair, secretVersionShell, type MachineConnection } from "./machine-connections.js";
+import { connectionUnitLines, secretPair, secretVersionShell, type MachineConnection } from "./machine-connections.js";
 
 export type ContainerEngine = "docker" | "podman";
 
@@ -96,7 +96,7 @@ export function renderEnvFile(svc: MachineService): string {
   return `# ${svc.name}: plain environment — rendered by brume\n${lines.join("\n")}${lines.length ? "\n" : ""}`;
 }
 
-function secretArgs(svc: MachineService): string[] {
+export function secretArgs(svc: MachineService): string[] {
   return Object.entries(svc.secrets ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
     .flatMap(([env, s]) => [
@@ -105,160 +105,9 @@ function secretArgs(svc: MachineService): string[] {
     ]);
 }
 
-function healthCheckCommand(svc: MachineService, family: ImageFamily = "debian-12"): string {
+export function healthCheckCommand(svc: MachineService, family: ImageFamily = "debian-12"): string {
   const target = svc.health?.path ? `http://127.0.0.1:${healthPort(svc)}${svc.health.path}` : `tcp:${healthPort(svc)}`;
   return `${helperPathsFor(family).waitHealthy} ${systemdQuote(target)} 120`;
-}
-
-/**
- * The registry login before a pull. Debian: our `registry-login` helper (the VM's access token,
- * `docker login`). COS: `docker-credential-gcr configure-docker --registries=<host>`, as COS
- * documents for Artifact Registry, into `$HOME/.docker/config.json` — HOME is the unit's runtime
- * directory, a writable tmpfs whatever root's home is on the image; docker (same HOME) then asks
- * the helper for a token at each pull. Images from other registries are pulled anonymously on COS.
- */
-function registryLoginLines(svc: MachineService, engine: ContainerEngine, family: ImageFamily, registry: string): UnitSection {
-  if (family === "debian-12") {
-    // ProtectHome= leaves /root read-only: the engine keeps the login in the unit's runtime directory
-    // (docker: $DOCKER_CONFIG/config.json; podman: $REGISTRY_AUTH_FILE, read by login and pull alike).
-    return [
-      ["Environment", `DOCKER_CONFIG=/run/brume-${svc.name}/docker`],
-      ["Environment", `REGISTRY_AUTH_FILE=/run/brume-${svc.name}/auth.json`],
-      ["ExecStartPre", `${helperPathsFor(family).registryLogin} ${engine} ${systemdQuote(registry)}`],
-    ];
-  }
-  if (!isGoogleRegistry(registry)) return [];
-  return [
-    ["Environment", `HOME=/run/brume-${svc.name}`],
-    ["ExecStartPre", `${cosCredentialHelper} configure-docker ${systemdQuote(`--registries=${registry}`)}`],
-  ];
-}
-
-/**
- * How systemd supervises a container it runs in the foreground (services and Caddy on COS): a
- * graceful `stop` (30 s, then the engine kills it), restart always after 5 s, 10 min to start (image
- * pulls, health), and the unit-side hardening a container engine client still accepts.
- */
-export function containerSupervision(bin: string, container: string): UnitSection {
-  return [
-    ["ExecStop", `${bin} stop --time 30 ${container}`],
-    ["Restart", "always"],
-    ["RestartSec", "5s"],
-    ["TimeoutStartSec", "10min"],
-    ["TimeoutStopSec", "45s"],
-    // podman is the engine itself (no daemon): it needs root's capabilities and writes
-    // /var/lib/containers, so only docker's client gets the sandbox (podman units stay unrated: report).
-    ...(bin.endsWith("/podman") ? podmanClientHardening : containerClientHardening),
-  ];
-}
-
-/**
- * podman (rootful, no daemon): it creates the container's namespaces and cgroups and unpacks images
- * (set-uid files included) itself, so it keeps root's capabilities, namespaces and cgroups; what it
- * never needs is closed. Not booted here (crun needs CAP_SYS_RESOURCE, which the test machine lacks).
- */
-const podmanClientHardening: UnitSection = [
-  ["NoNewPrivileges", true],
-  ["PrivateTmp", true],
-  ["ProtectHome", true],
-  ["ProtectKernelModules", true],
-  ["ProtectKernelLogs", true],
-  ["ProtectClock", true],
-  ["ProtectHostname", true],
-  ["ProtectSystem", "full"],
-  ["LockPersonality", true],
-  ["RestrictRealtime", true],
-  ["RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6 AF_NETLINK"],
-  ["CapabilityBoundingSet", "~CAP_SYS_MODULE CAP_SYS_TIME CAP_SYS_BOOT CAP_SYS_RAWIO CAP_SYS_PACCT CAP_LINUX_IMMUTABLE CAP_WAKE_ALARM CAP_BLOCK_SUSPEND CAP_SYSLOG CAP_MAC_ADMIN CAP_MAC_OVERRIDE CAP_AUDIT_CONTROL CAP_AUDIT_READ CAP_IPC_LOCK CAP_LEASE CAP_SYS_TTY_CONFIG CAP_SYS_PTRACE CAP_BPF CAP_PERFMON CAP_CHECKPOINT_RESTORE CAP_NET_BROADCAST"],
-  ["SystemCallArchitectures", "native"],
-  ["SystemCallFilter", "~@clock @cpu-emulation @debug @module @obsolete @raw-io @reboot @swap"],
-  ["SystemCallErrorNumber", "EPERM"],
-  ["UMask", "0077"],
-];
-
-/**
- * The sandbox of a container engine's client (docker/podman CLI and our ExecStartPre helpers): root
- * without capabilities (the engine's socket is root's), nothing writable but the runtime directory,
- * no kernel, clock or hostname changes, denied system calls fail with EPERM. The container's own
- * confinement is the engine's: `containerRunHardening`. Rated by `systemd-analyze security`
- * (test/machine/unit-security.test.ts prints the figure per unit).
- */
-export const containerClientHardening: UnitSection = [
-  ["NoNewPrivileges", true],
-  ["PrivateTmp", true],
-  ["ProtectHome", true],
-  ["ProtectSystem", "strict"],
-  ["PrivateDevices", true],
-  ...kernelAndPrivilegeLockdown,
-  ["CapabilityBoundingSet", ""],
-  ["RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6"],
-  ["SystemCallArchitectures", "native"],
-  ["SystemCallFilter", "@system-service"],
-  ["SystemCallErrorNumber", "EPERM"],
-  ["UMask", "0077"],
-];
-
-/**
- * What confines the container itself: tini as PID 1 (`--init`: signals are forwarded, zombies
- * reaped, `stop` does not wait the full 30 s for an image whose PID 1 ignores SIGTERM), read-only
- * root with a /tmp tmpfs, every capability dropped, no privilege gain, the engine's default seccomp
- * profile (never `seccomp=unconfined`), and the engine's default user-namespace setting: docker
- * 20.10 remaps only with a daemon-wide `userns-remap`, which breaks bind-mount ownership for every
- * container, so it is not turned on here (https://docs.docker.com/engine/security/userns-remap/);
- * podman runs rootful containers in the host user namespace unless `--userns=auto` is given.
- */
-export const containerRunHardening = ["--init", "--read-only", "--tmpfs", "/tmp", "--cap-drop=ALL", "--security-opt=no-new-privileges"] as const;
-
-/**
- * A container service's unit. The same on both image families but for the registry login and the
- * helpers' directory; COS has docker only (no podman).
- */
-export function renderContainerUnit(svc: MachineService, engine: ContainerEngine = "docker", family: ImageFamily = "debian-12"): string {
-  if (svc.runner !== "container" || !svc.image) throw new RangeError(`service ${svc.name}: a container unit needs runner container and an image`);
-  if (family === "cos-stable" && engine !== "docker") throw new RangeError(`service ${svc.name}: Container-Optimized OS ships docker, not ${engine}`);
-  const helpers = helperPathsFor(family);
-  const bin = `/usr/bin/${engine}`;
-  const container = `brume-${svc.name}`;
-  const registry = svc.image.split("/")[0]!;
-  const run = [
-    bin, "run", "--rm", "--name", container,
-    "--log-driver=journald",
-    ...containerRunHardening,
-    "--pull=always",
-    ...svc.ports.flatMap((p) => ["--publish", `127.0.0.1:${p.port}:${p.port}`]),
-    "--env-file", serviceEnvFile(svc),
-    ...(Object.keys(svc.secrets ?? {}).length ? ["--env-file", serviceSecretEnvFile(svc)] : []),
-    ...containerConnectionArgs(svc),
-    svc.image,
-    ...(svc.command ?? []),
-  ];
-  const exec = run.map((a, i) => (i === 0 ? a : systemdQuote(a))).join(" ");
-  const service: UnitSection = [
-    ["Type", "exec"],
-    ["RuntimeDirectory", `brume-${svc.name}`],
-    ["RuntimeDirectoryMode", "0700"],
-    ...registryLoginLines(svc, engine, family, registry),
-    ...(secretArgs(svc).length
-      ? ([["ExecStartPre", `${helpers.secretEnv} ${systemdQuote(serviceSecretEnvFile(svc))} ${secretArgs(svc).map(systemdQuote).join(" ")}`]] as UnitSection)
-      : []),
-    ...connectionUnitLines(svc).service,
-    ["ExecStartPre", `-${bin} rm --force ${container}`],
-    ["ExecStart", exec],
-    ["ExecStartPost", healthCheckCommand(svc, family)],
-    ...containerSupervision(bin, container),
-  ];
-  return renderUnitFile(`# ${serviceUnitName(svc)} — ${svc.name} (container) — rendered by brume`, {
-    Unit: [
-      ["Description", `${svc.name} (container ${svc.image})`],
-      ["Wants", "network-online.target"],
-      ["After", `network-online.target ${engine === "docker" ? "docker.service" : ""}${family === "debian-12" ? " brume-converge.service" : ""}`.replace(/ +/g, " ").trim()],
-      ...(engine === "docker" ? ([["Requires", "docker.service"]] as UnitSection) : []),
-      ...connectionUnitLines(svc).unit,
-      ["StartLimitIntervalSec", 0],
-    ],
-    Service: service,
-    Install: [["WantedBy", "multi-user.target"]],
-  });
 }
 
 /** A process service's unit: its own user, state dir with the checkout, prepare then run. */
@@ -422,24 +271,6 @@ set -euo pipefail
 ${vfoxSession}cd "$HOME/src"
 eval "$(vfox env -s bash)"
 exec ${svc.command.map(shQuote).join(" ")}
-`;
-}
-
-/** Shared helper: `registry-login <docker|podman> <host>` with the VM's access token. */
-export function renderRegistryLoginScript(): string {
-  return `#!/bin/bash
-# Logs the container engine in to Artifact Registry with the VM service account's access token.
-set -euo pipefail
-readonly engine="$1" host="$2"
-readonly METADATA_URL="\${BRUME_METADATA_URL:-http://metadata.google.internal/computeMetadata/v1}"
-token="$(curl --fail --silent --show-error --retry 5 --retry-connrefused --retry-max-time 60 \\
-  --header 'Metadata-Flavor: Google' "$METADATA_URL/instance/service-accounts/default/token" \\
-  | sed -n 's/.*"access_token"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p')"
-if [ -z "$token" ]; then
-  echo "registry-login: no access token from the metadata server" >&2
-  exit 1
-fi
-printf '%s' "$token" | "/usr/bin/$engine" login --username oauth2accesstoken --password-stdin "https://$host" >/dev/null
 `;
 }
 

@@ -20,7 +20,6 @@ const allowed: Record<string, string> = {
   "src/components/service/manifests.ts": "every Kubernetes manifest of a service; to split by object kind (workload, network, autoscaling)",
   "src/components/service/service.ts": "the service component grew with the connection contract, the gateway edge, release waits and the GitOps switch in one session; the workload part (createWorkload) to move to its own file",
   "src/plan/mocks.ts": "the honest mocks grew with StackReferences and the DNS endpoint; the invoke table to move to its own file",
-  "src/render/runners.ts": "the runners' units grew with the connection contract; the container runner to move to its own file",
 };
 
 function sourceFiles(dir: string): string[] {

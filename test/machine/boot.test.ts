@@ -4,7 +4,9 @@
  * under /var/cache/brume-boot/<hash>), `systemd-nspawn -b` (systemd 252 as PID 1), Debian's
  * google-guest-agent script runner fetching the `startup-script` from a metadata stand-in, GitHub
  * releases / git / Secret Manager stood in on the VM's loopback. Two boots, scenarios as phases:
- *   main: first boot during an outage (release server and git down) → heals; agent user, token
+ *   main: first boot during an outage (release server, git and Google's apt repository down) →
+ *         heals; the services do not wait for the Ops Agent, which installs (pinned, from a signed
+ *         stand-in repository) once the repository answers, with brume's config; agent user, token
  *         0600, JSON log; the process service through Caddy at the pinned commit; /healthz, /ready;
  *         kill → restart (git down: no fetch); node, python3, go and ruby under the rendered
  *         filter (and plain @system-service kills node: the check is live); reboot with the
@@ -22,6 +24,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireTool } from "./fixtures.js";
 import { bootStartupScripts, parsePins } from "./boot/scripts.js";
+import { opsAgentDefaults, opsAgentRepository } from "../../src/render/index.js";
+
+/** The pinned Ops Agent the stand-in repository serves (render/ops-agent.ts). */
+const opsAgentEnv = { ...process.env, OPS_AGENT_VERSION: opsAgentDefaults.version, OPS_AGENT_SUITE: opsAgentRepository.suite };
 
 const isRoot = process.getuid?.() === 0;
 const expected = [
@@ -29,6 +35,12 @@ const expected = [
   "outage: the failed install is reported by the startup script",
   "outage: /healthz is 503 while nothing is installed",
   "outage heals when the stand-ins come back (bounded retries)",
+  "ops agent: the repository down does not hold the agent or the services",
+  "ops agent: the failed install is a clear line on the console",
+  "ops agent: /healthz stays 200 and says journals are not shipped",
+  "ops agent: installed at the pinned version from the signed repository once it answers",
+  "ops agent: runs with brume's config (systemd_journald receiver, the package's conffile not taken)",
+  "ops agent: /healthz says ok once journals are shipped",
   "agent runs as dployrd",
   "token is 0600 dployrd:dployrd",
   "agent logs JSON to /var/log/dployrd/app.log",
@@ -48,11 +60,13 @@ const expected = [
   "reboot (release server down): process service back through Caddy",
   "reboot: the startup script ran again and succeeded",
   "reboot: /healthz 200",
+  "reboot (repository down): the Ops Agent is not reinstalled and runs",
   "checksum mismatch: the install fails with status 3, not retried",
   "checksum mismatch: nothing installed",
   "checksum mismatch: a clear line on the serial console",
   "checksum mismatch: the load balancer's /ready is 503",
   "checksum mismatch: /healthz says degraded (status 3), so autohealing does not recreate forever",
+  "checksum mismatch: the Ops Agent installs anyway (the failed machine's journals reach Cloud Logging)",
 ];
 
 describe.skipIf(!isRoot)("boot test: the rendered Debian machine in systemd-nspawn", () => {
@@ -62,12 +76,12 @@ describe.skipIf(!isRoot)("boot test: the rendered Debian machine in systemd-nspa
 
   beforeAll(async () => {
     for (const tool of ["debootstrap", "systemd-nspawn", "openssl", "git", "node"]) requireTool(tool);
-    const prepare = spawnSync("bash", [".ci/boot-test.sh", "prepare", work], { encoding: "utf8" });
+    const prepare = spawnSync("bash", [".ci/boot-test.sh", "prepare", work], { encoding: "utf8", env: opsAgentEnv });
     if (prepare.status !== 0) throw new Error(`boot-test.sh prepare failed: ${prepare.stderr}`);
     const scripts = await bootStartupScripts(parsePins(prepare.stdout));
     writeFileSync(join(work, "startup-good.sh"), scripts.good);
     writeFileSync(join(work, "startup-bad.sh"), scripts.bad);
-    const boot = spawnSync("bash", [".ci/boot-test.sh", "run", work], { encoding: "utf8", timeout: 28 * 60_000 });
+    const boot = spawnSync("bash", [".ci/boot-test.sh", "run", work], { encoding: "utf8", timeout: 28 * 60_000, env: opsAgentEnv });
     lines.push(...boot.stdout.split("\n").filter(Boolean));
     console.log(`boot test:\n${lines.map((l) => `  ${l}`).join("\n")}`);
     if (boot.status !== 0 && lines.length === 0) throw new Error(`boot-test.sh run failed: ${boot.stderr.slice(-2000)}`);

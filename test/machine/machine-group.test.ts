@@ -50,6 +50,10 @@ describe("examples/machines", async () => {
     expect(i.metadata["startup-script"]).toContain("brume-renderer.service");
     expect(i.metadata["startup-script"]).toContain("api.tiles.example.com {");
     expect(i.metadata["startup-script"]).toContain("systemctl start brume-converge.service");
+    // Journals through the Ops Agent (installed without blocking the services), not COS's agent key.
+    expect(i.metadata["startup-script"]).toContain("systemctl start --no-block brume-ops-agent.service");
+    expect(i.metadata["startup-script"]).toContain("put 0644 '/etc/google-cloud-ops-agent/config.yaml' <<'BRUME_FILE_EOF'");
+    expect(i.metadata["google-logging-enabled"]).toBeUndefined();
     expect(i.serviceAccount).toEqual({ email: "tiles-prod-edge-vm@tiles-prod-7310.iam.gserviceaccount.com", scopes: ["cloud-platform"] });
     expect(i.disks[0].sourceImage).toBe("debian-cloud/debian-12");
     expect(template.protect).toBe(false);
@@ -185,6 +189,8 @@ describe("examples/machines", async () => {
     const cos = one(plan, T.template, "tiles-prod-machines-web-template");
     const i = cos.inputs as Record<string, any>;
     expect(i.disks[0].sourceImage).toBe("cos-cloud/cos-stable");
+    // COS's own logging agent ships the journal and the containers' output once this key is set.
+    expect(i.metadata["google-logging-enabled"]).toBe("true");
     const userData = String(i.metadata["user-data"]);
     expect(userData).toMatch(/^#cloud-config\n/);
     expect(userData).not.toContain("packages:");

@@ -39,10 +39,11 @@ const families: Record<ImageFamily, { spec: MachineSpec; provided: string[]; uni
       "brume-converge.service",
       "brume-health.socket",
       "brume-health@.service",
+      "brume-ops-agent.service",
       "brume-api.service",
       "brume-docs.service",
     ],
-    minScripts: 8,
+    minScripts: 9,
   },
   // COS ships docker, docker-credential-gcr and iptables; the agent binary is what the install script puts under /var/lib/google.
   "cos-stable": {
@@ -92,6 +93,34 @@ describe("snapshots (debian-12)", () => {
   it("is deterministic: the same spec gives the same bytes, service order does not matter", () => {
     const reversed = { ...machineSpec, services: [...machineSpec.services!].reverse() };
     expect(renderUserData(reversed)).toBe(renderUserData(machineSpec));
+  });
+});
+
+describe("user-namespace remapping and daemon restarts in the startup script (debian-12)", () => {
+  const podman = { ...machineSpec, engine: "podman" as const };
+  it("podman: adds the containers subordinate ids once, writes no docker daemon file, runs --userns=auto", () => {
+    const script = renderStartupScriptFor(podman);
+    expect(script).toContain(`for ids in /etc/subuid /etc/subgid; do\n  grep -q '^containers:' "$ids" 2>/dev/null || echo 'containers:2147483647:2147483648' >>"$ids"\ndone\n`);
+    expect(machineFiles(podman).map((f) => f.path)).not.toContain("/etc/docker/daemon.json");
+    expect(machineFiles(podman).find((f) => f.path === "/etc/systemd/system/brume-api.service")!.content).toContain('"--userns=auto:size=65536"');
+    expect(script).not.toContain("docker.service");
+  });
+  it("docker: userns-remap in daemon.json, docker restarted when that file changed, no subordinate ids of ours", () => {
+    const script = renderStartupScriptFor(machineSpec);
+    expect(JSON.parse(files.find((f) => f.path === "/etc/docker/daemon.json")!.content)).toEqual({ "userns-remap": "default" });
+    expect(script).toContain("if was_changed '/etc/docker/daemon.json' && systemctl is-active --quiet docker.service; then systemctl restart docker.service; fi\n");
+    expect(script).toContain("if was_changed '/etc/google-cloud-ops-agent/config.yaml' && systemctl is-active --quiet google-cloud-ops-agent.service; then systemctl restart google-cloud-ops-agent.service; fi\n");
+    expect(script).not.toContain("/etc/subuid");
+    // The Ops Agent's install is started without waiting, before the converge the startup script waits for.
+    expect(script.indexOf("systemctl start --no-block brume-ops-agent.service")).toBeLessThan(script.indexOf("if ! systemctl start brume-converge.service"));
+  });
+  it("shellcheck passes on the podman variant's startup script", () => {
+    requireTool("shellcheck");
+    const path = join(tmp, "startup-podman.sh");
+    writeFileSync(path, renderStartupScriptFor(podman));
+    const r = run("shellcheck", ["--severity=style", "--shell=bash", path]);
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(0);
   });
 });
 

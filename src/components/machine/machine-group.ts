@@ -334,6 +334,10 @@ export class MachineGroup extends pulumi.ComponentResource {
             // GCE's Debian 12 image runs `startup-script` (google-guest-agent, every boot) and has no
             // cloud-init (render/boot.ts cites the image build); COS runs cloud-init's user-data.
             ...this.bootDocument(args, spec),
+            // COS ships its own logging agent, off unless this key is set: the journal and the
+            // containers' output to Cloud Logging (https://cloud.google.com/container-optimized-os/docs/how-to/logging).
+            // Debian ships journals through the Ops Agent the startup script installs (render/ops-agent.ts).
+            ...((args.image ?? "debian-12") === "cos-stable" ? { "google-logging-enabled": "true" } : {}),
           },
           tags: [this.tag, networkTags.iapSsh, ...(this.serving ? [networkTags.lbBackend] : [])],
           labels: { ...args.labels, "brume-group": args.group, ...(version ? { "brume-release": labelValue(version) } : {}) },

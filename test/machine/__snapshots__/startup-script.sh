@@ -8,13 +8,16 @@ trap 'echo "brume-startup: error: line $LINENO: \"$BASH_COMMAND\" failed with st
 
 log() { echo "brume-startup: $*"; }
 
-# put <mode> <path>: the file from stdin, replaced atomically.
+# put <mode> <path>: the file from stdin, replaced atomically; changed[] lists what differs from before.
+changed=()
 put() {
   install -d -m 0755 "$(dirname "$2")"
   cat >"$2.brume-new"
   chmod "$1" "$2.brume-new"
+  cmp -s "$2.brume-new" "$2" || changed+=("$2")
   mv -f "$2.brume-new" "$2"
 }
+was_changed() { local f; for f in "${changed[@]}"; do [ "$f" = "$1" ] && return 0; done; return 1; }
 
 for user in 'dployrd' 'brume-health' 'svc-docs'; do
   id -u "$user" >/dev/null 2>&1 || useradd --system --user-group --no-create-home --shell /usr/sbin/nologin "$user"
@@ -620,6 +623,8 @@ healthz() {
   esac
   agent="$(systemctl is-active dployrd.service)"
   if [ "$agent" != active ]; then respond "503 Service Unavailable" "unhealthy: dployrd.service is $agent"; fi
+  logging="$(systemctl show --value -p ActiveState brume-ops-agent.service)"
+  if [ "$logging" != active ]; then respond "200 OK" "ok; journals not shipped yet: brume-ops-agent.service is $logging (retried; see the serial console)"; fi
   respond "200 OK" "ok"
 }
 
@@ -710,6 +715,130 @@ SystemCallFilter=~@privileged @resources
 SystemCallErrorNumber=EPERM
 BRUME_FILE_EOF
 
+put 0644 '/etc/google-cloud-ops-agent/config.yaml' <<'BRUME_FILE_EOF'
+# Google Cloud Ops Agent configuration: service journals to Cloud Logging. Rendered by brume.
+logging:
+  receivers:
+    brume_journald:
+      type: systemd_journald
+    brume_agent_log:
+      type: files
+      include_paths:
+        - /var/log/dployrd/app.log
+  processors:
+    brume_agent_json:
+      type: parse_json
+  service:
+    pipelines:
+      default_pipeline:
+        receivers: []
+      brume_journal:
+        receivers:
+          - brume_journald
+      brume_agent:
+        receivers:
+          - brume_agent_log
+        processors:
+          - brume_agent_json
+BRUME_FILE_EOF
+
+put 0755 '/usr/local/lib/brume/install-ops-agent' <<'BRUME_FILE_EOF'
+#!/bin/bash
+# Installs Google's Ops Agent 2.46.0 (service journals to Cloud Logging) from Google's apt
+# repository, only when that version is not the installed one. Run by brume-ops-agent.service, which retries
+# every 5 min while it fails; the machine's services never wait for it. Rendered by brume.
+set -euo pipefail
+readonly version='2.46.0' package=google-cloud-ops-agent
+readonly repo='https://packages.cloud.google.com/apt' suite='google-cloud-ops-agent-bookworm-2' key_url='https://packages.cloud.google.com/apt/doc/apt-key.gpg'
+readonly list='/etc/apt/sources.list.d/google-cloud-ops-agent.list' keyring_dir='/etc/apt/keyrings'
+
+fail() {
+  echo "brume-ops-agent: error: $*; service journals are not shipped to Cloud Logging (retried in 5 min)" >&2
+  exit 1
+}
+
+installed="$(dpkg-query -W -f='${Version}' "$package" 2>/dev/null || true)"
+case "$installed" in
+  "$version" | "$version"~*)
+    echo "brume-ops-agent: $package $installed already installed"
+    systemctl enable --now google-cloud-ops-agent.service
+    exit 0
+    ;;
+esac
+
+echo "brume-ops-agent: installing $package $version (installed: ${installed:-none})"
+install -d -m 0755 "$keyring_dir"
+key="$(mktemp)"
+trap 'rm -f "$key"' EXIT
+curl --fail --silent --show-error --location --proto '=https' --retry 3 --retry-connrefused --max-time 60 \
+  --output "$key" "$key_url" || fail "the repository key could not be downloaded from $key_url"
+# apt reads an armored key from a .asc file and a binary one from a .gpg file (sources.list(5), signed-by).
+if grep -q -- '-----BEGIN PGP PUBLIC KEY BLOCK-----' "$key"; then keyring="$keyring_dir/google-cloud-ops-agent.asc"; else keyring="$keyring_dir/google-cloud-ops-agent.gpg"; fi
+install -m 0644 "$key" "$keyring"
+printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$repo" "$suite" >"$list.brume-new"
+mv -f "$list.brume-new" "$list"
+
+# Only this source: an unreachable Debian mirror does not fail it, and it does not refresh the others.
+only_this=(-o "Dir::Etc::sourcelist=$list" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0)
+apt-get "${only_this[@]}" update -qq || fail "apt could not read $repo $suite"
+exact="$(apt-cache "${only_this[@]}" madison "$package" | awk -v v="$version" '$3 == v || index($3, v "~") == 1 { print $3; exit }')"
+[ -n "$exact" ] || fail "$package $version is not in $repo $suite"
+# --force-confold: the configuration brume wrote stays. Dependencies come from every source: when
+# the image's lists are stale, they are refreshed once.
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --allow-downgrades \
+    -o Dpkg::Options::=--force-confold "$package=$exact"
+}
+apt_install || { apt-get update -qq && apt_install; } || fail "apt could not install $package=$exact"
+systemctl enable --now google-cloud-ops-agent.service
+echo "brume-ops-agent: $package $exact installed; journals go to Cloud Logging"
+BRUME_FILE_EOF
+
+put 0644 '/etc/systemd/system/brume-ops-agent.service' <<'BRUME_FILE_EOF'
+# brume-ops-agent.service — rendered by brume
+
+[Unit]
+Description=Install Google's Ops Agent 2.46.0 (service journals to Cloud Logging)
+Wants=network-online.target
+After=network-online.target
+StartLimitIntervalSec=0
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/lib/brume/install-ops-agent
+Restart=on-failure
+RestartSec=300s
+TimeoutStartSec=15min
+StandardOutput=journal+console
+StandardError=journal+console
+UMask=0022
+NoNewPrivileges=yes
+PrivateTmp=yes
+PrivateMounts=yes
+PrivateDevices=yes
+ProtectHome=yes
+ProtectProc=invisible
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictRealtime=yes
+RestrictNamespaces=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes
+CapabilityBoundingSet=CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL CAP_SETUID CAP_SETGID
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallErrorNumber=EPERM
+
+[Install]
+WantedBy=multi-user.target
+BRUME_FILE_EOF
+
 put 0755 '/usr/local/lib/brume/registry-login' <<'BRUME_FILE_EOF'
 #!/bin/bash
 # Logs the container engine in to Artifact Registry with the VM service account's access token.
@@ -724,6 +853,12 @@ if [ -z "$token" ]; then
   exit 1
 fi
 printf '%s' "$token" | "/usr/bin/$engine" login --username oauth2accesstoken --password-stdin "https://$host" >/dev/null
+BRUME_FILE_EOF
+
+put 0644 '/etc/docker/daemon.json' <<'BRUME_FILE_EOF'
+{
+  "userns-remap": "default"
+}
 BRUME_FILE_EOF
 
 put 0755 '/usr/local/lib/brume/fetch-verified' <<'BRUME_FILE_EOF'
@@ -948,9 +1083,14 @@ WantedBy=multi-user.target
 BRUME_FILE_EOF
 
 systemctl daemon-reload
-systemctl enable brume-converge.service brume-health.socket dployrd-bootstrap-token.service dployrd.service brume-api.service brume-docs.service caddy.service
+systemctl enable brume-converge.service brume-health.socket brume-ops-agent.service dployrd-bootstrap-token.service dployrd.service brume-api.service brume-docs.service caddy.service
+if was_changed '/etc/google-cloud-ops-agent/config.yaml' && systemctl is-active --quiet google-cloud-ops-agent.service; then systemctl restart google-cloud-ops-agent.service; fi
+if was_changed '/etc/docker/daemon.json' && systemctl is-active --quiet docker.service; then systemctl restart docker.service; fi
 systemctl reload-or-restart caddy.service
 systemctl start brume-health.socket
+# Never waited for: a failure is retried by the unit itself and reported on the console.
+systemctl reset-failed brume-ops-agent.service 2>/dev/null || true
+systemctl start --no-block brume-ops-agent.service
 
 # A failure from an earlier boot is retried now: the retry budget starts again at each boot.
 systemctl reset-failed brume-converge.service 2>/dev/null || true

@@ -6,10 +6,11 @@
 - 127.0.0.2:8443 (the VM's iptables sends 127.0.0.2:443 here; /etc/hosts maps github.com,
   objects.githubusercontent.com and secretmanager.googleapis.com to 127.0.0.2), HTTPS with a test CA:
   GitHub release downloads (302 to objects.githubusercontent.com, as GitHub answers), git smart HTTP
-  (git http-backend), Secret Manager's versions/latest:access (Bearer token from the metadata stand-in).
-An outage is a file: /standin/down-<metadata|releases|git|secrets> makes that part answer 503.
+  (git http-backend), Secret Manager's versions/latest:access (Bearer token from the metadata stand-in),
+  Google's apt repository on packages.cloud.google.com (/apt/..., the files boot-test.sh built in /standin/apt).
+An outage is a file: /standin/down-<metadata|releases|git|secrets|packages> makes that part answer 503.
 """
-import base64, http.server, json, os, socketserver, ssl, subprocess, sys, threading
+import base64, http.server, json, os, socketserver, ssl, subprocess, sys, threading, urllib.parse
 
 ROOT = "/standin"
 TOKEN = "standin-access-token"
@@ -111,6 +112,16 @@ class Https(http.server.BaseHTTPRequestHandler):
                 with open(path, "rb") as f:
                     return self.reply(200, f.read(), "application/octet-stream")
             return self.reply(404, "no such release file")
+        if host == "packages.cloud.google.com":
+            if down("packages"):
+                return self.reply(503, "apt repository down")
+            # apt quotes "~" of the version in the pool path (%7e).
+            rel = os.path.normpath(urllib.parse.unquote(self.path.split("?")[0])).lstrip("/")
+            path = os.path.join(ROOT, rel)
+            if rel.startswith("apt/") and os.path.isfile(path):
+                with open(path, "rb") as f:
+                    return self.reply(200, f.read(), "application/octet-stream")
+            return self.reply(404, "not found")
         if host == "secretmanager.googleapis.com":
             if down("secrets"):
                 return self.reply(503, "secret manager down")
