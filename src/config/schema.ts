@@ -26,6 +26,7 @@ import { ciSchema } from "./schema-ci.js";
 import { preReleaseSchema, releaseMarks } from "./schema-release.js";
 import { clusterEdgeFields, exposureEdgeFields, resourcesPoolField, serviceEdgeFields } from "./schema-edge.js";
 import { databaseUseFields, machineConnectionFields } from "./schema-connections.js";
+import { restoreTestSchema } from "./schema-restore.js";
 
 /** A SHA-256 as `sha256sum` prints it. */
 const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" });
@@ -176,6 +177,7 @@ export const databaseSchema = strict({
     .boolean()
     .default(false)
     .meta({ description: "Require trusted client certificates (TRUSTED_CLIENT_CERTIFICATE_REQUIRED) on top of SSL." }),
+  restoreTest: restoreTestSchema.prefault({}).meta({ description: "Scheduled restore test: a point-in-time clone, a check query, the clone deleted (docs/recovery.md)." }),
 });
 
 export const cacheSchema = strict({
