@@ -59,19 +59,19 @@ export const cleanupReserveSeconds = 900;
  * still being deleted.
  */
 export const maxInstanceIdWithProject = 98;
-/** `-YYYYmmddHHMMSS-xxxx` the script appends to the prefix. */
-export const temporarySuffixLength = 20;
+/** `YYYYmmddHHMMSS-xxxx` the script appends to the prefix (UTC time, 2 random bytes). */
+export const temporarySuffixLength = 19;
 
 /** The prefix of every clone of `instance`: `<instance>-rt-`, cut (with a hash) so a full name fits. */
 export function temporaryInstancePrefix(project: string, instance: string): string {
   const room = maxInstanceIdWithProject - project.length - 1 - temporarySuffixLength;
   const full = `${instance}-rt`;
   if (room < 8) throw new RangeError(`project id "${project}" leaves no room for a temporary Cloud SQL instance name`);
-  if (full.length <= room) return `${full}-`;
+  if (full.length + 1 <= room) return `${full}-`;
   let h = 0;
   for (const c of full) h = (h * 31 + c.charCodeAt(0)) >>> 0;
   const hash = h.toString(16).padStart(8, "0").slice(0, 6);
-  return `${full.slice(0, room - hash.length - 1).replace(/-+$/, "")}-${hash}-`;
+  return `${full.slice(0, room - hash.length - 2).replace(/-+$/, "")}-${hash}-`;
 }
 
 export interface RestoreScriptOptions {
@@ -159,12 +159,18 @@ cleanup() {
     accepted=0
     out=""
     while :; do
-      if out=$(gcloud sql instances describe "$temp" --project "$project" --format 'value(state)' 2>&1); then
-        if [ "$accepted" -eq 0 ]; then
-          gcloud sql instances patch "$temp" --project "$project" --no-deletion-protection --quiet >/dev/null 2>&1 || true
-          if out=$(gcloud sql instances delete "$temp" --project "$project" --async --quiet 2>&1); then accepted=1; fi
+      if [ "$accepted" -eq 0 ]; then
+        gcloud sql instances patch "$temp" --project "$project" --no-deletion-protection --quiet >/dev/null 2>&1 || true
+        if out=$(gcloud sql instances delete "$temp" --project "$project" --async --quiet 2>&1); then
+          accepted=1
+        elif not_found "$out"; then
+          gone=1
+          break
         fi
-      elif not_found "$out"; then
+      fi
+      if describe=$(gcloud sql instances describe "$temp" --project "$project" --format 'value(state)' 2>&1); then
+        [ "$accepted" -eq 0 ] || out="deletion accepted, the clone is still $describe"
+      elif not_found "$describe"; then
         gone=1
         break
       fi
@@ -172,7 +178,10 @@ cleanup() {
       sleep "$poll"
     done
     if [ "$gone" -eq 0 ]; then
+      failed_stage=$stage
+      stage=cleanup
       line ERROR cleanup-failed "the clone $temp is not deleted: $(printf '%s' "$out" | tail -n 1); delete it: gcloud sql instances patch $temp --no-deletion-protection; gcloud sql instances delete $temp"
+      stage=$failed_stage
       cleanup_status=3
     fi
   fi
@@ -221,7 +230,11 @@ stage=prepare
 if [ "$relax_client_certificates" -eq 1 ]; then
   out=$(gcloud sql instances patch "$temp" --project "$project" --ssl-mode ENCRYPTED_ONLY --quiet 2>&1) || fail "switching the clone to ENCRYPTED_ONLY failed: $out"
 fi
-password="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \\n')-Rt9"
+# The clone keeps the instance's password policy (length, complexity, no user name inside).
+password="$user"
+while case "$password" in *"$user"*) true ;; *) false ;; esac do
+  password="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \\n')-Rt9"
+done
 out=$(gcloud sql users set-password "$user" --instance "$temp" --project "$project" --password "$password" 2>&1) || fail "resetting the password of $user on the clone failed: $out"
 address=$(gcloud sql instances describe "$temp" --project "$project" --format 'value(ipAddresses[0].ipAddress)' 2>&1) || fail "describing the clone failed: $address"
 printf '%s' "$address" | grep -Eq '^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$' || fail "the clone has no private IPv4 address: $address"
