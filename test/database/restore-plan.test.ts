@@ -150,6 +150,11 @@ describe("per environment", () => {
     const on = await planOperations("stage", { databases: { main: { restoreTest: { enabled: true, schedule: "30 6 * * 0" } } } });
     const cron = one(on, "kubernetes:batch/v1:CronJob", "bro-ai-stage-db-main-restore-test-cronjob");
     expect((cron.inputs.spec as any).schedule).toBe("30 6 * * 0");
+    // Turned on for an instance that exists, cloning its data is an IAM widening brume diff shows
+    // (the read-only observer role is not); on a new environment it is not (test/diff/danger.test.ts).
+    const { diffPlans } = await import("../../src/review/diff/diff.js");
+    const widenings = diffPlans(stage, on).dangers.filter((d) => d.kind === "iam-widening").map((d) => d.name);
+    expect(widenings).toEqual(["bro-ai-stage-db-main-restore-test-clones", "bro-ai-stage-db-main-restore-test-source"]);
     const off = await planOperations("prod", { databases: { main: { restoreTest: { enabled: false } } } });
     expect(ofType(off, "brume:database:RestoreTest")).toEqual([]);
   }, 120_000);
@@ -168,5 +173,23 @@ describe("per environment", () => {
       { path: "databases.main.restoreTest.database", message: "the check query runs in a database of this instance; declared: bro. Use one of them or add it to databases.main.databases", value: "orders" },
       { path: "databases.main.restoreTest.user", message: "the check logs in as a built-in user of this instance; declared: api, worker. Use one of them or add it to databases.main.users", value: "admin" },
     ]);
+  });
+});
+
+describe("cost", () => {
+  it("prices each run's clone at the instance's hourly price × runs per month", async () => {
+    const { estimateCost } = await import("../../src/review/cost/estimate.js");
+    const { cronRunsPerMonth } = await import("../../src/review/cost/cron-runs.js");
+    expect(cronRunsPerMonth("0 5 * * 2")).toBeCloseTo(30.44 / 7, 5);
+    expect(cronRunsPerMonth("0 */6 * * *")).toBeCloseTo(4 * 30.44, 5);
+    expect(cronRunsPerMonth("0 3 1,15 * *")).toBe(2);
+    expect(cronRunsPerMonth("0 5 * 1-6 0,7")).toBeCloseTo(((30.44 / 7) * 6) / 12, 5);
+    expect(() => cronRunsPerMonth("@weekly")).toThrow(/five fields/);
+    const e = estimateCost(prod);
+    const instance = e.lines.find((l) => l.name === "bro-ai-prod-db-main-instance")!;
+    const line = e.lines.find((l) => l.name === "bro-ai-prod-db-main-restore-test-cronjob")!;
+    expect(line.monthlyUsd).toBeCloseTo((instance.monthlyUsd / 730) * (30.44 / 7), 1);
+    expect(line.detail).toMatch(/^restore test: a clone of bro-ai-prod-main 1 h × 4\.35 runs\/month \("0 5 \* \* 2"\) at \$\d+\.\d+\/h \(up to 2 h when a run hits its deadline\)$/);
+    expect(e.notPriced.filter((n) => n.type === "kubernetes:batch/v1:CronJob")).toEqual([]);
   });
 });

@@ -205,7 +205,8 @@ export class RestoreTest extends pulumi.ComponentResource {
       checkScript: this.checkScript,
       labels,
       // The cost estimate prices the clone from these (src/review/cost).
-      annotations: { "brume.dev/restores": args.instanceName, "brume.dev/clone-hours": String(Math.ceil(c.timeoutMinutes / 60)) },
+      // A run typically holds its clone about an hour (creation, check, deletion); the deadline bounds it.
+      annotations: { "brume.dev/restores": args.instanceName, "brume.dev/clone-hours": "1", "brume.dev/clone-max-hours": String(c.timeoutMinutes / 60) },
     });
     this.cronJob = new k8s.batch.v1.CronJob(
       ...transformed(
