@@ -21,6 +21,7 @@ export { Cluster, type ClusterArgs, type ImageRepository } from "./components/cl
 export { type NodePoolSpec } from "./components/cluster/node-pools.js";
 export { Database, type DatabaseArgs } from "./components/database/database.js";
 export { DatabaseBackup, type DatabaseBackupArgs } from "./components/database/backup.js";
+export { RestoreTest, type RestoreTestArgs } from "./components/database/restore-test.js";
 export { Cache, type CacheArgs } from "./components/cache/cache.js";
 export { Topic, type TopicArgs, type TopicSubscriptionArgs } from "./components/messaging/topic.js";
 export { Bucket, type BucketArgs } from "./components/storage/bucket.js";

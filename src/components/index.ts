@@ -16,6 +16,7 @@ export { defaultNodePools, presetNodePools, spotTaint, type NodePoolSpec } from 
 export { renderKubeconfig } from "./cluster/kubeconfig.js";
 export { Database, databaseFlags, type DatabaseArgs } from "./database/database.js";
 export { DatabaseBackup, exportRequestBody, exportEndpoint, type DatabaseBackupArgs } from "./database/backup.js";
+export { RestoreTest, restoreTestRoles, type RestoreTestArgs } from "./database/restore-test.js";
 export { Cache, type CacheArgs } from "./cache/cache.js";
 export { Topic, type TopicArgs, type TopicSubscriptionArgs } from "./messaging/topic.js";
 export { durationToSeconds } from "./messaging/duration.js";

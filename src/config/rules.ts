@@ -2,6 +2,7 @@
  * Cross-field rules: what one field says about another. Pure and synchronous; run after the
  * schema accepted the document, so every value here has its validated type.
  */
+import { restoreTestIssues } from "./rules-restore.js";
 import { checkReleaseState } from "./rules-release.js";
 import { checkInputGaps } from "./rules-input-gaps.js";
 import { cacheTierProblems } from "./cache-tiers.js";
@@ -84,6 +85,7 @@ export function checkRules(config: BrumeConfig): ConfigIssue[] {
   const add = (path: string, message: string, value?: unknown) => issues.push({ path, message, value });
   checkServiceAccountIds(config, add);
   issues.push(...checkInputGaps(config));
+  issues.push(...restoreTestIssues(config));
 
   const serviceNames = Object.keys(config.services);
   const machineNames = Object.keys(config.machines);

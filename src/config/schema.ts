@@ -28,6 +28,7 @@ import { clusterEdgeFields, exposureEdgeFields, resourcesPoolField, serviceEdgeF
 import { databaseUseFields, machineConnectionFields } from "./schema-connections.js";
 import { secretMounts } from "./secret-versions.js";
 import { bucketCdnSchema } from "./schema-storage.js";
+import { restoreTestSchema } from "./schema-restore.js";
 
 /** A SHA-256 as `sha256sum` prints it. */
 const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, { error: "expected a 64-character lowercase hex SHA-256" });
@@ -182,6 +183,7 @@ export const databaseSchema = strict({
     .boolean()
     .default(false)
     .meta({ description: "Require trusted client certificates (TRUSTED_CLIENT_CERTIFICATE_REQUIRED) on top of SSL." }),
+  restoreTest: restoreTestSchema.prefault({}).meta({ description: "Scheduled restore test: a point-in-time clone, a check query, the clone deleted (docs/recovery.md)." }),
 });
 
 export const cacheSchema = strict({

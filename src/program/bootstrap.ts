@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Bootstrap } from "../components/bootstrap/bootstrap.js";
 import * as gcp from "@pulumi/gcp";
 import { splitAccessGrants } from "../components/security/access.js";
+import { grantedRestoreTestRoles } from "../components/database/restore-test.js";
 import { delegatedRoles, deployRolesFor } from "../components/security/deploy-roles.js";
 import { githubEnvironmentOf } from "../config/schema-ci.js";
 import { Naming, workloadIdentityPoolId } from "../config/naming.js";
@@ -46,6 +47,8 @@ export function bootstrapProgram({ config, environment, facts }: BootstrapProgra
     naming,
     production,
     privilegedGrants,
+    // The custom roles the environment binds (the restore test's), created by the owner.
+    customRoles: grantedRestoreTestRoles(env.gcpProject, facts.grantedRoles),
     ...(ci && host
       ? {
           ci: {

@@ -12,6 +12,12 @@ const rulesHit = (r: PlannedResource) => [...new Set(checkPlan(planOf(r)).map((v
 
 const cases: { rule: string; type: string; good: Record<string, unknown>; bad: Record<string, unknown> }[] = [
   {
+    rule: "kubernetes-jobs-bounded",
+    type: "kubernetes:batch/v1:CronJob",
+    good: { spec: { schedule: "0 5 * * 2", concurrencyPolicy: "Forbid", jobTemplate: { spec: { activeDeadlineSeconds: 7200 } } } },
+    bad: { spec: { schedule: "0 5 * * 2", jobTemplate: { spec: {} } } },
+  },
+  {
     rule: "no-internet-to-admin-or-data-ports",
     type: "gcp:compute/firewall:Firewall",
     good: { direction: "INGRESS", sourceRanges: ["35.235.240.0/20"], allows: [{ protocol: "tcp", ports: ["22"] }] },

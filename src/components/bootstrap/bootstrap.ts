@@ -25,7 +25,7 @@ import { Apis } from "../apis/apis.js";
 import { childOptions } from "../child-resources/options.js";
 import type { Naming } from "../../config/naming.js";
 import { CiIdentity, type CiIdentityArgs } from "../security/ci-identity.js";
-import { metadataReaderRole } from "../security/read-only-roles.js";
+import { metadataReaderRole, type CustomRoleSpec } from "../security/read-only-roles.js";
 
 export interface BootstrapArgs {
   /** GCP project of the environment. */
@@ -39,6 +39,11 @@ export interface BootstrapArgs {
   ci?: Omit<CiIdentityArgs, "project" | "naming" | "metadataReaderRole">;
   /** Privileged project roles (owner tier) by principal: granted here, never by CI. @default {} */
   privilegedGrants?: { principal: string; role: string }[];
+  /**
+   * Custom roles the environment stack binds (e.g. the restore test's): created here, so the deploy
+   * identity never holds roles/iam.roleAdmin (it could widen a role it may grant). @default []
+   */
+  customRoles?: readonly CustomRoleSpec[];
 }
 
 /** APIs the bootstrap resources call (the environment stack enables the others). */
@@ -69,6 +74,8 @@ export class Bootstrap extends pulumi.ComponentResource {
   readonly secretsKey: gcp.kms.CryptoKey;
   /** The metadata reader (no export, no log entry): the preview account's and production viewers' role. */
   readonly metadataReader: gcp.projects.IAMCustomRole;
+  /** `customRoles`, by role id. */
+  readonly customRoles: Record<string, gcp.projects.IAMCustomRole>;
   readonly ci?: CiIdentity;
   /** `gs://<bucket>`: `pulumi login` takes it. */
   readonly backendUrl: pulumi.Output<string>;
@@ -103,6 +110,16 @@ export class Bootstrap extends pulumi.ComponentResource {
         stage: "GA",
       },
       childOptions(this, opts),
+    );
+    this.customRoles = Object.fromEntries(
+      (args.customRoles ?? []).map((r) => [
+        r.roleId,
+        new gcp.projects.IAMCustomRole(
+          `${name}-role-${r.roleId}`,
+          { project: args.project, roleId: r.roleId, title: r.title, description: r.description, permissions: [...r.permissions], stage: "GA" },
+          childOptions(this, opts),
+        ),
+      ]),
     );
     if (args.ci) {
       this.ci = new CiIdentity(

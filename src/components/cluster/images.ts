@@ -92,6 +92,10 @@ export const publicRepositories: readonly string[] = [
   // repository managed by Google Cloud … Kept in sync with Docker Hub"
   // (https://cloud.google.com/artifact-registry/docs/pull-cached-dockerhub-images).
   "mirror.gcr.io/library",
+  // The Google Cloud CLI image (the restore test's gcloud): "pull a specific version of gcloud CLI
+  // as a Docker image from Artifact Registry" (https://cloud.google.com/sdk/docs/downloads-docker),
+  // public.
+  "gcr.io/google.com/cloudsdktool",
 ];
 
 /**

@@ -21,6 +21,9 @@ import { repositoryPattern } from "../cluster/images.js";
 import { presetNodePools } from "../cluster/node-pools.js";
 import { DatabaseBackup, type DatabaseBackupArgs } from "../database/backup.js";
 import { AuditActivation } from "../database/audit.js";
+import { RestoreTest, type RestoreTestArgs } from "../database/restore-test.js";
+import { restoreTestImages } from "../../render/restore-test.js";
+import { restoreTestEnabled, restoreTestSchema } from "../../config/schema-restore.js";
 import { Database, pgauditLog, type DatabaseArgs } from "../database/database.js";
 import type { MonitoredInventory } from "../observability/alerts.js";
 import { notificationRetention, Observability, type ObservabilityArgs } from "../observability/observability.js";
@@ -112,6 +115,7 @@ export interface EnvironmentArgs {
     observability?: ObservabilityArgs["transform"];
     access?: AccessArgs["transform"];
     backup?: DatabaseBackupArgs["transform"];
+    restoreTest?: RestoreTestArgs["transform"];
   };
 }
 
@@ -148,6 +152,8 @@ export class Environment extends pulumi.ComponentResource {
   private readonly envArgs: EnvironmentArgs;
   /** Scheduled exports to the DR region, by database. */
   readonly backups: Record<string, DatabaseBackup>;
+  /** Scheduled restore tests (`databases.<name>.restoreTest`), by database, where enabled. */
+  readonly restoreTests: Record<string, RestoreTest>;
 
   constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("brume:environment:Environment", name, {}, opts);
@@ -194,6 +200,7 @@ export class Environment extends pulumi.ComponentResource {
     // Operations, from what the environment now contains.
     if (args.observability) this.observability = this.createObservability(name, args, args.observability, afterApis(...operationsApiNames(this.apis)));
     this.backups = args.recovery && env.drRegion ? mapValues(this.databases, (key, db) => this.createBackup(name, key, db, args, afterApis(...operationsApiNames(this.apis)))) : {};
+    this.restoreTests = mapValues(restoreTested(args), (key) => this.createRestoreTest(name, key, this.databases[key]!, args, afterApis("sqladmin", "iam", "cloudresourcemanager", "monitoring")));
     this.envName = name;
     this.envArgs = args;
     // Standalone, the RoleBindings name a namespace this component does not manage; a Project
@@ -306,6 +313,7 @@ export class Environment extends pulumi.ComponentResource {
             repositoryPattern(this.registry.path),
             ...(args.allowedImagePatterns ?? []),
             ...(Object.keys(args.databases ?? {}).length > 0 ? pgauditJobImages : []),
+            ...(Object.keys(restoreTested(args)).length > 0 ? restoreTestImages : []),
           ]),
         ],
         ...(args.access?.rbacSecurityGroup ? { rbacSecurityGroup: args.access.rbacSecurityGroup } : {}),
@@ -517,6 +525,35 @@ export class Environment extends pulumi.ComponentResource {
     );
   }
 
+  /** The restore test of a database (components/database/restore-test.ts), alerting the environment's channels. */
+  private createRestoreTest(name: string, key: string, db: Database, args: EnvironmentArgs, opts: pulumi.ComponentResourceOptions): RestoreTest {
+    const env = args.environment;
+    const config = args.databases![key]!;
+    // Typed args built by hand may omit it: the schema's defaults.
+    const test = config.restoreTest ?? restoreTestSchema.parse({});
+    const user = test.user ?? config.users[0]!;
+    return new RestoreTest(
+      `${name}-db-${key}-restore-test`,
+      {
+        project: env.gcpProject,
+        naming: this.naming,
+        name: key,
+        instanceName: db.instanceName,
+        config: test,
+        database: test.database ?? config.databases[0]!,
+        user,
+        requireClientCertificates: config.requireClientCertificates,
+        provider: this.cluster.provider,
+        workloadPool: this.cluster.workloadPool,
+        notificationChannels: this.observability?.channelIds ?? [],
+        labels: { environment: env.name },
+        ...pick(args.transform?.restoreTest),
+      },
+      // The instance, its databases and the user exist before the first run clones them.
+      { ...opts, dependsOn: [...dependsOnList(opts.dependsOn), db.instance, db.users[user]!] },
+    );
+  }
+
   /**
    * Role-based access for the services' namespace. The RoleBindings are namespaced: when the
    * stack manages the Namespace, pass it, so they wait for it — created before it they fail with
@@ -724,6 +761,11 @@ export function operationsApis(args: Pick<EnvironmentArgs, "observability" | "re
 /** `{ transform }` when a transform was given, else nothing (exactOptionalPropertyTypes-friendly). */
 function pick<T>(transform: T | undefined): { transform?: T } {
   return transform === undefined ? {} : { transform };
+}
+
+/** The databases whose restore test runs in this environment (on with the production preset unless set). */
+function restoreTested(args: EnvironmentArgs): Record<string, DatabaseConfig> {
+  return Object.fromEntries(Object.entries(args.databases ?? {}).filter(([, db]) => restoreTestEnabled(db.restoreTest, args.environment.preset)));
 }
 
 function mapValues<In, Out>(record: Record<string, In> | undefined, fn: (key: string, value: In) => Out): Record<string, Out> {

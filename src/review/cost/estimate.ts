@@ -5,6 +5,7 @@
  * Usage-dependent lines say so and show the assumption they used.
  */
 import type { Plan, PlannedResource } from "../../plan/run.js";
+import { cronRunsPerMonth } from "./cron-runs.js";
 import {
   defaultAssumptions,
   defaultRegionFactor,
@@ -303,7 +304,36 @@ function bucket(r: PlannedResource, ctx: Context): ReturnType<Pricer> {
   };
 }
 
+/**
+ * The restore test's CronJob (components/database/restore-test.ts): each run clones the instance
+ * it names (same tier, availability and disk: "the same data and settings",
+ * https://cloud.google.com/sdk/gcloud/reference/sql/instances/clone) for about the hours it
+ * annotates, at the instance's hourly price. Other CronJobs run on the cluster's nodes (priced there).
+ */
+function restoreTestCronJob(r: PlannedResource, ctx: Context): ReturnType<Pricer> {
+  const annotations = ((r.inputs.metadata ?? {}) as { annotations?: Record<string, string> }).annotations ?? {};
+  const source = annotations["brume.dev/restores"];
+  if (source === undefined) return { monthlyUsd: 0, detail: "runs on the cluster's nodes" };
+  const instance = ctx.plan.resources.find((o) => o.type === "gcp:sql/databaseInstance:DatabaseInstance" && o.inputs.name === source);
+  if (!instance) return `the restored instance ${source} is not in the plan`;
+  const priced = sqlInstance(instance);
+  if (typeof priced === "string") return priced;
+  const schedule = String((r.inputs.spec as { schedule?: unknown } | undefined)?.schedule ?? "");
+  const runs = cronRunsPerMonth(schedule);
+  const hours = Number(annotations["brume.dev/clone-hours"] ?? 1);
+  const hourly = priced.monthlyUsd / HOURS_PER_MONTH;
+  return {
+    monthlyUsd: round(runs * hours * hourly),
+    detail: `restore test: a clone of ${source} ${hours} h × ${Math.round(runs * 100) / 100} runs/month ("${schedule}") at ${rate(hourly)}/h (up to ${annotations["brume.dev/clone-max-hours"] ?? hours} h when a run hits its deadline)`,
+  };
+}
+
 const pricers: Record<string, Pricer> = {
+  "kubernetes:batch/v1:CronJob": restoreTestCronJob,
+  "gcp:monitoring/alertPolicy:AlertPolicy": (r) => {
+    const conditions = Array.isArray(r.inputs.conditions) ? r.inputs.conditions.length : 1;
+    return { monthlyUsd: round(conditions * prices.alertCondition.usd), detail: `${conditions} alerting condition(s) at ${rate(prices.alertCondition.usd)}/month` };
+  },
   "gcp:container/cluster:Cluster": (r) =>
     r.inputs.enableAutopilot === true
       ? "Autopilot bills pods by requested resources (not in the price table)"

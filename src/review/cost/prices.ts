@@ -171,6 +171,12 @@ export const prices = {
   ),
   armorPolicy: unverified(5, "policy-month", `${armor} (Standard tier)`, "the stored Cloud Armor pages say only 'per policy, per rule, per request'"),
   armorRule: unverified(1, "rule-month", `${armor} (Standard tier; requests $0.75 per million extra)`, "the stored Cloud Armor pages say only 'per policy, per rule, per request'"),
+  alertCondition: unverified(
+    1.5,
+    "condition-month",
+    "https://cloud.google.com/stackdriver/pricing (Cloud Monitoring alerting; time series returned extra)",
+    "the stored cost-control page says only 'Alerting charges a per-condition cost' (https://cloud.google.com/monitoring/alerts/cost-control)",
+  ),
   dnsZone: seen(
     0.2,
     "zone-month",

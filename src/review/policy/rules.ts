@@ -160,6 +160,22 @@ export const policyRules: readonly PolicyRule[] = [
     ],
   },
   {
+    name: "kubernetes-jobs-bounded",
+    description:
+      "Jobs and CronJobs set activeDeadlineSeconds (a hung run never ends, and what it started, such as the restore test's Cloud SQL clone, keeps billing); CronJobs never run twice at once (concurrencyPolicy Forbid or Replace).",
+    types: ["kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"],
+    check: ({ type, inputs }) => {
+      const spec = obj(inputs.spec);
+      const job = type === "kubernetes:batch/v1:CronJob" ? obj(obj(spec.jobTemplate).spec) : spec;
+      return [
+        ...(typeof job.activeDeadlineSeconds === "number" && job.activeDeadlineSeconds > 0 ? [] : ["activeDeadlineSeconds must bound the run"]),
+        ...(type === "kubernetes:batch/v1:CronJob" && !["Forbid", "Replace"].includes(String(spec.concurrencyPolicy))
+          ? [`concurrencyPolicy must be Forbid or Replace, not ${String(spec.concurrencyPolicy ?? "Allow (the default)")}`]
+          : []),
+      ];
+    },
+  },
+  {
     name: "no-public-ip-on-vms",
     description: "Instances and instance templates have no external IP (egress goes through Cloud NAT).",
     types: ["gcp:compute/instance:Instance", "gcp:compute/instanceTemplate:InstanceTemplate"],
