@@ -107,7 +107,8 @@ beforeAll(() => {
   standIn("npm", "exit 0");
   standIn(
     "docker",
-    `if [ "$1" = push ]; then echo "The push refers to repository [\${2%:*}]"; echo "5f70bf18a086: Pushed"; echo "\${2##*:}: digest: ${pushed} size: 528"; fi
+    `if [ "$1" = push ] && [ -n "\${STANDIN_PUSH_FAILS_QUIETLY:-}" ]; then echo "received unexpected HTTP status: 500"; exit 0; fi
+if [ "$1" = push ]; then echo "The push refers to repository [\${2%:*}]"; echo "5f70bf18a086: Pushed"; echo "\${2##*:}: digest: ${pushed} size: 528"; fi
 exit 0`,
   );
   standIn(
@@ -242,6 +243,13 @@ describe("the run steps, with stand-in docker, trivy, gcloud and pulumi", () => 
     expect(images).toContain(`${registry}/admin@${pushed}`);
     expect(images.filter((i) => i.includes("/admin"))).toEqual([`${registry}/admin@${pushed}`]);
   }, 120_000);
+
+  it("deploy.yml: a push that reports no digest hands nothing to the stack", () => {
+    const r = runJob(jobsOf("deploy.yml").stage!, { STANDIN_REGISTRY: "1", STANDIN_PUSH_FAILS_QUIETLY: "1" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("admin: no image digest for");
+    expect(lines().filter((l) => /^pulumi (config set|up)/.test(l))).toEqual([]);
+  });
 
   it("deploy.yml: a source pushed before is neither rebuilt nor rescanned: its digest is pinned", () => {
     const existing = `sha256:${"cd".repeat(32)}`;

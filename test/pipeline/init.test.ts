@@ -83,13 +83,16 @@ beforeAll(async () => {
   );
   expect(code, out.join("")).toBe(0);
   // The installed package: the shared tarball, installed with npm from its cache (as test/consumer does).
+  const started = Date.now();
   const pack = await packedPackage();
+  const packed = Date.now();
   written = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as typeof written;
   const manifest = structuredClone(written);
   manifest.dependencies["@brume/infra"] = `file:${pack.tarball}`;
   manifest.dependencies["@pulumi/pulumi"] = consumerPulumi;
   writeFileSync(join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   await npm(["install", "--prefer-offline", "--no-audit", "--no-fund"], dir);
+  console.info(`brume init test (ms): ${JSON.stringify({ [pack.packed ? "npm pack" : "npm pack (cached)"]: packed - started, "npm install": Date.now() - packed })}`);
   writeFileSync(join(dir, ".gitignore"), "node_modules/\n.bin/\n.npm/\n.standin.log\n.summary\nbrume-diff.md\ndrift.txt\n");
   git("add", "-A");
   git("commit", "-qm", "brume init");

@@ -97,6 +97,7 @@ image() {
     ref="brume-scan/$service:$tag"
   else
     ref="$registry/$service:$tag"
+    # "Find the digest for a tag" (gcloud artifacts docker images describe --help).
     digest="$(gcloud artifacts docker images describe "$ref" --format 'value(image_summary.digest)' 2>/dev/null || true)"
   fi
   if [ -n "$digest" ]; then
@@ -113,8 +114,8 @@ image() {
     docker push "$ref" | tee "$pushlog"
     # The manifest digest the registry stored: the "<tag>: digest: sha256:… size: …" line.
     digest="$(sed -n 's/.*digest: \\(sha256:[0-9a-f]\\{64\\}\\).*/\\1/p' "$pushlog" | tail -n 1)"
-    if [ -z "$digest" ]; then echo "$service: docker push printed no digest" >&2; return 1; fi
   fi
+  if ! [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]]; then echo "$service: no image digest for $ref (got '$digest')" >&2; return 1; fi
   overrides="$(jq -c --arg s "$service" --arg i "$registry/$service@$digest" '.services[$s] = ((.services[$s] // {}) + {image: $i, build: null})' <<<"$overrides")"
   pinned+=("$service=$registry/$service@$digest")
 }
