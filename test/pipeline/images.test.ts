@@ -38,7 +38,7 @@ import {
 } from "../../src/render/workflows/workflows.js";
 import { examplePath, repoRoot } from "../harness.js";
 
-interface Step { run?: string; uses?: string; env?: Record<string, string>; with?: Record<string, unknown> }
+interface Step { name?: string; run?: string; uses?: string; env?: Record<string, string>; with?: Record<string, unknown> }
 interface Job { steps: Step[] }
 
 const stacks: WorkflowStack[] = [
