@@ -6,12 +6,13 @@
  * resource (Pulumi refuses it at `up`; the diff says how to retire that one resource).
  * Bad input never prints a stack trace.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { ConfigError } from "../config/errors.js";
 import { suggestKey } from "../config/primitives.js";
 import { CliError, UsageError, type CliIO, type Command } from "./command.js";
+import { packageVersion } from "./version.js";
+
 export type { CliIO } from "./command.js";
 
 /**
@@ -55,20 +56,7 @@ export async function usageText(): Promise<string> {
   return `Usage: brume <command> [options]\n\nCommands:\n${list.join("\n")}\n\nRun "brume <command> --help" for a command's options; "brume --version" prints the version.\n`;
 }
 
-/** The package's version, from the package.json above this file (src/cli or dist/src/cli). */
-export function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = join(dir, "package.json");
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "@brume/infra") return pkg.version ?? "0.0.0";
-    }
-    const up = dirname(dir);
-    if (up === dir) return "0.0.0";
-    dir = up;
-  }
-}
+export { packageVersion };
 
 const defaultIO: CliIO = {
   stdout: (t) => process.stdout.write(t),

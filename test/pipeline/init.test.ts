@@ -2,22 +2,47 @@
  * `brume init` in a product repository (issue 17 item 5): it writes the workflows, brume.yaml,
  * Pulumi.yaml and stack files; every workflow passes action-validator; then the workflows' `run:`
  * steps run there, in a temporary git repository, as GitHub Actions would run them (bash -e, the
- * step's env), with the installed package behind `npx brume` and stand-ins on PATH:
- * - `npm` records its arguments (`npm ci` cannot install here; node_modules is laid out already);
+ * step's env), with the installed package behind `npx brume` and stand-ins on PATH.
+ *
+ * The installed package is the run's one `npm pack` of these sources (test/consumer/pack.ts, shared
+ * with the consumer tests), installed into the product repository exactly as the consumer tests
+ * install it: the package.json `brume init` wrote, `@brume/infra` pointed at the tarball and
+ * `@pulumi/pulumi` at the consumer example's exact version (so the install comes from npm's cache,
+ * `npm install --prefer-offline`). `npx brume` is then node_modules/.bin/brume → the tarball's
+ * dist/src/cli/main.js: this repository's sources are never on the path.
+ *
+ * Stand-ins:
+ * - `npm` records its arguments (`npm ci` would reinstall what the setup installed: the cost of a
+ *   second install, for nothing the test would learn);
  * - `pulumi` records its arguments and PULUMI_BACKEND_URL, and answers `preview --expect-no-changes`
  *   with exit 1 and a diff when STANDIN_DRIFT names the stack (as the real one does on drift);
  * - `gh` records its arguments and answers `issue list … --jq` with STANDIN_OPEN_ISSUE (the number
  *   of an open drift issue, or nothing), as `gh` prints the jq result;
  * - `gcloud` records its arguments (no run step calls it: auth and the plugin are actions).
  */
-import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { runCli } from "../../src/cli/main.js";
 import { repoRoot } from "../harness.js";
+import { packedPackage } from "../consumer/pack.js";
+
+/** npm as from a shell in the product repository, not inside the test runner's `npm exec`. */
+function npm(args: string[], cwd: string): Promise<string> {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (/^(npm_package_|npm_lifecycle_)/i.test(key) || /^(npm_command|npm_config_local_prefix|npm_config_call|INIT_CWD)$/i.test(key)) delete env[key];
+  }
+  return new Promise((resolve, reject) => {
+    execFile("npm", args, { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 480_000 }, (err, stdout, stderr) => (err ? reject(new Error(`npm ${args.join(" ")}: ${stderr}`)) : resolve(stdout)));
+  });
+}
+
+const consumerPulumi = (JSON.parse(readFileSync(join(repoRoot, "examples/consumer-stack/package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"]!;
+let written: { dependencies: Record<string, string> };
 
 interface Step { run?: string; uses?: string; env?: Record<string, string>; with?: Record<string, unknown> }
 interface Job { steps: Step[]; environment?: string; permissions?: Record<string, string> }
@@ -57,13 +82,18 @@ beforeAll(async () => {
     { stdout: (t) => out.push(t), stderr: (t) => out.push(t) },
   );
   expect(code, out.join("")).toBe(0);
-  // The installed package: node_modules/@brume/infra and its `brume` bin (what `npm ci` lays out).
-  mkdirSync(join(dir, "node_modules/@brume"), { recursive: true });
-  mkdirSync(join(dir, "node_modules/.bin"), { recursive: true });
-  symlinkSync(repoRoot, join(dir, "node_modules/@brume/infra"));
-  writeFileSync(join(dir, "node_modules/.bin/brume"), `#!/usr/bin/env bash\nexec node ${join(repoRoot, "node_modules/tsx/dist/cli.mjs")} ${join(repoRoot, "src/cli/main.ts")} "$@"\n`);
-  chmodSync(join(dir, "node_modules/.bin/brume"), 0o755);
-  writeFileSync(join(dir, ".gitignore"), "node_modules/\n.bin/\n.standin.log\n.summary\nbrume-diff.md\ndrift.txt\n");
+  // The installed package: the shared tarball, installed with npm from its cache (as test/consumer does).
+  const started = Date.now();
+  const pack = await packedPackage();
+  const packed = Date.now();
+  written = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as typeof written;
+  const manifest = structuredClone(written);
+  manifest.dependencies["@brume/infra"] = `file:${pack.tarball}`;
+  manifest.dependencies["@pulumi/pulumi"] = consumerPulumi;
+  writeFileSync(join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  await npm(["install", "--prefer-offline", "--no-audit", "--no-fund"], dir);
+  console.info(`brume init test (ms): ${JSON.stringify({ [pack.packed ? "npm pack" : "npm pack (cached)"]: packed - started, "npm install": Date.now() - packed })}`);
+  writeFileSync(join(dir, ".gitignore"), "node_modules/\n.bin/\n.npm/\n.standin.log\n.summary\nbrume-diff.md\ndrift.txt\n");
   git("add", "-A");
   git("commit", "-qm", "brume init");
   git("update-ref", "refs/remotes/origin/main", "HEAD");
@@ -78,7 +108,7 @@ fi
 exit 0`,
   );
   standIn("gh", `if [ "$1 $2" = "issue list" ]; then echo "\${STANDIN_OPEN_ISSUE:-}"; fi\nexit 0`);
-}, 60_000);
+}, 600_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -95,8 +125,21 @@ describe("brume init writes a product repository", () => {
       "Pulumi.stage.yaml",
       "Pulumi.yaml",
       "brume.yaml",
+      "package-lock.json",
+      "package.json",
     ]);
     expect(parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8")).main).toBe("node_modules/@brume/infra/dist/src/program/main.js");
+    // The package.json init writes: this package at its version, Pulumi within the peer range.
+    const own = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string; peerDependencies: Record<string, string> };
+    expect(written.dependencies).toEqual({ "@brume/infra": `^${own.version}`, "@pulumi/pulumi": own.peerDependencies["@pulumi/pulumi"] });
+  });
+
+  it("npx brume is the installed package: node_modules/.bin/brume is the tarball's dist, not these sources", () => {
+    expect(lstatSync(join(dir, "node_modules/@brume/infra")).isSymbolicLink()).toBe(false);
+    expect(realpathSync(join(dir, "node_modules/.bin/brume"))).toBe(join(realpathSync(dir), "node_modules/@brume/infra/dist/src/cli/main.js"));
+    expect(() => lstatSync(join(dir, "node_modules/@brume/infra/src"))).toThrow();
+    const version = spawnSync("npx", ["brume", "--version"], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH!, HOME: dir } });
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version);
   });
 
   it("refuses to overwrite without --force", async () => {
@@ -107,6 +150,22 @@ describe("brume init writes a product repository", () => {
     });
     expect(code).toBe(1);
     expect(err.join("")).toContain("pass --force to overwrite");
+  });
+
+  it("--build: the service is built from its context, and every workflow gets its image steps", async () => {
+    const other = mkdtempSync(join(tmpdir(), "brume-init-build-"));
+    try {
+      const args = ["init", "--dir", other, "--name", "shop", "--repository", "acme/shop", "--prod-project", "shop-prod-4821", "--stage-project", "shop-stage-4821"];
+      expect(await runCli([...args, "--build", "admin=services/admin"], { stdout: () => undefined, stderr: () => undefined })).toBe(0);
+      expect(parse(readFileSync(join(other, "brume.yaml"), "utf8")).services.admin).toEqual({ build: { context: "services/admin" } });
+      const modes = (file: string) => Object.values((parse(readFileSync(join(other, ".github/workflows", file), "utf8")) as { jobs: Record<string, Job> }).jobs).flatMap((j) => j.steps.filter((s) => s.env?.MODE).map((s) => s.env!.MODE));
+      expect([modes("pr.yml"), modes("deploy.yml"), modes("release.yml"), modes("drift.yml")]).toEqual([["scan"], ["push", "push"], ["resolve", "resolve"], ["resolve", "resolve"]]);
+      const err: string[] = [];
+      expect(await runCli([...args, "--force", "--build", "admin=../elsewhere"], { stdout: () => undefined, stderr: (t) => err.push(t) })).toBe(2);
+      expect(err.join("")).toContain('--build must be "<service>=<context>"');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it.each(["pr.yml", "deploy.yml", "release.yml", "drift.yml"])("%s passes action-validator and matches its snapshot", (file) => {

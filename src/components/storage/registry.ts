@@ -44,6 +44,13 @@ export interface RegistryArgs {
   /**
    * Vulnerability scanning of pushed images. Turning it off hides known CVEs: only for
    * repositories whose images are scanned elsewhere.
+   *
+   * On by default although CI gates every build with Trivy (src/render/workflows/images.ts): Trivy
+   * sees an image once, before its push; Artifact Analysis scans each digest once on push (billed
+   * per digest, content tags make that once per source change) and then re-evaluates it against
+   * new CVEs for as long as it is pushed or pulled within 30 days, which a running image is
+   * whenever a node starts (https://cloud.google.com/artifact-analysis/docs/scanning-types,
+   * "Continuous analysis"). The gate blocks known criticals; this finds the ones published after.
    * @default true
    */
   vulnerabilityScanning?: boolean;

@@ -7,6 +7,9 @@
  * through `env:` (GitHub, "Security hardening for GitHub Actions", script injections).
  */
 import { stringify } from "yaml";
+import { imagesStep, setupTrivyStep, type WorkflowImage } from "./images.js";
+
+export { imagesScript, shellWord, trivyPins, workflowImages, type WorkflowImage } from "./images.js";
 
 export interface WorkflowStack {
   /** Pulumi stack name (`Pulumi.<stack>.yaml`). */
@@ -77,7 +80,7 @@ else await github.rest.issues.createComment({ owner, repo, issue_number, body })
 `;
 
 /** pr.yml: the offline diff of every stack (forks included), and a cloud preview of each non-production stack. */
-export function renderPrWorkflow(stacks: readonly WorkflowStack[]): string {
+export function renderPrWorkflow(stacks: readonly WorkflowStack[], images: readonly WorkflowImage[] = []): string {
   const previewed = stacks.filter((s) => !s.production);
   const jobs: Record<string, unknown> = {
     diff: {
@@ -98,6 +101,15 @@ export function renderPrWorkflow(stacks: readonly WorkflowStack[]): string {
       ],
     },
   };
+  if (images.length > 0) {
+    // Build services: each image built and scanned the way deploy.yml gates it, no identity, no push.
+    jobs.images = {
+      "runs-on": "ubuntu-24.04",
+      "timeout-minutes": 30,
+      permissions: { contents: "read" },
+      steps: [{ uses: pins.checkout, with: { "persist-credentials": false } }, setupTrivyStep(), imagesStep(images, "scan")],
+    };
+  }
   for (const s of previewed) {
     jobs[`preview-${s.stack}`] = {
       if: "vars.GCP_WORKLOAD_IDENTITY_PROVIDER != '' && github.event.pull_request.head.repo.full_name == github.repository",
@@ -117,7 +129,9 @@ export function renderPrWorkflow(stacks: readonly WorkflowStack[]): string {
   );
 }
 
-function deployJob(s: WorkflowStack, needs: string | undefined, command: string) {
+function deployJob(s: WorkflowStack, needs: string | undefined, command: string, images: readonly WorkflowImage[] = [], mode: "push" | "resolve" = "push") {
+  const backend = vars(stackVariable(s.stack, "BACKEND_URL"));
+  const imageSteps = images.length === 0 ? [] : [...(mode === "push" ? [setupTrivyStep()] : []), imagesStep(images, mode, s.stack, backend)];
   return {
     ...(needs ? { needs } : { if: "vars.GCP_WORKLOAD_IDENTITY_PROVIDER != ''" }),
     "runs-on": "ubuntu-24.04",
@@ -129,16 +143,17 @@ function deployJob(s: WorkflowStack, needs: string | undefined, command: string)
     steps: [
       ...setupSteps(),
       ...cloudSteps(stackVariable(s.stack, "DEPLOY_SERVICE_ACCOUNT")),
-      { name: `${command.split(" ")[0]} ${s.stack}`, env: { PULUMI_BACKEND_URL: vars(stackVariable(s.stack, "BACKEND_URL")) }, run: `${command}\n` },
+      ...imageSteps,
+      { name: `${command.split(" ")[0]} ${s.stack}`, env: { PULUMI_BACKEND_URL: backend }, run: `${command}\n` },
     ],
   };
 }
 
 /** deploy.yml: on push to the deploy branch, `pulumi up` of each stack in order, each gated by its GitHub environment. */
-export function renderDeployWorkflow(stacks: readonly WorkflowStack[], branch = "main"): string {
+export function renderDeployWorkflow(stacks: readonly WorkflowStack[], branch = "main", images: readonly WorkflowImage[] = []): string {
   const ordered = [...stacks].sort((a, b) => Number(a.production) - Number(b.production));
   const jobs: Record<string, unknown> = {};
-  ordered.forEach((s, i) => (jobs[s.stack] = deployJob(s, i > 0 ? ordered[i - 1]!.stack : undefined, `pulumi up --stack ${s.stack} --yes`)));
+  ordered.forEach((s, i) => (jobs[s.stack] = deployJob(s, i > 0 ? ordered[i - 1]!.stack : undefined, `pulumi up --stack ${s.stack} --yes`, images)));
   return render(
     `On push to ${branch}: pulumi up of each stack, non-production first; each job waits for its GitHub\nenvironment's approval (configure required reviewers on production). Written by \`brume init\`.`,
     { name: "deploy", on: { push: { branches: [branch] } }, permissions: { contents: "read" }, jobs },
@@ -146,10 +161,10 @@ export function renderDeployWorkflow(stacks: readonly WorkflowStack[], branch = 
 }
 
 /** drift.yml: daily `pulumi preview --refresh --expect-no-changes` per stack; one issue per drifted stack (opened or updated). */
-export function renderDriftWorkflow(stacks: readonly WorkflowStack[]): string {
+export function renderDriftWorkflow(stacks: readonly WorkflowStack[], images: readonly WorkflowImage[] = []): string {
   const jobs: Record<string, unknown> = {};
   for (const s of stacks) {
-    const job = deployJob(s, undefined, "");
+    const job = deployJob(s, undefined, "", images, "resolve");
     jobs[`drift-${s.stack}`] = {
       ...job,
       if: undefined,
@@ -189,28 +204,27 @@ exit 1
 `;
 
 /** release.yml: one release step of a service (promote / abort / rollback), under the stack's approval. */
-export function renderReleaseWorkflow(stacks: readonly WorkflowStack[]): string {
+export function renderReleaseWorkflow(stacks: readonly WorkflowStack[], images: readonly WorkflowImage[] = []): string {
   const jobs: Record<string, unknown> = {};
   for (const s of stacks) {
     const job = deployJob(s, undefined, "");
+    const env = {
+      PULUMI_BACKEND_URL: vars(stackVariable(s.stack, "BACKEND_URL")),
+      STEP: "${{ inputs.step }}",
+      SERVICE: "${{ inputs.service }}",
+      STACK: s.stack,
+    };
     jobs[`release-${s.stack}`] = {
       ...job,
       if: `inputs.stack == '${s.stack}'`,
       permissions: { contents: "write", "id-token": "write" },
       steps: [
         ...(job.steps.slice(0, -1) as unknown[]),
-        {
-          name: `brume release on ${s.stack}`,
-          env: {
-            PULUMI_BACKEND_URL: vars(stackVariable(s.stack, "BACKEND_URL")),
-            STEP: "${{ inputs.step }}",
-            SERVICE: "${{ inputs.service }}",
-            STACK: s.stack,
-            // checkout keeps no credential: the push authenticates with this job's token only.
-            GH_TOKEN: "${{ github.token }}",
-          },
-          run: releaseScript,
-        },
+        { name: `brume release on ${s.stack}`, env, run: releaseScript },
+        // After the commit: the pinned digests stay in this checkout, never in the pushed commit.
+        ...(images.length > 0 ? [imagesStep(images, "resolve", s.stack, env.PULUMI_BACKEND_URL)] : []),
+        // checkout keeps no credential: the push authenticates with this job's token only.
+        { name: `pulumi up ${s.stack} and push the release state`, env: { PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL, STACK: s.stack, GH_TOKEN: "${{ github.token }}" }, run: releaseUpScript },
       ],
     };
   }
@@ -233,14 +247,18 @@ export function renderReleaseWorkflow(stacks: readonly WorkflowStack[]): string 
   );
 }
 
-/** The release step: validated inputs, the stack file edit, `pulumi up`, and the edit committed back. */
+/** The release step: validated inputs, the stack file edit, committed (pushed after `pulumi up`, {@link releaseUpScript}). */
 export const releaseScript = `set -euo pipefail
 case "$STEP" in promote|abort|rollback) ;; *) echo "unknown step $STEP" >&2; exit 2 ;; esac
 case "$SERVICE" in *[!a-z0-9-]*|"") echo "invalid service name $SERVICE" >&2; exit 2 ;; esac
 npx brume release "$STEP" "$SERVICE" --stack "$STACK"
-pulumi up --stack "$STACK" --yes
 git config user.name "brume release"
 git config user.email "brume-release@users.noreply.github.com"
 git commit -am "release: $STEP $SERVICE on $STACK"
+`;
+
+/** Then `pulumi up`, and the release commit pushed only when it applied. */
+export const releaseUpScript = `set -euo pipefail
+pulumi up --stack "$STACK" --yes
 git push "https://x-access-token:$GH_TOKEN@github.com/$GITHUB_REPOSITORY.git" "HEAD:$GITHUB_REF_NAME"
 `;
