@@ -89,7 +89,10 @@ function syntheticDir(n: number, release = 0): string {
   const worker = doc.services.worker;
   for (let i = 0; i < n; i++) {
     const patch = i % 10 === 0 ? release : 0;
-    doc.services[`svc-${i}`] = { ...worker, image: `europe-docker.pkg.dev/shop-shared/apps/svc-${i}:1.${patch}.${i}` };
+    // The copies use the worker's topics and buckets but not its database: 200 more pools would break
+    // the instance's connection budget (a config rule), which is not what the bench measures.
+    const { database: _database, databaseAuth: _auth, ...uses } = worker.uses ?? {};
+    doc.services[`svc-${i}`] = { ...worker, uses, image: `europe-docker.pkg.dev/shop-shared/apps/svc-${i}:1.${patch}.${i}` };
   }
   writeFileSync(join(dir, "brume.yaml"), stringifyYaml(doc, { aliasDuplicateObjects: false }));
   for (const f of ["Pulumi.yaml", "Pulumi.prod.yaml"]) copyFileSync(join(root, f), join(dir, f));

@@ -37,7 +37,7 @@ describe("mistakes in Pulumi.<env>.yaml are errors, not a silently wrong plan (n
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(
       `${join(dir, "Pulumi.stage.yaml")}: invalid brume config (1 problem):\n` +
-        `  - config["brume:overides"] (line 3): unknown brume stack key "brume:overides" (did you mean "brume:overrides"?); brume reads brume:environment, brume:configFile, brume:overrides, brume:release, brume:secrets\n`,
+        `  - config["brume:overides"] (line 3): unknown brume stack key "brume:overides" (did you mean "brume:overrides"?); brume reads brume:environment, brume:configFile, brume:overrides, brume:release, brume:secrets, brume:secretVersions\n`,
     );
   });
 

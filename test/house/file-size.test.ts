@@ -14,6 +14,7 @@ const limit = 550;
 const allowed: Record<string, string> = {
   "src/config/schema.ts": "the zod schema of brume.yaml, one object per config section; eight engineers add to it this session (split per section next)",
   "src/plan/creation-order-rules.ts": "a table of creation-order rules, each with its documentation link; to split by cloud service",
+  "src/config/rules.ts": "the index of config rules: it calls every rules-*.ts module in order, and holds the cross-section rules (names, CIDR slots, budgets); the next cross-section rule moves to its own module",
   "src/components/environment/environment.ts": "the environment's constructor wires every component; helpers to move beside the components they build",
   "src/components/readiness/runtime.ts": "the readiness waits' runtime code, serialized into dynamic providers, which must stay one closure-free module",
   "src/components/cluster/cluster.ts": "the cluster, its node pools and their IAM; node pools to move to node-pools.ts",

@@ -20,6 +20,7 @@ describe("finding 1: Workload Identity members come from the cluster's workload 
     const grants = ofType(plan, "gcp:serviceaccount/iAMMember:IAMMember").filter((r) => r.name.endsWith("-workload-identity"));
     expect(grants.map((g) => g.name).sort()).toEqual([
       "bro-ai-prod-db-main-audit-workload-identity", // the pgAudit activation Job, in its own namespace
+      "bro-ai-prod-db-main-restore-test-workload-identity", // the restore test's CronJob (issue 17 item 7)
       "bro-ai-prod-svc-admin-workload-identity",
       "bro-ai-prod-svc-api-workload-identity",
       "bro-ai-prod-svc-otel-collector-workload-identity",

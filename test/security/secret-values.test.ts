@@ -22,14 +22,14 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 /**
  * A copy of examples/bro-ai with this Pulumi.prod.yaml `config`. The example's Slack channel needs
- * its token, so `brume:secrets` gets one unless `slackToken` is false.
+ * its token, so `brume:secrets` gets one unless `slackToken` is false; admin's IAP client always gets its secret.
  */
 function broAi(config: Record<string, unknown>, { slackToken = true } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "brume-secret-values-"));
   dirs.push(dir);
   for (const file of ["brume.yaml", "Pulumi.yaml"]) copyFileSync(examplePath("bro-ai", file), join(dir, file));
   cpSync(examplePath("bro-ai", "services"), join(dir, "services"), { recursive: true });
-  const secrets = { ...(slackToken ? { "slack-token": secure("xoxb") } : {}), ...((config["brume:secrets"] as Record<string, unknown> | undefined) ?? {}) };
+  const secrets = { ...(slackToken ? { "slack-token": secure("xoxb") } : {}), "admin-iap-client": secure("iap"), ...((config["brume:secrets"] as Record<string, unknown> | undefined) ?? {}) };
   writeFileSync(join(dir, "Pulumi.prod.yaml"), stringify({ config: { "brume:environment": "prod", ...config, ...(Object.keys(secrets).length > 0 ? { "brume:secrets": secrets } : {}) } }));
   return dir;
 }
@@ -55,12 +55,16 @@ describe("secret values from Pulumi secret config", () => {
   it("reads an object with encrypted leaves as one secret key, each leaf a placeholder", () => {
     const dir = broAi({ "brume:secrets": { "openai-api-key": secure("sk-1"), "jwt-signing-key": secure("jwt") } });
     const stack = readStackConfig(dir, "prod");
-    expect(stack.config["brume:secrets"]).toEqual({ "slack-token": "offline-secret-placeholder", "openai-api-key": "offline-secret-placeholder", "jwt-signing-key": "offline-secret-placeholder" });
+    expect(stack.config["brume:secrets"]).toEqual({ "slack-token": "offline-secret-placeholder", "admin-iap-client": "offline-secret-placeholder", "openai-api-key": "offline-secret-placeholder", "jwt-signing-key": "offline-secret-placeholder" });
     expect(stack.secretKeys).toEqual(["brume:secrets"]);
   });
 
   it("writes each value as the secret's version, secret in the plan, and then warns about nothing", async () => {
-    const dir = broAi({ "brume:secrets": { "openai-api-key": secure("sk-1"), "jwt-signing-key": secure("jwt") } });
+    // Pinned to the version the value creates, as production requires (docs/secrets.md).
+    const dir = broAi({
+      "brume:secrets": { "openai-api-key": secure("sk-1"), "jwt-signing-key": secure("jwt") },
+      "brume:secretVersions": { "openai-api-key": 1, "jwt-signing-key": 1 },
+    });
     const { plan: p, warnings } = await plan(dir);
     for (const name of ["openai-api-key", "jwt-signing-key"]) {
       const secret = one(p, "gcp:secretmanager/secret:Secret", `bro-ai-prod-secret-${name}-secret`);

@@ -358,7 +358,7 @@ export class Cluster extends pulumi.ComponentResource {
         ),
     );
     this.provider = this.createProvider(name, args, opts);
-    this.crdGate = this.createCrdGate(name, opts);
+    this.crdGate = this.createCrdGate(name, args.fqdnNetworkPolicy === true && args.networkPolicy !== "calico", opts);
 
     this.registerOutputs({
       clusterName: this.clusterName,
@@ -609,15 +609,20 @@ export class Cluster extends pulumi.ComponentResource {
   }
 
   /** Like the provider, the gate waits for the node pools and the admission policy. */
-  private createCrdGate(name: string, opts: pulumi.ComponentResourceOptions | undefined): CrdEstablished {
+  private createCrdGate(name: string, fqdnNetworkPolicy: boolean, opts: pulumi.ComponentResourceOptions | undefined): CrdEstablished {
     return new CrdEstablished(
       `${name}-crds`,
       {
         // The same server as the kubeconfig: from CI only the DNS endpoint is reachable.
         endpoint: this.apiServer,
         caCertificate: this.cluster.masterAuth.apply((a) => a.clusterCaCertificate ?? ""),
-        // Both features are always on (createCluster): gatewayApiConfig and secretManagerConfig.
-        establishedCrds: [...gkeFeatureCrds.gatewayApi, ...gkeFeatureCrds.secretManager],
+        // Gateway API and Secret Manager are always on (createCluster): gatewayApiConfig and
+        // secretManagerConfig; FQDN network policies only where the environment turns them on.
+        establishedCrds: [
+          ...gkeFeatureCrds.gatewayApi,
+          ...gkeFeatureCrds.secretManager,
+          ...(fqdnNetworkPolicy ? gkeFeatureCrds.fqdnNetworkPolicy : []),
+        ],
         clusterName: name,
       },
       childOptions(this, opts, { dependsOn: [...Object.values(this.nodePools), ...(this.binaryAuthorizationPolicy ? [this.binaryAuthorizationPolicy] : [])] }),

@@ -7,6 +7,7 @@
  */
 import type * as gcp from "@pulumi/gcp";
 import { databaseLogins, type DatabaseLogin } from "../../config/database-owners.js";
+import { passwordLogin } from "../../config/rules-connections.js";
 import type { BrumeConfig } from "../../config/schema.js";
 import type { DatabaseGrantsJob } from "../database/audit.js";
 import type { Environment } from "../environment/environment.js";
@@ -23,7 +24,8 @@ export function grantDatabaseUsers(config: BrumeConfig, environment: Environment
     const plan = databaseLogins(config, key);
     if (!plan) continue;
     const userOf = (login: DatabaseLogin): gcp.sql.User | undefined => {
-      if (login.auth === "password") return environment.databases[key]!.users[login.service];
+      // A password login keeps its name across a rename (`renamedFrom`: docs/config.md).
+      if (login.auth === "password") return environment.databases[key]!.users[passwordLogin(login.service, config.services[login.service] ?? {})];
       if (login.runner === "kubernetes") return services[login.service]?.databaseLogin?.user;
       return machines?.databaseLogins[login.machines!]?.[key]?.user;
     };

@@ -183,6 +183,9 @@ export const gkeFeatureCrds = {
     "healthcheckpolicies.networking.gke.io",
   ],
   secretManager: ["secretproviderclasses.secrets-store.csi.x-k8s.io"],
+  // `enableFqdnNetworkPolicy` installs the FQDNNetworkPolicy CRD:
+  // https://cloud.google.com/kubernetes-engine/docs/how-to/fqdn-network-policies
+  fqdnNetworkPolicy: ["fqdnnetworkpolicies.networking.gke.io"],
 } as const;
 
 export interface CrdEstablishedArgs {
