@@ -34,7 +34,7 @@ export async function planOperations(stack: "prod" | "stage", overrides: unknown
     project: "bro-ai",
     stack,
     // The Slack token, as `pulumi config set --secret --path 'brume:secrets.slack-token'` gives it.
-    config: { "brume:configFile": configFile, "brume:environment": stack, "brume:overrides": overrides, "brume:secrets": { "slack-token": "xoxb-offline" } },
+    config: { "brume:configFile": configFile, "brume:environment": stack, "brume:overrides": overrides, "brume:secrets": { "slack-token": "xoxb-offline", "admin-iap-client": "iap-offline" } },
     secretKeys: ["brume:secrets"],
     defaultProject: loaded.environment.gcpProject,
     defaultRegion: loaded.environment.region,

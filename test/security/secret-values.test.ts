@@ -29,7 +29,7 @@ function broAi(config: Record<string, unknown>, { slackToken = true } = {}): str
   dirs.push(dir);
   for (const file of ["brume.yaml", "Pulumi.yaml"]) copyFileSync(examplePath("bro-ai", file), join(dir, file));
   cpSync(examplePath("bro-ai", "services"), join(dir, "services"), { recursive: true });
-  const secrets = { ...(slackToken ? { "slack-token": secure("xoxb") } : {}), ...((config["brume:secrets"] as Record<string, unknown> | undefined) ?? {}) };
+  const secrets = { ...(slackToken ? { "slack-token": secure("xoxb"), "admin-iap-client": secure("iap") } : {}), ...((config["brume:secrets"] as Record<string, unknown> | undefined) ?? {}) };
   writeFileSync(join(dir, "Pulumi.prod.yaml"), stringify({ config: { "brume:environment": "prod", ...config, ...(Object.keys(secrets).length > 0 ? { "brume:secrets": secrets } : {}) } }));
   return dir;
 }
@@ -55,12 +55,13 @@ describe("secret values from Pulumi secret config", () => {
   it("reads an object with encrypted leaves as one secret key, each leaf a placeholder", () => {
     const dir = broAi({ "brume:secrets": { "openai-api-key": secure("sk-1"), "jwt-signing-key": secure("jwt") } });
     const stack = readStackConfig(dir, "prod");
-    expect(stack.config["brume:secrets"]).toEqual({ "slack-token": "offline-secret-placeholder", "openai-api-key": "offline-secret-placeholder", "jwt-signing-key": "offline-secret-placeholder" });
+    expect(stack.config["brume:secrets"]).toEqual({ "slack-token": "offline-secret-placeholder", "admin-iap-client": "offline-secret-placeholder", "openai-api-key": "offline-secret-placeholder", "jwt-signing-key": "offline-secret-placeholder" });
     expect(stack.secretKeys).toEqual(["brume:secrets"]);
   });
 
   it("writes each value as the secret's version, secret in the plan, and then warns about nothing", async () => {
-    const dir = broAi({ "brume:secrets": { "openai-api-key": secure("sk-1"), "jwt-signing-key": secure("jwt") } });
+    // The values are the secrets' first versions, pinned as prod pins its secrets (docs/secrets.md).
+    const dir = broAi({ "brume:secrets": { "openai-api-key": secure("sk-1"), "jwt-signing-key": secure("jwt") }, "brume:secretVersions": { "openai-api-key": 1, "jwt-signing-key": 1 } });
     const { plan: p, warnings } = await plan(dir);
     for (const name of ["openai-api-key", "jwt-signing-key"]) {
       const secret = one(p, "gcp:secretmanager/secret:Secret", `bro-ai-prod-secret-${name}-secret`);
@@ -147,7 +148,7 @@ describe("the Slack token (gcp-review 9: never read back from Secret Manager)", 
   });
 
   it("comes from the secret's value: the channel's authToken and the secret's version are both secret, no payload is read", async () => {
-    const dir = broAi({ "brume:overrides": slackOverrides, "brume:secrets": { "slack-token": secure("xoxb") } });
+    const dir = broAi({ "brume:overrides": slackOverrides, "brume:secrets": { "slack-token": secure("xoxb"), "admin-iap-client": secure("iap") } });
     const { plan: p } = await plan(dir);
     const channel = one(p, "gcp:monitoring/notificationChannel:NotificationChannel", "bro-ai-prod-observability-slack");
     expect(channel.inputs).toMatchObject({ type: "slack", labels: { channel_name: "#alerts" }, sensitiveLabels: { authToken: "[secret]" } });
