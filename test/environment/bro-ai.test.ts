@@ -81,8 +81,8 @@ const sharedCounts: Record<string, number> = {
   "gcp:cloudscheduler/job:Job": 1, // the export of database bro
   "gcp:storage/bucket:Bucket": 5, // + the exports bucket (DR region) and the log archive
   "gcp:compute/backendBucket:BackendBucket": 1,
-  "gcp:secretmanager/secret:Secret": 7, // + slack-token
-  "gcp:secretmanager/secretVersion:SecretVersion": 5, // + the Slack token from brume:secrets
+  "gcp:secretmanager/secret:Secret": 8, // + slack-token, admin-iap-client
+  "gcp:secretmanager/secretVersion:SecretVersion": 6, // + the Slack token and admin's IAP client secret from brume:secrets
   "pulumi:providers:gcp": 2, // + the budget's (billingProject, userProjectOverride)
   "pulumi:providers:kubernetes": 1,
 };

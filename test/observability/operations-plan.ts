@@ -33,7 +33,7 @@ export async function planOperations(stack: "prod" | "stage", overrides: unknown
   return runProgram(program, {
     project: "bro-ai",
     stack,
-    // The Slack token and admin's IAP OAuth client secret, as `pulumi config set --secret --path 'brume:secrets.slack-token'` gives it.
+    // The Slack token, as `pulumi config set --secret --path 'brume:secrets.slack-token'` gives it.
     config: { "brume:configFile": configFile, "brume:environment": stack, "brume:overrides": overrides, "brume:secrets": { "slack-token": "xoxb-offline", "admin-iap-client": "iap-offline" } },
     secretKeys: ["brume:secrets"],
     defaultProject: loaded.environment.gcpProject,

@@ -22,14 +22,14 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 /**
  * A copy of examples/bro-ai with this Pulumi.prod.yaml `config`. The example's Slack channel needs
- * its token, so `brume:secrets` gets one unless `slackToken` is false; admin's IAP client always gets its secret.
+ * its token, so `brume:secrets` gets one unless `slackToken` is false.
  */
 function broAi(config: Record<string, unknown>, { slackToken = true } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "brume-secret-values-"));
   dirs.push(dir);
   for (const file of ["brume.yaml", "Pulumi.yaml"]) copyFileSync(examplePath("bro-ai", file), join(dir, file));
   cpSync(examplePath("bro-ai", "services"), join(dir, "services"), { recursive: true });
-  const secrets = { ...(slackToken ? { "slack-token": secure("xoxb") } : {}), "admin-iap-client": secure("iap"), ...((config["brume:secrets"] as Record<string, unknown> | undefined) ?? {}) };
+  const secrets = { ...(slackToken ? { "slack-token": secure("xoxb"), "admin-iap-client": secure("iap") } : {}), ...((config["brume:secrets"] as Record<string, unknown> | undefined) ?? {}) };
   writeFileSync(join(dir, "Pulumi.prod.yaml"), stringify({ config: { "brume:environment": "prod", ...config, ...(Object.keys(secrets).length > 0 ? { "brume:secrets": secrets } : {}) } }));
   return dir;
 }
@@ -60,11 +60,8 @@ describe("secret values from Pulumi secret config", () => {
   });
 
   it("writes each value as the secret's version, secret in the plan, and then warns about nothing", async () => {
-    // Pinned to the version the value creates, as production requires (docs/secrets.md).
-    const dir = broAi({
-      "brume:secrets": { "openai-api-key": secure("sk-1"), "jwt-signing-key": secure("jwt") },
-      "brume:secretVersions": { "openai-api-key": 1, "jwt-signing-key": 1 },
-    });
+    // The values are the secrets' first versions, pinned as prod pins its secrets (docs/secrets.md).
+    const dir = broAi({ "brume:secrets": { "openai-api-key": secure("sk-1"), "jwt-signing-key": secure("jwt") }, "brume:secretVersions": { "openai-api-key": 1, "jwt-signing-key": 1 } });
     const { plan: p, warnings } = await plan(dir);
     for (const name of ["openai-api-key", "jwt-signing-key"]) {
       const secret = one(p, "gcp:secretmanager/secret:Secret", `bro-ai-prod-secret-${name}-secret`);
@@ -151,7 +148,7 @@ describe("the Slack token (gcp-review 9: never read back from Secret Manager)", 
   });
 
   it("comes from the secret's value: the channel's authToken and the secret's version are both secret, no payload is read", async () => {
-    const dir = broAi({ "brume:overrides": slackOverrides, "brume:secrets": { "slack-token": secure("xoxb") } });
+    const dir = broAi({ "brume:overrides": slackOverrides, "brume:secrets": { "slack-token": secure("xoxb"), "admin-iap-client": secure("iap") } });
     const { plan: p } = await plan(dir);
     const channel = one(p, "gcp:monitoring/notificationChannel:NotificationChannel", "bro-ai-prod-observability-slack");
     expect(channel.inputs).toMatchObject({ type: "slack", labels: { channel_name: "#alerts" }, sensitiveLabels: { authToken: "[secret]" } });
