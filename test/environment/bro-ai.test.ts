@@ -102,12 +102,17 @@ describe("examples/bro-ai inventory", () => {
       "gcp:kms/cryptoKey:CryptoKey": 2,
       // nodes 4 + Cloud SQL client of api and worker 2 + CI deploy 18 and preview 16 = 40; access groups 78
       // (owners 32, admins 28, developers 9 read-only in production, viewers 9); backup exporter 1; trace writer 1
-      "gcp:projects/iAMMember:IAMMember": 75, // was 118: nodes now 1 role (container.defaultNodeServiceAccount, was 4) + the pgAudit Job's cloudsql.client
+      "gcp:projects/iAMMember:IAMMember": 78, // was 118: nodes now 1 role (container.defaultNodeServiceAccount, was 4) + the pgAudit Job's cloudsql.client + the restore test's 3 conditioned roles
       // issue 17: 74 — the CI accounts' 34 grants and the owners' privileged tier move to brume bootstrap; read-only
       // humans get the metadata reader instead of cloudsql.viewer + logging.viewer, and no errorreporting.viewer in production
       // 17 (GKE 2, load balancer 5xx 3, Pub/Sub 4, Redis 1, SQL 4 with failover and replica lag, uptime 3) + the backup failure alert
-      "gcp:monitoring/alertPolicy:AlertPolicy": 21, // + unread secret-rotation reminders, + release steps and aborts (api is a canary)
+      "gcp:monitoring/alertPolicy:AlertPolicy": 22, // + unread secret-rotation reminders, + release steps and aborts (api is a canary), + the restore test's failure
       "gcp:dns/policy:Policy": 1, // DNS query logging in production only
+      // The restore test (on with the production preset): its GSA, Workload Identity, namespace and KSA.
+      "gcp:serviceaccount/account:Account": 9,
+      "gcp:serviceaccount/iAMMember:IAMMember": 7,
+      "kubernetes:core/v1:Namespace": 3,
+      "kubernetes:core/v1:ServiceAccount": 7,
     });
   });
 
@@ -227,6 +232,8 @@ describe("examples/bro-ai inventory", () => {
       "us-docker.pkg.dev/cloud-ops-agents-artifacts/google-cloud-opentelemetry-collector/*",
       "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.2@sha256:d3f195cb893f2abb2ce8f28a4d3eee9b5589750711b4fbf67c78ce215c520e96",
       "mirror.gcr.io/library/postgres:15-alpine@sha256:fe0737ba566a2c5b2a28f34433c0a423261900ec17b9bf7ad115e1aae7e57f1b",
+      // the restore test's gcloud (issue 17 item 7)
+      "gcr.io/google.com/cloudsdktool/google-cloud-cli:562.0.0-slim@sha256:0da2de42ae51cd6092b5caf7c96d25003659fd15548760eb4c50c2623e7bf9c2",
     ]);
     // gcp-review 3: the nodes can pull from the shared registry the services' images name.
     const nodeSa = "serviceAccount:bro-ai-prod-gke-nodes@bro-ai-prod.iam.gserviceaccount.com";

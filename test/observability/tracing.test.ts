@@ -17,7 +17,7 @@ beforeAll(async () => {
       const { Project } = await import("../../src/components/project/project.js");
       // The example's Slack channel takes its token from brume:secrets (the stack's secret config).
       const pulumi = await import("@pulumi/pulumi");
-      new Project("bro-ai", { config, environment: "prod", baseDir: examplePath("bro-ai"), secretValues: { "slack-token": pulumi.secret("xoxb-test") } });
+      new Project("bro-ai", { config, environment: "prod", baseDir: examplePath("bro-ai"), secretValues: { "slack-token": pulumi.secret("xoxb-test"), "admin-iap-client": pulumi.secret("iap-test") } });
     },
     { project: "bro-ai", stack: "prod" },
   );

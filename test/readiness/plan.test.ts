@@ -204,7 +204,8 @@ describe("CrdEstablished in the bro-ai prod plan", () => {
       kind: "crd",
       server: expect.stringMatching(/^https:\/\/\S+$/),
       caCertificate: expect.stringMatching(/\S/),
-      establishedCrds: [...gkeFeatureCrds.gatewayApi, ...gkeFeatureCrds.secretManager],
+      // bro-ai prod turns FQDN network policies on (cluster.fqdnNetworkPolicy).
+      establishedCrds: [...gkeFeatureCrds.gatewayApi, ...gkeFeatureCrds.secretManager, ...gkeFeatureCrds.fqdnNetworkPolicy],
       ...defaultWaitBounds,
     });
     const pools = ofType(plan, "gcp:container/nodePool:NodePool");
