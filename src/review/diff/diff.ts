@@ -8,8 +8,7 @@ import type { Plan, PlannedResource } from "../../plan/run.js";
 import { aliasMoves } from "./aliases.js";
 import { probableRenames, renameFix } from "./renames.js";
 import { pathMatches, replacementReasons } from "./replacements.js";
-import { restoreTestRoles } from "../../components/database/restore-test.js";
-import { temporaryInstancePrefix } from "../../render/restore-test.js";
+import { restoreTestGrantWithinChange } from "./restore-grants.js";
 
 export type ChangeKind = "create" | "update" | "replace" | "delete";
 
@@ -282,30 +281,6 @@ function grantWithinChange(after: PlannedResource, grant: { role: string; member
   const projectLevel = /^gcp:(projects|folders|organizations)\//.test(after.type);
   if (projectLevel) return newMembers && (projectLevelLeastPrivilege.has(grant.role) || restoreTestGrantWithinChange(after, grant.role, scope));
   return newMembers || targetIsNew;
-}
-
-/**
- * The restore test's custom roles (components/database/restore-test.ts) to its new identity: the
- * observer reads metadata only; the source and clone roles qualify only when their condition names
- * an instance the same change creates. Added to an instance that exists, cloning its data is a
- * widening a reviewer must see.
- */
-function restoreTestGrantWithinChange(after: PlannedResource, role: string, scope: CreatedScope): boolean {
-  const id = role.split("/roles/")[1];
-  if (id === restoreTestRoles.observer.roleId) return true;
-  if (id !== restoreTestRoles.source.roleId && id !== restoreTestRoles.clones.roleId) return false;
-  const condition = after.inputs.condition;
-  const expression = isPlainObject(condition) && typeof condition.expression === "string" ? condition.expression : "";
-  const project = String(after.inputs.project ?? "");
-  return [...scope.ids].some((name) => {
-    if (!/^[a-z][a-z0-9-]*$/.test(name)) return false;
-    if (expression.includes(`/instances/${name}"`)) return true;
-    try {
-      return expression.includes(`/instances/${temporaryInstancePrefix(project, name)}"`);
-    } catch {
-      return false;
-    }
-  });
 }
 
 function iamDanger(before: PlannedResource | undefined, after: PlannedResource, scope?: CreatedScope): Danger | undefined {
