@@ -2,16 +2,17 @@
  * Plan and diff speed and memory, measured in one run on this machine and printed as ratios to
  * baselines from the same run (never asserted; `npm run bench`, not part of `npm test`).
  *
- * - components' overhead: the example stack vs a baseline program that registers the same custom
- *   resources directly (same SDK classes, types, names and inputs, replayed from the plan, no
- *   components; ./replay.ts), and the same replayed as bare CustomResources as a lower bound;
+ * - components' overhead: the example stack vs a baseline program that registers the same
+ *   resources directly (same URNs, SDK classes, inputs and options, replayed from the plan; its
+ *   components as plain ComponentResources without brume's logic; ./replay.ts), and the same
+ *   replayed as bare CustomResources as a lower bound;
  * - the example stacks' plan time and `brume diff` time (two plans + diff + render) vs that baseline;
  * - synthetic environments of 200 and 2,000 services: plan time ratio and peak RSS (each in its
  *   own process, so RSS is its own), and `brume diff` time (two plans, the head bumping one image
  *   in ten, diff, Markdown).
  *
- * - whole processes: `brume plan` of bro-ai prod (built CLI, creation-order check and policy on, as
- *   users run it) vs a fresh process registering the same resources with their SDK classes, CPU
+ * - whole processes: `brume plan` of bro-ai prod (the bundled bin, creation-order check and policy
+ *   on, as users run it) vs a fresh process registering the same resources with their SDK classes, CPU
  *   user + sys of each child, A B A B … (./whole-process.ts), next to the in-process ratio.
  *
  *   npm run bench [-- --runs 5] [-- --services 200,2000] [-- --whole-runs 5]
@@ -154,7 +155,7 @@ for (const stack of ["prod", "stage"]) {
     },
   ]);
   const n = example.result.resources.length;
-  rows.push(`| baseline: bro-ai ${stack} custom resources replayed with their SDK classes | ${baseline.result.resources.length} | ${baseline.ms.toFixed(0)} | 1.00 | |`);
+  rows.push(`| baseline: bro-ai ${stack} resources replayed with their SDK classes (components as plain ComponentResources) | ${baseline.result.resources.length} | ${baseline.ms.toFixed(0)} | 1.00 | |`);
   rows.push(`| (lower bound: the same replayed as bare CustomResource, no declared outputs) | ${raw.result.resources.length} | ${raw.ms.toFixed(0)} | ${(raw.ms / baseline.ms).toFixed(2)} | |`);
   rows.push(`| plan bro-ai ${stack} (components) | ${n} | ${example.ms.toFixed(0)} | ${(example.ms / baseline.ms).toFixed(2)} | ≤ 1.15 |`);
   rows.push(`| brume diff bro-ai ${stack} (2 plans + diff + md) | ${n} | ${diff.ms.toFixed(0)} | ${(diff.ms / baseline.ms).toFixed(2)} | |`);

@@ -1,13 +1,16 @@
 /**
- * The benchmark's baseline: the custom resources of a plan registered again directly, as a
- * hand-written Pulumi program of the same resources would register them, without components: the
- * same SDK classes (so each resource declares the same output properties), types, names and inputs
- * (secrets as secrets), and the same resource options — explicit provider, dependencies (as
- * `dependsOn` on the replayed resources), protect, ignoreChanges, retainOnDelete — so the engine
- * would get the same graph. Only the parents differ (there are no components). `Raw` classes (bare
- * CustomResource with only the inputs and the same options) are the lower bound of what
- * registration costs in the SDK. `replayMismatches` says where a replay differs from its plan.
+ * The benchmark's baseline: the resources of a plan registered again directly, as a hand-written
+ * Pulumi program of the same resources would register them: the same SDK classes (so each resource
+ * declares the same output properties), types, names and inputs (secrets as secrets), and the same
+ * resource options — parent, explicit provider, dependencies (as `dependsOn` on the replayed
+ * resources), protect, ignoreChanges, retainOnDelete — so the engine would get the same graph and
+ * the same URNs. The plan's component resources are registered as plain `ComponentResource`s of
+ * the same type and name (a hand-written program's state must hold them too: they are in every
+ * child's URN), with none of brume's logic. `Raw` classes (bare CustomResource with only the inputs
+ * and the same options) are the lower bound of what registration costs in the SDK.
+ * `replayMismatches` says where a replay differs from its plan.
  */
+import type * as Pulumi from "@pulumi/pulumi";
 import { runProgram, SECRET_MASK, type Plan, type PlannedResource } from "../src/plan/run.js";
 
 type ResourceClass = new (name: string, args: Record<string, unknown>, opts?: object) => unknown;
@@ -34,21 +37,21 @@ export async function classOf(type: string): Promise<ResourceClass | undefined> 
   return scope?.[kind!] as ResourceClass | undefined;
 }
 
-/** Custom resources, each after its provider and its dependencies (the plan's graph is acyclic). */
-function dependenciesFirst(customs: PlannedResource[]): PlannedResource[] {
-  const byUrn = new Map(customs.map((r) => [r.urn, r]));
+/** Resources, each after its parent, its provider and its dependencies (the plan's graph is acyclic). */
+function dependenciesFirst(resources: PlannedResource[]): PlannedResource[] {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const done = new Set<string>();
   const order: PlannedResource[] = [];
   const visit = (r: PlannedResource) => {
     if (done.has(r.urn)) return;
     done.add(r.urn);
-    for (const urn of [r.provider, ...r.dependencies]) {
+    for (const urn of [r.parent, r.provider, ...r.dependencies]) {
       const dep = byUrn.get(urn);
       if (dep) visit(dep);
     }
     order.push(r);
   };
-  for (const r of customs) visit(r);
+  for (const r of resources) visit(r);
   return order;
 }
 
@@ -65,9 +68,15 @@ export async function replay(plan: Plan, mode: "sdk-classes" | "raw"): Promise<P
   const pulumi = await import("@pulumi/pulumi");
   class Raw extends pulumi.CustomResource {}
   class RawProvider extends pulumi.ProviderResource {}
-  const customs = dependenciesFirst(plan.resources.filter((r) => r.custom));
+  class Component extends pulumi.ComponentResource {
+    constructor(type: string, name: string, opts: Pulumi.ComponentResourceOptions) {
+      super(type, name, {}, opts);
+      this.registerOutputs({});
+    }
+  }
+  const ordered = dependenciesFirst(plan.resources);
   const classes = new Map<string, ResourceClass | undefined>();
-  if (mode === "sdk-classes") for (const r of customs) if (!classes.has(r.type)) classes.set(r.type, await classOf(r.type));
+  if (mode === "sdk-classes") for (const r of ordered) if (r.custom && !classes.has(r.type)) classes.set(r.type, await classOf(r.type));
   // The plan shows secrets as "[secret]": they are registered as secrets again.
   const secrets = (value: unknown): unknown => {
     if (value === SECRET_MASK) return pulumi.secret(value);
@@ -77,13 +86,20 @@ export async function replay(plan: Plan, mode: "sdk-classes" | "raw"): Promise<P
   };
   return runProgram(
     () => {
-      const made = new Map<string, InstanceType<typeof pulumi.CustomResource>>();
-      for (const r of customs) {
+      const made = new Map<string, Pulumi.Resource>();
+      for (const r of ordered) {
+        const parent = r.parent ? made.get(r.parent) : undefined;
+        const dependsOn = r.dependencies.length > 0 ? { dependsOn: r.dependencies.map((urn) => made.get(urn)!) } : {};
+        if (!r.custom) {
+          made.set(r.urn, new Component(r.type, r.name, { ...(parent ? { parent } : {}), ...dependsOn, ...(r.protect ? { protect: true } : {}) }));
+          continue;
+        }
         const cls = classes.get(r.type);
-        const provider = r.provider ? made.get(r.provider) : undefined;
+        const provider = r.provider ? (made.get(r.provider) as Pulumi.ProviderResource) : undefined;
         const opts = {
+          ...(parent ? { parent } : {}),
           ...(provider ? { provider } : {}),
-          ...(r.dependencies.length > 0 ? { dependsOn: r.dependencies.map((urn) => made.get(urn)!) } : {}),
+          ...dependsOn,
           ...(r.protect ? { protect: true } : {}),
           ...(r.ignoreChanges ? { ignoreChanges: r.ignoreChanges } : {}),
           ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
@@ -93,7 +109,7 @@ export async function replay(plan: Plan, mode: "sdk-classes" | "raw"): Promise<P
         if (cls) resource = new cls(r.name, inputs, opts);
         else if (r.type.startsWith("pulumi:providers:")) resource = new RawProvider(r.type.split(":")[2]!, r.name, inputs, opts);
         else resource = new Raw(r.type, r.name, inputs, opts);
-        made.set(r.urn, resource as InstanceType<typeof pulumi.CustomResource>);
+        made.set(r.urn, resource as Pulumi.Resource);
       }
     },
     { project: plan.project, stack: plan.stack },
@@ -101,31 +117,30 @@ export async function replay(plan: Plan, mode: "sdk-classes" | "raw"): Promise<P
 }
 
 /**
- * Where a replay registered something other than its plan's custom resources (URNs differ only by
- * the parents' types, so resources are matched by type and name): one line per difference, none
- * when the baseline registered the same resources with the same inputs, provider, dependencies and options.
+ * Where a replay registered something other than its plan's resources, matched by URN (the replay
+ * registers the same parents, so the URNs are the same): one line per difference, none when the
+ * baseline registered the same resources with the same inputs, parent, provider, dependencies and options.
  */
 export function replayMismatches(plan: Plan, replayed: Plan): string[] {
-  const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
-  const urnKey = new Map(plan.resources.map((r) => [r.urn, key(r)]));
-  const replayedKey = new Map(replayed.resources.map((r) => [r.urn, key(r)]));
-  const shape = (r: PlannedResource, keys: Map<string, string>) =>
+  const shape = (r: PlannedResource) =>
     JSON.stringify({
+      custom: r.custom,
       inputs: r.inputs,
-      provider: r.provider ? keys.get(r.provider) ?? r.provider : "",
-      dependencies: r.dependencies.map((u) => keys.get(u) ?? u).sort(),
+      parent: r.parent,
+      provider: r.provider,
+      dependencies: [...r.dependencies].sort(),
       protect: r.protect,
       ignoreChanges: r.ignoreChanges ?? [],
       retainOnDelete: r.retainOnDelete ?? false,
     });
-  const theirs = new Map(replayed.resources.filter((r) => r.custom).map((r) => [key(r), r]));
+  const theirs = new Map(replayed.resources.map((r) => [r.urn, r]));
   const out: string[] = [];
-  for (const r of plan.resources.filter((x) => x.custom)) {
-    const other = theirs.get(key(r));
-    if (!other) out.push(`${key(r)}: not replayed`);
-    else if (shape(r, urnKey) !== shape(other, replayedKey)) out.push(`${key(r)}: replayed differently`);
-    theirs.delete(key(r));
+  for (const r of plan.resources) {
+    const other = theirs.get(r.urn);
+    if (!other) out.push(`${r.urn}: not replayed`);
+    else if (shape(r) !== shape(other)) out.push(`${r.urn}: replayed differently`);
+    theirs.delete(r.urn);
   }
-  for (const k of theirs.keys()) out.push(`${k}: replayed but not in the plan`);
+  for (const urn of theirs.keys()) out.push(`${urn}: replayed but not in the plan`);
   return out;
 }

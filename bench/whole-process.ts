@@ -1,7 +1,8 @@
 /**
  * Whole-process CPU of `brume plan` against a program that registers the same resources with their
- * SDK classes (./replay-main.ts), each a fresh `node` process of the same build (tsc into
- * bench/.build), measured in turn A B A B … so a busy moment of the machine falls on both alike.
+ * SDK classes (./replay-main.ts), each a fresh `node` process, measured in turn A B A B … so a busy
+ * moment of the machine falls on both alike. A is the command as the package ships it (the bundle
+ * build/cli-bundle.mjs makes, into bench/.build/cli); B is tsc's build of the replay (bench/.build).
  * CPU is user + sys of the child from its own `process.cpuUsage()` at exit (./cpu-at-exit.mjs).
  *
  * A runs `brume plan` as users run it: bro-ai prod, creation-order check and policy on (production),
@@ -25,6 +26,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export function wholeProcess(root: string, runs: number, stack = "prod"): WholeProcess {
   const bench = join(root, "bench");
   execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(bench, "tsconfig.whole.json")], { cwd: root, stdio: "inherit" });
+  execFileSync(process.execPath, [join(root, "build", "cli-bundle.mjs"), join(bench, ".build", "cli")], { cwd: root, stdio: "inherit" });
   const work = mkdtempSync(join(tmpdir(), "brume-whole-"));
   const planFile = join(work, "plan.json");
   const broAi = join(root, "examples", "bro-ai");
@@ -41,7 +43,7 @@ export function wholeProcess(root: string, runs: number, stack = "prod"): WholeP
     const cpu = JSON.parse(readFileSync(cpuFile, "utf8")) as { user: number; system: number; maxRssKb: number };
     return { cpuMs: (cpu.user + cpu.system) / 1000, wallMs, rssMb: cpu.maxRssKb / 1024 };
   };
-  const planArgs = [join(bench, ".build", "src", "cli", "main.js"), "plan", "--stack", stack, "--config", join(broAi, "brume.yaml"), "--format", "json", "--out", planFile];
+  const planArgs = [join(bench, ".build", "cli", "main.js"), "plan", "--stack", stack, "--config", join(broAi, "brume.yaml"), "--format", "json", "--out", planFile];
   const replayArgs = [join(bench, ".build", "bench", "replay-main.js"), planFile];
   // Warm-up: the OS file cache, and the plan file B replays.
   measure(planArgs);

@@ -88,8 +88,8 @@ describe("README", () => {
     expect(readmeOnly).toContain("bash .ci/install-tools.sh && npm ci && npm test");
     const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
     // The built CLI (npm ci builds dist/ through `prepare`): what users run, not tsx.
-    expect(pkg.scripts.plan).toBe("node dist/src/cli/main.js plan --stack prod");
-    expect(pkg.scripts.prepare).toMatch(/tsc -p tsconfig.build.json/);
+    expect(pkg.scripts.plan).toBe("node dist/cli/main.js plan --stack prod");
+    expect(pkg.scripts.prepare).toMatch(/tsc -p tsconfig.build.json && node build\/cli-bundle.mjs/);
     expect(pkg.scripts.test).toBe("vitest run");
   });
 

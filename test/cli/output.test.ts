@@ -10,10 +10,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { brume, repoRoot } from "../harness.js";
 
 /**
- * The built bin, as `npx brume` runs it (`npm ci` builds dist/ through `prepare`). Under the tsx
+ * The built bin, as `npx brume` runs it (`npm ci` builds dist/ through `prepare`; the bin is the bundle build/cli-bundle.mjs makes). Under the tsx
  * loader the truncation does not show, so the test runs what users run.
  */
-const cli = join(repoRoot, "dist/src/cli/main.js");
+const cli = join(repoRoot, "dist/cli/main.js");
 
 beforeAll(() => {
   const stale = statSync(cli).mtimeMs < statSync(join(repoRoot, "src/cli/main.ts")).mtimeMs;

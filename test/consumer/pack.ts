@@ -26,7 +26,7 @@ export interface PackedPackage {
 }
 
 /** What the tarball is made of: its contents and the build's inputs. */
-const inputs = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "README.md", "schema", "src"];
+const inputs = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "README.md", "schema", "src", "build"];
 
 function filesUnder(path: string): string[] {
   if (!existsSync(path)) return [];

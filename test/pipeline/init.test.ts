@@ -9,7 +9,7 @@
  * install it: the package.json `brume init` wrote, `@brume/infra` pointed at the tarball and
  * `@pulumi/pulumi` at the consumer example's exact version (so the install comes from npm's cache,
  * `npm install --prefer-offline`). `npx brume` is then node_modules/.bin/brume → the tarball's
- * dist/src/cli/main.js: this repository's sources are never on the path.
+ * dist/cli/main.js (the bundled CLI, build/cli-bundle.mjs): this repository's sources are never on the path.
  *
  * Stand-ins:
  * - `npm` records its arguments (`npm ci` would reinstall what the setup installed: the cost of a
