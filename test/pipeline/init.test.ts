@@ -136,7 +136,7 @@ describe("brume init writes a product repository", () => {
 
   it("npx brume is the installed package: node_modules/.bin/brume is the tarball's dist, not these sources", () => {
     expect(lstatSync(join(dir, "node_modules/@brume/infra")).isSymbolicLink()).toBe(false);
-    expect(realpathSync(join(dir, "node_modules/.bin/brume"))).toBe(join(realpathSync(dir), "node_modules/@brume/infra/dist/src/cli/main.js"));
+    expect(realpathSync(join(dir, "node_modules/.bin/brume"))).toBe(join(realpathSync(dir), "node_modules/@brume/infra/dist/cli/main.js"));
     expect(() => lstatSync(join(dir, "node_modules/@brume/infra/src"))).toThrow();
     const version = spawnSync("npx", ["brume", "--version"], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH!, HOME: dir } });
     expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version);
