@@ -61,6 +61,27 @@ describe("newcomer 4: `brume plan --format json | (sleep 1; jq …)` gets the wh
   }, 60_000);
 });
 
+describe("newcomer 5: `cd examples/minimal && npm run brume -- plan --config brume.yaml` is not silent about the directory", () => {
+  // npm runs the script in the package's directory and keeps the one the user typed it in as INIT_CWD.
+  const run = (initCwd: string) => {
+    const loader = join(repoRoot, "node_modules", "tsx", "dist", "loader.mjs");
+    const env = { ...process.env, npm_lifecycle_event: "brume", INIT_CWD: initCwd };
+    return new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+      execFile(process.execPath, ["--import", loader, join(repoRoot, "src", "cli", "main.ts"), "validate", "--config", "brume.yaml"], { cwd: repoRoot, env }, (err, stdout, stderr) => (err ? reject(err) : resolve({ stdout, stderr }))),
+    );
+  };
+
+  it("warns that the root's brume.yaml was read, and names npx brume; from the package's own directory, no warning", async () => {
+    const minimal = join(repoRoot, "examples", "minimal");
+    const typed = await run(minimal);
+    expect(typed.stdout).toBe("brume.yaml: valid (3 services, environments: prod, stage)\n");
+    expect(typed.stderr).toBe(
+      `warning: \`npm run brume\` runs in the package's directory ${repoRoot}, not in ${minimal} where you typed it: relative paths and the brume.yaml it finds are the package's; pass absolute paths, or run \`npx brume …\` in your project\n`,
+    );
+    expect((await run(repoRoot)).stderr).toBe("");
+  }, 30_000);
+});
+
 describe("newcomer 6 (ovr-14/16): brume:configFile is honoured by every command, not only plan and validate", () => {
   // Pulumi.prod.yaml points at infra/brume.yaml (the minimal example: project hello, one service
   // `web`, GCP project hello-prod-4821); the directory's own brume.yaml is the root example (shop).
