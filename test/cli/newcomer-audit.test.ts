@@ -241,6 +241,20 @@ describe("newcomer 18: papercuts", () => {
     ]);
   });
 
+  it("an HPA minimum 2 → 3 costs $0 in the diff, and brume cost says that pod counts are not priced", async () => {
+    const dir = project();
+    commitAll(dir);
+    const file = join(dir, "brume.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("scaling: { min: 2, max: 10, targetCpu: 65 }", "scaling: { min: 3, max: 10, targetCpu: 65 }"));
+    const note = "pod counts are not priced: pods run on the node pools, priced at their minimum nodes (an HPA's replicas change no line)";
+    const diff = await cli("diff", "--stack", "prod", "--base", "HEAD", "--config", file, "--format", "json");
+    expect(diff.code).toBe(0);
+    const env = JSON.parse(diff.stdout).environments[0] as { diff: { changes: { name: string; changes: { path: string; old: unknown; new: unknown }[] }[] }; cost: { deltaUsd: number } };
+    expect(env.diff.changes.find((c) => c.name === "shop-prod-svc-api-hpa")?.changes).toEqual([{ path: "spec.minReplicas", old: 2, new: 3 }]);
+    expect(env.cost.deltaUsd).toBe(0);
+    expect((await cli("cost", "--stack", "prod", "--config", file)).stdout).toMatch(new RegExp(`\\nusage assumptions: [^\\n]+\\n${note.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\n$`));
+  }, 60_000);
+
   it("the schema describes source.runtime, source.build and vfox's version and sha256, with an example", () => {
     const schema = JSON.parse(readFileSync(join(repoRoot, "schema", "brume.schema.json"), "utf8")) as {
       properties: { services: { additionalProperties: { properties: { source: { properties: Record<string, { description?: string }> } } } }; machines: { additionalProperties: { properties: { vfox: { properties: Record<string, { description?: string }> } } } } };
