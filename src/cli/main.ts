@@ -11,6 +11,7 @@ import { dirname, resolve } from "node:path";
 import { ConfigError } from "../config/errors.js";
 import { suggestKey } from "../config/primitives.js";
 import { CliError, UsageError, type CliIO, type Command } from "./command.js";
+import { npmRunWarning } from "./npm-run.js";
 import { packageVersion } from "./version.js";
 
 export type { CliIO } from "./command.js";
@@ -169,6 +170,8 @@ if (/[\\/]cli[\\/]main\.(ts|js)$/.test(invoked) || /[\\/]brume$/.test(invoked)) 
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code !== "EPIPE") throw err;
   });
+  const npmRun = npmRunWarning(process.env, process.cwd());
+  if (npmRun) process.stderr.write(npmRun);
   runCli(process.argv.slice(2)).then(
     (code) => exitAfterFlush(code),
     (err) => {

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { extname, join, resolve } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { isScalar, LineCounter, parseDocument, visit } from "yaml";
 import { plannedNetwork, environmentIndexes, type NetworkPlan } from "./cidr-plan.js";
 import { ConfigError, issuesFromZod, type ConfigIssue } from "./errors.js";
 import { deepMerge } from "./merge.js";
@@ -66,12 +66,34 @@ export function parseConfigText(text: string, format: ConfigFormat, source = `br
     throw new ConfigError(issues, source);
   }
   try {
-    return doc.toJS({ maxAliasCount: 100 }) ?? {};
+    const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+    if (typeof value === "object" && value !== null) numberSources.set(value, numbersAsWritten(doc, text));
+    return value;
   } catch (err) {
     // Unresolved aliases and alias bombs are only found while building the value.
     const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
     throw new ConfigError([{ path: "(file)", message: `YAML error: ${message}` }], source);
   }
+}
+
+/**
+ * How the document's numbers were written, when YAML changed them (`1.10` read as 1.1, an all-digit
+ * SHA-256 as 0): the quote-it hint then shows the text to quote, not the number YAML made of it
+ * (newcomer 18). Keyed by the parsed document; a number written two ways gives no example.
+ */
+const numberSources = new WeakMap<object, Map<number, Set<string>>>();
+
+function numbersAsWritten(doc: ReturnType<typeof parseDocument>, text: string): Map<number, Set<string>> {
+  const out = new Map<number, Set<string>>();
+  visit(doc, {
+    Scalar(_key, node) {
+      if (!isScalar(node) || typeof node.value !== "number" || !node.range) return;
+      const written = text.slice(node.range[0], node.range[1]);
+      if (written === String(node.value)) return;
+      out.set(node.value, (out.get(node.value) ?? new Set()).add(written));
+    },
+  });
+  return out;
 }
 
 /** The TOML parser, loaded on first use (synchronously: parsing is synchronous). */
@@ -115,11 +137,13 @@ const retiredKeys: Record<string, string> = {
 };
 
 /** The fix a user needs on top of the schema's message: quoting numbers meant as text, retired keys. */
-function withHints(issue: ConfigIssue): ConfigIssue {
+function withHints(issue: ConfigIssue, written?: Map<number, Set<string>>): ConfigIssue {
   const key = issue.path.split(".").pop() ?? "";
   if (/^unknown key/.test(issue.message) && Object.hasOwn(retiredKeys, key)) return { ...issue, message: `"${key}" is no longer a brume key: ${retiredKeys[key]}` };
   if (/^expected string, got number/.test(issue.message)) {
-    return { ...issue, message: `${issue.message}: YAML reads unquoted digits as a number (1.10 becomes 1.1, 0123 loses its zero); quote the value as written, e.g. "${String(issue.value)}"` };
+    const sources = typeof issue.value === "number" ? written?.get(issue.value) : undefined;
+    const asWritten = sources?.size === 1 ? [...sources][0]! : String(issue.value);
+    return { ...issue, message: `${issue.message}: YAML reads unquoted digits as a number (1.10 becomes 1.1, 0123 loses its zero); quote the value as written, e.g. "${asWritten}"` };
   }
   return issue;
 }
@@ -129,7 +153,10 @@ export function validateConfig(doc: unknown, source?: string): BrumeConfig {
   // object schema (`new Function`) on first use: 20 ms more CPU than it saves for one parse of
   // bro-ai (cold process; the checks and the result are the same either way).
   const parsed = brumeConfigSchema.safeParse(doc, { jitless: true });
-  if (!parsed.success) throw new ConfigError(issuesFromZod(parsed.error, doc).map(withHints), source);
+  if (!parsed.success) {
+    const written = typeof doc === "object" && doc !== null ? numberSources.get(doc) : undefined;
+    throw new ConfigError(issuesFromZod(parsed.error, doc).map((issue) => withHints(issue, written)), source);
+  }
   const issues = checkRules(parsed.data);
   if (issues.length > 0) throw new ConfigError(issues, source);
   return parsed.data;
@@ -255,6 +282,9 @@ export function loadStack(options: LoadStackOptions): LoadedStack {
   // The stack's pinned secret versions (docs/secrets.md): stack state, like the release state.
   const pins = parseSecretVersions(options.secretVersions, shaped, raw, `${file} + ${secretVersionsKey}`);
   const merged = applySecretVersions(applyReleaseState(shaped, release), pins);
+  // The file's numbers as written, for the quote-it hint on the merged document.
+  const written = typeof raw === "object" && raw !== null ? numberSources.get(raw) : undefined;
+  if (written && typeof merged === "object" && merged !== null) numberSources.set(merged, written);
   const layers = [
     ...(options.overrides !== undefined ? [overridesSource === "brume:overrides" ? "brume:overrides" : `${overridesSource} brume:overrides`] : []),
     ...(options.release !== undefined ? [releaseStateKey] : []),

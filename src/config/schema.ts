@@ -426,8 +426,14 @@ export const serviceSchema = strict({
     })
       .optional()
       .meta({ description: "Source as a release archive instead of git: URL of a .tar.gz and its SHA-256 (verified before it is unpacked)." }),
-    runtime: z.string().regex(/^[a-z]+@[\w.]+$/, { error: 'expected "<runtime>@<version>", e.g. "nodejs@20.11.1"' }),
-    build: z.string().optional(),
+    runtime: z.string().regex(/^[a-z]+@[\w.]+$/, { error: 'expected "<runtime>@<version>", e.g. "nodejs@20.11.1"' }).meta({
+      description:
+        "The runtime vfox installs, as `<plugin>@<version>` (e.g. `nodejs@20.11.1`, `python@3.12.4`): the vfox plugin, added on first use, at a pinned version. The build and the service's `command` run with it on PATH (machines.<group>.vfox pins vfox itself).",
+    }),
+    build: z.string().optional().meta({
+      description:
+        "Shell command run in the source directory with the runtime on PATH (bash -euo pipefail), once per source version (commit or archive), before the service starts, e.g. `npm ci && npm run build`. Default: no build step.",
+    }),
   })
     .optional()
     .meta({ description: "Process runner: source (git at a pinned ref, or a verified archive) and a vfox-managed runtime." }),
@@ -528,12 +534,14 @@ export const machineGroupSchema = strict({
   engine: z.enum(["docker", "podman"]).default("docker").meta({ description: "Container engine of the container runner." }),
   ...machineConnectionFields,
   vfox: strict({
-    version: z.string().regex(/^\d+\.\d+\.\d+$/),
+    version: z.string().regex(/^\d+\.\d+\.\d+$/).meta({ description: 'vfox release to install, as written in its release tag without the "v" (e.g. "0.6.10"); quote it so YAML keeps it a string.' }),
     url: z.url().meta({
       description:
         "vfox release URL, `{version}` substituted: the release tarball (`…/v{version}/vfox_{version}_linux_x86_64.tar.gz`, the binary inside is installed) or a single binary.",
     }),
-    sha256: sha256Hex,
+    sha256: sha256Hex.meta({
+      description: "SHA-256 of what `url` downloads (64 lowercase hex digits), from the release's checksums.txt line for that file; quote it, as an all-digit hash would be read as a number.",
+    }),
   })
     .optional()
     .meta({ description: "vfox (runtime installer) for process services: pinned version, release URL and its SHA-256 (from the release's checksums.txt)." }),

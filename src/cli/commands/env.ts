@@ -4,15 +4,13 @@
  * to it and the commands that fetch the contract's files. Offline: values only known after
  * deployment (the cache's host and port) print as `<…>` with the command that reads them.
  */
-import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/errors.js";
-import { findConfigFile, loadStack } from "../../config/load.js";
 import { Naming } from "../../config/naming.js";
 import { connectionContract, iamDatabaseUser } from "../../render/connections.js";
 import { localProxyCommand } from "../../render/sql-proxy.js";
 import { shQuote } from "../../render/shell.js";
-import { readStackConfig } from "../../config/stack-file.js";
+import { loadStackFiles } from "../../config/stack-file.js";
 import { UsageError, type Command } from "../command.js";
 
 export const envCommand: Command = {
@@ -20,7 +18,7 @@ export const envCommand: Command = {
   usage: `brume env <service> --stack <env> [--config <file>] [--project-dir <dir>]
   <service>             a service of the config
   --stack <env>         the stack (Pulumi.<env>.yaml selects the environment and its overrides)
-  --config <file>       brume.yaml or brume.toml (default: found in the current directory)
+  --config <file>       brume.yaml or brume.toml (default: the stack's brume:configFile, else found in the current directory)
   --project-dir <dir>   directory of Pulumi.<env>.yaml (default: the config file's)`,
   run(args, io) {
     const { values, positionals } = parseArgs({
@@ -32,14 +30,14 @@ export const envCommand: Command = {
     const [service, ...extra] = positionals;
     if (!service || extra.length > 0) throw new UsageError("env needs exactly one service name");
     if (!values.stack) throw new UsageError("env needs --stack <env>");
-    const configFile = resolve(values.config ?? findConfigFile("."));
-    const stackConfig = readStackConfig(resolve(values["project-dir"] ?? dirname(configFile)), values.stack);
-    const overrides = stackConfig.config["brume:overrides"];
-    const { config, environment: env } = loadStack({
-      configFile,
-      environment: String(stackConfig.config["brume:environment"] ?? values.stack),
-      ...(overrides !== undefined ? { overrides } : {}),
+    // The files `brume plan` and `pulumi up` read: --config, else the stack's brume:configFile, with
+    // the stack's overrides (newcomer 6: brume:configFile is honoured by every command).
+    const { loaded } = loadStackFiles({
+      stack: values.stack,
+      ...(values.config ? { configFile: values.config } : {}),
+      ...(values["project-dir"] ? { projectDir: values["project-dir"] } : {}),
     });
+    const { config, environment: env } = loaded;
     const svc = Object.hasOwn(config.services, service) ? config.services[service] : undefined;
     if (!svc) throw new ConfigError([{ path: `services.${service}`, message: `unknown service "${service}"; declared: ${Object.keys(config.services).join(", ")}`, value: service }]);
     const naming = Naming.of(config.project.name, env.name, env.generation);

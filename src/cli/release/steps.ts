@@ -4,6 +4,7 @@
  */
 import { ConfigError } from "../../config/errors.js";
 import type { BrumeConfig } from "../../config/schema.js";
+import { CliError } from "../command.js";
 import type { ReleaseTarget } from "./state-file.js";
 
 export const steps = ["start", "weight", "promote", "abort", "rollback"] as const;
@@ -30,7 +31,16 @@ export interface Move {
 
 const digestRef = /@sha256:[0-9a-f]{64}$/;
 
-/** A service's step; a ReleaseError becomes a located config error. */
+/**
+ * A step the release state cannot take is the CLI refusing the command, not a problem in the user's
+ * config (newcomer 17: `version "v9-9-9" is not retained` was labelled "Pulumi.prod.yaml: invalid
+ * brume config"): one line naming the step, the strategy and the untouched stack file.
+ */
+function refused(step: Step, at: string, message: string, stackFile: string): CliError {
+  return new CliError(`release ${step} refused: ${at}: ${message} (${stackFile} unchanged)`);
+}
+
+/** A service's step; a ReleaseError becomes the CLI's refusal. */
 export async function serviceStep(input: StepInput, service: string, config: BrumeConfig, stackFile: string): Promise<Move> {
   const m = await import("../../components/strategy/strategy.js");
   const svc = Object.hasOwn(config.services, service) ? config.services[service] : undefined;
@@ -60,7 +70,7 @@ export async function serviceStep(input: StepInput, service: string, config: Bru
       }
     })();
   } catch (err) {
-    if (err instanceof m.ReleaseError) throw new ConfigError([{ path: at, message: err.message }], stackFile);
+    if (err instanceof m.ReleaseError) throw refused(input.step, at, err.message, stackFile);
     throw err;
   }
   const route = (x: typeof s) => {
@@ -117,7 +127,7 @@ export async function machineStep(input: StepInput & { images: string[] }, group
       }
     })();
   } catch (err) {
-    if (err instanceof r.MachineReleaseError) throw new ConfigError([{ path: `machines.${group}.strategy`, message: err.message }], stackFile);
+    if (err instanceof r.MachineReleaseError) throw refused(input.step, `machines.${group}.strategy`, err.message, stackFile);
     throw err;
   }
   return {
