@@ -43,8 +43,8 @@ const renameWorker = (dir: string) => {
 };
 
 describe("newcomer 4: `brume plan --format json | (sleep 1; jq …)` gets the whole plan", () => {
-  // The built bin, as `npx brume` runs it (output.test.ts: under tsx the truncation does not show).
-  const bin = join(repoRoot, "dist/src/cli/main.js");
+  // The built bin, as `npx brume` runs it (the bundle; output.test.ts: under tsx the truncation does not show).
+  const bin = join(repoRoot, "dist/cli/main.js");
 
   it("a plan JSON larger than a pipe's 64 KiB reaches a slow reader whole, exit 0", async () => {
     if (statSync(bin).mtimeMs < statSync(join(repoRoot, "src/cli/main.ts")).mtimeMs) throw new Error("dist/ is older than src/: run `npm run build` first");
