@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { machineLayout, type ImageFamily } from "./layout.js";
-import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, kernelAndPrivilegeLockdown, type UnitSection } from "./shell.js";
+import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, kernelAndPrivilegeLockdown, kernelLockdown, type UnitSection } from "./shell.js";
 
 /** TOML, loaded when an agent config is rendered (stacks without machines never load it). */
 const toToml = (doc: Record<string, unknown>): string => (createRequire(import.meta.url)("smol-toml") as typeof import("smol-toml")).stringify(doc);
@@ -378,12 +378,7 @@ export function renderAgentUnit(spec: AgentSpec, family: ImageFamily = "debian-1
     ["PrivateTmp", true],
     ["PrivateDevices", true],
     ["PrivateUsers", true],
-    ["ProtectKernelTunables", true],
-    ["ProtectKernelModules", true],
-    ["ProtectKernelLogs", true],
-    ["ProtectControlGroups", true],
-    ["ProtectClock", true],
-    ["ProtectHostname", true],
+    ...kernelLockdown,
     ["ProtectProc", "invisible"],
     ["ProcSubset", "pid"],
     ["CapabilityBoundingSet", ""],

@@ -31,7 +31,7 @@ import { agentPaths, type AgentSpec } from "./agent.js";
 import { defaultMachineHealthPort, healthResponderPort, readyPath } from "./caddy.js";
 import { machineLayout, type ImageFamily } from "./layout.js";
 import { healthPort, helperPathsFor, serviceUnitName, type MachineService } from "./runners.js";
-import { renderUnitFile, shQuote, kernelAndPrivilegeLockdown, type UnitSection } from "./shell.js";
+import { renderUnitFile, shQuote, kernelAndPrivilegeLockdown, kernelLockdown, privilegeLockdown, type UnitSection } from "./shell.js";
 
 /** GCE's limit of a `startup-script` value (https://cloud.google.com/compute/docs/instances/startup-scripts/linux). */
 export const startupScriptMaxBytes = 256 * 1024;
@@ -261,19 +261,10 @@ export function renderHealthService(family: ImageFamily = "debian-12"): string {
     ["PrivateDevices", true],
     ["ProtectSystem", "strict"],
     ["ProtectHome", true],
-    ["ProtectKernelTunables", true],
-    ["ProtectKernelModules", true],
-    ["ProtectKernelLogs", true],
-    ["ProtectControlGroups", true],
-    ["ProtectClock", true],
-    ["ProtectHostname", true],
+    ...kernelLockdown,
     ["ProtectProc", "invisible"],
     ["ProcSubset", "pid"],
-    ["RestrictSUIDSGID", true],
-    ["RestrictRealtime", true],
-    ["RestrictNamespaces", true],
-    ["LockPersonality", true],
-    ["MemoryDenyWriteExecute", true],
+    ...privilegeLockdown,
     ["RemoveIPC", true],
     ["CapabilityBoundingSet", ""],
     ["AmbientCapabilities", ""],
@@ -302,19 +293,10 @@ export function renderCaddyDropIn(): string {
       ["ProtectHome", true],
       ["PrivateTmp", true],
       ["PrivateDevices", true],
-      ["ProtectKernelTunables", true],
-      ["ProtectKernelModules", true],
-      ["ProtectKernelLogs", true],
-      ["ProtectControlGroups", true],
-      ["ProtectClock", true],
-      ["ProtectHostname", true],
+      ...kernelLockdown,
       ["ProtectProc", "invisible"],
       ["ProcSubset", "pid"],
-      ["RestrictSUIDSGID", true],
-      ["RestrictRealtime", true],
-      ["RestrictNamespaces", true],
-      ["LockPersonality", true],
-      ["MemoryDenyWriteExecute", true],
+      ...privilegeLockdown,
       ["RemoveIPC", true],
       ["CapabilityBoundingSet", "CAP_NET_BIND_SERVICE"],
       ["AmbientCapabilities", "CAP_NET_BIND_SERVICE"],

@@ -6,7 +6,7 @@
  * Secret Manager at start into a 0600 env file under /run; health is awaited after start.
  */
 import { machineLayout, type ImageFamily } from "./layout.js";
-import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, kernelAndPrivilegeLockdown, type UnitSection } from "./shell.js";
+import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, kernelAndPrivilegeLockdown, kernelLockdown, privilegeLockdown, withoutKeys, type UnitSection } from "./shell.js";
 import { connectionUnitLines, secretPair, secretVersionShell, type MachineConnection } from "./machine-connections.js";
 
 export type ContainerEngine = "docker" | "podman";
@@ -156,16 +156,9 @@ export function renderProcessUnit(svc: MachineService): string {
       ["ProtectHome", true],
       ["PrivateTmp", true],
       ["PrivateDevices", true],
-      ["ProtectKernelTunables", true],
-      ["ProtectKernelModules", true],
-      ["ProtectKernelLogs", true],
-      ["ProtectControlGroups", true],
-      ["ProtectClock", true],
-      ["ProtectHostname", true],
-      ["RestrictSUIDSGID", true],
-      ["RestrictRealtime", true],
-      ["RestrictNamespaces", true],
-      ["LockPersonality", true],
+      ...kernelLockdown,
+      // The process may be a JIT runtime (Node.js, the JVM): no MemoryDenyWriteExecute= (as for containers, ./containers.ts).
+      ...withoutKeys(privilegeLockdown, "MemoryDenyWriteExecute"),
       ["CapabilityBoundingSet", ""],
       ["RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX AF_NETLINK"],
       ["SystemCallArchitectures", "native"],
