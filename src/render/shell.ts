@@ -55,6 +55,18 @@ export function withoutKeys(section: UnitSection, ...keys: string[]): UnitSectio
   return section.filter(([key]) => !keys.includes(key));
 }
 
+/**
+ * The system-call lines of a unit (systemd.exec(5)): native architecture only, the `filter`
+ * allow-list (or `~` deny-list), and a filtered call fails with EPERM instead of killing the process.
+ */
+export function systemCalls(filter: string | readonly string[] = "@system-service"): UnitSection {
+  return [
+    ["SystemCallArchitectures", "native"],
+    ["SystemCallFilter", filter],
+    ["SystemCallErrorNumber", "EPERM"],
+  ];
+}
+
 export function renderUnitFile(header: string, sections: Record<string, UnitSection>): string {
   const lines: string[] = [header];
   for (const [section, entries] of Object.entries(sections)) {
