@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { machineLayout, type ImageFamily } from "./layout.js";
-import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, kernelAndPrivilegeLockdown, type UnitSection } from "./shell.js";
+import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, kernelAndPrivilegeLockdown, kernelLockdown, type UnitSection, systemCalls } from "./shell.js";
 
 /** TOML, loaded when an agent config is rendered (stacks without machines never load it). */
 const toToml = (doc: Record<string, unknown>): string => (createRequire(import.meta.url)("smol-toml") as typeof import("smol-toml")).stringify(doc);
@@ -339,9 +339,7 @@ export function renderTokenUnit(spec: AgentSpec, family: ImageFamily = "debian-1
       ...kernelAndPrivilegeLockdown,
       ["CapabilityBoundingSet", "CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE"],
       ["RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX"],
-      ["SystemCallArchitectures", "native"],
-      ["SystemCallFilter", "@system-service"],
-      ["SystemCallErrorNumber", "EPERM"],
+      ...systemCalls(),
     ],
     Install: [["WantedBy", "multi-user.target"]],
   });
@@ -378,12 +376,7 @@ export function renderAgentUnit(spec: AgentSpec, family: ImageFamily = "debian-1
     ["PrivateTmp", true],
     ["PrivateDevices", true],
     ["PrivateUsers", true],
-    ["ProtectKernelTunables", true],
-    ["ProtectKernelModules", true],
-    ["ProtectKernelLogs", true],
-    ["ProtectControlGroups", true],
-    ["ProtectClock", true],
-    ["ProtectHostname", true],
+    ...kernelLockdown,
     ["ProtectProc", "invisible"],
     ["ProcSubset", "pid"],
     ["CapabilityBoundingSet", ""],
@@ -397,9 +390,7 @@ export function renderAgentUnit(spec: AgentSpec, family: ImageFamily = "debian-1
     ["RemoveIPC", true],
     ["KeyringMode", "private"],
     ["DevicePolicy", "closed"],
-    ["SystemCallArchitectures", "native"],
-    ["SystemCallFilter", ["@system-service", "~@privileged @resources"]],
-    ["SystemCallErrorNumber", "EPERM"],
+    ...systemCalls(["@system-service", "~@privileged @resources"]),
   ];
   const overrides = spec.unitOptions ?? {};
   const merged: UnitSection = [

@@ -31,7 +31,7 @@ import { agentPaths, type AgentSpec } from "./agent.js";
 import { defaultMachineHealthPort, healthResponderPort, readyPath } from "./caddy.js";
 import { machineLayout, type ImageFamily } from "./layout.js";
 import { healthPort, helperPathsFor, serviceUnitName, type MachineService } from "./runners.js";
-import { renderUnitFile, shQuote, kernelAndPrivilegeLockdown, type UnitSection } from "./shell.js";
+import { renderUnitFile, shQuote, kernelAndPrivilegeLockdown, kernelLockdown, privilegeLockdown, type UnitSection, systemCalls } from "./shell.js";
 
 /** GCE's limit of a `startup-script` value (https://cloud.google.com/compute/docs/instances/startup-scripts/linux). */
 export const startupScriptMaxBytes = 256 * 1024;
@@ -139,9 +139,7 @@ export function renderConvergeUnit(spec: ConvergeSpec): string {
       ...kernelAndPrivilegeLockdown,
       ["CapabilityBoundingSet", "CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE"],
       ["RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX"],
-      ["SystemCallArchitectures", "native"],
-      ["SystemCallFilter", "@system-service"],
-      ["SystemCallErrorNumber", "EPERM"],
+      ...systemCalls(),
     ],
     Install: [["WantedBy", "multi-user.target"]],
   });
@@ -261,19 +259,10 @@ export function renderHealthService(family: ImageFamily = "debian-12"): string {
     ["PrivateDevices", true],
     ["ProtectSystem", "strict"],
     ["ProtectHome", true],
-    ["ProtectKernelTunables", true],
-    ["ProtectKernelModules", true],
-    ["ProtectKernelLogs", true],
-    ["ProtectControlGroups", true],
-    ["ProtectClock", true],
-    ["ProtectHostname", true],
+    ...kernelLockdown,
     ["ProtectProc", "invisible"],
     ["ProcSubset", "pid"],
-    ["RestrictSUIDSGID", true],
-    ["RestrictRealtime", true],
-    ["RestrictNamespaces", true],
-    ["LockPersonality", true],
-    ["MemoryDenyWriteExecute", true],
+    ...privilegeLockdown,
     ["RemoveIPC", true],
     ["CapabilityBoundingSet", ""],
     ["AmbientCapabilities", ""],
@@ -281,9 +270,7 @@ export function renderHealthService(family: ImageFamily = "debian-12"): string {
     ["IPAddressDeny", "any"],
     ["IPAddressAllow", "localhost"],
     ["UMask", "0077"],
-    ["SystemCallArchitectures", "native"],
-    ["SystemCallFilter", ["@system-service", "~@privileged @resources"]],
-    ["SystemCallErrorNumber", "EPERM"],
+    ...systemCalls(["@system-service", "~@privileged @resources"]),
   ];
   return renderUnitFile(`# ${healthServiceUnit} — rendered by brume`, {
     Unit: [["Description", "brume health responder (one connection)"]],
@@ -302,27 +289,16 @@ export function renderCaddyDropIn(): string {
       ["ProtectHome", true],
       ["PrivateTmp", true],
       ["PrivateDevices", true],
-      ["ProtectKernelTunables", true],
-      ["ProtectKernelModules", true],
-      ["ProtectKernelLogs", true],
-      ["ProtectControlGroups", true],
-      ["ProtectClock", true],
-      ["ProtectHostname", true],
+      ...kernelLockdown,
       ["ProtectProc", "invisible"],
       ["ProcSubset", "pid"],
-      ["RestrictSUIDSGID", true],
-      ["RestrictRealtime", true],
-      ["RestrictNamespaces", true],
-      ["LockPersonality", true],
-      ["MemoryDenyWriteExecute", true],
+      ...privilegeLockdown,
       ["RemoveIPC", true],
       ["CapabilityBoundingSet", "CAP_NET_BIND_SERVICE"],
       ["AmbientCapabilities", "CAP_NET_BIND_SERVICE"],
       ["RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6 AF_NETLINK"],
       ["UMask", "0027"],
-      ["SystemCallArchitectures", "native"],
-      ["SystemCallFilter", ["@system-service", "~@privileged @resources"]],
-      ["SystemCallErrorNumber", "EPERM"],
+      ...systemCalls(["@system-service", "~@privileged @resources"]),
     ],
   });
 }

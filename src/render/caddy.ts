@@ -22,7 +22,7 @@
 import { googleFrontEndRanges } from "../config/google-ranges.js";
 import { containerSupervision } from "./containers.js";
 import { healthPort, helperPathsFor, type MachineService } from "./runners.js";
-import { renderUnitFile, systemdQuote, kernelAndPrivilegeLockdown } from "./shell.js";
+import { renderUnitFile, systemdQuote, kernelAndPrivilegeLockdown, systemCalls } from "./shell.js";
 
 export interface CaddyOptions {
   /** Port of the plain-HTTP `/healthz` endpoint autohealing probes. @default 9000 */
@@ -88,9 +88,7 @@ export function renderHostFirewallUnit(options: CaddyOptions = {}): string {
       ["PrivateDevices", true],
       ...kernelAndPrivilegeLockdown,
       ["RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6 AF_NETLINK"],
-      ["SystemCallArchitectures", "native"],
-      ["SystemCallFilter", "@system-service"],
-      ["SystemCallErrorNumber", "EPERM"],
+      ...systemCalls(),
     ],
     Install: [["WantedBy", "multi-user.target"]],
   });

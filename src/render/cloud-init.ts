@@ -161,17 +161,23 @@ function healthFiles(spec: MachineSpec, services: MachineService[], family: Imag
   ];
 }
 
+/** A Debian machine's services by name, its engine, and whether it runs containers / processes (those need vfox). */
+function debianServices(spec: MachineSpec) {
+  const services = [...(spec.services ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const engine = spec.engine ?? "docker";
+  const hasContainers = services.some((s) => s.runner === "container");
+  const hasProcesses = services.some((s) => s.runner === "process");
+  if (hasProcesses && !spec.vfox) throw new RangeError("process services need vfox (version, url, sha256)");
+  return { services, engine, hasContainers, hasProcesses };
+}
+
 /**
  * Debian 12 on GCE: the `startup-script` metadata value (./boot.ts), run by google-guest-agent at
  * every boot. The same files, users and packages as the cloud-config document below.
  */
 export function renderStartupScriptFor(spec: MachineSpec): string {
   if ((spec.image ?? "debian-12") !== "debian-12") throw new RangeError("the startup script is Debian's; Container-Optimized OS boots from user-data");
-  const services = [...(spec.services ?? [])].sort((a, b) => a.name.localeCompare(b.name));
-  const engine = spec.engine ?? "docker";
-  const hasContainers = services.some((s) => s.runner === "container");
-  const hasProcesses = services.some((s) => s.runner === "process");
-  if (hasProcesses && !spec.vfox) throw new RangeError("process services need vfox (version, url, sha256)");
+  const { services, engine, hasContainers, hasProcesses } = debianServices(spec);
   const p = agentPaths(spec.agent.name);
   return renderStartupScript({
     users: [spec.agent.name, healthUser, ...services.filter((s) => s.runner === "process").map(serviceUser)],
@@ -191,11 +197,7 @@ export function renderStartupScriptFor(spec: MachineSpec): string {
 /** The `#cloud-config` document (an image with cloud-init; GCE's Debian has none: renderStartupScriptFor). */
 export function renderUserData(spec: MachineSpec): string {
   if ((spec.image ?? "debian-12") === "cos-stable") return renderCosUserData(spec);
-  const services = [...(spec.services ?? [])].sort((a, b) => a.name.localeCompare(b.name));
-  const engine = spec.engine ?? "docker";
-  const hasContainers = services.some((s) => s.runner === "container");
-  const hasProcesses = services.some((s) => s.runner === "process");
-  if (hasProcesses && !spec.vfox) throw new RangeError("process services need vfox (version, url, sha256)");
+  const { services, engine, hasContainers, hasProcesses } = debianServices(spec);
   const p = agentPaths(spec.agent.name);
 
   const users = [

@@ -19,7 +19,7 @@ import {
   type ContainerEngine,
   type MachineService,
 } from "./runners.js";
-import { kernelAndPrivilegeLockdown, renderUnitFile, systemdQuote, type UnitSection } from "./shell.js";
+import { kernelAndPrivilegeLockdown, renderUnitFile, systemdQuote, type UnitSection, systemCalls } from "./shell.js";
 
 /**
  * The registry login before a pull. Debian: our `registry-login` helper (the VM's access token,
@@ -120,9 +120,7 @@ export const podmanEngineHardening: UnitSection = [
   ["RestrictRealtime", true],
   ["RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6 AF_NETLINK"],
   ["CapabilityBoundingSet", podmanCapabilities.join(" ")],
-  ["SystemCallArchitectures", "native"],
-  ["SystemCallFilter", "~@clock @cpu-emulation @debug @module @obsolete @raw-io @reboot @swap"],
-  ["SystemCallErrorNumber", "EPERM"],
+  ...systemCalls("~@clock @cpu-emulation @debug @module @obsolete @raw-io @reboot @swap"),
   ["UMask", "0077"],
 ];
 
@@ -142,9 +140,7 @@ export const containerClientHardening: UnitSection = [
   ...kernelAndPrivilegeLockdown,
   ["CapabilityBoundingSet", ""],
   ["RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6"],
-  ["SystemCallArchitectures", "native"],
-  ["SystemCallFilter", "@system-service"],
-  ["SystemCallErrorNumber", "EPERM"],
+  ...systemCalls(),
   ["UMask", "0077"],
 ];
 

@@ -81,11 +81,34 @@ export function secretPair(name: string, project: string, secretId: string, vers
   return `${name}=projects/${project}/secrets/${secretId}${version !== undefined ? `/versions/${version}` : ""}`;
 }
 
+/** The helpers' shell lines naming the metadata server and Secret Manager (the tests point them at stand-ins). */
+export const secretManagerUrlsShell = `readonly METADATA_URL="\${BRUME_METADATA_URL:-http://metadata.google.internal/computeMetadata/v1}"
+readonly SECRET_MANAGER_URL="\${BRUME_SECRET_MANAGER_URL:-https://secretmanager.googleapis.com/v1}"`;
+
+/**
+ * The helpers' shell lines: a work directory removed on exit, and the VM identity's access token
+ * from the metadata server as a curl header file, `$work/auth-header` (never on a command line).
+ */
+export const secretManagerAuthShell = `work="$(mktemp -d)"
+readonly work
+trap 'rm -rf -- "$work"' EXIT
+curl --fail --silent --show-error --retry 5 --retry-connrefused --retry-max-time 60 \\
+  --header 'Metadata-Flavor: Google' --output "$work/access.json" \\
+  "$METADATA_URL/instance/service-accounts/default/token"
+token="$(sed -n 's/.*"access_token"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' "$work/access.json")"
+printf 'Authorization: Bearer %s\\n' "$token" >"$work/auth-header"`;
+
 /** The helpers' shell lines resolving `$secret` to a version resource (the latest when it names none). */
 export const secretVersionShell = `  case "$secret" in
     */versions/*) ;;
     *) secret="$secret/versions/latest" ;;
   esac`;
+
+/** The helpers' shell lines fetching `$secret` (resolved to a version) into `$work/secret.json`. */
+export const secretAccessShell = `${secretVersionShell}
+  curl --fail --silent --show-error --retry 5 --retry-connrefused --retry-max-time 60 \\
+    --header "@$work/auth-header" --output "$work/secret.json" \\
+    "$SECRET_MANAGER_URL/$secret:access"`;
 
 /** Shared helper: writes each secret's version (pinned, else latest) to `<dir>/<NAME>` (any content, PEM included). */
 export function renderSecretFilesScript(): string {
@@ -95,25 +118,14 @@ export function renderSecretFilesScript(): string {
 set -euo pipefail
 readonly dir="$1" dir_mode="$2" file_mode="$3"
 shift 3
-readonly METADATA_URL="\${BRUME_METADATA_URL:-http://metadata.google.internal/computeMetadata/v1}"
-readonly SECRET_MANAGER_URL="\${BRUME_SECRET_MANAGER_URL:-https://secretmanager.googleapis.com/v1}"
+${secretManagerUrlsShell}
 umask 077
-work="$(mktemp -d)"
-readonly work
-trap 'rm -rf -- "$work"' EXIT
-curl --fail --silent --show-error --retry 5 --retry-connrefused --retry-max-time 60 \\
-  --header 'Metadata-Flavor: Google' --output "$work/access.json" \\
-  "$METADATA_URL/instance/service-accounts/default/token"
-token="$(sed -n 's/.*"access_token"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' "$work/access.json")"
-printf 'Authorization: Bearer %s\\n' "$token" >"$work/auth-header"
+${secretManagerAuthShell}
 mkdir -p "$work/out"
 for pair in "$@"; do
   name="\${pair%%=*}"
   secret="\${pair#*=}"
-${secretVersionShell}
-  curl --fail --silent --show-error --retry 5 --retry-connrefused --retry-max-time 60 \\
-    --header "@$work/auth-header" --output "$work/secret.json" \\
-    "$SECRET_MANAGER_URL/$secret:access"
+${secretAccessShell}
   sed -n 's/.*"data"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' "$work/secret.json" | base64 -d >"$work/out/$name"
   chmod "$file_mode" "$work/out/$name"
 done

@@ -24,7 +24,7 @@
  */
 import { stringify } from "yaml";
 import { machineLayout } from "./layout.js";
-import { renderUnitFile, shQuote } from "./shell.js";
+import { kernelLockdown, privilegeLockdown, renderUnitFile, shQuote, withoutKeys, systemCalls } from "./shell.js";
 
 export interface OpsAgentSpec {
   /** Pinned Ops Agent version (the Debian package's upstream part: `<version>~debian12`). */
@@ -161,22 +161,13 @@ export function renderOpsAgentInstallUnit(spec: OpsAgentSpec): string {
       ["PrivateDevices", true],
       ["ProtectHome", true],
       ["ProtectProc", "invisible"],
-      ["ProtectKernelTunables", true],
-      ["ProtectKernelModules", true],
-      ["ProtectKernelLogs", true],
-      ["ProtectControlGroups", true],
-      ["ProtectClock", true],
-      ["ProtectHostname", true],
-      ["RestrictRealtime", true],
-      ["RestrictNamespaces", true],
-      ["LockPersonality", true],
-      ["MemoryDenyWriteExecute", true],
+      ...kernelLockdown,
+      // dpkg installs set-uid/gid files (the package may ship some): no RestrictSUIDSGID=.
+      ...withoutKeys(privilegeLockdown, "RestrictSUIDSGID"),
       // apt drops to _apt for downloads (SETUID/SETGID) and signals its methods (KILL); dpkg sets owners and modes.
       ["CapabilityBoundingSet", "CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL CAP_SETUID CAP_SETGID"],
       ["RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6"],
-      ["SystemCallArchitectures", "native"],
-      ["SystemCallFilter", "@system-service"],
-      ["SystemCallErrorNumber", "EPERM"],
+      ...systemCalls(),
     ],
     Install: [["WantedBy", "multi-user.target"]],
   });

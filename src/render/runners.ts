@@ -6,8 +6,8 @@
  * Secret Manager at start into a 0600 env file under /run; health is awaited after start.
  */
 import { machineLayout, type ImageFamily } from "./layout.js";
-import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, kernelAndPrivilegeLockdown, type UnitSection } from "./shell.js";
-import { connectionUnitLines, secretPair, secretVersionShell, type MachineConnection } from "./machine-connections.js";
+import { assertSingleLine, renderUnitFile, shQuote, systemdQuote, kernelAndPrivilegeLockdown, kernelLockdown, privilegeLockdown, withoutKeys, type UnitSection } from "./shell.js";
+import { connectionUnitLines, secretAccessShell, secretManagerAuthShell, secretManagerUrlsShell, secretPair, type MachineConnection } from "./machine-connections.js";
 
 export type ContainerEngine = "docker" | "podman";
 
@@ -156,16 +156,9 @@ export function renderProcessUnit(svc: MachineService): string {
       ["ProtectHome", true],
       ["PrivateTmp", true],
       ["PrivateDevices", true],
-      ["ProtectKernelTunables", true],
-      ["ProtectKernelModules", true],
-      ["ProtectKernelLogs", true],
-      ["ProtectControlGroups", true],
-      ["ProtectClock", true],
-      ["ProtectHostname", true],
-      ["RestrictSUIDSGID", true],
-      ["RestrictRealtime", true],
-      ["RestrictNamespaces", true],
-      ["LockPersonality", true],
+      ...kernelLockdown,
+      // The process may be a JIT runtime (Node.js, the JVM): no MemoryDenyWriteExecute= (as for containers, ./containers.ts).
+      ...withoutKeys(privilegeLockdown, "MemoryDenyWriteExecute"),
       ["CapabilityBoundingSet", ""],
       ["RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX AF_NETLINK"],
       ["SystemCallArchitectures", "native"],
@@ -282,24 +275,13 @@ set -euo pipefail
 umask 077
 readonly out="$1"
 shift
-readonly METADATA_URL="\${BRUME_METADATA_URL:-http://metadata.google.internal/computeMetadata/v1}"
-readonly SECRET_MANAGER_URL="\${BRUME_SECRET_MANAGER_URL:-https://secretmanager.googleapis.com/v1}"
-work="$(mktemp -d)"
-readonly work
-trap 'rm -rf -- "$work"' EXIT
-curl --fail --silent --show-error --retry 5 --retry-connrefused --retry-max-time 60 \\
-  --header 'Metadata-Flavor: Google' --output "$work/access.json" \\
-  "$METADATA_URL/instance/service-accounts/default/token"
-token="$(sed -n 's/.*"access_token"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' "$work/access.json")"
-printf 'Authorization: Bearer %s\\n' "$token" >"$work/auth-header"
+${secretManagerUrlsShell}
+${secretManagerAuthShell}
 : >"$work/env"
 for pair in "$@"; do
   var="\${pair%%=*}"
   secret="\${pair#*=}"
-${secretVersionShell}
-  curl --fail --silent --show-error --retry 5 --retry-connrefused --retry-max-time 60 \\
-    --header "@$work/auth-header" --output "$work/secret.json" \\
-    "$SECRET_MANAGER_URL/$secret:access"
+${secretAccessShell}
   value="$(sed -n 's/.*"data"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' "$work/secret.json" | base64 -d)"
   case "$value" in
     *$'\\n'*) echo "secret-env: $secret holds several lines; env files take one line per value" >&2; exit 1 ;;

@@ -24,26 +24,48 @@ export function systemdQuote(value: string): string {
 /** A unit file from sections; values given as arrays become repeated keys. Keys keep their order. */
 export type UnitSection = [key: string, value: string | number | boolean | readonly string[] | undefined][];
 
-/**
- * The sandboxing every unit we render shares (systemd.exec(5)): no kernel tunables, modules, logs,
- * cgroups, clock or hostname changes, other processes invisible, no set-uid/gid, realtime or new
- * namespaces, no personality change, no writable-and-executable memory. Each unit adds its own
- * file-system, capability, address-family and system-call lines around it.
- */
-export const kernelAndPrivilegeLockdown: UnitSection = [
+/** The kernel half of the sandbox (systemd.exec(5)): no kernel tunables, modules, logs, cgroups, clock or hostname changes. */
+export const kernelLockdown: UnitSection = [
   ["ProtectKernelTunables", true],
   ["ProtectKernelModules", true],
   ["ProtectKernelLogs", true],
   ["ProtectControlGroups", true],
   ["ProtectClock", true],
   ["ProtectHostname", true],
-  ["ProtectProc", "invisible"],
+];
+
+/** The privilege half (systemd.exec(5)): no set-uid/gid, realtime or new namespaces, no personality change, no writable-and-executable memory. */
+export const privilegeLockdown: UnitSection = [
   ["RestrictSUIDSGID", true],
   ["RestrictRealtime", true],
   ["RestrictNamespaces", true],
   ["LockPersonality", true],
   ["MemoryDenyWriteExecute", true],
 ];
+
+/**
+ * The sandboxing every unit we render shares (systemd.exec(5)): `kernelLockdown`, other processes
+ * invisible, `privilegeLockdown`. Each unit adds its own file-system, capability, address-family
+ * and system-call lines around it.
+ */
+export const kernelAndPrivilegeLockdown: UnitSection = [...kernelLockdown, ["ProtectProc", "invisible"], ...privilegeLockdown];
+
+/** `section` without the lines of `keys` (a unit that cannot take one of the shared settings says why). */
+export function withoutKeys(section: UnitSection, ...keys: string[]): UnitSection {
+  return section.filter(([key]) => !keys.includes(key));
+}
+
+/**
+ * The system-call lines of a unit (systemd.exec(5)): native architecture only, the `filter`
+ * allow-list (or `~` deny-list), and a filtered call fails with EPERM instead of killing the process.
+ */
+export function systemCalls(filter: string | readonly string[] = "@system-service"): UnitSection {
+  return [
+    ["SystemCallArchitectures", "native"],
+    ["SystemCallFilter", filter],
+    ["SystemCallErrorNumber", "EPERM"],
+  ];
+}
 
 export function renderUnitFile(header: string, sections: Record<string, UnitSection>): string {
   const lines: string[] = [header];

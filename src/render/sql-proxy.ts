@@ -11,6 +11,7 @@
  */
 import { cloudSqlProxyImage } from "./pgaudit.js";
 import { renderUnitFile, systemdQuote } from "./shell.js";
+import { restrictedContainerSecurityContext } from "./pod-security.js";
 
 export { cloudSqlProxyImage };
 
@@ -55,14 +56,7 @@ export function sqlProxySidecar(o: SqlProxyOptions) {
     startupProbe: { httpGet: { path: "/startup", port: sqlProxyHealthPort }, periodSeconds: 1, failureThreshold: 60 },
     livenessProbe: { httpGet: { path: "/liveness", port: sqlProxyHealthPort }, periodSeconds: 10, failureThreshold: 3 },
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
-    securityContext: {
-      runAsNonRoot: true,
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      capabilities: { drop: ["ALL"] },
-      seccompProfile: { type: "RuntimeDefault" as const },
-    },
+    securityContext: restrictedContainerSecurityContext(),
   };
 }
 

@@ -23,6 +23,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../child-resources/options.js";
 import { transformed, type Transform } from "../child-resources/transform.js";
+import { databaseJobIdentity } from "./database-job-identity.js";
 import type { Naming } from "../../config/naming.js";
 import { databaseGrantsSql, grantsJobScript, grantsSqlDir, grantsSqlFile } from "../../render/database-grants.js";
 import { auditedDatabases, databaseJobManifest, databaseJobName, pgauditActivationSql, pgauditJobName, pgauditJobScript, pgauditSqlPath } from "../../render/pgaudit.js";
@@ -109,63 +110,44 @@ export class AuditActivation extends pulumi.ComponentResource {
     const ksa = "pgaudit";
     const labels = { "app.kubernetes.io/name": "pgaudit", "app.kubernetes.io/managed-by": "brume", ...args.labels };
     this.labels = labels;
-    const gcpOpts = childOptions(this, opts);
-    const kubeOpts = (extra: pulumi.CustomResourceOptions = {}) => ({ ...childOptions(this, opts, extra), provider: args.provider });
-
-    this.serviceAccount = new gcp.serviceaccount.Account(
-      ...transformed(
-        args.transform?.serviceAccount,
-        `${name}-gsa`,
-        {
-          project: args.project,
-          accountId: args.naming.name([args.name, "audit"], "serviceAccountId"),
-          displayName: `brume pgAudit activation of ${args.instanceName}`,
-          description: `Workload Identity of ${namespaceName}/${ksa}: connects to ${args.instanceName} through the Cloud SQL Auth Proxy`,
-        } satisfies gcp.serviceaccount.AccountArgs,
-        gcpOpts,
-      ),
-    );
-    // The proxy needs cloudsql.instances.connect (roles/cloudsql.client); password login needs no
-    // instanceUser. Cloud SQL has no instance-level IAM: a condition on the name is the narrowest.
-    const client = new gcp.projects.IAMMember(
-      `${name}-client`,
+    const identity = databaseJobIdentity(
+      this,
+      name,
       {
         project: args.project,
-        role: "roles/cloudsql.client",
-        member: this.serviceAccount.member,
-        condition: {
-          title: `brume-${args.instanceName}-audit`.slice(0, 100),
-          description: `pgAudit activation: only ${args.instanceName}`,
-          expression: `resource.type == "sqladmin.googleapis.com/Instance" && resource.name == "projects/${args.project}/instances/${args.instanceName}"`,
-        },
+        accountId: args.naming.name([args.name, "audit"], "serviceAccountId"),
+        displayName: `brume pgAudit activation of ${args.instanceName}`,
+        description: `Workload Identity of ${namespaceName}/${ksa}: connects to ${args.instanceName} through the Cloud SQL Auth Proxy`,
+        namespaceName,
+        ksa,
+        labels,
+        provider: args.provider,
+        workloadPool: args.workloadPool,
+        transform: args.transform?.serviceAccount,
+        // The proxy needs cloudsql.instances.connect (roles/cloudsql.client); password login needs no
+        // instanceUser. Cloud SQL has no instance-level IAM: a condition on the name is the narrowest.
+        grants: (serviceAccount, gcpOpts) =>
+          new gcp.projects.IAMMember(
+            `${name}-client`,
+            {
+              project: args.project,
+              role: "roles/cloudsql.client",
+              member: serviceAccount.member,
+              condition: {
+                title: `brume-${args.instanceName}-audit`.slice(0, 100),
+                description: `pgAudit activation: only ${args.instanceName}`,
+                expression: `resource.type == "sqladmin.googleapis.com/Instance" && resource.name == "projects/${args.project}/instances/${args.instanceName}"`,
+              },
+            },
+            gcpOpts,
+          ),
       },
-      gcpOpts,
+      opts,
     );
-    const workloadIdentity = new gcp.serviceaccount.IAMMember(
-      `${name}-workload-identity`,
-      {
-        serviceAccountId: this.serviceAccount.name,
-        role: "roles/iam.workloadIdentityUser",
-        // From the cluster's output: the pool exists only once the cluster does (gcp-review 1).
-        member: pulumi.interpolate`serviceAccount:${args.workloadPool}[${namespaceName}/${ksa}]`,
-      },
-      gcpOpts,
-    );
-
-    this.namespace = new k8s.core.v1.Namespace(
-      `${name}-namespace`,
-      { metadata: { name: namespaceName, labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted" } } },
-      kubeOpts(),
-    );
-    const inNamespace = kubeOpts({ dependsOn: [this.namespace] });
-    const account = new k8s.core.v1.ServiceAccount(
-      `${name}-ksa`,
-      {
-        metadata: { name: ksa, namespace: namespaceName, labels, annotations: { "iam.gke.io/gcp-service-account": this.serviceAccount.email } },
-        automountServiceAccountToken: true,
-      },
-      inNamespace,
-    );
+    this.serviceAccount = identity.serviceAccount;
+    this.namespace = identity.namespace;
+    const { grants: client, workloadIdentity, account } = identity;
+    const inNamespace = identity.kubeOpts({ dependsOn: [this.namespace] });
     const password = new k8s.core.v1.Secret(
       `${name}-password`,
       { metadata: { name: "pgaudit-login", namespace: namespaceName, labels }, type: "Opaque", stringData: { password: pulumi.secret(args.password) } },

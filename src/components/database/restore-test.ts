@@ -31,8 +31,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { childOptions } from "../child-resources/options.js";
 import { transformed, type Transform } from "../child-resources/transform.js";
+import { databaseJobIdentity } from "./database-job-identity.js";
 import type { Naming } from "../../config/naming.js";
 import type { RestoreTestConfig } from "../../config/schema-restore.js";
 import type { CustomRoleSpec } from "../security/read-only-roles.js";
@@ -152,48 +152,28 @@ export class RestoreTest extends pulumi.ComponentResource {
     this.namespaceName = args.naming.name([args.name, "restore"], "kubernetes");
     const ksa = "restore-test";
     const labels = { "app.kubernetes.io/name": "restore-test", "app.kubernetes.io/managed-by": "brume", ...args.labels };
-    const gcpOpts = childOptions(this, opts);
-    const kubeOpts = (extra: pulumi.CustomResourceOptions = {}) => ({ ...childOptions(this, opts, extra), provider: args.provider });
-
-    this.serviceAccount = new gcp.serviceaccount.Account(
-      ...transformed(
-        args.transform?.serviceAccount,
-        `${name}-gsa`,
-        {
-          project: args.project,
-          accountId: args.naming.name([args.name, "restore"], "serviceAccountId"),
-          displayName: `brume restore test of ${args.instanceName}`,
-          description: `Workload Identity of ${this.namespaceName}/${ksa}: clones ${args.instanceName} to ${this.temporaryPrefix}*, checks and deletes the clone`,
-        } satisfies gcp.serviceaccount.AccountArgs,
-        gcpOpts,
-      ),
-    );
-    this.grants = this.createGrants(name, args, gcpOpts);
-    const workloadIdentity = new gcp.serviceaccount.IAMMember(
-      `${name}-workload-identity`,
+    const identity = databaseJobIdentity(
+      this,
+      name,
       {
-        serviceAccountId: this.serviceAccount.name,
-        role: "roles/iam.workloadIdentityUser",
-        // From the cluster's output: the pool exists only once the cluster does (gcp-review 1).
-        member: pulumi.interpolate`serviceAccount:${args.workloadPool}[${this.namespaceName}/${ksa}]`,
+        project: args.project,
+        accountId: args.naming.name([args.name, "restore"], "serviceAccountId"),
+        displayName: `brume restore test of ${args.instanceName}`,
+        description: `Workload Identity of ${this.namespaceName}/${ksa}: clones ${args.instanceName} to ${this.temporaryPrefix}*, checks and deletes the clone`,
+        namespaceName: this.namespaceName,
+        ksa,
+        labels,
+        provider: args.provider,
+        workloadPool: args.workloadPool,
+        transform: args.transform?.serviceAccount,
+        grants: (serviceAccount, gcpOpts) => this.createGrants(name, args, serviceAccount, gcpOpts),
       },
-      gcpOpts,
+      opts,
     );
-
-    this.namespace = new k8s.core.v1.Namespace(
-      `${name}-namespace`,
-      { metadata: { name: this.namespaceName, labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted" } } },
-      kubeOpts(),
-    );
-    const inNamespace = kubeOpts({ dependsOn: [this.namespace] });
-    const account = new k8s.core.v1.ServiceAccount(
-      `${name}-ksa`,
-      {
-        metadata: { name: ksa, namespace: this.namespaceName, labels, annotations: { "iam.gke.io/gcp-service-account": this.serviceAccount.email } },
-        automountServiceAccountToken: true,
-      },
-      inNamespace,
-    );
+    this.serviceAccount = identity.serviceAccount;
+    this.grants = identity.grants;
+    this.namespace = identity.namespace;
+    const { gcpOpts, kubeOpts, workloadIdentity, account } = identity;
     const manifest = restoreTestCronJobManifest({
       name: "restore-test",
       namespace: this.namespaceName,
@@ -246,12 +226,12 @@ export class RestoreTest extends pulumi.ComponentResource {
     this.registerOutputs({ namespace: this.namespaceName, temporaryPrefix: this.temporaryPrefix, schedule: c.schedule });
   }
 
-  private createGrants(name: string, args: RestoreTestArgs, opts: pulumi.CustomResourceOptions): RestoreTest["grants"] {
+  private createGrants(name: string, args: RestoreTestArgs, serviceAccount: gcp.serviceaccount.Account, opts: pulumi.CustomResourceOptions): RestoreTest["grants"] {
     const conditions = restoreTestConditions(args.project, args.instanceName);
     const grant = (part: keyof typeof restoreTestRoles, condition?: { title: string; description: string; expression: string }) =>
       new gcp.projects.IAMMember(
         `${name}-${part}`,
-        { project: args.project, role: customRoleName(args.project, restoreTestRoles[part]), member: this.serviceAccount.member, ...(condition ? { condition } : {}) },
+        { project: args.project, role: customRoleName(args.project, restoreTestRoles[part]), member: serviceAccount.member, ...(condition ? { condition } : {}) },
         opts,
       );
     return {

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { containerLifecycle, defaultShutdown, terminationGracePeriod, type ShutdownSpec } from "./graceful-shutdown.js";
 import { poolPlacement } from "./node-placement.js";
+import { restrictedContainerSecurityContext } from "../../render/pod-security.js";
 import { mountedSecretFiles, secretFileVariables, secretVersionsAnnotations } from "./secret-mounts.js";
 
 export type Labels = Record<string, string>;
@@ -280,14 +281,7 @@ export function podTemplate(spec: DeploymentSpec): Record<string, unknown> {
           ...(h.readiness ? { readinessProbe: probe(h.readiness, spec.ports) } : {}),
           ...(h.startup ? { startupProbe: probe(h.startup, spec.ports) } : {}),
           ...(lifecycle ? { lifecycle } : {}),
-          securityContext: {
-            runAsNonRoot: true,
-            readOnlyRootFilesystem: true,
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            capabilities: { drop: ["ALL"] },
-            seccompProfile: { type: "RuntimeDefault" },
-          },
+          securityContext: restrictedContainerSecurityContext(),
           volumeMounts: mounts,
         },
       ],

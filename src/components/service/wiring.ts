@@ -99,6 +99,16 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
   );
 
   const services: Record<string, Service> = {};
+  // What every Service of the environment shares: the cluster, the project, the naming and the services' namespace.
+  const inCluster = {
+    provider: env.cluster.provider,
+    crdGate: env.cluster.crdGate,
+    project: resolved.gcpProject,
+    naming: env.naming,
+    namespace: namespace.name,
+    namespaceResource: namespace,
+    workloadPool: env.cluster.workloadPool,
+  };
   const tracing = config.observability?.tracing;
   const collector = tracing ? collectorService({ project: resolved.gcpProject, image: tracing.image, samplingPercent: tracing.samplingPercent }) : undefined;
   const only = args.only ? new Set(args.only) : undefined;
@@ -108,13 +118,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
     services[key] = new Service(
       `${name}-svc-${key}`,
       {
-        provider: env.cluster.provider,
-        crdGate: env.cluster.crdGate,
-        project: resolved.gcpProject,
-        naming: env.naming,
-        namespace: namespace.name,
-        namespaceResource: namespace,
-        workloadPool: env.cluster.workloadPool,
+        ...inCluster,
         service: key,
         // A built image runs by digest; its content tag names the version (a plain value).
         config: withTracing(built ? { ...svc, image: built.taggedName } : svc, collector !== undefined),
@@ -147,13 +151,7 @@ export function createServices(parent: pulumi.Resource & { provider?: pulumi.Pro
     const traces = new Service(
       `${name}-svc-${collectorName}`,
       {
-        provider: env.cluster.provider,
-        crdGate: env.cluster.crdGate,
-        project: resolved.gcpProject,
-        naming: env.naming,
-        namespace: namespace.name,
-        namespaceResource: namespace,
-        workloadPool: env.cluster.workloadPool,
+        ...inCluster,
         service: collectorName,
         config: collector,
         callers: kube.map(([key]) => key).sort(),
