@@ -61,4 +61,19 @@ describe("API reference (typedoc)", () => {
       expect(root.getChildByName(`${name}Args`)?.kind, `${name}Args`).toBe(ReflectionKind.Interface);
     }
   });
+
+  it("doc comments come through as summaries", () => {
+    const summary = (module: string, name: string) =>
+      (project!.getChildByName(module)?.getChildByName(name)?.comment?.summary ?? []).map((part) => part.text).join("");
+    expect(summary("index", "Environment")).toMatch(/^`brume:environment:Environment` — the infrastructure of one environment/);
+    expect(summary("index", "Service")).toMatch(/^`brume:service:Service` — one service of brume.yaml as a production-grade GKE workload/);
+    expect(summary("index", "Naming")).toMatch(/^A naming scope: `<project>-<environment>` prefixed physical names/);
+    expect(summary("plan", "PlanMocks")).toBe("Deterministic mocks for the GCP and Kubernetes providers.");
+  });
+
+  it("the list of public-surface types left unexported only shrinks (typedoc warns on a stale entry)", () => {
+    const notExported = (JSON.parse(readFileSync(join(repoRoot, "typedoc.json"), "utf8")) as { intentionallyNotExported: string[] }).intentionallyNotExported;
+    expect(notExported.length).toBeLessThanOrEqual(67);
+    expect(notExported).toEqual([...notExported].sort());
+  });
 });
