@@ -122,6 +122,10 @@ export interface EnvironmentArgs {
 /** Keys of the CMEK key ring, one ring per secret replica region. */
 export const cmekKeyName = "secrets";
 
+/**
+ * `brume:environment:Environment` — the infrastructure of one environment (prod, stage, …), sized by
+ * its resolved preset; see the module comment above for what it creates.
+ */
 export class Environment extends pulumi.ComponentResource {
   readonly naming: Naming;
   readonly environment: ResolvedEnvironment;

@@ -193,7 +193,7 @@ export interface DeploymentSpec {
   health: { liveness?: ProbeSpec | undefined; readiness?: ProbeSpec | undefined; startup?: ProbeSpec | undefined };
   rolling: RollingParams;
   labels: Labels;
-  /** Shutdown sequence (./graceful-shutdown.ts). @default {@link defaultShutdown} */
+  /** Shutdown sequence (./graceful-shutdown.ts). @default `defaultShutdown` (graceful-shutdown.ts) */
   shutdown?: ShutdownSpec | undefined;
   /** Node pool (`resources.pool`): tolerations and affinity (./node-placement.ts). */
   pool?: string | undefined;

@@ -186,6 +186,10 @@ export interface WorkloadResources {
 /** Cloud SQL (5432, and 3307 for the connector) and Redis with TLS (6378). */
 export const dataPorts = { database: [5432, 3307], cache: [6378] } as const;
 
+/**
+ * `brume:service:Service` — one service of brume.yaml as a production-grade GKE workload; see the
+ * module comment above for its identity, workloads, secrets and network policy.
+ */
 export class Service extends pulumi.ComponentResource {
   readonly account: gcp.serviceaccount.Account;
   readonly workloadIdentity: gcp.serviceaccount.IAMMember;
