@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 import { planStack } from "../src/plan/stack.js";
 import { runProgram, type Plan, type PlannedResource, type RunProgramOptions } from "../src/plan/run.js";
 import { runCli } from "../src/cli/main.js";
+import { ConfigError } from "../src/config/errors.js";
+import { parseConfigText, validateConfig } from "../src/config/load.js";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const examplePath = (...parts: string[]) => join(repoRoot, "examples", ...parts);
@@ -48,4 +50,15 @@ export async function brume(...argv: string[]): Promise<{ code: number; stdout: 
   let stderr = "";
   const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
   return { code, stdout, stderr };
+}
+
+/** The problems validation finds in a brume.yaml text, as `path: message` lines; [] when valid. */
+export function configProblems(text: string): string[] {
+  try {
+    validateConfig(parseConfigText(text, "yaml", "brume.yaml"), "brume.yaml");
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
+    throw err;
+  }
+  return [];
 }

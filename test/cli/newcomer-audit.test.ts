@@ -9,9 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseConfigText, validateConfig } from "../../src/config/load.js";
-import { ConfigError } from "../../src/config/errors.js";
-import { brume as cli, repoRoot } from "../harness.js";
+import { brume as cli, configProblems, repoRoot } from "../harness.js";
 
 const root = mkdtempSync(join(tmpdir(), "brume-newcomer-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -220,15 +218,7 @@ describe("newcomer 17: a refused release step is the CLI's refusal, not a config
 });
 
 describe("newcomer 18: papercuts", () => {
-  function problems(text: string): string[] {
-    try {
-      validateConfig(parseConfigText(text, "yaml", "brume.yaml"), "brume.yaml");
-    } catch (err) {
-      if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
-      throw err;
-    }
-    return [];
-  }
+  const problems = configProblems;
   const machines = readFileSync(join(repoRoot, "examples", "machines", "brume.yaml"), "utf8");
   const vfox = (version: string, sha256: string) => machines.replace(/( {4}vfox:\n {6}version: )[^\n]+/, `$1${version}`).replace(/( {6}url: https:\/\/github.com\/version-fox[^\n]+\n(?: *#[^\n]*\n)*? {6}sha256: )[^\n]+/, `$1${sha256}`);
 

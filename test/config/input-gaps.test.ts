@@ -3,12 +3,11 @@
  * now refused with its path, the value and the fix (src/config/rules-input-gaps.ts, load.ts).
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/config/errors.js";
 import { parseConfigText, validateConfig } from "../../src/config/load.js";
 import { isImageReference } from "../../src/config/rules-input-gaps.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "../harness.js";
+import { configProblems, repoRoot } from "../harness.js";
 
 const base = (extra = "") => `project: { name: shop, region: europe-west1, drRegion: europe-west4 }
 environments:
@@ -18,15 +17,7 @@ services:
     image: europe-docker.pkg.dev/shop/apps/api:1.0.0
 ${extra}`;
 
-function problems(text: string): string[] {
-  try {
-    validateConfig(parseConfigText(text, "yaml", "brume.yaml"), "brume.yaml");
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe("accepted but wrong (newcomer 16)", () => {
   it("type-15: two services routing the same host and path", () => {

@@ -7,12 +7,12 @@
  * packages resolve from its node_modules as they do from dist/cli.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { brume, examplePath, repoRoot } from "../harness.js";
+import { loadedFiles, packagesOf } from "./loaded-files.js";
 
 // …/cli/main.js: the path src/cli/main.ts recognises as being run (not imported).
 const cache = join(repoRoot, "node_modules", ".cache", `brume-cli-bundle-${process.pid}`);
@@ -30,43 +30,12 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-/** Files (bundle chunks and node_modules) a fresh process of the bundle loaded for `args`. */
+/** A fresh process of the bundle for `args`: what it loaded, printed and exited with. */
 function run(args: string[]): { loaded: string[]; stdout: string; status: number } {
-  const log = join(scratch, "loaded.log");
-  writeFileSync(log, "");
-  const recorder = join(scratch, "record.mjs");
-  writeFileSync(
-    recorder,
-    `import { register, createRequire } from "node:module";
-import { appendFileSync } from "node:fs";
-register("data:text/javascript," + encodeURIComponent(\`
-import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  appendFileSync(process.env.BRUME_IMPORTS_LOG, result.url + "\\\\n");
-  return result;
-}\`));
-const require = createRequire(import.meta.url);
-process.on("exit", () => appendFileSync(process.env.BRUME_IMPORTS_LOG, Object.keys(require.cache).join("\\n") + "\\n"));
-`,
-  );
-  let stdout = "";
-  let status = 0;
-  try {
-    stdout = execFileSync(process.execPath, ["--import", recorder, join(out, "main.js"), ...args], { cwd: repoRoot, env: { ...process.env, BRUME_IMPORTS_LOG: log }, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
-  } catch (err) {
-    status = (err as { status: number }).status;
-    stdout = String((err as { stdout: unknown }).stdout);
-  }
-  const loaded = readFileSync(log, "utf8")
-    .split("\n")
-    .filter((l) => l.startsWith("file://") || l.startsWith("/"))
-    .map((l) => (l.startsWith("file://") ? fileURLToPath(l) : l));
-  return { loaded: [...new Set(loaded)], stdout, status };
+  const result = loadedFiles(scratch, "bundle", [join(out, "main.js"), ...args], { cwd: repoRoot });
+  return { loaded: result.files, stdout: result.stdout, status: result.status };
 }
 
-const packagesOf = (files: string[]) =>
-  [...new Set(files.filter((f) => f.includes("/node_modules/")).map((f) => f.slice(f.lastIndexOf("node_modules/") + 13).split("/").slice(0, 2).join("/")))].map((p) => (p.startsWith("@") ? p : p.split("/")[0]!));
 /** Bundle files loaded, relative to the bundle (Node reports real paths: node_modules may be a link). */
 const chunksOf = (files: string[]) => {
   const real = realpathSync(out);

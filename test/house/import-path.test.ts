@@ -7,59 +7,22 @@
  * own command module and no other command's. Each case is a fresh Node process with a loader hook
  * recording every ES module resolved and, at exit, every CommonJS module in require's cache.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { examplePath, repoRoot } from "../harness.js";
+import { loadedFiles, packagesOf } from "./loaded-files.js";
 
 const dir = mkdtempSync(join(tmpdir(), "brume-imports-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const recorder = join(dir, "record.mjs");
-writeFileSync(
-  recorder,
-  `import { register, createRequire } from "node:module";
-import { appendFileSync } from "node:fs";
-register("data:text/javascript," + encodeURIComponent(\`
-import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  appendFileSync(process.env.BRUME_IMPORTS_LOG, result.url + "\\\\n");
-  return result;
-}\`));
-const require = createRequire(import.meta.url);
-process.on("exit", () => appendFileSync(process.env.BRUME_IMPORTS_LOG, Object.keys(require.cache).join("\\n") + "\\n"));
-`,
-);
-
 /** Repo-relative source files and node_modules packages a fresh process loaded for `args`. */
 function loaded(name: string, args: string[]): { sources: string[]; packages: string[] } {
-  const log = join(dir, `${name}.log`);
-  writeFileSync(log, "");
-  execFileSync(process.execPath, ["--import", "tsx", "--import", recorder, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, BRUME_IMPORTS_LOG: log },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const files = new Set(
-    readFileSync(log, "utf8")
-      .split("\n")
-      .filter((line) => line.startsWith("file://") || line.startsWith("/"))
-      .map((line) => (line.startsWith("file://") ? fileURLToPath(line) : line)),
-  );
-  const sources = new Set<string>();
-  const packages = new Set<string>();
-  for (const file of files) {
-    const at = file.lastIndexOf("node_modules/");
-    if (at >= 0) {
-      const [scope, name] = file.slice(at + "node_modules/".length).split("/");
-      packages.add(scope!.startsWith("@") ? `${scope}/${name}` : scope!);
-    } else if (file.startsWith(join(repoRoot, "src"))) sources.add(relative(repoRoot, file));
-  }
-  return { sources: [...sources].sort(), packages: [...packages].sort() };
+  const run = loadedFiles(dir, name, args, { cwd: repoRoot, preload: ["--import", "tsx"] });
+  if (run.status !== 0) throw new Error(`node ${args.join(" ")} failed:\n${run.stderr}`);
+  const sources = run.files.filter((file) => !file.includes("/node_modules/") && file.startsWith(join(repoRoot, "src"))).map((file) => relative(repoRoot, file));
+  return { sources: [...new Set(sources)].sort(), packages: packagesOf(run.files) };
 }
 
 const notForStacks = /^src\/(cli|plan|review|testing)\//;
