@@ -67,7 +67,8 @@ export function parseConfigText(text: string, format: ConfigFormat, source = `br
   }
   try {
     const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
-    if (typeof value === "object" && value !== null) numberSources.set(value, numbersAsWritten(doc, text));
+    // Only a failed validation needs the numbers as written: walked then, not on every parse.
+    if (typeof value === "object" && value !== null) numberSources.set(value, () => numbersAsWritten(doc, text));
     return value;
   } catch (err) {
     // Unresolved aliases and alias bombs are only found while building the value.
@@ -81,7 +82,7 @@ export function parseConfigText(text: string, format: ConfigFormat, source = `br
  * SHA-256 as 0): the quote-it hint then shows the text to quote, not the number YAML made of it
  * (newcomer 18). Keyed by the parsed document; a number written two ways gives no example.
  */
-const numberSources = new WeakMap<object, Map<number, Set<string>>>();
+const numberSources = new WeakMap<object, () => Map<number, Set<string>>>();
 
 function numbersAsWritten(doc: ReturnType<typeof parseDocument>, text: string): Map<number, Set<string>> {
   const out = new Map<number, Set<string>>();
@@ -154,7 +155,7 @@ export function validateConfig(doc: unknown, source?: string): BrumeConfig {
   // bro-ai (cold process; the checks and the result are the same either way).
   const parsed = brumeConfigSchema.safeParse(doc, { jitless: true });
   if (!parsed.success) {
-    const written = typeof doc === "object" && doc !== null ? numberSources.get(doc) : undefined;
+    const written = typeof doc === "object" && doc !== null ? numberSources.get(doc)?.() : undefined;
     throw new ConfigError(issuesFromZod(parsed.error, doc).map((issue) => withHints(issue, written)), source);
   }
   const issues = checkRules(parsed.data);
