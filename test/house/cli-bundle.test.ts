@@ -1,13 +1,14 @@
 /**
- * The `brume` bin is a bundle (build/cli-bundle.mjs → dist/cli/main.js): it must plan exactly what
- * the sources plan, keep each command's modules out of the others' start (code splitting), keep
- * the Pulumi SDKs external (one @pulumi/pulumi shared with the runtime: two copies break the
- * mocks and a real `pulumi up`) and hold no zod locale but English. The test builds its own bundle
- * (with esbuild's metafile) into node_modules/.cache, inside the repository so that the external
- * packages resolve from its node_modules as they do from dist/cli.
+ * The `brume` bin is a bundle (build/cli-bundle.mjs → dist/cli/main.js, which runs dist/cli/brume.cjs
+ * through the compile cache of src/cli/compile-cache.ts): it must plan exactly what the sources plan,
+ * with the cache and without it, load no command's external packages at another's start, keep the
+ * Pulumi SDKs external (one @pulumi/pulumi shared with the runtime: two copies break the mocks and a
+ * real `pulumi up`) and hold no zod locale but English. The test builds its own bundle (with
+ * esbuild's metafile) into node_modules/.cache, inside the repository so that the external packages
+ * resolve from its node_modules as they do from dist/cli; its compile cache is a directory of its own.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +20,7 @@ const cache = join(repoRoot, "node_modules", ".cache", `brume-cli-bundle-${proce
 const out = join(cache, "cli");
 const scratch = mkdtempSync(join(tmpdir(), "brume-bundle-"));
 const metaFile = join(scratch, "meta.json");
+const compileCache = join(scratch, "compile-cache");
 let meta: { inputs: Record<string, unknown>; outputs: Record<string, { inputs: Record<string, unknown>; entryPoint?: string; imports: { path: string; kind: string }[] }> };
 
 beforeAll(() => {
@@ -31,16 +33,13 @@ afterAll(() => {
 });
 
 /** A fresh process of the bundle for `args`: what it loaded, printed and exited with. */
-function run(args: string[]): { loaded: string[]; stdout: string; status: number } {
-  const result = loadedFiles(scratch, "bundle", [join(out, "main.js"), ...args], { cwd: repoRoot });
-  return { loaded: result.files, stdout: result.stdout, status: result.status };
+function run(args: string[], env: NodeJS.ProcessEnv = {}): { loaded: string[]; stdout: string; stderr: string; status: number } {
+  const result = loadedFiles(scratch, "bundle", [join(out, "main.js"), ...args], { cwd: repoRoot, env: { NODE_COMPILE_CACHE: compileCache, NODE_DEBUG: "brume-compile-cache", ...env } });
+  return { loaded: result.files, stdout: result.stdout, stderr: result.stderr, status: result.status };
 }
 
-/** Bundle files loaded, relative to the bundle (Node reports real paths: node_modules may be a link). */
-const chunksOf = (files: string[]) => {
-  const real = realpathSync(out);
-  return files.filter((f) => f.startsWith(real)).map((f) => f.slice(real.length + 1));
-};
+/** What the compile cache did in a run (NODE_DEBUG=brume-compile-cache): "missing", "accepted", "written", …. */
+const cacheEvents = (stderr: string) => [...stderr.matchAll(/^BRUME-COMPILE-CACHE \d+: .*?(?:\.v8)?: (\w+)/gm)].map((m) => m[1]);
 
 describe("the bundled brume CLI (dist/cli/main.js)", () => {
   it("is the package's bin, and builds what `npm ci` (prepare) and `npm run build` build", () => {
@@ -48,20 +47,30 @@ describe("the bundled brume CLI (dist/cli/main.js)", () => {
     expect(pkg.bin).toEqual({ brume: "./dist/cli/main.js" });
     expect(pkg.files).toContain("dist/cli");
     for (const script of [pkg.scripts.prepare, pkg.scripts.build]) expect(script).toBe("tsc -p tsconfig.build.json && node build/cli-bundle.mjs");
-    expect(existsSync(join(out, "main.js"))).toBe(true);
+    expect(readdirSync(out).sort()).toEqual(["brume.cjs", "brume.cjs.map", "main.js", "main.js.map"]);
+    // A classic script, strict as the ES modules it comes from; no `import()` left (a vm.Script has no module loader).
+    const bundle = readFileSync(join(out, "brume.cjs"), "utf8");
+    expect(bundle.split("\n").slice(0, 2)).toEqual(["#!/usr/bin/env node", '"use strict";']);
+    expect(bundle.match(/[^.\w]import\(\s*["'`]/g)).toBeNull();
   });
 
-  it("plans bro-ai prod byte for byte as the sources do", async () => {
-    const file = join(scratch, "plan.json");
-    const bundled = run(["plan", "--stack", "prod", "--config", join(examplePath("bro-ai"), "brume.yaml"), "--format", "json", "--out", file]);
-    expect(bundled.status).toBe(0);
+  it("plans bro-ai prod byte for byte as the sources do, compiling from its cache or without one", async () => {
+    const args = (file: string) => ["plan", "--stack", "prod", "--config", join(examplePath("bro-ai"), "brume.yaml"), "--format", "json", "--out", file];
     const fromSources = await brume("plan", "--stack", "prod", "--config", join(examplePath("bro-ai"), "brume.yaml"), "--format", "json");
     expect(fromSources.code).toBe(0);
-    expect(readFileSync(file, "utf8")).toBe(fromSources.stdout);
     expect(JSON.parse(fromSources.stdout).resources.length).toBeGreaterThan(400);
-  }, 60_000);
+    rmSync(compileCache, { recursive: true, force: true });
+    // First run: no cache, written at exit; second: compiled from it; then with the cache off.
+    const runs = [run(args(join(scratch, "plan-1.json"))), run(args(join(scratch, "plan-2.json"))), run(args(join(scratch, "plan-3.json")), { NODE_DISABLE_COMPILE_CACHE: "1" })];
+    expect(runs.map((r) => r.status)).toEqual([0, 0, 0]);
+    expect(runs.map((r) => cacheEvents(r.stderr))).toEqual([["missing", "written"], ["accepted"], ["off"]]);
+    for (const n of [1, 2, 3]) expect(readFileSync(join(scratch, `plan-${n}.json`), "utf8")).toBe(fromSources.stdout);
+    // One private file per command: the directory is this user's alone.
+    expect(readdirSync(join(compileCache, "brume")).filter((f) => f.endsWith(".v8"))).toHaveLength(1);
+    expect(statSync(join(compileCache, "brume")).mode & 0o777).toBe(0o700);
+  }, 120_000);
 
-  it("loads only what a command needs: --version and validate no Pulumi SDK, plan no other command", () => {
+  it("loads only what a command needs: --version and validate no Pulumi SDK, plan no review client", () => {
     const version = run(["--version"]);
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")).version);
     expect(packagesOf(version.loaded).filter((p) => p.startsWith("@pulumi/"))).toEqual([]);
@@ -72,13 +81,9 @@ describe("the bundled brume CLI (dist/cli/main.js)", () => {
 
     const plan = run(["plan", "--stack", "prod", "--config", join(examplePath("bro-ai"), "brume.yaml"), "--format", "json", "--out", join(scratch, "p.json")]);
     expect(plan.status).toBe(0);
-    // The command chunks: one per src/cli/commands/*.ts, loaded by name (esbuild names a dynamic
-    // import's chunk after its module).
-    const commands = readdirSync(join(repoRoot, "src", "cli", "commands")).map((f) => f.replace(/\.ts$/, ""));
-    const loadedCommands = chunksOf(plan.loaded)
-      .map((c) => c.replace(/^chunks\//, "").replace(/-[A-Z0-9]{8}\.js$/, ""))
-      .filter((name) => commands.includes(name));
-    expect(loadedCommands).toEqual(["plan"]);
+    // Each command's modules are initialised when it runs: plan requires no client of the review
+    // tools (Cloud Monitoring).
+    expect(packagesOf(plan.loaded).filter((p) => p.startsWith("@google-cloud/"))).toEqual([]);
     // The SDKs come from node_modules, as the program's own imports resolve them: one copy.
     expect(packagesOf(plan.loaded)).toEqual(expect.arrayContaining(["@pulumi/pulumi", "@pulumi/gcp", "@pulumi/kubernetes"]));
   }, 60_000);

@@ -34,12 +34,12 @@ export interface LoadedFiles {
  * `dir`. A loader in `preload` (tsx) is registered before the recorder, so the recorder sees the
  * URLs that loader resolves to.
  */
-export function loadedFiles(dir: string, name: string, args: string[], options: { cwd: string; preload?: string[] }): LoadedFiles {
+export function loadedFiles(dir: string, name: string, args: string[], options: { cwd: string; preload?: string[]; env?: NodeJS.ProcessEnv }): LoadedFiles {
   const recorder = join(dir, "record.mjs");
   writeFileSync(recorder, recorderSource);
   const log = join(dir, `${name}.log`);
   writeFileSync(log, "");
-  const run = spawnSync(process.execPath, [...(options.preload ?? []), "--import", recorder, ...args], { cwd: options.cwd, env: { ...process.env, BRUME_IMPORTS_LOG: log }, encoding: "utf8", maxBuffer: 1 << 26 });
+  const run = spawnSync(process.execPath, [...(options.preload ?? []), "--import", recorder, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env, BRUME_IMPORTS_LOG: log }, encoding: "utf8", maxBuffer: 1 << 26 });
   const files = readFileSync(log, "utf8")
     .split("\n")
     .filter((line) => line.startsWith("file://") || line.startsWith("/"))
