@@ -103,7 +103,13 @@ export type CacheUse = "off" | "accepted" | "rejected" | "missing";
  */
 export function runBundle(file: string, command: string, env: NodeJS.ProcessEnv = process.env): CacheUse {
   const bundle = readFileSync(file);
-  const dir = compileCacheDir(env);
+  let dir: string | undefined;
+  try {
+    dir = compileCacheDir(env);
+  } catch (err) {
+    // No home directory to be found (os.homedir() throws): no cache.
+    debug("no cache directory: %s", (err as Error).message);
+  }
   const cacheDir = dir === undefined ? undefined : privateDirectory(dir);
   const key = cacheDir === undefined ? undefined : compileCacheKey(bundle, command, env);
   const cacheFile = cacheDir !== undefined && key !== undefined ? join(cacheDir, key) : undefined;

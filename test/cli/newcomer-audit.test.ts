@@ -231,7 +231,7 @@ describe("newcomer 18: papercuts", () => {
     ]);
   });
 
-  it("an HPA minimum 2 → 3 costs $0 in the diff, and brume cost says that pod counts are not priced", async () => {
+  it("an HPA minimum 2 → 3 costs $0 in the diff, and the diff (text, md) and brume cost say that pod counts are not priced", async () => {
     const dir = project();
     commitAll(dir);
     const file = join(dir, "brume.yaml");
@@ -242,6 +242,13 @@ describe("newcomer 18: papercuts", () => {
     const env = JSON.parse(diff.stdout).environments[0] as { diff: { changes: { name: string; changes: { path: string; old: unknown; new: unknown }[] }[] }; cost: { deltaUsd: number } };
     expect(env.diff.changes.find((c) => c.name === "shop-prod-svc-api-hpa")?.changes).toEqual([{ path: "spec.minReplicas", old: 2, new: 3 }]);
     expect(env.cost.deltaUsd).toBe(0);
+    // The diff says why its $0 is not "free", in text and in the pull-request comment, though no cost line changed.
+    const text = await cli("diff", "--stack", "prod", "--base", "HEAD", "--config", file, "--format", "text");
+    expect(text.stdout).toContain(`\n  $ ${note}\n`);
+    const md = await cli("diff", "--stack", "prod", "--base", "HEAD", "--config", file, "--format", "md");
+    expect(md.stdout).toMatch(/<details><summary>Cost: \$[\d,.]+ → \$[\d,.]+ per month \(±\$0\.00\)<\/summary>\n\nPod counts are not priced/);
+    expect(md.stdout).toMatch(/usage assumptions: pubsubGiB=10, natGiB=100, bucketGiB=50, registryGiB=20, [^\n]*logsGiB=100, [^\n]*lbGiB=100\./);
+    expect(md.stdout).toContain(`\nPod counts are not priced: pods run on the node pools, priced at their minimum nodes (an HPA's replicas change no line).\n`);
     expect((await cli("cost", "--stack", "prod", "--config", file)).stdout).toMatch(new RegExp(`\\nusage assumptions: [^\\n]+\\n${note.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\n$`));
   }, 60_000);
 

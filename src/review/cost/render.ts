@@ -10,7 +10,7 @@ const componentName = (urn: string) => (urn ? urn.split("::").pop()! : "(top lev
  * What a GKE Standard estimate does not price, said where the numbers are (newcomer 18: an HPA
  * minimum 3 → 4 showed $0 with no word why; docs/review.md "Pod counts are not priced").
  */
-function podNote(lines: readonly { type: string }[]): string | undefined {
+export function podNote(lines: readonly { type: string }[]): string | undefined {
   return lines.some((l) => l.type === "gcp:container/nodePool:NodePool")
     ? "pod counts are not priced: pods run on the node pools, priced at their minimum nodes (an HPA's replicas change no line)"
     : undefined;

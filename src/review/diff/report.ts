@@ -7,6 +7,7 @@
 import type { Plan } from "../../plan/run.js";
 import { costDelta, estimateCost, formatUsd, type CostDelta, type CostEstimate } from "../cost/estimate.js";
 import type { CostAssumptions } from "../cost/prices.js";
+import { podNote } from "../cost/render.js";
 import { diffPlans, type ChangeKind, type PlanDiff, type ResourceChange } from "./diff.js";
 
 export type ComponentState = "created" | "deleted" | "changed" | "unchanged";
@@ -125,6 +126,15 @@ function hasChanges(env: EnvironmentDiff): boolean {
   return env.diff.changes.length > 0;
 }
 
+/**
+ * The pods note of `brume cost`, for a diff that changes a pod count (replicas, an HPA's bounds) on
+ * node pools the estimate prices: without it a $0 delta reads as "free" (newcomer 18).
+ */
+function podCountNote(env: EnvironmentDiff): string | undefined {
+  const changesPods = env.diff.changes.some((ch) => ch.type.startsWith("kubernetes:") && ch.changes.some((i) => /(^|\.)(replicas|minReplicas|maxReplicas)$/.test(i.path)));
+  return changesPods ? podNote(env.headCost.lines) : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Text
 // ---------------------------------------------------------------------------------------------
@@ -146,6 +156,8 @@ function renderText(report: DiffReport): string {
     }
     for (const l of env.cost.lines) out.push(`  $ ${l.name}: ${formatUsd(l.baseUsd)} -> ${formatUsd(l.headUsd)} (${formatUsd(l.deltaUsd, true)})`);
     for (const n of env.cost.notPriced) out.push(`  $ not priced: ${n.type} ${n.name} (${n.reason})`);
+    const pods = podCountNote(env);
+    if (pods) out.push(`  $ ${pods}`);
     out.push("");
   }
   return `${out.join("\n")}\n`;
@@ -282,7 +294,8 @@ function renderMarkdownAt(report: DiffReport, level: Level): string {
         out.push("", "</details>");
       }
     }
-    if (env.cost.lines.length > 0 || env.cost.notPriced.length > 0) {
+    const pods = podCountNote(env);
+    if (env.cost.lines.length > 0 || env.cost.notPriced.length > 0 || pods) {
       out.push("", `<details><summary>Cost: ${formatUsd(env.cost.baseUsd)} → ${formatUsd(env.cost.headUsd)} per month (${formatUsd(env.cost.deltaUsd, true)})</summary>`, "");
       if (env.cost.lines.length > 0) {
         out.push("| resource | before | after | delta |", "|---|---:|---:|---:|");
@@ -294,7 +307,9 @@ function renderMarkdownAt(report: DiffReport, level: Level): string {
         const types = [...new Set(env.cost.notPriced.map((n) => n.type))];
         out.push("", `Not priced (${env.cost.notPriced.length}): ${types.map((t) => `\`${t}\``).join(", ")}`);
       }
-      const usage = [...new Set(env.headCost.lines.filter((l) => l.usage).map((l) => l.usage!.split(" ")[0]))];
+      if (pods) out.push(...(out.at(-1) === "" ? [] : [""]), `${pods[0]!.toUpperCase()}${pods.slice(1)}.`);
+      // Every `name=value` of the lines' usage ("registryGiB=20, scannedImages=4", "natGiB=100 at $0.045/GiB"), once.
+      const usage = [...new Set(env.headCost.lines.flatMap((l) => l.usage?.match(/\b\w+=[\d.]+/g) ?? []))];
       out.push("", `Prices: list prices as of ${env.headCost.pricesAsOf}, USD; usage assumptions: ${usage.join(", ") || "none"}.`, "", "</details>");
     }
   }
