@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Application, LogLevel, ReflectionKind, TSConfigReader, TypeDocReader, type ProjectReflection } from "typedoc";
+import { Application, DeclarationReflection, LogLevel, ReferenceReflection, ReflectionKind, TSConfigReader, TypeDocReader, type ProjectReflection } from "typedoc";
 import { beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../harness.js";
 
@@ -69,6 +69,21 @@ describe("API reference (typedoc)", () => {
     expect(summary("index", "Service")).toMatch(/^`brume:service:Service` — one service of brume.yaml as a production-grade GKE workload/);
     expect(summary("index", "Naming")).toMatch(/^A naming scope: `<project>-<environment>` prefixed physical names/);
     expect(summary("plan", "PlanMocks")).toBe("Deterministic mocks for the GCP and Kubernetes providers.");
+  });
+
+  it("every component class (extends ComponentResource) of `components` and `index` has a summary", () => {
+    // `components` re-exports most of the root's classes: typedoc lists those as references to them.
+    const componentClasses = (module: string) =>
+      (project!.getChildByName(module) as DeclarationReflection).children!
+        .map((child) => (child instanceof ReferenceReflection ? child.getTargetReflectionDeep() : child))
+        .filter((cls): cls is DeclarationReflection => cls instanceof DeclarationReflection && cls.kind === ReflectionKind.Class)
+        .filter((cls) => (cls.extendedTypes ?? []).some((t) => t.toString() === "ComponentResource"));
+    for (const module of ["components", "index"]) {
+      const classes = componentClasses(module);
+      expect(classes.length, module).toBeGreaterThanOrEqual(23);
+      const lacking = classes.filter((cls) => (cls.comment?.summary ?? []).map((part) => part.text).join("").trim() === "").map((cls) => cls.name);
+      expect(lacking, module).toEqual([]);
+    }
   });
 
   it("the list of public-surface types left unexported only shrinks (typedoc warns on a stale entry)", () => {

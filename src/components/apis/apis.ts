@@ -130,6 +130,13 @@ export interface ApisArgs {
   };
 }
 
+/**
+ * `brume:project:Apis` — enables the environment's Google APIs in one project (`gcp.projects.Service`,
+ * never disabled on destroy), each with a readiness wait unless `readiness: false`, and creates the
+ * service agents GCP only makes on demand (`gcp.projects.ServiceIdentity`). Other components wait for the
+ * APIs they call through `for(...)` or `all`; see the module comment above and `docs/importing.md`
+ * ("Waits: readiness, not sleeps").
+ */
 export class Apis extends pulumi.ComponentResource {
   /** Enabled services by full name ("compute.googleapis.com"). */
   readonly services: Record<string, gcp.projects.Service>;

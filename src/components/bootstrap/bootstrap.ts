@@ -66,6 +66,12 @@ export function lockObjectsCondition(bucket: string): { title: string; descripti
   };
 }
 
+/**
+ * `brume:bootstrap:Bootstrap` — what one environment needs before its first `pulumi up`, created once by a
+ * project owner with `brume bootstrap`: the APIs it calls, the versioned state bucket, a KMS key ring and
+ * the key of Pulumi's secrets provider, the metadata-reader and other custom roles, the CI identity (a
+ * `CiIdentity`, with `ci`) and its access to state, and the privileged grants. See `docs/pipeline.md`.
+ */
 export class Bootstrap extends pulumi.ComponentResource {
   /** The APIs bootstrap needs (the environment stack enables the rest). */
   readonly apis: Apis;

@@ -82,6 +82,12 @@ export function caBundle(certs: readonly { cert: string }[]): string {
   return certs.map((c) => c.cert.trim()).join("\n") + "\n";
 }
 
+/**
+ * `brume:cache:Cache` — a Memorystore for Redis instance (`gcp.redis.Instance`) reachable only through
+ * Private Services Access, with AUTH and TLS on, STANDARD_HA when highly available and BASIC otherwise;
+ * its AUTH string and server CA certificates go to Secret Manager. See the module comment above, and
+ * `docs/connections.md` for what services get.
+ */
 export class Cache extends pulumi.ComponentResource {
   readonly instance: gcp.redis.Instance;
   readonly authSecret: Secret;

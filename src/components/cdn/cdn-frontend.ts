@@ -109,6 +109,13 @@ export interface CdnFrontendArgs {
   };
 }
 
+/**
+ * `brume:cdn:CdnFrontend` — a global external Application Load Balancer serving a public bucket's Cloud
+ * CDN backend bucket on its domain: a reserved global IPv4 address, a Certificate Manager certificate with
+ * its DNS authorization and certificate map, a MODERN SSL policy, URL maps, proxies and forwarding rules
+ * for HTTPS and the HTTP redirect, and the A record when the domain is in the public zone. See
+ * `docs/storage.md`.
+ */
 export class CdnFrontend extends pulumi.ComponentResource {
   readonly addressResource: gcp.compute.GlobalAddress;
   readonly dnsAuthorization: gcp.certificatemanager.DnsAuthorization;

@@ -286,6 +286,12 @@ function normalize(name: string, args: ClusterArgs): Normalized {
   };
 }
 
+/**
+ * `brume:cluster:Cluster` — a private, regional GKE Standard cluster with its node pools (the default pool
+ * removed), a dedicated node service account and its grants, the project's Binary Authorization policy, a
+ * kubeconfig and a Kubernetes provider bound to the cluster. See the module comment above for the
+ * hardening, and `docs/config.md` ("The cluster") for its settings.
+ */
 export class Cluster extends pulumi.ComponentResource {
   readonly nodeServiceAccount: gcp.serviceaccount.Account;
   /**

@@ -78,6 +78,13 @@ export interface DatabaseGrantsJob {
   script: string;
 }
 
+/**
+ * `brume:database:AuditActivation` — turns pgAudit on in every database of one Cloud SQL instance: a
+ * Kubernetes Job on the environment's cluster runs `CREATE EXTENSION pgaudit` through the Cloud SQL Auth
+ * Proxy, in a namespace of its own, as a Google service account holding `roles/cloudsql.client` on that
+ * instance only (Workload Identity); `grant` adds the database grants Job. See `docs/operations.md`
+ * ("pgAudit is active").
+ */
 export class AuditActivation extends pulumi.ComponentResource {
   readonly namespace: k8s.core.v1.Namespace;
   readonly serviceAccount: gcp.serviceaccount.Account;

@@ -72,6 +72,12 @@ export function backupFailureFilter(project: string, instance: string, jobNames:
   ].join(" OR ");
 }
 
+/**
+ * `brume:database:DatabaseBackup` — scheduled logical exports of a Cloud SQL instance to a versioned
+ * bucket in the DR region: a Cloud Scheduler job calls `instances.export` as a dedicated service account
+ * holding only `roles/cloudsql.viewer`, and a log-based alert policy fires when a run or an export fails.
+ * See `docs/operations.md` ("Backups").
+ */
 export class DatabaseBackup extends pulumi.ComponentResource {
   readonly bucket: gcp.storage.Bucket;
   readonly instanceWriter: gcp.storage.BucketIAMMember;

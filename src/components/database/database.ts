@@ -234,6 +234,12 @@ function normalize(args: DatabaseArgs): Normalized {
   };
 }
 
+/**
+ * `brume:database:Database` — a Cloud SQL for PostgreSQL 15 instance on Private Services Access (no public
+ * IP, SSL enforced, backups with PITR), its databases and users, and optionally a read replica in the DR
+ * region; generated passwords go only to the user and a Secret Manager secret. See the module comment
+ * above, `docs/operations.md` and `docs/connections.md`.
+ */
 export class Database extends pulumi.ComponentResource {
   readonly instance: gcp.sql.DatabaseInstance;
   /** The cross-region read replica, when `drReplicaRegion` is set. */

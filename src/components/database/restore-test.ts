@@ -116,6 +116,12 @@ export interface RestoreTestArgs {
   };
 }
 
+/**
+ * `brume:database:RestoreTest` — a scheduled restore test of one Cloud SQL instance: a Kubernetes CronJob
+ * on the environment's cluster clones the instance, runs a check query in the clone and deletes it, and a
+ * log-based alert policy sends failures to the notification channels; it binds custom roles that `brume
+ * bootstrap` creates. See `docs/recovery.md`.
+ */
 export class RestoreTest extends pulumi.ComponentResource {
   readonly namespace: k8s.core.v1.Namespace;
   readonly serviceAccount: gcp.serviceaccount.Account;

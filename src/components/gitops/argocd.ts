@@ -56,6 +56,12 @@ export interface ArgoCdArgs {
   labels: Record<string, string>;
 }
 
+/**
+ * `brume:gitops:ArgoCd` — Argo CD in a gitops environment: its namespace, the official chart as a Helm
+ * release, the repository credentials and SSO client secret from Secret Manager through GKE Secret Sync, a
+ * wait for Argo CD's CRDs, an AppProject restricted to the repository and one Application per rendered
+ * directory. See `docs/gitops.md`.
+ */
 export class ArgoCd extends pulumi.ComponentResource {
   readonly namespace: k8s.core.v1.Namespace;
   readonly release: k8s.helm.v3.Release;

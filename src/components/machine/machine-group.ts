@@ -147,6 +147,12 @@ export function maxSurgeFor(zones: readonly string[] | undefined): number {
   return Math.max(3, zones?.length ?? 3);
 }
 
+/**
+ * `brume:machine:MachineGroup` — VMs running the machine agent and container / process services behind
+ * Caddy, as a regional managed instance group with its instance template, dedicated service account,
+ * health check, firewall rule, optional autoscaler and, when it serves 443, a backend service. See
+ * `docs/machines.md`.
+ */
 export class MachineGroup extends pulumi.ComponentResource {
   readonly serviceAccount: gcp.serviceaccount.Account;
   readonly projectMembers: Record<string, gcp.projects.IAMMember>;

@@ -80,6 +80,12 @@ export interface MachinesFrontend {
   httpRule: gcp.compute.GlobalForwardingRule;
 }
 
+/**
+ * `brume:machine:Machines` — every machine group of a config in one environment: one `MachineGroup` per
+ * `machines` entry, the bootstrap-token secrets, and, when a group serves 443, one shared global external
+ * Application Load Balancer (address, Google-managed certificate, SSL policy, URL maps, proxies,
+ * forwarding rules, A records). See `docs/machines.md`.
+ */
 export class Machines extends pulumi.ComponentResource {
   /** Token secrets created here (those the config does not declare under `secrets`). */
   readonly tokenSecrets: Record<string, Secret>;

@@ -142,6 +142,11 @@ function retentionSeconds(duration: string, what: string): string {
   return `${boundedDurationSeconds(duration, "10m", "31d", what)}s`;
 }
 
+/**
+ * `brume:messaging:Topic` — a Pub/Sub topic and its subscriptions, each with a dead-letter topic and a
+ * subscription on it; the Pub/Sub service agent may publish and subscribe on those resources only, and
+ * push subscriptions authenticate as a dedicated service account. See the module comment above.
+ */
 export class Topic extends pulumi.ComponentResource {
   readonly topic: gcp.pubsub.Topic;
   /** Subscriptions by name (the keys of `args.subscriptions`). */

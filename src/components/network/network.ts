@@ -157,6 +157,11 @@ interface Normalized {
 
 const isPowerOfTwo = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
+/**
+ * `brume:network:Network` — the environment's custom-mode VPC: nodes, private and proxy-only subnets,
+ * Cloud Router and Cloud NAT, Private Services Access, firewall rules and, with a `domain`, public and
+ * private Cloud DNS zones. See the module comment above and `docs/config.md` ("CIDR plan").
+ */
 export class Network extends pulumi.ComponentResource {
   readonly network: gcp.compute.Network;
   readonly nodesSubnet: gcp.compute.Subnetwork;

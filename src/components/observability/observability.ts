@@ -128,6 +128,11 @@ export function emailChannelKey(email: string): string {
   return physicalName(["email", email.split("@")[0]!.slice(0, 24), shortHash(email.toLowerCase(), 4)]);
 }
 
+/**
+ * `brume:observability:Observability` — what operating an environment needs: notification channels, alert
+ * policies, uptime checks, a dashboard, log sinks to BigQuery and a GCS archive, a log-based error metric
+ * and a billing budget with its Pub/Sub topic. See `docs/operations.md`.
+ */
 export class Observability extends pulumi.ComponentResource {
   /** Notification channels by key (`email-…`, `slack`). */
   readonly channels: Record<string, gcp.monitoring.NotificationChannel>;

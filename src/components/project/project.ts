@@ -48,6 +48,12 @@ export interface ProjectArgs {
   };
 }
 
+/**
+ * `brume:project:Project` — one environment of a brume config, expanded: a GCP provider pinned to its
+ * project, region and labels, the `Environment`, the namespace and services on its cluster, the machine
+ * groups (`Machines`) and the CDN frontends of public buckets. The CI identity is created by `brume
+ * bootstrap`, not here; see `docs/config.md` ("The model").
+ */
 export class Project extends pulumi.ComponentResource {
   readonly config: BrumeConfig;
   /** The environment with its preset applied. */

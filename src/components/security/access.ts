@@ -169,6 +169,11 @@ export interface AccessArgs {
   };
 }
 
+/**
+ * `brume:security:Access` — role-based access to one environment: each role's principals get predefined
+ * project IAM roles and Kubernetes RBAC RoleBindings in the service namespaces, and Data Access audit logs
+ * are configured for the sensitive services. See `docs/operations.md` ("Access").
+ */
 export class Access extends pulumi.ComponentResource {
   /** Project IAM grants by `<principal-key>-<role>`. */
   readonly members: Record<string, gcp.projects.IAMMember>;

@@ -106,6 +106,11 @@ export function ciGrants(args: Pick<CiIdentityArgs, "deployRoles" | "delegatedRo
   return grants;
 }
 
+/**
+ * `brume:security:CiIdentity` — keyless deploys from GitHub Actions: a Workload Identity pool and a GitHub
+ * OIDC provider that admit one repository, and deploy and preview service accounts that only the matching
+ * jobs may impersonate, with their project roles. Created by `brume bootstrap`; see `docs/pipeline.md`.
+ */
 export class CiIdentity extends pulumi.ComponentResource {
   readonly pool?: gcp.iam.WorkloadIdentityPool;
   readonly provider?: gcp.iam.WorkloadIdentityPoolProvider;

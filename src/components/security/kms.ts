@@ -104,6 +104,12 @@ export function normalizeCryptoKey(name: string, key: CryptoKeyArgs): Normalized
   };
 }
 
+/**
+ * `brume:security:KeyRing` — a Cloud KMS key ring and its symmetric crypto keys (CMEK), rotated at most
+ * every 90 days, with `roles/cloudkms.cryptoKeyEncrypterDecrypter` granted on each key only; rings and
+ * keys are `retainOnDelete`, as GCP never deletes them. See the module comment above and
+ * `docs/operations.md` ("Generations").
+ */
 export class KeyRing extends pulumi.ComponentResource {
   readonly keyRing: gcp.kms.KeyRing;
   /** Crypto keys by name. */

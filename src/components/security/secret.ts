@@ -83,6 +83,11 @@ export function secretOptions(
   return { parent, ...(dependsOn.length > 0 ? { dependsOn } : {}) };
 }
 
+/**
+ * `brume:security:Secret` — a Secret Manager secret replicated to the primary and DR regions (optional
+ * CMEK per region, optional rotation reminder), optionally with a first version from a generated value,
+ * secret end to end. See `docs/secrets.md`.
+ */
 export class Secret extends pulumi.ComponentResource {
   readonly secret: gcp.secretmanager.Secret;
   readonly version?: gcp.secretmanager.SecretVersion;

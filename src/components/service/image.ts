@@ -50,6 +50,11 @@ export function contextHash(dir: string, extra: Record<string, string> = {}): st
   return hash.digest("hex").slice(0, 12);
 }
 
+/**
+ * `brume:service:Image` — the image of a `build:` service, built from source with the Docker provider
+ * (`docker.Image`), tagged `src-<hash>` of its context and pushed to the environment's Artifact Registry
+ * with the deployer's own Google token; `ref` is the pushed digest. See `docs/strategies.md`.
+ */
 export class ServiceImage extends pulumi.ComponentResource {
   readonly image: docker.Image;
   /** Content tag of the source, e.g. `src-3f9a0c1b2d4e`. */

@@ -86,6 +86,12 @@ export const defaultNamespaceLimits: Pick<NamespaceSpec, "quota" | "defaults"> =
   defaults: { cpu: "250m", memory: "256Mi", maxCpu: "8", maxMemory: "32Gi" },
 };
 
+/**
+ * `brume:service:Namespace` — the Kubernetes namespace of one project+environment's services: Pod Security
+ * Admission `restricted`, a ResourceQuota, a LimitRange, a default-deny NetworkPolicy, and the external /
+ * internal Gateways with their certificates, addresses, A records, SSL policies and HTTPS redirect. See
+ * `docs/strategies.md` and `docs/domains.md`.
+ */
 export class Namespace extends pulumi.ComponentResource {
   /** Always Pulumi's (the RoleBindings and Argo CD's destination need it); the objects in it are absent where `kubernetes: "none"`. */
   readonly namespace: k8s.core.v1.Namespace;

@@ -224,6 +224,11 @@ function cdnPolicy(cdn: BucketCdnArgs): gcp.types.input.compute.BackendBucketCdn
   };
 }
 
+/**
+ * `brume:storage:Bucket` — a hardened Cloud Storage bucket named `<gcpProjectId>-<bucket>` (uniform
+ * bucket-level access, public access prevention, versioning, soft delete, lifecycle rules, IAM on the
+ * bucket only); with `cdn`, a Cloud CDN backend bucket and its signed URL key. See `docs/storage.md`.
+ */
 export class Bucket extends pulumi.ComponentResource {
   readonly bucket: gcp.storage.Bucket;
   /** Reader/writer grants by `reader-<label>` / `writer-<label>`. */

@@ -83,6 +83,11 @@ export function cleanupPolicies(keepCount: number, deleteUntaggedAfter: string):
   ];
 }
 
+/**
+ * `brume:storage:Registry` — an Artifact Registry Docker repository with cleanup policies, vulnerability
+ * scanning, optional immutable tags and `deletionPolicy: "PREVENT"`, readers and writers granted on the
+ * repository only. See `docs/pipeline.md` ("Images of build services").
+ */
 export class Registry extends pulumi.ComponentResource {
   readonly repository: gcp.artifactregistry.Repository;
   /** Grants by `reader-<label>` / `writer-<label>`. */
