@@ -48,6 +48,8 @@ const common = {
   bundle: true,
   platform: "node",
   target: "node20",
+  // Maps name the source file and line of an internal error's stack (node --enable-source-maps);
+  // without the sources' text, which the package does not ship.
   sourcemap: "linked",
   sourcesContent: false,
   legalComments: "none",
