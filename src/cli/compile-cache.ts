@@ -27,7 +27,7 @@
  * - It never fails a command: a directory that cannot be made or written means no cache.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -130,14 +130,20 @@ export function runBundle(file: string, command: string, env: NodeJS.ProcessEnv 
   debug("%s: %s", cacheFile ?? "no cache directory", use);
   if (cacheFile !== undefined && cacheDir !== undefined && key !== undefined && use !== "accepted") {
     process.once("exit", () => {
+      const temporary = `${cacheFile}.${process.pid}.tmp`;
       try {
-        const temporary = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
         renameSync(temporary, cacheFile);
         prune(cacheDir, key);
         debug("%s: written", cacheFile);
       } catch (err) {
         debug("%s: not written: %s", cacheFile, (err as Error).message);
+        // A full disk leaves no half-written temporary file behind (and never an error of its own).
+        try {
+          rmSync(temporary, { force: true });
+        } catch {
+          // nothing more to do
+        }
       }
     });
   }
