@@ -34,7 +34,6 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export function wholeProcess(root: string, runs: number, stack = "prod"): WholeProcess {
   const bench = join(root, "bench");
   execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(bench, "tsconfig.whole.json")], { cwd: root, stdio: "inherit" });
-  rmSync(join(bench, ".build", "cli"), { recursive: true, force: true });
   execFileSync(process.execPath, [join(root, "build", "cli-bundle.mjs"), join(bench, ".build", "cli")], { cwd: root, stdio: "inherit" });
   const work = mkdtempSync(join(tmpdir(), "brume-whole-"));
   const planFile = join(work, "plan.json");
